@@ -1,0 +1,97 @@
+# dotsgw — GNU make. `make` builds build/dotsgwd and build/dotsctl.
+# `make test` installs what is missing, builds (plain and ASan+UBSan) and runs
+# every test; `make run` starts a gateway on topologies/quickstart.
+
+PKGS	:= libcoap-3-gnutls gnutls libevent libcbor yaml-0.1 jansson sqlite3
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+COMMON_SRC	:= $(wildcard common/*.c)
+POLICY_SRC	:= $(wildcard policies/*.c)
+GATEWAY_SRC	:= $(filter-out gateway/dotsgwd.c gateway/dotsctl.c, \
+		     $(wildcard gateway/*.c))
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+
+# One object tree per flavour: build/ (release) and build/asan/.
+B	?= build
+OBJ	= $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+.PHONY: all deps asan test unit run fuzz fuzz-smoke bench clean check-config
+all: $(B)/dotsgwd $(B)/dotsctl
+
+deps:
+	@sh tests/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+# common/ and policies/ never call into gateway/: two libraries, linked in
+# data-flow order.
+$(B)/libcommon.a: $(call OBJ,$(COMMON_SRC) $(POLICY_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libgateway.a: $(call OBJ,$(GATEWAY_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+LIBS = $(B)/libgateway.a $(B)/libcommon.a
+$(B)/dotsgwd: $(call OBJ,gateway/dotsgwd.c) $(LIBS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+$(B)/dotsctl: $(call OBJ,gateway/dotsctl.c) $(LIBS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+# Unit tests of common/ and policies/ link libcommon only; test_gw_*.c also
+# get the gateway library.
+$(B)/tests/test_gw_%: $(B)/obj/tests/unit/test_gw_%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+unit-bins: $(UNIT_BINS)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=undefined
+asan:
+	$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g" \
+	    EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" all unit-bins
+
+# Fuzz targets: clang libFuzzer + ASan, built from the sources directly.
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC)
+	@mkdir -p build/fuzz
+	clang $(filter-out -Wmissing-prototypes,$(WARN)) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+	    -o $@ $^ $(PKG_LIBS)
+fuzz-bins: $(FUZZ_BINS)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps fuzz-bins
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-bins
+	@sh tests/fuzz/run.sh 10
+
+test: deps
+	$(MAKE) --no-print-directory all unit-bins
+	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory fuzz-bins
+	@bash tests/run
+
+run: deps all
+	@bash topologies/quickstart/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

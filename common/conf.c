@@ -1,0 +1,1548 @@
+/*
+ * The dotsgw YAML configuration loader.
+ *
+ * The schema is data: one table of keys per YAML mapping (name, expected
+ * node type, required flag, bounds, field offset, handler), walked by one
+ * generic function. The document is parsed into a fresh struct conf; any
+ * error stops the walk, frees everything and leaves one message
+ * "FILE:LINE: KEY-PATH: problem" in the caller's buffer.
+ *
+ * libyaml returns every scalar as a string (no YAML 1.1 type resolution),
+ * so integers, decimals and booleans are converted here, strictly. Anchors
+ * and aliases are refused by a pre-scan with the event API: the walker
+ * never follows an alias, but refusing them keeps "what you read is what
+ * is loaded" and the key paths in errors meaningful.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "conf.h"
+
+#define CONF_MAX_SIZE	(4 * 1024 * 1024)	/* bytes of YAML */
+#define CONF_MAX_DEPTH	16			/* schema needs 4 */
+#define CONF_NAME_MAX	128			/* node-id, peer name */
+#define CONF_FQDN_MAX	253
+
+struct ld {
+	const char	*name;		/* labels errors */
+	yaml_document_t	 doc;
+	struct conf	*conf;
+	char		*confdir;	/* absolute; base of state-dir */
+	char		*err;
+	size_t		 errlen;
+	conf_warn_fn	 warn;
+	void		*warnarg;
+	char		 path[256];	/* key path of the node being walked */
+	size_t		 plen;
+};
+
+struct key;
+typedef int (*key_fn)(struct ld *, yaml_node_t *, void *, const struct key *);
+
+enum ktype { KT_SCALAR, KT_LIST, KT_MAP };
+
+struct schema {
+	const struct key *keys;
+	/* cross-key checks, after every key of the mapping was walked */
+	int	(*check)(struct ld *, yaml_node_t *map, void *obj);
+};
+
+struct key {
+	const char	*name;
+	enum ktype	 type;
+	bool		 required;
+	int64_t		 min, max;	/* bounds for numbers, lengths */
+	size_t		 off;		/* field in the object */
+	key_fn		 fn;
+	const struct schema *sub;	/* KT_MAP walked by h_map */
+};
+
+#define SIGOFF(i)	(offsetof(struct conf, sig) + \
+			    (i) * sizeof(struct conf_sigparam))
+#define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
+
+/* ---- errors and key paths ----------------------------------------- */
+
+static int line_of(const yaml_node_t *n)
+{
+	return n != NULL ? (int)n->start_mark.line + 1 : 1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+lerr(struct ld *ld, int line, const char *fmt, ...)
+{
+	char	 msg[CONF_ERRLEN];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->err == NULL || ld->errlen == 0)
+		return -1;
+	if (ld->plen > 0)
+		snprintf(ld->err, ld->errlen, "%s:%d: %s: %s", ld->name, line,
+		    ld->path, msg);
+	else
+		snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->name, line,
+		    msg);
+	return -1;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+lwarn(struct ld *ld, int line, const char *fmt, ...)
+{
+	char	 msg[CONF_ERRLEN], out[CONF_ERRLEN + 320];
+	va_list	 ap;
+
+	if (ld->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(out, sizeof(out), "%s:%d: %s: %s", ld->name, line, ld->path,
+	    msg);
+	ld->warn(ld->warnarg, out);
+}
+
+static int oom(struct ld *ld, int line)
+{
+	return lerr(ld, line, "out of memory");
+}
+
+/* Append ".name" (or "name" at the top) to the key path; returns the old
+ * length for path_pop. Bytes that would garble a message become '?'. */
+static size_t path_push_key(struct ld *ld, const char *name)
+{
+	size_t	 save = ld->plen, i = ld->plen;
+
+	if (i > 0 && i + 1 < sizeof(ld->path))
+		ld->path[i++] = '.';
+	for (; *name != '\0' && i + 1 < sizeof(ld->path); name++)
+		ld->path[i++] = (*name > 0x20 && *name < 0x7f) ? *name : '?';
+	ld->path[i] = '\0';
+	ld->plen = i;
+	return save;
+}
+
+static size_t path_push_index(struct ld *ld, size_t idx)
+{
+	size_t	 save = ld->plen;
+	int	 r;
+
+	r = snprintf(ld->path + ld->plen, sizeof(ld->path) - ld->plen,
+	    "[%zu]", idx);
+	if (r > 0)
+		ld->plen += (size_t)r < sizeof(ld->path) - ld->plen ?
+		    (size_t)r : sizeof(ld->path) - ld->plen - 1;
+	return save;
+}
+
+static void path_pop(struct ld *ld, size_t save)
+{
+	ld->plen = save;
+	ld->path[save] = '\0';
+}
+
+/* ---- node access ---------------------------------------------------- */
+
+static yaml_node_t *node_get(struct ld *ld, int id)
+{
+	return yaml_document_get_node(&ld->doc, id);
+}
+
+static size_t seq_len(const yaml_node_t *n)
+{
+	return (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+}
+
+static yaml_node_t *seq_item(struct ld *ld, yaml_node_t *n, size_t i)
+{
+	return node_get(ld, n->data.sequence.items.start[i]);
+}
+
+/* The value of a key in a mapping (and the key node), or NULL. */
+static yaml_node_t *map_find(struct ld *ld, yaml_node_t *map,
+    const char *name, yaml_node_t **keyp)
+{
+	yaml_node_pair_t *pair;
+	yaml_node_t	*k;
+
+	for (pair = map->data.mapping.pairs.start;
+	    pair < map->data.mapping.pairs.top; pair++) {
+		k = node_get(ld, pair->key);
+		if (k != NULL && k->type == YAML_SCALAR_NODE &&
+		    strcmp((char *)k->data.scalar.value, name) == 0) {
+			if (keyp != NULL)
+				*keyp = k;
+			return node_get(ld, pair->value);
+		}
+	}
+	return NULL;
+}
+
+/* The text of a scalar node, refusing other node types and NUL bytes. */
+static const char *scalar(struct ld *ld, yaml_node_t *n)
+{
+	const char	*s;
+
+	if (n == NULL || n->type != YAML_SCALAR_NODE) {
+		lerr(ld, line_of(n), "expected a scalar");
+		return NULL;
+	}
+	s = (const char *)n->data.scalar.value;
+	if (strlen(s) != n->data.scalar.length) {
+		lerr(ld, line_of(n), "contains a NUL character");
+		return NULL;
+	}
+	return s;
+}
+
+static const char *type_name(enum ktype t)
+{
+	switch (t) {
+	case KT_LIST:
+		return "a list";
+	case KT_MAP:
+		return "a mapping";
+	default:
+		return "a scalar";
+	}
+}
+
+static bool type_ok(const yaml_node_t *n, enum ktype t)
+{
+	switch (t) {
+	case KT_LIST:
+		return n->type == YAML_SEQUENCE_NODE;
+	case KT_MAP:
+		return n->type == YAML_MAPPING_NODE;
+	default:
+		return n->type == YAML_SCALAR_NODE;
+	}
+}
+
+/* ---- scalar conversions (strict: no YAML 1.1 octal, "+", "_") ------ */
+
+static int parse_i64(const char *s, int64_t *v)
+{
+	bool	 neg = false;
+	int64_t	 x = 0;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (x > (INT64_MAX - (*s - '0')) / 10)
+			return -1;
+		x = x * 10 + (*s - '0');
+	}
+	if (*s != '\0')
+		return -1;
+	*v = neg ? -x : x;
+	return 0;
+}
+
+/* "2", "2.0", "2.00" -> 200: at most two fraction digits. */
+static int parse_dec(const char *s, int64_t *v)
+{
+	int64_t	 ip = 0, fp = 0;
+	int	 nd = 0, nf = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, nd++) {
+		if (nd >= 9)
+			return -1;
+		ip = ip * 10 + (*s - '0');
+	}
+	if (nd == 0)
+		return -1;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, nf++) {
+			if (nf >= 2)
+				return -1;
+			fp = fp * 10 + (*s - '0');
+		}
+		if (nf == 0)
+			return -1;
+		if (nf == 1)
+			fp *= 10;
+	}
+	if (*s != '\0')
+		return -1;
+	*v = ip * 100 + fp;
+	return 0;
+}
+
+static int scalar_int(struct ld *ld, yaml_node_t *n, int64_t min,
+    int64_t max, int64_t *v)
+{
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (parse_i64(s, v) == -1)
+		return lerr(ld, line_of(n), "expected an integer, not \"%.40s\"",
+		    s);
+	if (*v < min || *v > max)
+		return lerr(ld, line_of(n), "%s is out of range %lld..%lld", s,
+		    (long long)min, (long long)max);
+	return 0;
+}
+
+static bool printable(const char *s, bool space_ok)
+{
+	for (; *s != '\0'; s++)
+		if (*s < (space_ok ? 0x20 : 0x21) || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* ---- generic handlers ------------------------------------------------ */
+
+static int walk_map(struct ld *, yaml_node_t *, const struct schema *,
+    void *);
+
+static int h_map(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return walk_map(ld, n, k->sub, (char *)obj + k->off);
+}
+
+/* A non-empty string of at most k->max bytes; no control characters. */
+static int h_str(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	char		**dst = FIELD(obj, k, char *);
+	const char	 *s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (*s == '\0')
+		return lerr(ld, line_of(n), "must not be empty");
+	if ((int64_t)strlen(s) > k->max)
+		return lerr(ld, line_of(n), "longer than %lld bytes",
+		    (long long)k->max);
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return lerr(ld, line_of(n),
+			    "contains a control character");
+	free(*dst);
+	if ((*dst = strdup(s)) == NULL)
+		return oom(ld, line_of(n));
+	return 0;
+}
+
+/* A name: printable ASCII, no white space. */
+static int h_name(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	if (h_str(ld, n, obj, k) == -1)
+		return -1;
+	if (!printable(*FIELD(obj, k, char *), false))
+		return lerr(ld, line_of(n),
+		    "only printable ASCII without spaces is allowed");
+	return 0;
+}
+
+static int h_u32(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	int64_t	 v;
+
+	if (scalar_int(ld, n, k->min, k->max, &v) == -1)
+		return -1;
+	*FIELD(obj, k, uint32_t) = (uint32_t)v;
+	return 0;
+}
+
+static int h_u16(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	int64_t	 v;
+
+	if (scalar_int(ld, n, k->min, k->max, &v) == -1)
+		return -1;
+	*FIELD(obj, k, uint16_t) = (uint16_t)v;
+	return 0;
+}
+
+/* Hundredths: "1.50", 1.5 and 2 are all fine. */
+static int h_dec(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	const char	*s;
+	int64_t		 v;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (parse_dec(s, &v) == -1)
+		return lerr(ld, line_of(n), "expected a decimal with at most "
+		    "two fraction digits, not \"%.40s\"", s);
+	if (v < k->min || v > k->max)
+		return lerr(ld, line_of(n),
+		    "%s is out of range %lld.%02lld..%lld.%02lld", s,
+		    (long long)(k->min / 100), (long long)(k->min % 100),
+		    (long long)(k->max / 100), (long long)(k->max % 100));
+	*FIELD(obj, k, uint32_t) = (uint32_t)v;
+	return 0;
+}
+
+static int h_bool(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
+		*FIELD(obj, k, bool) = true;
+	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
+		*FIELD(obj, k, bool) = false;
+	else
+		return lerr(ld, line_of(n),
+		    "expected true, false, yes or no, not \"%.40s\"", s);
+	return 0;
+}
+
+/*
+ * Walk one mapping against its key table: unknown and duplicate keys and
+ * wrong node types are errors; then required keys, then the table's
+ * cross-key check.
+ */
+static int walk_map(struct ld *ld, yaml_node_t *map, const struct schema *s,
+    void *obj)
+{
+	yaml_node_pair_t *pair, *q;
+	const struct key *k;
+	yaml_node_t	*kn, *vn, *qk;
+	const char	*name;
+	size_t		 save;
+	int		 rc;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return lerr(ld, line_of(map), "expected a mapping");
+	for (pair = map->data.mapping.pairs.start;
+	    pair < map->data.mapping.pairs.top; pair++) {
+		kn = node_get(ld, pair->key);
+		vn = node_get(ld, pair->value);
+		if (kn == NULL || vn == NULL)
+			return lerr(ld, line_of(map), "malformed mapping");
+		if (kn->type != YAML_SCALAR_NODE)
+			return lerr(ld, line_of(kn), "keys must be scalars");
+		name = (const char *)kn->data.scalar.value;
+		save = path_push_key(ld, name);
+		for (k = s->keys; k->name != NULL; k++)
+			if (strcmp(k->name, name) == 0)
+				break;
+		if (k->name == NULL ||
+		    strlen(name) != kn->data.scalar.length)
+			return lerr(ld, line_of(kn), "unknown key");
+		for (q = map->data.mapping.pairs.start; q < pair; q++) {
+			qk = node_get(ld, q->key);
+			if (qk != NULL && qk->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)qk->data.scalar.value, name) == 0)
+				return lerr(ld, line_of(kn),
+				    "duplicate key (first on line %d)",
+				    line_of(qk));
+		}
+		if (!type_ok(vn, k->type))
+			return lerr(ld, line_of(vn), "expected %s",
+			    type_name(k->type));
+		rc = k->fn(ld, vn, obj, k);
+		path_pop(ld, save);
+		if (rc == -1)
+			return -1;
+	}
+	for (k = s->keys; k->name != NULL; k++) {
+		if (!k->required || map_find(ld, map, k->name, NULL) != NULL)
+			continue;
+		path_push_key(ld, k->name);
+		return lerr(ld, line_of(map), "required key is missing");
+	}
+	return s->check != NULL ? s->check(ld, map, obj) : 0;
+}
+
+/* ---- listen ----------------------------------------------------------- */
+
+static int h_address(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_listen *l = obj;
+	const char	*s;
+	uint8_t		 buf[16];
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strlen(s) >= sizeof(l->address) ||
+	    (inet_pton(AF_INET, s, buf) != 1 &&
+	    inet_pton(AF_INET6, s, buf) != 1))
+		return lerr(ld, line_of(n),
+		    "\"%.64s\" is not a numeric IPv4 or IPv6 address", s);
+	strcpy(l->address, s);
+	return 0;
+}
+
+static int h_transports(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_listen *l = obj;
+	const char	*s;
+	yaml_node_t	*it;
+	size_t		 i, save;
+
+	if (seq_len(n) == 0)
+		return lerr(ld, line_of(n), "at least one transport is needed");
+	l->dtls = l->tls = false;
+	for (i = 0; i < seq_len(n); i++) {
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if ((s = scalar(ld, it)) == NULL)
+			return -1;
+		if (strcmp(s, "dtls") == 0)
+			l->dtls = true;
+		else if (strcmp(s, "tls") == 0)
+			l->tls = true;
+		else
+			return lerr(ld, line_of(it),
+			    "expected dtls or tls, not \"%.40s\"", s);
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static const struct key listen_keys[] = {
+	{ "address", KT_SCALAR, true, 0, 0, 0, h_address, NULL },
+	{ "port", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_listen, port), h_u16, NULL },
+	{ "transports", KT_LIST, false, 0, 0, 0, h_transports, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema listen_schema = { listen_keys, NULL };
+
+static void listen_default(struct conf_listen *l)
+{
+	memset(l, 0, sizeof(*l));
+	strcpy(l->address, "127.0.0.1");
+	l->port = DOTS_DEFAULT_PORT;
+	l->dtls = l->tls = true;
+}
+
+static bool listen_same(const struct conf_listen *a,
+    const struct conf_listen *b)
+{
+	uint8_t	 x[16], y[16];
+	int	 af = strchr(a->address, ':') != NULL ? AF_INET6 : AF_INET;
+
+	if (a->port != b->port ||
+	    (strchr(b->address, ':') != NULL) != (af == AF_INET6))
+		return false;
+	if (inet_pton(af, a->address, x) != 1 ||
+	    inet_pton(af, b->address, y) != 1)
+		return false;
+	return memcmp(x, y, af == AF_INET6 ? 16 : 4) == 0;
+}
+
+static int h_listen(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf	*c = obj;
+	size_t		 i, j, cnt = seq_len(n), save;
+
+	if (cnt == 0)
+		return lerr(ld, line_of(n), "at least one listener is needed");
+	if ((c->listen = calloc(cnt, sizeof(*c->listen))) == NULL)
+		return oom(ld, line_of(n));
+	c->n_listen = cnt;
+	for (i = 0; i < cnt; i++) {
+		save = path_push_index(ld, i);
+		listen_default(&c->listen[i]);
+		c->listen[i].address[0] = '\0';
+		if (walk_map(ld, seq_item(ld, n, i), &listen_schema,
+		    &c->listen[i]) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (listen_same(&c->listen[i], &c->listen[j]))
+				return lerr(ld, line_of(seq_item(ld, n, i)),
+				    "duplicate of listen[%zu]", j);
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+/* ---- credentials ------------------------------------------------------ */
+
+static const struct key cred_keys[] = {
+	{ "ca", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_credentials, ca_file), h_str, NULL },
+	{ "cert", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_credentials, cert_file), h_str, NULL },
+	{ "key", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_credentials, key_file), h_str, NULL },
+	{ "psk-hint", KT_SCALAR, false, 0, CONF_PSK_MAX,
+	    offsetof(struct conf_credentials, psk_hint), h_str, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+
+static int cred_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_credentials *cr = obj;
+	yaml_node_t	*kn = NULL;
+
+	if ((cr->cert_file == NULL) != (cr->key_file == NULL)) {
+		map_find(ld, map, cr->cert_file ? "cert" : "key", &kn);
+		path_push_key(ld, cr->cert_file ? "cert" : "key");
+		return lerr(ld, line_of(kn),
+		    "cert and key must be given together");
+	}
+	return 0;
+}
+static const struct schema cred_schema = { cred_keys, cred_check };
+
+/* ---- signal-config ---------------------------------------------------- */
+
+static void fmt_sig(char *buf, size_t len, uint32_t v, bool dec)
+{
+	if (dec)
+		snprintf(buf, len, "%u.%02u", v / 100, v % 100);
+	else
+		snprintf(buf, len, "%u", v);
+}
+
+static int sig_check(struct ld *ld, yaml_node_t *map,
+    struct conf_sigparam *p, bool dec)
+{
+	char		 a[16], b[16], d[16];
+	yaml_node_t	*vn;
+
+	fmt_sig(a, sizeof(a), p->min, dec);
+	fmt_sig(b, sizeof(b), p->max, dec);
+	fmt_sig(d, sizeof(d), p->def, dec);
+	if (p->min > p->max) {
+		vn = map_find(ld, map, "min", NULL);
+		path_push_key(ld, "min");
+		return lerr(ld, line_of(vn ? vn : map), "%s exceeds max %s",
+		    a, b);
+	}
+	if (p->def < p->min || p->def > p->max) {
+		if ((vn = map_find(ld, map, "default", NULL)) == NULL)
+			return lerr(ld, line_of(map), "the implied default %s "
+			    "is outside min..max %s..%s; set default", d, a, b);
+		path_push_key(ld, "default");
+		return lerr(ld, line_of(vn), "%s is outside min..max %s..%s",
+		    d, a, b);
+	}
+	return 0;
+}
+
+static int sig_int_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	return sig_check(ld, map, obj, false);
+}
+
+static int sig_dec_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	return sig_check(ld, map, obj, true);
+}
+
+/* Integer parameters are uint16 in the YANG module. */
+static const struct key sig_int_keys[] = {
+	{ "min", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_sigparam, min), h_u32, NULL },
+	{ "max", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_sigparam, max), h_u32, NULL },
+	{ "default", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_sigparam, def), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema sig_int_schema = { sig_int_keys, sig_int_check };
+
+static const struct key sig_ackto_keys[] = {
+	{ "min", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_sigparam, min), h_dec, NULL },
+	{ "max", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_sigparam, max), h_dec, NULL },
+	{ "default", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_sigparam, def), h_dec, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema sig_ackto_schema = { sig_ackto_keys,
+    sig_dec_check };
+
+/* CoAP: ACK_RANDOM_FACTOR MUST NOT be below 1.0 (RFC 7252 §4.8). */
+static const struct key sig_ackrf_keys[] = {
+	{ "min", KT_SCALAR, false, 100, 100000,
+	    offsetof(struct conf_sigparam, min), h_dec, NULL },
+	{ "max", KT_SCALAR, false, 100, 100000,
+	    offsetof(struct conf_sigparam, max), h_dec, NULL },
+	{ "default", KT_SCALAR, false, 100, 100000,
+	    offsetof(struct conf_sigparam, def), h_dec, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema sig_ackrf_schema = { sig_ackrf_keys,
+    sig_dec_check };
+
+static const struct key sig_keys[] = {
+	{ "heartbeat-interval", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_HEARTBEAT_INTERVAL), h_map, &sig_int_schema },
+	{ "missing-hb-allowed", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_MISSING_HB_ALLOWED), h_map, &sig_int_schema },
+	{ "max-retransmit", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_MAX_RETRANSMIT), h_map, &sig_int_schema },
+	{ "ack-timeout", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_ACK_TIMEOUT), h_map, &sig_ackto_schema },
+	{ "ack-random-factor", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_ACK_RANDOM_FACTOR), h_map, &sig_ackrf_schema },
+	{ "probing-rate", KT_MAP, false, 0, 0,
+	    SIGOFF(DOTS_CFG_PROBING_RATE), h_map, &sig_int_schema },
+	{ "max-age", KT_SCALAR, false, 0, UINT32_MAX,
+	    offsetof(struct conf, config_max_age), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema sig_schema = { sig_keys, NULL };
+
+static const struct key mitigation_keys[] = {
+	{ "active-but-terminating", KT_SCALAR, false, 0, 300,
+	    offsetof(struct conf, active_but_terminating), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema mitigation_schema = { mitigation_keys, NULL };
+
+/* ---- peers ------------------------------------------------------------ */
+
+static int h_role(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strcmp(s, "downstream") != 0)
+		return lerr(ld, line_of(n), "expected downstream, not \"%.40s\"",
+		    s);
+	p->role = PEER_DOWNSTREAM;
+	return 0;
+}
+
+static int h_psk_identity(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return h_str(ld, n, obj, k);
+}
+
+static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+	const char	*s;
+	size_t		 len;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	len = strlen(s);
+	if (len == 0 || len > CONF_PSK_MAX)
+		return lerr(ld, line_of(n), "must be 1..%d bytes", CONF_PSK_MAX);
+	if (!printable(s, true))
+		return lerr(ld, line_of(n), "must be printable ASCII; "
+		    "use psk-key-hex for binary keys");
+	memcpy(p->psk_key, s, len);
+	p->psk_key_len = len;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+	const char	*s;
+	size_t		 len, i;
+	int		 hi, lo;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	len = strlen(s);
+	if (len == 0 || len % 2 != 0 || len > 2 * CONF_PSK_MAX)
+		return lerr(ld, line_of(n), "expected an even number of hex "
+		    "digits for 1..%d bytes", CONF_PSK_MAX);
+	for (i = 0; i < len / 2; i++) {
+		if ((hi = hexval(s[2 * i])) == -1 ||
+		    (lo = hexval(s[2 * i + 1])) == -1)
+			return lerr(ld, line_of(n), "not a hex digit at "
+			    "offset %zu", hi == -1 ? 2 * i : 2 * i + 1);
+		p->psk_key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	p->psk_key_len = len / 2;
+	return 0;
+}
+
+static int h_lifetime(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+	int64_t		 v;
+
+	if (scalar_int(ld, n, -1, (int64_t)1 << 31, &v) == -1)
+		return -1;
+	if (v == 0)
+		return lerr(ld, line_of(n), "must be -1 (indefinite) or "
+		    "1..2147483648");
+	p->policy.max_lifetime = v;
+	return 0;
+}
+
+/* Lists of a policy: each item through one parser. */
+typedef int (*item_fn)(struct ld *, yaml_node_t *, const char *, void *,
+    size_t);
+
+static int walk_items(struct ld *ld, yaml_node_t *n, size_t elsize,
+    void **arr, size_t *cnt, item_fn fn)
+{
+	const char	*s;
+	yaml_node_t	*it;
+	size_t		 i, save, len = seq_len(n);
+
+	if (len == 0)
+		return lerr(ld, line_of(n), "must not be empty");
+	if ((*arr = calloc(len, elsize)) == NULL)
+		return oom(ld, line_of(n));
+	*cnt = len;
+	for (i = 0; i < len; i++) {
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if ((s = scalar(ld, it)) == NULL ||
+		    fn(ld, it, s, *arr, i) == -1)
+			return -1;
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static int item_prefix(struct ld *ld, yaml_node_t *n, const char *s,
+    void *arr, size_t i)
+{
+	struct prefix	*p = (struct prefix *)arr + i, host;
+	char		 addr[PREFIX_STRLEN], canon[PREFIX_STRLEN];
+	size_t		 alen = strcspn(s, "/");
+
+	if (prefix_parse(s, p) == -1)
+		return lerr(ld, line_of(n), "\"%.60s\" is not a valid prefix",
+		    s);
+	/* Host bits past the length are cleared: say so, it may be a typo. */
+	if (alen < sizeof(addr)) {
+		memcpy(addr, s, alen);
+		addr[alen] = '\0';
+		if (prefix_parse_addr(addr, &host) == 0 &&
+		    memcmp(host.addr, p->addr, sizeof(p->addr)) != 0)
+			lwarn(ld, line_of(n), "%s has host bits set; using %s",
+			    s, prefix_format(p, canon, sizeof(canon)));
+	}
+	return 0;
+}
+
+static int h_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
+
+	return walk_items(ld, n, sizeof(struct prefix),
+	    (void **)&pol->prefixes, &pol->n_prefixes, item_prefix);
+}
+
+static int item_port(struct ld *ld, yaml_node_t *n, const char *s,
+    void *arr, size_t i)
+{
+	struct port_range *r = (struct port_range *)arr + i;
+	char		 lo[8];
+	const char	*dash = strchr(s, '-');
+	int64_t		 a, b;
+
+	if (dash == NULL) {
+		if (parse_i64(s, &a) == -1)
+			goto bad;
+		b = a;
+	} else {
+		if ((size_t)(dash - s) >= sizeof(lo))
+			goto bad;
+		memcpy(lo, s, (size_t)(dash - s));
+		lo[dash - s] = '\0';
+		if (parse_i64(lo, &a) == -1 || parse_i64(dash + 1, &b) == -1)
+			goto bad;
+	}
+	if (a < 0 || a > 65535 || b < 0 || b > 65535)
+		return lerr(ld, line_of(n), "%s is out of range 0..65535", s);
+	if (a > b)
+		return lerr(ld, line_of(n), "%s: lower port exceeds upper", s);
+	r->lower = (uint16_t)a;
+	r->upper = (uint16_t)b;
+	return 0;
+bad:
+	return lerr(ld, line_of(n), "expected a port or \"LOW-HIGH\", not "
+	    "\"%.40s\"", s);
+}
+
+static int h_ports(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
+
+	return walk_items(ld, n, sizeof(struct port_range),
+	    (void **)&pol->ports, &pol->n_ports, item_port);
+}
+
+static int item_protocol(struct ld *ld, yaml_node_t *n, const char *s,
+    void *arr, size_t i)
+{
+	int64_t	 v;
+
+	if (scalar_int(ld, n, 0, 255, &v) == -1)
+		return -1;
+	((uint8_t *)arr)[i] = (uint8_t)v;
+	return 0;
+}
+
+static int h_protocols(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
+
+	return walk_items(ld, n, sizeof(uint8_t),
+	    (void **)&pol->protocols, &pol->n_protocols, item_protocol);
+}
+
+/* Lowercase LDH labels (and '_'), 1..63 bytes each; a final dot is
+ * dropped. */
+static int fqdn_check(const char *s, size_t len, const char **why)
+{
+	size_t	 i, lab = 0;
+
+	if (len == 0 || len > CONF_FQDN_MAX) {
+		*why = "must be 1..253 characters";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (lab == 0 || s[i - 1] == '-') {
+				*why = "has an empty label or one ending "
+				    "with '-'";
+				return -1;
+			}
+			lab = 0;
+			continue;
+		}
+		if (s[i] >= 'A' && s[i] <= 'Z') {
+			*why = "must be lowercase";
+			return -1;
+		}
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    (s[i] == '-' && lab > 0))) {
+			*why = "is not a domain name";
+			return -1;
+		}
+		if (++lab > 63) {
+			*why = "has a label longer than 63 characters";
+			return -1;
+		}
+	}
+	if (s[len - 1] == '-') {
+		*why = "has a label ending with '-'";
+		return -1;
+	}
+	return 0;
+}
+
+static int h_fqdns(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct strv	*sv = &((struct conf_peer *)obj)->policy.fqdns;
+	const char	*s, *why;
+	char		 buf[CONF_FQDN_MAX + 2];
+	yaml_node_t	*it;
+	size_t		 i, save, len;
+
+	if (seq_len(n) == 0)
+		return lerr(ld, line_of(n), "must not be empty");
+	for (i = 0; i < seq_len(n); i++) {
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if ((s = scalar(ld, it)) == NULL)
+			return -1;
+		len = strlen(s);
+		if (len > 1 && s[len - 1] == '.')
+			len--;
+		if (fqdn_check(s, len, &why) == -1)
+			return lerr(ld, line_of(it), "\"%.60s\" %s", s, why);
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (strv_push(sv, buf) == -1)
+			return oom(ld, line_of(it));
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static const struct key peer_keys[] = {
+	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
+	    offsetof(struct conf_peer, name), h_name, NULL },
+	{ "role", KT_SCALAR, false, 0, 0, 0, h_role, NULL },
+	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
+	    offsetof(struct conf_peer, psk_identity), h_psk_identity, NULL },
+	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_psk_key, NULL },
+	{ "psk-key-hex", KT_SCALAR, false, 0, 0, 0, h_psk_hex, NULL },
+	{ "cert-name", KT_SCALAR, false, 0, CONF_FQDN_MAX,
+	    offsetof(struct conf_peer, cert_name), h_str, NULL },
+	{ "trusted-gateway", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_peer, trusted_gateway), h_bool, NULL },
+	{ "prefixes", KT_LIST, true, 0, 0, 0, h_prefixes, NULL },
+	{ "ports", KT_LIST, false, 0, 0, 0, h_ports, NULL },
+	{ "protocols", KT_LIST, false, 0, 0, 0, h_protocols, NULL },
+	{ "fqdns", KT_LIST, false, 0, 0, 0, h_fqdns, NULL },
+	{ "max-mitigations", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_peer, policy.max_mitigations), h_u32, NULL },
+	{ "max-lifetime", KT_SCALAR, false, 0, 0, 0, h_lifetime, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+
+static int key_err(struct ld *ld, yaml_node_t *map, const char *name,
+    const char *msg)
+{
+	yaml_node_t	*kn = NULL;
+
+	map_find(ld, map, name, &kn);
+	path_push_key(ld, name);
+	return lerr(ld, line_of(kn ? kn : map), "%s", msg);
+}
+
+static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_peer *p = obj;
+	bool		 key = map_find(ld, map, "psk-key", NULL) != NULL;
+	bool		 hex = map_find(ld, map, "psk-key-hex", NULL) != NULL;
+
+	if (key && hex)
+		return key_err(ld, map, "psk-key-hex",
+		    "give psk-key or psk-key-hex, not both");
+	if (p->psk_identity != NULL && !key && !hex)
+		return key_err(ld, map, "psk-identity",
+		    "needs psk-key or psk-key-hex");
+	if (p->psk_identity == NULL && (key || hex))
+		return key_err(ld, map, key ? "psk-key" : "psk-key-hex",
+		    "needs psk-identity");
+	if (p->psk_identity == NULL && p->cert_name == NULL)
+		return lerr(ld, line_of(map),
+		    "needs psk-identity or cert-name (or both)");
+	return 0;
+}
+static const struct schema peer_schema = { peer_keys, peer_check };
+
+static int peer_dup(struct ld *ld, yaml_node_t *map, size_t i)
+{
+	const struct conf_peer *p = &ld->conf->peers[i], *q;
+	char		 msg[64];
+	size_t		 j;
+
+	for (j = 0; j < i; j++) {
+		q = &ld->conf->peers[j];
+		snprintf(msg, sizeof(msg), "duplicate of peers[%zu]", j);
+		if (strcmp(p->name, q->name) == 0)
+			return key_err(ld, map, "name", msg);
+		if (p->psk_identity != NULL && q->psk_identity != NULL &&
+		    strcmp(p->psk_identity, q->psk_identity) == 0)
+			return key_err(ld, map, "psk-identity", msg);
+		if (p->cert_name != NULL && q->cert_name != NULL &&
+		    strcasecmp(p->cert_name, q->cert_name) == 0)
+			return key_err(ld, map, "cert-name", msg);
+	}
+	return 0;
+}
+
+static int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf	*c = obj;
+	struct conf_peer *p;
+	yaml_node_t	*it;
+	size_t		 i, cnt = seq_len(n), save;
+
+	if (cnt == 0)
+		return lerr(ld, line_of(n), "at least one peer is required");
+	if ((c->peers = calloc(cnt, sizeof(*c->peers))) == NULL)
+		return oom(ld, line_of(n));
+	c->n_peers = cnt;
+	for (i = 0; i < cnt; i++) {
+		p = &c->peers[i];
+		p->role = PEER_DOWNSTREAM;
+		p->policy.max_mitigations = 64;
+		p->policy.max_lifetime = 86400;
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if (walk_map(ld, it, &peer_schema, p) == -1 ||
+		    peer_dup(ld, it, i) == -1)
+			return -1;
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+/* ---- the top level ------------------------------------------------------ */
+
+static char *path_join(const char *dir, const char *rel)
+{
+	char	*s;
+
+	if (rel[0] == '/')
+		return strdup(rel);
+	if (asprintf(&s, "%s%s%s", dir,
+	    dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/",
+	    rel) == -1)
+		return NULL;
+	return s;
+}
+
+/* Replace a relative path by one under base; NULL stays NULL. */
+static int resolve(struct ld *ld, char **p, const char *base)
+{
+	char	*abs;
+
+	if (*p == NULL || (*p)[0] == '/')
+		return 0;
+	if ((abs = path_join(base, *p)) == NULL)
+		return oom(ld, 1);
+	free(*p);
+	*p = abs;
+	return 0;
+}
+
+static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf	*c = obj;
+	char		*rp;
+	size_t		 i;
+
+	if (c->node_id == NULL && (c->node_id = strdup("dotsgw")) == NULL)
+		return oom(ld, 1);
+	if (c->state_dir == NULL) {
+		if ((c->state_dir = strdup(ld->confdir)) == NULL)
+			return oom(ld, 1);
+	} else {
+		if (resolve(ld, &c->state_dir, ld->confdir) == -1)
+			return -1;
+		if ((rp = realpath(c->state_dir, NULL)) != NULL) {
+			free(c->state_dir);
+			c->state_dir = rp;
+		}
+	}
+	if (resolve(ld, &c->creds.ca_file, c->state_dir) == -1 ||
+	    resolve(ld, &c->creds.cert_file, c->state_dir) == -1 ||
+	    resolve(ld, &c->creds.key_file, c->state_dir) == -1)
+		return -1;
+	if (c->listen == NULL) {
+		if ((c->listen = calloc(1, sizeof(*c->listen))) == NULL)
+			return oom(ld, 1);
+		listen_default(&c->listen[0]);
+		c->n_listen = 1;
+	}
+	for (i = 0; i < c->n_peers; i++) {
+		if (c->peers[i].cert_name == NULL ||
+		    (c->creds.ca_file != NULL && c->creds.cert_file != NULL))
+			continue;
+		path_push_key(ld, "peers");
+		path_push_index(ld, i);
+		return key_err(ld, seq_item(ld, map_find(ld, map, "peers",
+		    NULL), i), "cert-name", "needs credentials ca, cert and "
+		    "key");
+	}
+	return 0;
+}
+
+static const struct key root_keys[] = {
+	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
+	    offsetof(struct conf, node_id), h_name, NULL },
+	{ "state-dir", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf, state_dir), h_str, NULL },
+	{ "listen", KT_LIST, false, 0, 0, 0, h_listen, NULL },
+	{ "credentials", KT_MAP, false, 0, 0,
+	    offsetof(struct conf, creds), h_map, &cred_schema },
+	{ "signal-config", KT_MAP, false, 0, 0, 0, h_map, &sig_schema },
+	{ "mitigation", KT_MAP, false, 0, 0, 0, h_map, &mitigation_schema },
+	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema root_schema = { root_keys, root_check };
+
+/* ---- YAML parsing ------------------------------------------------------- */
+
+static int yaml_err(struct ld *ld, yaml_parser_t *p, const char *text,
+    size_t len)
+{
+	size_t	 line, col, i;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return lerr(ld, 1, "yaml: out of memory");
+	if (p->error == YAML_READER_ERROR) {
+		/* the reader has no mark: count lines up to the offset */
+		for (i = 0, line = 1, col = 1; i < p->problem_offset &&
+		    i < len; i++, col++)
+			if (text[i] == '\n') {
+				line++;
+				col = 0;
+			}
+	} else {
+		line = p->problem_mark.line + 1;
+		col = p->problem_mark.column + 1;
+	}
+	return lerr(ld, (int)line, "yaml: %s (col %zu)",
+	    p->problem != NULL ? p->problem : "syntax error", col);
+}
+
+/*
+ * One pass with the event API before loading: syntax errors, aliases and
+ * anchors, several documents and deep nesting are refused here, so the
+ * loader only ever sees a plain tree of modest depth.
+ */
+static int yaml_prescan(struct ld *ld, const char *text, size_t len)
+{
+	yaml_parser_t	 p;
+	yaml_event_t	 ev;
+	yaml_event_type_t type;
+	int		 rc = 0, depth = 0, docs = 0, anchor_line = 0;
+	const yaml_char_t *anchor;
+
+	if (!yaml_parser_initialize(&p))
+		return lerr(ld, 1, "yaml: out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	do {
+		if (!yaml_parser_parse(&p, &ev)) {
+			rc = yaml_err(ld, &p, text, len);
+			break;
+		}
+		type = ev.type;
+		anchor = NULL;
+		switch (type) {
+		case YAML_ALIAS_EVENT:
+			rc = lerr(ld, (int)ev.start_mark.line + 1,
+			    "aliases are not allowed");
+			break;
+		case YAML_SCALAR_EVENT:
+			anchor = ev.data.scalar.anchor;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			anchor = type == YAML_SEQUENCE_START_EVENT ?
+			    ev.data.sequence_start.anchor :
+			    ev.data.mapping_start.anchor;
+			if (++depth > CONF_MAX_DEPTH)
+				rc = lerr(ld, (int)ev.start_mark.line + 1,
+				    "nesting deeper than %d levels",
+				    CONF_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				rc = lerr(ld, (int)ev.start_mark.line + 1,
+				    "only one YAML document is allowed");
+			break;
+		default:
+			break;
+		}
+		if (anchor != NULL && anchor_line == 0)
+			anchor_line = (int)ev.start_mark.line + 1;
+		yaml_event_delete(&ev);
+	} while (rc == 0 && type != YAML_STREAM_END_EVENT);
+	yaml_parser_delete(&p);
+	/* An anchor without alias: report the anchor, aliases come first. */
+	if (rc == 0 && anchor_line != 0)
+		rc = lerr(ld, anchor_line, "anchors are not allowed");
+	return rc;
+}
+
+/* The absolute directory of the file (or of a label with a slash). */
+static char *conf_dir(const char *name)
+{
+	const char	*slash = strrchr(name, '/');
+	char		*dir, *rp, cwd[PATH_MAX];
+
+	if (slash == name)
+		return strdup("/");
+	if (slash == NULL)
+		dir = strdup(".");
+	else
+		dir = strndup(name, (size_t)(slash - name));
+	if (dir == NULL)
+		return NULL;
+	if ((rp = realpath(dir, NULL)) != NULL) {
+		free(dir);
+		return rp;
+	}
+	if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return dir;
+	rp = path_join(cwd, dir);
+	free(dir);
+	return rp;
+}
+
+static void conf_defaults(struct conf *c)
+{
+	conf_sig_defaults(c->sig);
+	c->config_max_age = 3600;
+	c->active_but_terminating = 120;
+}
+
+static int load(struct ld *ld, const char *text, size_t len,
+    struct conf **out)
+{
+	yaml_parser_t	 p;
+	yaml_node_t	*root;
+	int		 rc;
+
+	*out = NULL;
+	if (yaml_prescan(ld, text, len) == -1)
+		return -1;
+	if ((ld->conf = calloc(1, sizeof(*ld->conf))) == NULL ||
+	    (ld->conf->path = strdup(ld->name)) == NULL ||
+	    (ld->confdir = conf_dir(ld->name)) == NULL) {
+		conf_free(ld->conf);
+		return oom(ld, 1);
+	}
+	conf_defaults(ld->conf);
+	if (!yaml_parser_initialize(&p)) {
+		conf_free(ld->conf);
+		return oom(ld, 1);
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&p, &ld->doc)) {
+		rc = yaml_err(ld, &p, text, len);
+		yaml_parser_delete(&p);
+		conf_free(ld->conf);
+		return rc;
+	}
+	yaml_parser_delete(&p);
+	if ((root = yaml_document_get_root_node(&ld->doc)) == NULL) {
+		path_push_key(ld, "peers");
+		rc = lerr(ld, 1, "required key is missing (empty file)");
+	} else
+		rc = walk_map(ld, root, &root_schema, ld->conf);
+	yaml_document_delete(&ld->doc);
+	if (rc == -1) {
+		conf_free(ld->conf);
+		return -1;
+	}
+	*out = ld->conf;
+	return 0;
+}
+
+int conf_load_string(const char *name, const char *text, size_t len,
+    struct conf **out, char *err, size_t errlen, conf_warn_fn warn,
+    void *warnarg)
+{
+	struct ld	 ld;
+	int		 rc;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.name = name;
+	ld.err = err;
+	ld.errlen = errlen;
+	ld.warn = warn;
+	ld.warnarg = warnarg;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > CONF_MAX_SIZE) {
+		*out = NULL;
+		return lerr(&ld, 1, "larger than %d bytes", CONF_MAX_SIZE);
+	}
+	rc = load(&ld, text != NULL ? text : "", text != NULL ? len : 0, out);
+	free(ld.confdir);
+	return rc;
+}
+
+static bool has_secrets(const struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].psk_key_len > 0)
+			return true;
+	return false;
+}
+
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen,
+    conf_warn_fn warn, void *warnarg)
+{
+	struct stat	 st;
+	char		*buf = NULL, *rp, msg[CONF_ERRLEN], dummy[1];
+	size_t		 len = 0;
+	ssize_t		 r;
+	int		 fd, rc, e;
+
+	*out = NULL;
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONF_MAX_SIZE) {
+		snprintf(err, errlen, "%s: %s", path, !S_ISREG(st.st_mode) ?
+		    "not a regular file" : "file too large");
+		goto fail;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	while (len < (size_t)st.st_size &&
+	    (r = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			e = errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
+			goto fail;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	fd = -1;
+	rc = conf_load_string(path, buf, len, out, err, errlen, warn,
+	    warnarg);
+	explicit_bzero(buf, len);
+	free(buf);
+	if (rc == -1)
+		return -1;
+	/* Keep an absolute path: the daemon may chdir before a reload. */
+	if ((rp = realpath(path, NULL)) != NULL) {
+		free((*out)->path);
+		(*out)->path = rp;
+	}
+	if (warn != NULL && has_secrets(*out) && (st.st_mode & 044) != 0) {
+		snprintf(msg, sizeof(msg), "%s: holds PSK secrets but is "
+		    "readable by group/others (mode %04o); chmod 600", path,
+		    (unsigned)(st.st_mode & 07777));
+		warn(warnarg, msg);
+	}
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return -1;
+}
+
+static void peer_free(struct conf_peer *p)
+{
+	free(p->name);
+	free(p->psk_identity);
+	explicit_bzero(p->psk_key, sizeof(p->psk_key));
+	free(p->cert_name);
+	free(p->policy.prefixes);
+	free(p->policy.ports);
+	free(p->policy.protocols);
+	strv_free(&p->policy.fqdns);
+}
+
+void conf_free(struct conf *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->node_id);
+	free(c->state_dir);
+	free(c->listen);
+	free(c->creds.ca_file);
+	free(c->creds.cert_file);
+	free(c->creds.key_file);
+	free(c->creds.psk_hint);
+	for (i = 0; i < c->n_peers; i++)
+		peer_free(&c->peers[i]);
+	free(c->peers);
+	free(c);
+}
+
+const struct conf_peer *conf_peer_by_name(const struct conf *c,
+    const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (strcmp(c->peers[i].name, name) == 0)
+			return &c->peers[i];
+	return NULL;
+}
+
+const struct conf_peer *conf_peer_by_psk_identity(const struct conf *c,
+    const uint8_t *id, size_t len)
+{
+	const char	*pid;
+	size_t		 i;
+
+	for (i = 0; i < c->n_peers; i++) {
+		pid = c->peers[i].psk_identity;
+		if (pid != NULL && strlen(pid) == len &&
+		    memcmp(pid, id, len) == 0)
+			return &c->peers[i];
+	}
+	return NULL;
+}
+
+const struct conf_peer *conf_peer_by_cert_name(const struct conf *c,
+    const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].cert_name != NULL &&
+		    strcasecmp(c->peers[i].cert_name, name) == 0)
+			return &c->peers[i];
+	return NULL;
+}
+
+/* RFC 9132 §4.5.2 and Figure 20: (min, max, default). */
+void conf_sig_defaults(struct conf_sigparam sig[DOTS_CFG_NPARAMS])
+{
+	static const struct conf_sigparam d[DOTS_CFG_NPARAMS] = {
+		[DOTS_CFG_HEARTBEAT_INTERVAL] = { 15, 240, 30 },
+		[DOTS_CFG_MISSING_HB_ALLOWED] = { 3, 20, 15 },
+		[DOTS_CFG_MAX_RETRANSMIT] = { 2, 15, 3 },
+		[DOTS_CFG_ACK_TIMEOUT] = { 100, 3000, 200 },
+		[DOTS_CFG_ACK_RANDOM_FACTOR] = { 110, 400, 150 },
+		[DOTS_CFG_PROBING_RATE] = { 5, 20, 5 },
+	};
+
+	memcpy(sig, d, sizeof(d));
+}

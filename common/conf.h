@@ -1,0 +1,105 @@
+/*
+ * dotsgw configuration: one YAML file, loaded into a fresh struct conf that
+ * is fully validated before anyone uses it (a failed load changes nothing).
+ * Errors read "FILE:LINE: KEY: problem". Relative paths of credentials are
+ * resolved against state-dir, itself relative to the config file.
+ */
+#ifndef DOTSGW_CONF_H
+#define DOTSGW_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dots_msg.h"
+#include "prefix.h"
+
+#define CONF_ERRLEN		512
+#define CONF_PSK_MAX		64	/* libcoap COAP_DTLS_MAX_PSK(_IDENTITY) */
+#define DOTS_DEFAULT_PORT	4646
+
+struct conf_listen {
+	char		 address[64];	/* numeric IPv4 or IPv6 */
+	uint16_t	 port;
+	bool		 dtls;		/* coaps */
+	bool		 tls;		/* coaps+tcp */
+};
+
+struct conf_credentials {
+	char		*ca_file;	/* PEM; NULL = no X.509 */
+	char		*cert_file;
+	char		*key_file;
+	char		*psk_hint;	/* server PSK hint; NULL = "dotsgw" */
+};
+
+/* What a peer may ask for (policies/ checks it). Empty lists = anything. */
+struct conf_policy {
+	struct prefix	*prefixes;	/* targets must lie inside one; required */
+	size_t		 n_prefixes;
+	struct port_range *ports;
+	size_t		 n_ports;
+	uint8_t		*protocols;
+	size_t		 n_protocols;
+	struct strv	 fqdns;		/* allowed domain suffixes */
+	uint32_t	 max_mitigations;	/* active at once; 0 = default 64 */
+	int64_t		 max_lifetime;	/* seconds; -1 = indefinite allowed */
+};
+
+enum conf_peer_role {
+	PEER_DOWNSTREAM,		/* a customer or peer ISP asking us */
+};
+
+struct conf_peer {
+	char		*name;
+	enum conf_peer_role role;
+	char		*psk_identity;	/* NULL = no PSK for this peer */
+	uint8_t		 psk_key[CONF_PSK_MAX];
+	size_t		 psk_key_len;
+	char		*cert_name;	/* CN or DNS SAN; NULL = no X.509 */
+	bool		 trusted_gateway;	/* may send cdid */
+	struct conf_policy policy;
+};
+
+/* Server policy for one signal-config parameter: range and default. */
+struct conf_sigparam {
+	uint32_t	 min, max, def;	/* decimals in hundredths */
+};
+
+struct conf {
+	char		*path;		/* the file loaded */
+	char		*node_id;	/* our name in 5.08 paths and logs */
+	char		*state_dir;	/* absolute */
+	struct conf_listen *listen;
+	size_t		 n_listen;
+	struct conf_credentials creds;
+	/* ranges and defaults, indexed by enum dots_cfg_param_id; one set
+	 * serves both idle-config and mitigating-config */
+	struct conf_sigparam sig[DOTS_CFG_NPARAMS];
+	uint32_t	 config_max_age;	/* Max-Age on config responses */
+	uint32_t	 active_but_terminating;	/* seconds, RFC 9132 §4.4.4 */
+	struct conf_peer *peers;
+	size_t		 n_peers;
+};
+
+/* Called for each non-fatal finding (e.g. secrets readable by others). */
+typedef void (*conf_warn_fn)(void *arg, const char *msg);
+
+/* 0 with *out set, or -1 with err holding "file:line: key: problem". */
+int	conf_load(const char *path, struct conf **out, char *err, size_t errlen,
+	    conf_warn_fn warn, void *warnarg);
+/* The same from a string (for tests and fuzzing); name labels errors. */
+int	conf_load_string(const char *name, const char *text, size_t len,
+	    struct conf **out, char *err, size_t errlen,
+	    conf_warn_fn warn, void *warnarg);
+void	conf_free(struct conf *);
+
+const struct conf_peer *conf_peer_by_name(const struct conf *, const char *);
+const struct conf_peer *conf_peer_by_psk_identity(const struct conf *,
+	    const uint8_t *id, size_t len);
+const struct conf_peer *conf_peer_by_cert_name(const struct conf *,
+	    const char *name);
+
+/* The RFC 9132 Appendix C defaults, as conf_load fills them. */
+void	conf_sig_defaults(struct conf_sigparam sig[DOTS_CFG_NPARAMS]);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * Logging in the bgpd manner: log_warn appends strerror(errno), log_warnx
+ * does not; fatal/fatalx log and exit(1). Lines go to stderr with a UTC
+ * timestamp; log_debug only prints at verbosity >= 1.
+ */
+#ifndef DOTSGW_LOG_H
+#define DOTSGW_LOG_H
+
+void	log_init(const char *ident, int verbose);
+int	log_verbosity(void);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * dotsgwd: the dotsgw daemon. Loads and validates the configuration, brings
+ * up the DOTS server side and runs the one libevent loop until SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <coap3/coap.h>
+#include <event2/event.h>
+
+#include "../common/conf.h"
+#include "../common/log.h"
+#include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
+#include "server.h"
+
+#define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dotsgwd [-fnv] [-c config]\n"
+	    "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+	    "  -f       stay in the foreground\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -v       more verbose (twice: libcoap debug too)\n");
+	exit(64);
+}
+
+static void
+conf_warning(void *arg, const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct gw *gw = arg;
+
+	log_info("%s: shutting down", strsignal((int)sig));
+	event_base_loopexit(gw->base, NULL);
+}
+
+static void
+gw_free(struct gw *gw)
+{
+	mit_table_free(gw->mt);		/* before the resources it points at */
+	server_free(gw->srv);
+	peers_free(gw);
+	conf_free(gw->conf);
+	if (gw->base != NULL)
+		event_base_free(gw->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = DEFAULT_CONFIG;
+	struct event *sigev[2];
+	const int sigs[2] = { SIGTERM, SIGINT };
+	char err[CONF_ERRLEN];
+	int ch, foreground = 0, check = 0, verbose = 0;
+	struct gw gw;
+
+	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("dotsgwd", verbose);
+	memset(&gw, 0, sizeof(gw));
+	if (conf_load(path, &gw.conf, err, sizeof(err), conf_warning,
+	    NULL) == -1) {
+		fprintf(stderr, "dotsgwd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "dotsgwd: %s: configuration OK (%zu peers)\n",
+		    path, gw.conf->n_peers);
+		conf_free(gw.conf);
+		return 0;
+	}
+	if (!foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+	signal(SIGPIPE, SIG_IGN);
+	coap_startup();
+	if ((gw.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL)
+		fatalx("out of memory");
+	if (server_new(&gw) == NULL) {
+		gw_free(&gw);
+		coap_cleanup();
+		fatalx("cannot start the DOTS server");
+	}
+	for (int i = 0; i < 2; i++) {
+		sigev[i] = evsignal_new(gw.base, sigs[i], on_signal, &gw);
+		event_add(sigev[i], NULL);
+	}
+	log_info("dotsgwd ready: node %s, %zu peers", gw.conf->node_id,
+	    gw.conf->n_peers);
+	event_base_dispatch(gw.base);
+	for (int i = 0; i < 2; i++)
+		event_free(sigev[i]);
+	gw_free(&gw);
+	coap_cleanup();
+	return 0;
+}

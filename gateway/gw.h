@@ -1,0 +1,30 @@
+/*
+ * The daemon's top-level context: the one place that owns mutable state.
+ * Everything else receives a struct gw * and reaches what it needs from it.
+ */
+#ifndef DOTSGW_GW_H
+#define DOTSGW_GW_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+struct conf;
+struct server;
+struct mit_table;
+struct peer_rt;
+
+struct gw {
+	struct event_base *base;
+	struct conf	  *conf;
+	struct server	  *srv;		/* downstream DOTS server side */
+	struct mit_table  *mt;		/* accepted mitigations */
+	struct peer_rt	  *peers;	/* runtime state, one per conf peer */
+	size_t		   n_peers;
+};
+
+/* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow
+ * wall-clock steps (libcoap's own clock is CLOCK_REALTIME). */
+uint64_t gw_now_ms(void);
+
+#endif

@@ -1,0 +1,501 @@
+/*
+ * /.well-known/dots/mitigate (RFC 9132 §4.4): PUT creates or refreshes a
+ * mitigation, or with an empty If-Match is an efficacy update; GET reports
+ * one or all of a client's mitigations (observable); DELETE withdraws.
+ * Everything is scoped to the authenticated peer: another peer's cuid is a
+ * collision on PUT and "not found" on GET.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/conf.h"
+#include "../common/dots_codec.h"
+#include "../common/log.h"
+#include "../policies/authz.h"
+#include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
+#include "server.h"
+
+#define DEFAULT_MAX_MITIGATIONS	64
+#define QUOTA_RETRY_SECONDS	60
+
+/* Which members a GET returns (Uri-Query "c", RFC 9132 §4.4.2). */
+enum content { CONTENT_ALL, CONTENT_CONFIG, CONTENT_NONCONFIG };
+
+static void
+reply_mitigation(const struct ds_request *rq, coap_pdu_t *resp, int code,
+    struct dots_scope *scopes, size_t n)
+{
+	struct dots_mitigation msg = { .scope = scopes, .n_scope = n };
+	uint8_t *buf;
+	size_t len;
+
+	if (dots_encode_mitigation(&msg, &buf, &len) == -1) {
+		if (!rq->notify)
+			reply_errf(resp, 500, "out of memory");
+		return;
+	}
+	reply_cbor(rq, resp, code, buf, len);
+	free(buf);
+}
+
+static void
+reply_mid_lifetime(const struct ds_request *rq, coap_pdu_t *resp, int code,
+    const struct mitigation *m)
+{
+	struct dots_scope s = { 0 };
+
+	s.present = DOTS_SCOPE_MID | DOTS_SCOPE_LIFETIME;
+	s.mid = m->mid;
+	s.lifetime = mit_lifetime_left(m);
+	reply_mitigation(rq, resp, code, &s, 1);
+}
+
+static void
+reply_conflict(const struct ds_request *rq, coap_pdu_t *resp,
+    struct dots_conflict *ci)
+{
+	struct dots_scope s = { .conflict = ci };
+
+	reply_mitigation(rq, resp, 409, &s, 1);
+}
+
+/* The mitigation as a GET shows it. Borrows m's lists: never freed. */
+static void
+scope_view(const struct mitigation *m, enum content c, struct dots_scope *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (c != CONTENT_NONCONFIG) {
+		*s = m->scope;
+		memset(&s->opt, 0, sizeof(s->opt));	/* not echoed */
+		s->conflict = NULL;
+		s->present = 0;		/* only what a GET reports, below */
+	}
+	s->present |= DOTS_SCOPE_MID | DOTS_SCOPE_LIFETIME;
+	s->mid = m->mid;
+	s->lifetime = mit_lifetime_left(m);
+	if (c == CONTENT_CONFIG)
+		return;
+	s->present |= DOTS_SCOPE_STATUS | DOTS_SCOPE_BYTES_DROPPED |
+	    DOTS_SCOPE_BPS_DROPPED | DOTS_SCOPE_PKTS_DROPPED |
+	    DOTS_SCOPE_PPS_DROPPED;
+	/* no mitigation-start for a request waiting on signal loss */
+	if (m->status != DOTS_STATUS_SIGNAL_LOSS) {
+		s->present |= DOTS_SCOPE_MITIGATION_START;
+		s->mitigation_start = m->start;
+	}
+	s->status = m->status;
+	s->bytes_dropped = m->bytes_dropped;
+	s->bps_dropped = m->bps_dropped;
+	s->pkts_dropped = m->pkts_dropped;
+	s->pps_dropped = m->pps_dropped;
+}
+
+static int
+parse_content(const coap_string_t *q, enum content *c, struct dots_err *err)
+{
+	*c = CONTENT_ALL;
+	if (q == NULL || q->length == 0)
+		return 0;
+	if (q->length == 3 && memcmp(q->s, "c=", 2) == 0) {
+		switch (q->s[2]) {
+		case 'a':
+			return 0;
+		case 'c':
+			*c = CONTENT_CONFIG;
+			return 0;
+		case 'n':
+			*c = CONTENT_NONCONFIG;
+			return 0;
+		}
+	}
+	return dots_errf(err, 400, "unsupported Uri-Query '%.*s' (c=a, c=c "
+	    "or c=n)", (int)q->length, (const char *)q->s);
+}
+
+/* The client of this request's cuid, or NULL when it is not the peer's. */
+static struct mit_client *
+own_client(const struct ds_request *rq)
+{
+	struct mit_client *c = mit_client_find(rq->gw->mt, rq->path.cuid);
+
+	return c != NULL && c->peer == rq->ds->peer ? c : NULL;
+}
+
+static void
+mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct mit_client *c = own_client(rq);
+	struct dots_scope *scopes = NULL;
+	struct mitigation *m;
+	struct dots_err err = { 0 };
+	enum content content;
+	size_t n = 0;
+
+	if (parse_content(rq->query, &content, &err) == -1) {
+		if (!rq->notify)
+			reply_err(resp, &err);
+		return;
+	}
+	if (c != NULL && rq->path.has_mid) {
+		if ((m = mit_find(c, rq->path.mid)) != NULL) {
+			struct dots_scope s;
+
+			scope_view(m, content, &s);
+			reply_mitigation(rq, resp, 205, &s, 1);
+			return;
+		}
+	} else if (c != NULL) {
+		TAILQ_FOREACH(m, &c->mits, entry)
+			n++;
+		if ((scopes = calloc(n, sizeof(*scopes))) == NULL) {
+			if (!rq->notify)
+				reply_errf(resp, 500, "out of memory");
+			return;
+		}
+		n = 0;
+		TAILQ_FOREACH(m, &c->mits, entry)
+			scope_view(m, content, &scopes[n++]);
+		reply_mitigation(rq, resp, 205, scopes, n);
+		free(scopes);
+		return;
+	}
+	if (rq->notify) {
+		/* observed resource outlived its content: say so, in 2.05 */
+		reply_mitigation(rq, resp, 205, NULL, 0);
+		return;
+	}
+	if (rq->path.has_mid)
+		reply_errf(resp, 404, "no mitigation mid=%u for cuid %s",
+		    rq->path.mid, rq->path.cuid);
+	else
+		reply_errf(resp, 404, "no mitigation for cuid %s",
+		    rq->path.cuid);
+}
+
+static void
+mitigate_delete(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct mit_client *c;
+	struct mitigation *m;
+
+	if (!rq->path.has_mid) {
+		reply_errf(resp, 400, "DELETE needs Uri-Path cuid and mid");
+		return;
+	}
+	/* 2.02 even for an unknown mid (RFC 9132 §4.4.4) */
+	if ((c = own_client(rq)) != NULL &&
+	    (m = mit_find(c, rq->path.mid)) != NULL)
+		mit_withdraw(rq->gw->mt, m);
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(202));
+}
+
+/* Checks on a new request or a refresh that the codec cannot know. */
+static int
+validate_request(const struct dots_scope *s, struct dots_err *err)
+{
+	if (!(s->present & DOTS_SCOPE_LIFETIME))
+		return dots_errf(err, 400, "missing lifetime");
+	if (s->lifetime == 0)
+		return dots_errf(err, 400, "lifetime 0 is not allowed");
+	if (s->lifetime < DOTS_LIFETIME_INDEFINITE)
+		return dots_errf(err, 400, "lifetime must be positive or -1");
+	if (s->n_target_prefix == 0 && s->target_fqdn.n == 0 &&
+	    s->target_uri.n == 0 && s->alias_name.n == 0)
+		return dots_errf(err, 400, "no target: one of target-prefix, "
+		    "target-fqdn, target-uri or alias-name is needed");
+	if (s->present & DOTS_SCOPE_ATTACK_STATUS)
+		return dots_errf(err, 400, "attack-status belongs in an "
+		    "efficacy update (PUT with If-Match)");
+	if (s->alias_name.n > 0)
+		return dots_errf(err, 400, "unknown alias-name '%s' (no "
+		    "aliases are provisioned for this client)",
+		    s->alias_name.v[0]);
+	if (s->n_acl_list > 0)
+		return dots_errf(err, 404, "acl-name '%s': no such ACL for "
+		    "this client", s->acl_list[0].acl_name ?
+		    s->acl_list[0].acl_name : "");
+	for (size_t i = 0; i < s->n_target_prefix; i++) {
+		const char *why;
+		char buf[PREFIX_STRLEN];
+
+		if (prefix_is_invalid_target(&s->target_prefix[i], &why))
+			return dots_errf(err, 400, "target-prefix %s: %s",
+			    prefix_format(&s->target_prefix[i], buf,
+			    sizeof(buf)), why);
+	}
+	return 0;
+}
+
+static bool
+same_trigger(const struct dots_scope *a, const struct dots_scope *b)
+{
+	bool ta = !(a->present & DOTS_SCOPE_TRIGGER) || a->trigger_mitigation;
+	bool tb = !(b->present & DOTS_SCOPE_TRIGGER) || b->trigger_mitigation;
+
+	return ta == tb;
+}
+
+struct overlap_search {
+	const struct peer_rt	*peer;
+	const struct dots_scope	*scope;
+	struct mitigation	*found;
+};
+
+static int
+other_peer_overlap(struct mitigation *m, void *arg)
+{
+	struct overlap_search *os = arg;
+
+	if (m->client->peer == os->peer || !mit_is_active(m) ||
+	    !dots_scope_overlaps(&m->scope, os->scope))
+		return 0;
+	os->found = m;
+	return 1;
+}
+
+/*
+ * RFC 9132 §4.4.1: among one client's requests of the same trigger type,
+ * the higher mid wins (lower ones are replaced, a lower newcomer gets 4.09);
+ * a request overlapping another peer's active mitigation is refused with
+ * conflict-information. Returns 0 when the request may proceed.
+ */
+static int
+check_conflicts(const struct ds_request *rq, coap_pdu_t *resp,
+    struct mit_client *c, const struct dots_scope *s, size_t *replaced)
+{
+	struct overlap_search os = { .peer = rq->ds->peer, .scope = s };
+	struct dots_conflict ci = { 0 };
+	struct dots_scope cs = { 0 };
+	struct mitigation *m;
+
+	*replaced = 0;
+	if (c != NULL)
+		TAILQ_FOREACH(m, &c->mits, entry) {
+			if (!mit_is_active(m) || !same_trigger(&m->scope, s) ||
+			    !dots_scope_overlaps(&m->scope, s))
+				continue;
+			if (m->mid < rq->path.mid) {
+				(*replaced)++;
+				continue;
+			}
+			cs.present = DOTS_SCOPE_MID;
+			cs.mid = m->mid;
+			cs.target_prefix = m->scope.target_prefix;
+			cs.n_target_prefix = m->scope.n_target_prefix;
+			ci.conflict_cause = DOTS_CAUSE_OVERLAPPING_TARGETS;
+			ci.conflict_scope = &cs;
+			reply_conflict(rq, resp, &ci);
+			return -1;
+		}
+	if (mit_foreach(rq->gw->mt, other_peer_overlap, &os) == 0)
+		return 0;
+	log_info("peer %s cuid %s mid %u: refused, overlaps an active "
+	    "mitigation of peer %s", rq->ds->peer->conf->name, rq->path.cuid,
+	    rq->path.mid, os.found->client->peer->conf->name);
+	cs.target_prefix = s->target_prefix;
+	cs.n_target_prefix = s->n_target_prefix;
+	cs.target_fqdn = s->target_fqdn;
+	cs.target_uri = s->target_uri;
+	ci.conflict_status = DOTS_CONFLICT_INACTIVE_OTHER_ACTIVE;
+	ci.conflict_cause = DOTS_CAUSE_OVERLAPPING_TARGETS;
+	ci.conflict_scope = &cs;
+	if (mit_lifetime_left(os.found) >= 0) {
+		ci.has_retry_timer = true;
+		ci.retry_timer = (uint32_t)mit_lifetime_left(os.found);
+	}
+	reply_conflict(rq, resp, &ci);
+	return -1;
+}
+
+static void
+remove_replaced(struct mit_table *mt, struct mit_client *c,
+    const struct dots_scope *s, uint32_t mid)
+{
+	struct mitigation *m, *next;
+
+	for (m = TAILQ_FIRST(&c->mits); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, entry);
+		if (m->mid < mid && mit_is_active(m) &&
+		    same_trigger(&m->scope, s) &&
+		    dots_scope_overlaps(&m->scope, s)) {
+			log_info("peer %s cuid %s: mid %u replaced by mid %u",
+			    c->peer->conf->name, c->cuid, m->mid, mid);
+			mit_remove(mt, m);	/* c keeps the new one */
+		}
+	}
+}
+
+/* PUT with an empty If-Match (RFC 9132 §4.4.3). */
+static void
+efficacy_update(const struct ds_request *rq, coap_pdu_t *resp,
+    struct mitigation *m, const struct dots_scope *s)
+{
+	const struct conf_policy *pol = &rq->ds->peer->conf->policy;
+
+	if (m == NULL || !mit_is_active(m)) {
+		/* silently ignored: it may have overtaken a DELETE; no code
+		 * set means no response to a NON, an empty ACK to a CON */
+		log_debug("peer %s cuid %s: efficacy update for unknown mid %u "
+		    "ignored", rq->ds->peer->conf->name, rq->path.cuid,
+		    rq->path.mid);
+		return;
+	}
+	if (!(s->present & DOTS_SCOPE_ATTACK_STATUS)) {
+		reply_errf(resp, 400, "an efficacy update needs attack-status");
+		return;
+	}
+	if (!dots_scope_same_target(&m->scope, s) ||
+	    !same_trigger(&m->scope, s)) {
+		reply_errf(resp, 400, "an efficacy update must repeat the "
+		    "request's parameters unchanged");
+		return;
+	}
+	if (s->present & DOTS_SCOPE_LIFETIME) {
+		if (s->lifetime == 0) {
+			reply_errf(resp, 400, "lifetime 0 is not allowed");
+			return;
+		}
+		mit_refresh(rq->gw->mt, m, pol_grant_lifetime(pol,
+		    s->lifetime));
+	}
+	m->attack_status = s->attack_status;
+	log_info("peer %s cuid %s mid %u: efficacy update: %s",
+	    rq->ds->peer->conf->name, rq->path.cuid, m->mid,
+	    s->attack_status == DOTS_ATTACK_UNDER_ATTACK ? "under-attack" :
+	    "attack-successfully-mitigated");
+	mit_changed(rq->gw->mt, m);
+	reply_mid_lifetime(rq, resp, 204, m);
+}
+
+static void
+reply_cuid_collision(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct dots_conflict ci = { .conflict_cause =
+	    DOTS_CAUSE_CUID_COLLISION };
+
+	log_info("peer %s: cuid %s collides with another peer's",
+	    rq->ds->peer->conf->name, rq->path.cuid);
+	reply_conflict(rq, resp, &ci);
+}
+
+static void
+mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct peer_rt *peer = rq->ds->peer;
+	const struct conf_policy *pol = &peer->conf->policy;
+	struct dots_mitigation req = { 0 };
+	struct dots_err err = { 0 };
+	struct mit_client *c;
+	struct mitigation *m = NULL;
+	struct dots_scope *s;
+	const uint8_t *body;
+	size_t len, replaced, max;
+	int64_t lifetime;
+
+	if (!rq->path.has_mid) {
+		reply_errf(resp, 400, "missing Uri-Path 'mid'");
+		return;
+	}
+	if (request_body(rq->pdu, &body, &len, &err) == -1 ||
+	    dots_decode_mitigation(body, len, DOTS_REQ, &req, &err) == -1) {
+		reply_err(resp, &err);
+		return;
+	}
+	if (req.n_scope != 1) {
+		reply_errf(resp, 400, "a request carries exactly one scope "
+		    "(got %zu)", req.n_scope);
+		goto done;
+	}
+	s = &req.scope[0];
+	c = mit_client_find(rq->gw->mt, rq->path.cuid);
+	if (c != NULL && c->peer != peer) {
+		reply_cuid_collision(rq, resp);
+		goto done;
+	}
+	if (c != NULL)
+		m = mit_find(c, rq->path.mid);
+	if (request_has_option(rq->pdu, COAP_OPTION_IF_MATCH)) {
+		efficacy_update(rq, resp, m, s);
+		goto done;
+	}
+	if (validate_request(s, &err) == -1 ||
+	    pol_authorize_scope(peer->conf, s, &err) == -1) {
+		if (err.coap == 401)
+			log_info("peer %s cuid %s mid %u: refused: %s",
+			    peer->conf->name, rq->path.cuid, rq->path.mid,
+			    err.msg);
+		reply_err(resp, &err);
+		goto done;
+	}
+	lifetime = pol_grant_lifetime(pol, s->lifetime);
+	if (m != NULL) {
+		if (!dots_scope_same_target(&m->scope, s) ||
+		    !same_trigger(&m->scope, s)) {
+			reply_errf(resp, 400, "a refresh (same mid) must repeat "
+			    "every parameter unchanged but lifetime; use a new "
+			    "mid to change the scope");
+			goto done;
+		}
+		mit_refresh(rq->gw->mt, m, lifetime);
+		reply_mid_lifetime(rq, resp, 204, m);
+		goto done;
+	}
+	if (check_conflicts(rq, resp, c, s, &replaced) == -1)
+		goto done;
+	max = pol->max_mitigations ? pol->max_mitigations :
+	    DEFAULT_MAX_MITIGATIONS;
+	if (peer->active - replaced >= max) {
+		uint8_t buf[4];
+
+		coap_add_option(resp, COAP_OPTION_MAXAGE,
+		    coap_encode_var_safe(buf, sizeof(buf),
+		    QUOTA_RETRY_SECONDS), buf);
+		reply_errf(resp, 503, "peer %s has %zu active mitigations, "
+		    "its max-mitigations", peer->conf->name, peer->active);
+		goto done;
+	}
+	if ((c = mit_client_get(rq->gw->mt, peer, rq->path.cuid)) == NULL) {
+		reply_errf(resp, 500, "out of memory");
+		goto done;
+	}
+	if (rq->path.cdid[0] != '\0' && !peer->conf->trusted_gateway)
+		log_info("peer %s is not a trusted gateway: cdid '%s' ignored",
+		    peer->conf->name, rq->path.cdid);
+	m = mit_create(rq->gw->mt, c, rq->path.mid,
+	    peer->conf->trusted_gateway && rq->path.cdid[0] != '\0' ?
+	    rq->path.cdid : NULL, s, lifetime);
+	if (m == NULL) {
+		reply_errf(resp, 500, "out of memory");
+		goto done;
+	}
+	if (replaced > 0)
+		remove_replaced(rq->gw->mt, c, &m->scope, m->mid);
+	reply_mid_lifetime(rq, resp, 201, m);
+done:
+	dots_mitigation_free(&req);
+}
+
+void
+mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	if (rq->path.cuid[0] == '\0') {
+		if (!rq->notify)
+			reply_errf(resp, 400, "missing Uri-Path 'cuid'");
+		return;
+	}
+	switch (rq->method) {
+	case COAP_REQUEST_CODE_GET:
+		mitigate_get(rq, resp);
+		break;
+	case COAP_REQUEST_CODE_PUT:
+		mitigate_put(rq, resp);
+		break;
+	case COAP_REQUEST_CODE_DELETE:
+		mitigate_delete(rq, resp);
+		break;
+	default:
+		reply_errf(resp, 405, "mitigate takes GET, PUT and DELETE");
+	}
+}

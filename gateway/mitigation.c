@@ -1,0 +1,357 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/conf.h"
+#include "../common/log.h"
+#include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
+#include "server.h"
+
+#define MIT_HASH_SIZE	4096	/* power of two */
+#define MIT_GRACE_MS	2000	/* status 6 stays visible this long */
+
+struct mit_table {
+	struct gw	  *gw;
+	struct mit_client *hash[MIT_HASH_SIZE];
+	size_t		   n_clients;
+};
+
+static void mit_timer_cb(evutil_socket_t, short, void *);
+
+static unsigned
+cuid_hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h & (MIT_HASH_SIZE - 1);
+}
+
+struct mit_table *
+mit_table_new(struct gw *gw)
+{
+	struct mit_table *mt;
+
+	if ((mt = calloc(1, sizeof(*mt))) != NULL)
+		mt->gw = gw;
+	return mt;
+}
+
+struct mit_client *
+mit_client_find(struct mit_table *mt, const char *cuid)
+{
+	struct mit_client *c;
+
+	for (c = mt->hash[cuid_hash(cuid)]; c != NULL; c = c->hnext)
+		if (strcmp(c->cuid, cuid) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+client_path(const struct mit_client *c, char *buf, size_t len)
+{
+	snprintf(buf, len, ".well-known/dots/mitigate/cuid=%s", c->cuid);
+}
+
+struct mit_client *
+mit_client_get(struct mit_table *mt, struct peer_rt *peer, const char *cuid)
+{
+	struct mit_client *c;
+	char path[256];
+	unsigned h;
+
+	if ((c = mit_client_find(mt, cuid)) != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->cuid = strdup(cuid)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->mt = mt;
+	c->peer = peer;
+	TAILQ_INIT(&c->mits);
+	client_path(c, path, sizeof(path));
+	c->coll = server_resource_new(mt->gw->srv, path);
+	h = cuid_hash(cuid);
+	c->hnext = mt->hash[h];
+	mt->hash[h] = c;
+	mt->n_clients++;
+	return c;
+}
+
+static void
+client_free(struct mit_table *mt, struct mit_client *c)
+{
+	struct mit_client **pp;
+
+	for (pp = &mt->hash[cuid_hash(c->cuid)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	mt->n_clients--;
+	server_resource_delete(mt->gw->srv, c->coll);
+	free(c->cuid);
+	free(c);
+}
+
+struct mitigation *
+mit_find(struct mit_client *c, uint32_t mid)
+{
+	struct mitigation *m;
+
+	TAILQ_FOREACH(m, &c->mits, entry)
+		if (m->mid == mid)
+			return m;
+	return NULL;
+}
+
+bool
+mit_is_active(const struct mitigation *m)
+{
+	return m->status != DOTS_STATUS_CLIENT_WITHDRAWN &&
+	    m->status != DOTS_STATUS_TERMINATED &&
+	    m->status != DOTS_STATUS_WITHDRAWN;
+}
+
+int64_t
+mit_lifetime_left(const struct mitigation *m)
+{
+	uint64_t now = gw_now_ms();
+
+	if (m->expires_ms == 0)
+		return -1;
+	if (m->expires_ms <= now)
+		return 0;
+	return (int64_t)((m->expires_ms - now + 999) / 1000);
+}
+
+static void
+timer_in(struct mitigation *m, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000 };
+
+	evtimer_add(m->timer, &tv);
+}
+
+static void
+set_lifetime(struct mitigation *m, int64_t lifetime)
+{
+	m->lifetime = lifetime;
+	if (lifetime < 0) {
+		m->expires_ms = 0;
+		evtimer_del(m->timer);
+		return;
+	}
+	m->expires_ms = gw_now_ms() + (uint64_t)lifetime * 1000;
+	timer_in(m, (uint64_t)lifetime * 1000);
+}
+
+void
+mit_changed(struct mit_table *mt, struct mitigation *m)
+{
+	server_resource_notify(mt->gw->srv, m->res);
+	server_resource_notify(mt->gw->srv, m->client->coll);
+}
+
+/* The status moves the peer's active count (it selects mitigating-config). */
+static void
+set_status(struct mitigation *m, uint32_t status)
+{
+	bool was = mit_is_active(m);
+
+	m->status = status;
+	if (was && !mit_is_active(m))
+		m->client->peer->active--;
+	else if (!was && mit_is_active(m))
+		m->client->peer->active++;
+}
+
+/* A preconfigured request waits for signal loss (RFC 9132 §4.4.1). */
+static uint32_t
+initial_status(const struct mitigation *m)
+{
+	if ((m->scope.present & DOTS_SCOPE_TRIGGER) &&
+	    !m->scope.trigger_mitigation)
+		return DOTS_STATUS_SIGNAL_LOSS;
+	return DOTS_STATUS_IN_PROGRESS;
+}
+
+static void
+log_action(const char *what, const struct mitigation *m)
+{
+	char pfx[PREFIX_STRLEN];
+	const struct dots_scope *s = &m->scope;
+
+	log_info("%s: peer %s cuid %s mid %u: %zu prefix(es)%s%s, "
+	    "%zu port range(s), %zu protocol(s), lifetime %lld, status %s",
+	    what, m->client->peer->conf->name, m->client->cuid, m->mid,
+	    s->n_target_prefix, s->n_target_prefix ? " first " : "",
+	    s->n_target_prefix ? prefix_format(&s->target_prefix[0], pfx,
+	    sizeof(pfx)) : "", s->n_target_port_range, s->n_target_protocol,
+	    (long long)m->lifetime, dots_status_name(m->status));
+}
+
+struct mitigation *
+mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
+    const char *cdid, struct dots_scope *scope, int64_t lifetime)
+{
+	struct mitigation *m, *after;
+	char path[256];
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if (cdid != NULL && (m->cdid = strdup(cdid)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->timer = evtimer_new(mt->gw->base, mit_timer_cb, m);
+	if (m->timer == NULL) {
+		free(m->cdid);
+		free(m);
+		return NULL;
+	}
+	m->client = c;
+	m->mid = mid;
+	m->scope = *scope;
+	memset(scope, 0, sizeof(*scope));
+	m->start = (uint64_t)time(NULL);
+	m->status = DOTS_STATUS_TERMINATED;	/* not counted yet */
+	set_status(m, initial_status(m));
+	set_lifetime(m, lifetime);
+
+	TAILQ_FOREACH(after, &c->mits, entry)
+		if (after->mid > mid)
+			break;
+	if (after != NULL)
+		TAILQ_INSERT_BEFORE(after, m, entry);
+	else
+		TAILQ_INSERT_TAIL(&c->mits, m, entry);
+
+	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
+	    c->cuid, mid);
+	m->res = server_resource_new(mt->gw->srv, path);
+	log_action("would mitigate (no mitigator configured)", m);
+	server_resource_notify(mt->gw->srv, c->coll);
+	return m;
+}
+
+void
+mit_refresh(struct mit_table *mt, struct mitigation *m, int64_t lifetime)
+{
+	if (!mit_is_active(m)) {
+		set_status(m, initial_status(m));
+		log_action("re-requested during termination", m);
+	}
+	set_lifetime(m, lifetime);
+	mit_changed(mt, m);
+}
+
+void
+mit_withdraw(struct mit_table *mt, struct mitigation *m)
+{
+	uint32_t abt = mt->gw->conf->active_but_terminating;
+
+	if (!mit_is_active(m))
+		return;
+	/* Only a mitigation that is actually running keeps going for the
+	 * active-but-terminating period; a preconfigured one just ends. */
+	if (abt > 0 && m->status != DOTS_STATUS_SIGNAL_LOSS) {
+		set_status(m, DOTS_STATUS_CLIENT_WITHDRAWN);
+		m->expires_ms = gw_now_ms() + (uint64_t)abt * 1000;
+		m->lifetime = abt;
+		timer_in(m, (uint64_t)abt * 1000);
+	} else {
+		set_status(m, DOTS_STATUS_TERMINATED);
+		m->expires_ms = gw_now_ms();
+		timer_in(m, MIT_GRACE_MS);
+	}
+	log_action("withdrawn by client", m);
+	mit_changed(mt, m);
+}
+
+void
+mit_remove(struct mit_table *mt, struct mitigation *m)
+{
+	struct mit_client *c = m->client;
+
+	set_status(m, DOTS_STATUS_TERMINATED);
+	TAILQ_REMOVE(&c->mits, m, entry);
+	server_resource_delete(mt->gw->srv, m->res);
+	event_free(m->timer);
+	dots_scope_free(&m->scope);
+	free(m->cdid);
+	free(m);
+	if (TAILQ_EMPTY(&c->mits))
+		client_free(mt, c);
+	else
+		server_resource_notify(mt->gw->srv, c->coll);
+}
+
+/*
+ * The one timer of a mitigation: lifetime expiry or the end of the
+ * active-but-terminating period show status 6 for a grace period so that
+ * observers see it; the next firing removes it.
+ */
+static void
+mit_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mitigation *m = arg;
+	struct mit_table *mt = m->client->mt;
+
+	if (m->status == DOTS_STATUS_TERMINATED) {
+		mit_remove(mt, m);
+		return;
+	}
+	log_action(m->status == DOTS_STATUS_CLIENT_WITHDRAWN ?
+	    "terminated after active-but-terminating period" :
+	    "lifetime expired", m);
+	set_status(m, DOTS_STATUS_TERMINATED);
+	m->expires_ms = gw_now_ms();
+	timer_in(m, MIT_GRACE_MS);
+	mit_changed(mt, m);
+}
+
+int
+mit_foreach(struct mit_table *mt, int (*fn)(struct mitigation *, void *),
+    void *arg)
+{
+	for (size_t i = 0; i < MIT_HASH_SIZE; i++) {
+		struct mit_client *c, *cn;
+
+		for (c = mt->hash[i]; c != NULL; c = cn) {
+			struct mitigation *m, *mn;
+			int r;
+
+			cn = c->hnext;
+			for (m = TAILQ_FIRST(&c->mits); m != NULL; m = mn) {
+				mn = TAILQ_NEXT(m, entry);
+				if ((r = fn(m, arg)) != 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+remove_one(struct mitigation *m, void *arg)
+{
+	mit_remove(arg, m);
+	return 0;
+}
+
+void
+mit_table_free(struct mit_table *mt)
+{
+	if (mt == NULL)
+		return;
+	mit_foreach(mt, remove_one, mt);
+	free(mt);
+}

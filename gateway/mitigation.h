@@ -1,0 +1,94 @@
+/*
+ * The table of accepted mitigations and their lifecycle (RFC 9132 §4.4).
+ *
+ * A DOTS client is the pair (authenticated peer, cuid); a cuid belongs to
+ * one peer at a time (another peer using it gets a cuid collision), so the
+ * table is keyed by cuid. Each mitigation has one libevent timer that moves
+ * it along: lifetime expiry, the active-but-terminating period after a
+ * DELETE, then removal a moment after status 6 was notified.
+ *
+ * Observable CoAP resources (the collection ".../cuid=X" and each item
+ * ".../cuid=X/mid=N") exist exactly while there is something to observe;
+ * deleting an item resource ends its observations with a 4.04.
+ */
+#ifndef DOTSGW_MITIGATION_H
+#define DOTSGW_MITIGATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <coap3/coap.h>
+#include <event2/event.h>
+
+#include "../common/dots_msg.h"
+
+struct gw;
+struct peer_rt;
+
+struct mitigation;
+TAILQ_HEAD(mitigation_list, mitigation);
+
+struct mit_client {
+	struct mit_table *mt;
+	struct peer_rt	*peer;
+	char		*cuid;
+	struct mitigation_list mits;	/* ascending mid */
+	coap_resource_t	*coll;		/* ".../mitigate/cuid=X" */
+	struct mit_client *hnext;
+};
+
+struct mitigation {
+	TAILQ_ENTRY(mitigation) entry;
+	struct mit_client *client;
+	uint32_t	 mid;
+	char		*cdid;		/* only from a trusted gateway */
+	struct dots_scope scope;	/* the request as accepted */
+	int64_t		 lifetime;	/* granted; -1 indefinite */
+	uint64_t	 expires_ms;	/* gw_now_ms() deadline; 0 = never */
+	uint64_t	 start;		/* mitigation-start, Unix seconds */
+	uint32_t	 status;
+	uint32_t	 attack_status;	/* last efficacy update, 0 = none */
+	uint64_t	 bytes_dropped, pkts_dropped, bps_dropped, pps_dropped;
+	struct event	*timer;
+	coap_resource_t	*res;		/* ".../cuid=X/mid=N" */
+};
+
+struct mit_table;
+
+struct mit_table *mit_table_new(struct gw *);
+void	mit_table_free(struct mit_table *);
+
+struct mit_client *mit_client_find(struct mit_table *, const char *cuid);
+/* Find or create the client; NULL on allocation failure. */
+struct mit_client *mit_client_get(struct mit_table *, struct peer_rt *,
+	    const char *cuid);
+struct mitigation *mit_find(struct mit_client *, uint32_t mid);
+
+/*
+ * Accept a new mitigation: takes ownership of *scope (left zeroed), grants
+ * lifetime, sets status (in-progress, or signal-loss for a preconfigured
+ * request), creates its resources and notifies the collection.
+ */
+struct mitigation *mit_create(struct mit_table *, struct mit_client *,
+	    uint32_t mid, const char *cdid, struct dots_scope *scope,
+	    int64_t lifetime);
+/* Same mid again: restart the lifetime (and leave terminating state). */
+void	mit_refresh(struct mit_table *, struct mitigation *, int64_t lifetime);
+/* The client withdrew it: status 5 for active-but-terminating, then 6. */
+void	mit_withdraw(struct mit_table *, struct mitigation *);
+/* Gone now (replaced by a higher overlapping mid, or table teardown). */
+void	mit_remove(struct mit_table *, struct mitigation *);
+/* Something a notification shows changed (status, counters, efficacy). */
+void	mit_changed(struct mit_table *, struct mitigation *);
+
+/* Still mitigating or about to (not 5, 6 or 7): counts for overlap. */
+bool	mit_is_active(const struct mitigation *);
+/* Seconds left, as GET reports it; -1 indefinite. */
+int64_t	mit_lifetime_left(const struct mitigation *);
+
+/* Iterate every mitigation (any peer); stop early when fn returns != 0. */
+int	mit_foreach(struct mit_table *,
+	    int (*fn)(struct mitigation *, void *), void *arg);
+
+#endif

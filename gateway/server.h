@@ -1,0 +1,81 @@
+/*
+ * The downstream side: one libcoap context serving DTLS and TLS endpoints
+ * with PSK and X.509 mutual authentication. Handshakes from identities that
+ * no configured peer has are refused. Each authenticated session carries a
+ * struct ds_session (libcoap app data) that binds it to its peer; requests
+ * are dispatched from here to the mitigate, config and hb handlers.
+ */
+#ifndef DOTSGW_SERVER_H
+#define DOTSGW_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <coap3/coap.h>
+#include <event2/event.h>
+
+#include "../common/dots_err.h"
+#include "../common/dots_path.h"
+
+struct gw;
+struct peer_rt;
+struct server;
+
+/* One authenticated downstream session. */
+struct ds_session {
+	struct gw	*gw;
+	coap_session_t	*session;
+	struct peer_rt	*peer;
+	struct event	*hb_timer;	/* our heartbeats; armed on first request */
+	uint64_t	 last_rx_ms;	/* any request on this session */
+	uint64_t	 last_hb_rx_ms;	/* the peer's last heartbeat */
+	uint32_t	 missed;	/* our heartbeats unanswered in a row */
+	bool		 hb_pending;
+	uint8_t		 hb_token[8];
+	size_t		 hb_token_len;
+};
+
+/* What a handler gets: the request, decoded enough to act on. */
+struct ds_request {
+	struct gw		*gw;
+	struct ds_session	*ds;
+	coap_session_t		*session;
+	coap_pdu_code_t		 method;
+	struct dots_path	 path;
+	const coap_pdu_t	*pdu;		/* NULL on a notification */
+	const coap_string_t	*query;
+	bool			 notify;	/* GET run for an Observe notification */
+};
+
+struct server *server_new(struct gw *);
+void	server_free(struct server *);
+void	server_kick(struct server *);
+
+/* Observable resources the mitigation table creates and deletes. */
+coap_resource_t *server_resource_new(struct server *, const char *path);
+void	server_resource_delete(struct server *, coap_resource_t *);
+void	server_resource_notify(struct server *, coap_resource_t *);
+void	server_notify_config(struct server *);
+
+/* Responses. */
+void	reply_err(coap_pdu_t *, const struct dots_err *);
+void	reply_errf(coap_pdu_t *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Code and an application/dots+cbor body; Block2 (with ETag) when large. */
+void	reply_cbor(const struct ds_request *, coap_pdu_t *, int code,
+	    const uint8_t *body, size_t len);
+/* The request body after Content-Format and Block1 checks: 0, or -1 with
+ * err (4.15 wrong format, 4.13 block-wise, 4.00 missing body). */
+int	request_body(const coap_pdu_t *, const uint8_t **, size_t *,
+	    struct dots_err *);
+int	request_has_option(const coap_pdu_t *, uint16_t opt);
+
+/* Handlers (mitigate.c, sigconfig.c, heartbeat.c). */
+void	mitigate_handle(const struct ds_request *, coap_pdu_t *);
+void	config_handle(const struct ds_request *, coap_pdu_t *);
+void	hb_handle(const struct ds_request *, coap_pdu_t *);
+void	hb_session_start(struct ds_session *);
+void	hb_session_stop(struct ds_session *);
+void	hb_response(struct ds_session *, const coap_pdu_t *);
+
+#endif

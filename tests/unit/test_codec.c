@@ -1,0 +1,897 @@
+/*
+ * Unit tests of the CBOR codec (common/dots_codec.c, cbor_guard.c) and the
+ * message model helpers (dots_msg.c, dots_keys.c). Vectors are those of
+ * shared/spec/test-vectors.md, JSON body and CBOR hex as printed there.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "../../common/cbor_guard.h"
+#include "../../common/dots_codec.h"
+#include "../../common/dots_json.h"
+#include "../../common/dots_keys.h"
+#include "unit.h"
+
+static const struct vec {
+	const char *id, *json, *hex;
+} vecs[] = {
+	{ "SC-01",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-port-range\":[{\"lower-port\":80},{\"lower-port\":443},{\"lower-port\":8080}],\"target-protocol\":[6],\"lifetime\":3600}]}}",
+	    "a101a10281a4068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380783a1081850a1081901bba108191f900a81060e190e10" },
+	{ "SC-02",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":123,\"lifetime\":3600}]}}",
+	    "a101a10281a205187b0e190e10" },
+	{ "SC-03",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"conflict-information\":{\"conflict-cause\":\"cuid-collision\"}}]}}",
+	    "a101a10281a111a11303" },
+	{ "SC-05",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":12332,\"mitigation-start\":\"1507818434\",\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-protocol\":[17],\"lifetime\":1756,\"status\":\"attack-successfully-mitigated\",\"bytes-dropped\":\"134334555\",\"bps-dropped\":\"43344\",\"pkts-dropped\":\"333334444\",\"pps-dropped\":\"432432\"},{\"mid\":12333,\"mitigation-start\":\"1507818393\",\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-protocol\":[6],\"lifetime\":1755,\"status\":\"attack-stopped\",\"bytes-dropped\":\"0\",\"bps-dropped\":\"0\",\"pkts-dropped\":\"0\",\"pps-dropped\":\"0\"}]}}",
+	    "a101a10282aa0519302c0f1a59df7bc2068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380a81110e1906dc100218191a0801c85b181a19a950181b1a13de47ac181c1a00069930aa0519302d0f1a59df7b99068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380a81060e1906db1003181900181a00181b00181c00" },
+	{ "SC-07",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-port-range\":[{\"lower-port\":80},{\"lower-port\":443},{\"lower-port\":8080}],\"target-protocol\":[6],\"attack-status\":\"under-attack\"}]}}",
+	    "a101a10281a4068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380783a1081850a1081901bba108191f900a8106181d01" },
+	{ "SC-09",
+	    "{\"ietf-dots-signal-channel:signal-config\":{\"mitigating-config\":{\"heartbeat-interval\":{\"max-value\":240,\"min-value\":15,\"current-value\":30},\"missing-hb-allowed\":{\"max-value\":20,\"min-value\":3,\"current-value\":15},\"probing-rate\":{\"max-value\":20,\"min-value\":5,\"current-value\":15},\"max-retransmit\":{\"max-value\":15,\"min-value\":2,\"current-value\":3},\"ack-timeout\":{\"max-value-decimal\":\"30.00\",\"min-value-decimal\":\"1.00\",\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"max-value-decimal\":\"4.00\",\"min-value-decimal\":\"1.10\",\"current-value-decimal\":\"1.50\"}},\"idle-config\":{\"heartbeat-interval\":{\"max-value\":240,\"min-value\":15,\"current-value\":30},\"missing-hb-allowed\":{\"max-value\":20,\"min-value\":3,\"current-value\":15},\"probing-rate\":{\"max-value\":20,\"min-value\":5,\"current-value\":15},\"max-retransmit\":{\"max-value\":15,\"min-value\":2,\"current-value\":3},\"ack-timeout\":{\"max-value-decimal\":\"30.00\",\"min-value-decimal\":\"1.00\",\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"max-value-decimal\":\"4.00\",\"min-value-decimal\":\"1.10\",\"current-value-decimal\":\"1.50\"}}}}",
+	    "a1181ea21820a61821a3182218f018230f1824181e1825a318221418230318240f1832a318221418230518240f1826a318220f1823021824031827a31829c48221190bb8182ac482211864182bc4822118c81828a31829c48221190190182ac48221186e182bc482211896182ca61821a3182218f018230f1824181e1825a318221418230318240f1832a318221418230518240f1826a318220f1823021824031827a31829c48221190bb8182ac482211864182bc4822118c81828a31829c48221190190182ac48221186e182bc482211896" },
+	{ "SC-10",
+	    "{\"ietf-dots-signal-channel:signal-config\":{\"mitigating-config\":{\"heartbeat-interval\":{\"current-value\":30},\"missing-hb-allowed\":{\"current-value\":15},\"probing-rate\":{\"current-value\":15},\"max-retransmit\":{\"current-value\":3},\"ack-timeout\":{\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"current-value-decimal\":\"1.50\"}},\"idle-config\":{\"heartbeat-interval\":{\"current-value\":0},\"max-retransmit\":{\"current-value\":3},\"ack-timeout\":{\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"current-value-decimal\":\"1.50\"}}}}",
+	    "a1181ea21820a61821a11824181e1825a118240f1832a118240f1826a11824031827a1182bc4822118c81828a1182bc482211896182ca41821a11824001826a11824031827a1182bc4822118c81828a1182bc482211896" },
+	{ "SC-12",
+	    "{\"ietf-dots-signal-channel:redirected-signal\":{\"alt-server\":\"alt-server.example\",\"alt-server-record\":[\"2001:db8:6401::1\",\"2001:db8:6401::2\"]}}",
+	    "a1182ea2182f72616c742d7365727665722e6578616d706c6518308270323030313a6462383a363430313a3a3170323030313a6462383a363430313a3a32" },
+	{ "SC-13",
+	    "{\"ietf-dots-signal-channel:heartbeat\":{\"peer-hb-status\":true}}",
+	    "a11831a11833f5" },
+	{ "SC-14a",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"alias-name\":[\"https1\"],\"lifetime\":-1,\"trigger-mitigation\":false}]}}",
+	    "a101a10281a30d81666874747073310e20182df4" },
+	{ "TM-02",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"low-percentile\":\"5.00\",\"mid-percentile\":\"65.00\",\"high-percentile\":\"95.00\"}}]}}",
+	    "a118cba1188181a118afa31882c482211901f41883c482211919641884c4822119251c" },
+	{ "TM-03",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"low-percentile\":\"0.00\",\"mid-percentile\":\"0.00\",\"high-percentile\":\"95.00\"}}]}}",
+	    "a118cba1188181a118afa31882c48221001883c48221001884c4822119251c" },
+	{ "TM-04",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"server-originated-telemetry\":true}}]}}",
+	    "a118cba1188181a118afa118b3f5" },
+	{ "TM-06",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"link1\",\"capacity\":\"500\",\"unit\":\"megabit-ps\"}]}]}}",
+	    "a118cba1188181a1188881a31889656c696e6b3118be1901f4188608" },
+	{ "TM-07",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"aggregate\",\"capacity\":\"700\",\"unit\":\"megabit-ps\"}]}]}}",
+	    "a118cba1188181a1188881a318896961676772656761746518be1902bc188608" },
+	{ "TM-08",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"link1\",\"capacity\":\"0\",\"unit\":\"megabit-ps\"},{\"link-id\":\"link2\",\"capacity\":\"500\",\"unit\":\"megabit-ps\"}]}]}}",
+	    "a118cba1188181a1188882a31889656c696e6b3118be00188608a31889656c696e6b3218be1901f4188608" },
+	{ "TM-09",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"baseline\":[{\"id\":1,\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"total-traffic-normal\":[{\"unit\":\"megabit-ps\",\"peak-g\":\"60\"}]}]}]}}",
+	    "a118cba1188181a118ae81a318a301068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f313238188b81a2188608188f183c" },
+	{ "TM-10",
+	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"baseline\":[{\"id\":1,\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"total-traffic-normal-per-protocol\":[{\"unit\":\"megabit-ps\",\"protocol\":6,\"peak-g\":\"50\"},{\"unit\":\"megabit-ps\",\"protocol\":17,\"peak-g\":\"10\"}]}]}]}}",
+	    "a118cba1188181a118ae81a318a301068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f31323818c082a318860818bf06188f1832a318860818bf11188f0a" },
+	{ "TM-11",
+	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"target\":{\"target-prefix\":[\"2001:db8::1/128\"]},\"total-attack-traffic-protocol\":[{\"protocol\":17,\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1608336568\",\"attack-severity\":\"high\"}]}]}}",
+	    "a118d0a1188a81a318bda106816f323030313a6462383a3a312f31323818c581a318bf11188608188d19038418a281a418ca197ed918a4184d18a71a5fdd44b818a604" },
+	{ "TM-12",
+	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"target\":{\"target-prefix\":[\"2001:db8::/32\"]}}]}}",
+	    "a118d0a1188a81a118bda106816d323030313a6462383a3a2f3332" },
+	{ "TM-13",
+	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"tmid\":567,\"target\":{\"target-prefix\":[\"2001:db8::1/128\"]},\"target-protocol\":[17],\"total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1618339785\",\"attack-severity\":\"high\"}]}]}}",
+	    "a118d0a1188a81a518b519023718bda106816f323030313a6462383a3a312f3132380a8111189081a2188608188d19038418a281a418ca197ed918a4184d18a71a6075e7c918a604" },
+	{ "TM-13b",
+	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"tmid\":567,\"target\":{\"target-prefix\":[\"2001:db8::1/128\"],\"target-protocol\":[17]},\"total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1618339785\",\"attack-severity\":\"high\"}]}]}}",
+	    "a118d0a1188a81a418b519023718bda206816f323030313a6462383a3a312f3132380a8111189081a2188608188d19038418a281a418ca197ed918a4184d18a71a6075e7c918a604" },
+	{ "TM-14",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"alias-name\":[\"https1\",\"https2\"],\"attack-status\":\"under-attack\",\"ietf-dots-telemetry:total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}]}]}}",
+	    "a101a10281a30d826668747470733166687474707332181d0118cd81a2188608188d190384" },
+	{ "TM-15",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":12332,\"mitigation-start\":\"1507818434\",\"alias-name\":[\"https1\",\"https2\"],\"lifetime\":1600,\"status\":\"attack-successfully-mitigated\",\"bytes-dropped\":\"134334555\",\"bps-dropped\":\"43344\",\"pkts-dropped\":\"333334444\",\"pps-dropped\":\"432432\",\"ietf-dots-telemetry:total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"752\"}],\"ietf-dots-telemetry:attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"source-count\":{\"peak-g\":\"12683\"}}]}]}}",
+	    "a101a10281ab0519302c0f1a59df7bc20d8266687474707331666874747073320e190640100218191a0801c85b181a19a950181b1a13de47ac181c1a0006993018cd81a2188608188d1902f018cf81a318ca197ed918a4184d18a9a1188f19318b" },
+	{ "CH-01",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:c000::/128\"],\"ietf-dots-call-home:source-prefix\":[\"2001:db8:123::1/128\"],\"lifetime\":3600}]}}",
+	    "a101a10281a3068173323030313a6462383a633030303a3a2f3132381980008173323030313a6462383a3132333a3a312f3132380e190e10" },
+	{ "CH-02",
+	    "{\"ietf-dots-signal-channel:redirected-signal\":{\"ietf-dots-call-home:alt-ch-client\":\"alt-call-home-client.example\",\"ietf-dots-call-home:alt-ch-client-record\":[\"2001:db8:6401::1\",\"2001:db8:6401::2\"],\"ietf-dots-call-home:ttl\":600}}",
+	    "a1182ea3198005781c616c742d63616c6c2d686f6d652d636c69656e742e6578616d706c651980068270323030313a6462383a363430313a3a3170323030313a6462383a363430313a3a32198007190258" },
+	{ "FC-01",
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"1.1.2.10/32\"],\"target-port-range\":[{\"lower-port\":80}],\"target-protocol\":[6],\"ietf-dots-signal-control:acl-list\":[{\"acl-name\":\"sample-ipv4-acl\",\"activation-type\":\"deactivate\"}],\"lifetime\":500,\"trigger-mitigation\":true}]}}",
+	    "a101a10281a606816b312e312e322e31302f33320781a10818500a8106183581a2176f73616d706c652d697076342d61636c1834030e1901f4182df5" },
+};
+
+static const struct vec *
+vec(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+		if (strcmp(vecs[i].id, id) == 0)
+			return &vecs[i];
+	abort();
+}
+
+static size_t
+unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned v;
+
+	for (; h[0] != '\0' && h[1] != '\0'; h += 2) {
+		sscanf(h, "%2x", &v);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static uint8_t vb[4096];
+static size_t vlen;
+
+static const uint8_t *
+vbytes(const char *id)
+{
+	vlen = unhex(vec(id)->hex, vb);
+	return vb;
+}
+
+static bool
+same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Decode id as a mitigation body, encode again, compare with the vector. */
+static bool
+mitigation_roundtrip(const char *id, enum dots_dir dir, bool exact)
+{
+	struct dots_mitigation m, m2;
+	struct dots_err err = { 0 };
+	uint8_t *out, *out2;
+	size_t len, len2;
+	bool ok;
+
+	vbytes(id);
+	if (dots_decode_mitigation(vb, vlen, dir, &m, &err) == -1) {
+		printf("  %s: %d %s\n", id, err.coap, err.msg);
+		return false;
+	}
+	if (dots_encode_mitigation(&m, &out, &len) == -1)
+		return false;
+	ok = !exact || same_bytes(out, len, vb, vlen);
+	if (dots_decode_mitigation(out, len, dir, &m2, &err) == -1)
+		ok = false;
+	else if (dots_encode_mitigation(&m2, &out2, &len2) == 0) {
+		ok = ok && same_bytes(out, len, out2, len2);
+		free(out2);
+	}
+	dots_mitigation_free(&m);
+	dots_mitigation_free(&m2);
+	free(out);
+	return ok;
+}
+
+/* Decode hex as a request mitigation; expect failure naming "want". */
+static bool
+mit_fails(const char *hex, enum dots_dir dir, const char *want)
+{
+	struct dots_mitigation m;
+	struct dots_err err = { 0 };
+	uint8_t b[512];
+	size_t n = unhex(hex, b);
+
+	if (dots_decode_mitigation(b, n, dir, &m, &err) == 0) {
+		dots_mitigation_free(&m);
+		printf("  decoded unexpectedly: %s\n", hex);
+		return false;
+	}
+	if (err.coap != 400 || strstr(err.msg, want) == NULL) {
+		printf("  %d \"%s\" lacks \"%s\"\n", err.coap, err.msg, want);
+		return false;
+	}
+	return m.n_scope == 0 && m.scope == NULL;
+}
+
+/* JSON text -> CBOR through dots_json, for building odd inputs. */
+static size_t
+jc(const char *js, uint8_t *out)
+{
+	struct dots_err err;
+	json_t *j = json_loads(js, 0, NULL);
+	uint8_t *b;
+	size_t n = 0;
+
+	if (j != NULL && dots_json_to_cbor(j, &b, &n, &err) == 0) {
+		memcpy(out, b, n);
+		free(b);
+	}
+	json_decref(j);
+	return n;
+}
+
+static int
+mit_json(const char *js, enum dots_dir dir, struct dots_mitigation *m,
+    struct dots_err *err)
+{
+	uint8_t b[1024];
+	size_t n = jc(js, b);
+
+	return dots_decode_mitigation(b, n, dir, m, err);
+}
+
+#define MS "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{"
+#define ME "}]}}"
+
+static void
+test_vectors(void)
+{
+	TEST("SC-01 decodes as a request and re-encodes to the RFC's 73 bytes")
+		CHECK(mitigation_roundtrip("SC-01", DOTS_REQ, true));
+	TEST("SC-02 response (mid, lifetime) round trips byte-exact")
+		CHECK(mitigation_roundtrip("SC-02", DOTS_RESP, true));
+	TEST("SC-03 cuid-collision conflict round trips byte-exact")
+		CHECK(mitigation_roundtrip("SC-03", DOTS_RESP, true));
+	TEST("SC-05 GET response with two scopes round trips, 171 bytes")
+		CHECK(mitigation_roundtrip("SC-05", DOTS_RESP, true));
+	TEST("SC-07 efficacy update round trips byte-exact")
+		CHECK(mitigation_roundtrip("SC-07", DOTS_REQ, true));
+	TEST("SC-14a indefinite preconfigured request round trips")
+		CHECK(mitigation_roundtrip("SC-14a", DOTS_REQ, true));
+	TEST("TM-14 telemetry key 205 kept raw and written back after known "
+	    "members")
+		CHECK(mitigation_roundtrip("TM-14", DOTS_REQ, true));
+	TEST("TM-15 notification with keys 205/207 round trips byte-exact")
+		CHECK(mitigation_roundtrip("TM-15", DOTS_RESP, true));
+	TEST("FC-01 RFC 9133 acl-list (53) round trips byte-exact")
+		CHECK(mitigation_roundtrip("FC-01", DOTS_REQ, true));
+	TEST("CH-01 call-home source-prefix kept raw, decode/encode stable")
+		CHECK(mitigation_roundtrip("CH-01", DOTS_REQ, false));
+	TEST("SC-01 model fields decode as printed") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		char buf[PREFIX_STRLEN];
+
+		vbytes("SC-01");
+		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(m.n_scope == 1);
+		if (m.n_scope == 1) {
+			struct dots_scope *s = &m.scope[0];
+
+			CHECK(s->n_target_prefix == 2);
+			CHECK_STR(prefix_format(&s->target_prefix[1], buf,
+			    sizeof(buf)), "2001:db8:6401::2/128");
+			CHECK(s->n_target_port_range == 3);
+			CHECK(s->target_port_range[2].lower == 8080 &&
+			    s->target_port_range[2].upper == 8080);
+			CHECK(s->n_target_protocol == 1 &&
+			    s->target_protocol[0] == 6);
+			CHECK(s->present == DOTS_SCOPE_LIFETIME);
+			CHECK(s->lifetime == 3600);
+		}
+		dots_mitigation_free(&m);
+	}
+	TEST("SC-01 encoded from a hand-built model is the RFC's 73 bytes") {
+		struct prefix p[2];
+		struct port_range r[3] = { { 80, 80 }, { 443, 443 },
+		    { 8080, 8080 } };
+		uint8_t proto = 6, *out;
+		size_t len;
+		struct dots_scope s = { 0 };
+		struct dots_mitigation m = { &s, 1, { 0 } };
+
+		prefix_parse("2001:db8:6401::1/128", &p[0]);
+		prefix_parse("2001:db8:6401::2/128", &p[1]);
+		s.target_prefix = p;
+		s.n_target_prefix = 2;
+		s.target_port_range = r;
+		s.n_target_port_range = 3;
+		s.target_protocol = &proto;
+		s.n_target_protocol = 1;
+		s.present = DOTS_SCOPE_LIFETIME;
+		s.lifetime = 3600;
+		vbytes("SC-01");
+		CHECK(dots_encode_mitigation(&m, &out, &len) == 0);
+		CHECK(same_bytes(out, len, vb, vlen) && len == 73);
+		free(out);
+	}
+	TEST("SC-05 model: counters, mitigation-start and status decode") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		vbytes("SC-05");
+		CHECK(dots_decode_mitigation(vb, vlen, DOTS_RESP, &m, &err) == 0);
+		CHECK(m.n_scope == 2);
+		if (m.n_scope == 2) {
+			CHECK(m.scope[0].mid == 12332);
+			CHECK(m.scope[0].mitigation_start == 1507818434ull);
+			CHECK(m.scope[0].status == DOTS_STATUS_MITIGATED);
+			CHECK(m.scope[0].pkts_dropped == 333334444ull);
+			CHECK(m.scope[1].status == DOTS_STATUS_STOPPED);
+			CHECK(m.scope[1].present & DOTS_SCOPE_PPS_DROPPED);
+		}
+		dots_mitigation_free(&m);
+	}
+	TEST("SC-14a: lifetime -1 and trigger-mitigation false") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		vbytes("SC-14a");
+		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].lifetime == -1);
+		CHECK(m.n_scope == 1 && !m.scope[0].trigger_mitigation &&
+		    (m.scope[0].present & DOTS_SCOPE_TRIGGER));
+		dots_mitigation_free(&m);
+	}
+	TEST("FC-01: acl-list 53 goes to acl_list with activation-type") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		vbytes("FC-01");
+		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].n_acl_list == 1);
+		if (m.n_scope == 1 && m.scope[0].n_acl_list == 1) {
+			CHECK(m.scope[0].acl_list_rfc9133);
+			CHECK_STR(m.scope[0].acl_list[0].acl_name,
+			    "sample-ipv4-acl");
+			CHECK(m.scope[0].acl_list[0].activation_type ==
+			    DOTS_ACT_DEACTIVATE);
+		}
+		dots_mitigation_free(&m);
+	}
+	TEST("TM-14: key 205 is kept in scope->opt as raw CBOR") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		const struct dots_opt *o;
+
+		vbytes("TM-14");
+		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		o = m.n_scope ? dots_optv_get(&m.scope[0].opt, 205) : NULL;
+		CHECK(o != NULL && o->len == 10 && o->cbor[0] == 0x81);
+		dots_mitigation_free(&m);
+	}
+}
+
+static void
+test_config_hb_redirect(void)
+{
+	TEST("SC-09 signal-config response round trips, 210 bytes") {
+		struct dots_signal_config sc;
+		struct dots_err err;
+		uint8_t *out;
+		size_t len;
+
+		vbytes("SC-09");
+		CHECK(dots_decode_signal_config(vb, vlen, DOTS_RESP, &sc,
+		    &err) == 0);
+		CHECK(sc.has_mitigating && sc.has_idle && !sc.has_sid);
+		CHECK(sc.idle.p[DOTS_CFG_ACK_TIMEOUT].max == 3000);
+		CHECK(sc.idle.p[DOTS_CFG_ACK_RANDOM_FACTOR].min == 110);
+		CHECK(sc.mitigating.p[DOTS_CFG_HEARTBEAT_INTERVAL].cur == 30);
+		CHECK(sc.mitigating.p[DOTS_CFG_PROBING_RATE].min == 5);
+		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
+		CHECK(len == 210 && same_bytes(out, len, vb, vlen));
+		free(out);
+	}
+	TEST("SC-10 signal-config PUT round trips, 87 bytes") {
+		struct dots_signal_config sc;
+		struct dots_err err;
+		uint8_t *out;
+		size_t len;
+
+		vbytes("SC-10");
+		CHECK(dots_decode_signal_config(vb, vlen, DOTS_REQ, &sc,
+		    &err) == 0);
+		CHECK(sc.idle.p[DOTS_CFG_HEARTBEAT_INTERVAL].has_cur &&
+		    sc.idle.p[DOTS_CFG_HEARTBEAT_INTERVAL].cur == 0);
+		CHECK(!sc.idle.p[DOTS_CFG_PROBING_RATE].has_cur);
+		CHECK(sc.mitigating.p[DOTS_CFG_ACK_RANDOM_FACTOR].cur == 150);
+		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
+		CHECK(len == 87 && same_bytes(out, len, vb, vlen));
+		free(out);
+	}
+	TEST("signal-config: sid in the body is accepted (has_sid)") {
+		struct dots_signal_config sc;
+		struct dots_err err;
+		uint8_t b[] = { 0xa1, 0x18, 0x1e, 0xa1, 0x18, 0x1f, 0x18, 0x7b };
+
+		CHECK(dots_decode_signal_config(b, sizeof(b), DOTS_REQ, &sc,
+		    &err) == 0);
+		CHECK(sc.has_sid && sc.sid == 123);
+	}
+	TEST("signal-config: decimal with exponent -1 is refused") {
+		struct dots_signal_config sc;
+		struct dots_err err;
+		/* {30:{32:{39:{43: 4([-1, 20])}}}} */
+		uint8_t b[] = { 0xa1, 0x18, 0x1e, 0xa1, 0x18, 0x20, 0xa1, 0x18,
+		    0x27, 0xa1, 0x18, 0x2b, 0xc4, 0x82, 0x20, 0x14 };
+
+		CHECK(dots_decode_signal_config(b, sizeof(b), DOTS_REQ, &sc,
+		    &err) == -1);
+		CHECK(err.coap == 400 && strstr(err.msg, "exponent") != NULL);
+	}
+	TEST("signal-config: integer key in a decimal parameter is refused") {
+		struct dots_signal_config sc;
+		struct dots_err err;
+		/* {30:{32:{39:{36: 2}}}} */
+		uint8_t b[] = { 0xa1, 0x18, 0x1e, 0xa1, 0x18, 0x20, 0xa1, 0x18,
+		    0x27, 0xa1, 0x18, 0x24, 0x02 };
+
+		CHECK(dots_decode_signal_config(b, sizeof(b), DOTS_REQ, &sc,
+		    &err) == -1);
+		CHECK(err.coap == 400 && strstr(err.msg, "current-value") != NULL);
+	}
+	TEST("SC-09 encoded from a hand-built model") {
+		struct dots_signal_config sc = { 0 };
+		struct dots_cfg_set *set;
+		uint8_t *out;
+		size_t len;
+		int i;
+
+		sc.has_mitigating = sc.has_idle = true;
+		for (i = 0; i < 2; i++) {
+			set = i ? &sc.idle : &sc.mitigating;
+			set->p[DOTS_CFG_HEARTBEAT_INTERVAL] = (struct dots_cfg_param){ true, true, true, 240, 15, 30 };
+			set->p[DOTS_CFG_MISSING_HB_ALLOWED] = (struct dots_cfg_param){ true, true, true, 20, 3, 15 };
+			set->p[DOTS_CFG_PROBING_RATE] = (struct dots_cfg_param){ true, true, true, 20, 5, 15 };
+			set->p[DOTS_CFG_MAX_RETRANSMIT] = (struct dots_cfg_param){ true, true, true, 15, 2, 3 };
+			set->p[DOTS_CFG_ACK_TIMEOUT] = (struct dots_cfg_param){ true, true, true, 3000, 100, 200 };
+			set->p[DOTS_CFG_ACK_RANDOM_FACTOR] = (struct dots_cfg_param){ true, true, true, 400, 110, 150 };
+		}
+		vbytes("SC-09");
+		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
+		CHECK(same_bytes(out, len, vb, vlen));
+		free(out);
+	}
+	TEST("SC-13 heartbeat decodes and the model encodes to 7 bytes") {
+		struct dots_heartbeat hb = { true };
+		struct dots_err err;
+		uint8_t *out;
+		size_t len;
+
+		vbytes("SC-13");
+		CHECK(dots_encode_heartbeat(&hb, &out, &len) == 0);
+		CHECK(len == 7 && same_bytes(out, len, vb, vlen));
+		free(out);
+		hb.peer_hb_status = false;
+		CHECK(dots_decode_heartbeat(vb, vlen, &hb, &err) == 0);
+		CHECK(hb.peer_hb_status);
+	}
+	TEST("heartbeat: peer-hb-status missing or not a boolean is 4.00") {
+		struct dots_heartbeat hb;
+		struct dots_err err;
+		uint8_t none[] = { 0xa1, 0x18, 0x31, 0xa0 };
+		uint8_t num[] = { 0xa1, 0x18, 0x31, 0xa1, 0x18, 0x33, 0x01 };
+
+		CHECK(dots_decode_heartbeat(none, sizeof(none), &hb, &err) == -1);
+		CHECK(strstr(err.msg, "peer-hb-status") != NULL);
+		CHECK(dots_decode_heartbeat(num, sizeof(num), &hb, &err) == -1);
+		CHECK(err.coap == 400 && strstr(err.msg, "boolean") != NULL);
+	}
+	TEST("SC-12 redirect round trips byte-exact; alt-server mandatory") {
+		struct dots_redirect r;
+		struct dots_err err;
+		uint8_t *out, no47[] = { 0xa1, 0x18, 0x2e, 0xa0 };
+		size_t len;
+
+		vbytes("SC-12");
+		CHECK(dots_decode_redirect(vb, vlen, &r, &err) == 0);
+		CHECK_STR(r.alt_server, "alt-server.example");
+		CHECK(r.alt_server_record.n == 2);
+		CHECK(dots_encode_redirect(&r, &out, &len) == 0);
+		CHECK(same_bytes(out, len, vb, vlen));
+		free(out);
+		dots_redirect_free(&r);
+		CHECK(dots_decode_redirect(no47, sizeof(no47), &r, &err) == -1);
+		CHECK(strstr(err.msg, "alt-server") != NULL);
+	}
+}
+
+static void
+test_guard(void)
+{
+	TEST("guard: truncated body is 4.00 with an offset") {
+		struct dots_err err;
+
+		vbytes("SC-01");
+		CHECK(cbor_guard_check(vb, vlen - 1, &err) == -1);
+		CHECK(err.coap == 400 && strstr(err.msg, "byte") != NULL);
+		CHECK(mit_fails("a101a10281a10b81656161", DOTS_REQ, "truncated"));
+	}
+	TEST("guard: trailing bytes after the item are refused") {
+		vbytes("SC-13");
+		vb[vlen++] = 0x00;
+		CHECK(cbor_guard_check(vb, vlen, NULL) == -1);
+		CHECK(mit_fails("a101a102f600", DOTS_REQ, "trailing"));
+	}
+	TEST("guard: 9a 10 00 00 00 (array of 2^28) rejected fast") {
+		uint8_t b[] = { 0x9a, 0x10, 0x00, 0x00, 0x00 };
+		struct dots_err err;
+		clock_t t0 = clock();
+
+		CHECK(cbor_guard_check(b, sizeof(b), &err) == -1);
+		CHECK(strstr(err.msg, "declared length") != NULL);
+		CHECK(mit_fails("a101a1029a10000000", DOTS_REQ, "declared"));
+		CHECK(clock() - t0 < CLOCKS_PER_SEC / 10);
+	}
+	TEST("guard: map declaring more pairs than bytes remain") {
+		CHECK(mit_fails("a101bb00000000ffffffff", DOTS_REQ, "declared"));
+		CHECK(mit_fails("a101a50102", DOTS_REQ, "declared"));
+	}
+	TEST("guard: 100 nested arrays rejected as too deep") {
+		uint8_t b[101];
+		struct dots_err err;
+
+		memset(b, 0x81, 100);
+		b[100] = 0x00;
+		CHECK(cbor_guard_check(b, sizeof(b), &err) == -1);
+		CHECK(strstr(err.msg, "deep") != NULL);
+	}
+	TEST("guard: indefinite text and byte strings refused") {
+		uint8_t t[] = { 0x7f, 0x61, 0x61, 0xff };
+		uint8_t y[] = { 0x5f, 0x41, 0x61, 0xff };
+
+		CHECK(cbor_guard_check(t, sizeof(t), NULL) == -1);
+		CHECK(cbor_guard_check(y, sizeof(y), NULL) == -1);
+		CHECK(mit_fails("a101a10281a10b817f6161ff", DOTS_REQ,
+		    "indefinite"));
+	}
+	TEST("guard: huge declared text length is truncation, not a malloc") {
+		CHECK(mit_fails("a101a10281a10b817affffffff41", DOTS_REQ,
+		    "truncated"));
+		CHECK(mit_fails("a101a10281a10b817bffffffffffffffff", DOTS_REQ,
+		    "truncated"));
+	}
+	TEST("guard: tags other than 4 refused; tag 4 accepted") {
+		uint8_t t1[] = { 0xc1, 0x00 }, t4[] = { 0xc4, 0x82, 0x21, 0x01 };
+
+		CHECK(cbor_guard_check(t1, sizeof(t1), NULL) == -1);
+		CHECK(cbor_guard_check(t4, sizeof(t4), NULL) == 0);
+	}
+	TEST("guard: empty and oversized bodies refused") {
+		static uint8_t big[CBOR_GUARD_MAX_LEN + 1];
+
+		CHECK(cbor_guard_check(big, 0, NULL) == -1);
+		CHECK(cbor_guard_check(big, sizeof(big), NULL) == -1);
+	}
+	TEST("guard: indefinite arrays and maps are well-formed") {
+		uint8_t b[] = { 0xbf, 0x01, 0x9f, 0x01, 0x02, 0xff, 0xff };
+		uint8_t nobreak[] = { 0x9f, 0x01 };
+		uint8_t stray[] = { 0xff };
+
+		CHECK(cbor_guard_check(b, sizeof(b), NULL) == 0);
+		CHECK(cbor_guard_check(nobreak, sizeof(nobreak), NULL) == -1);
+		CHECK(cbor_guard_check(stray, sizeof(stray), NULL) == -1);
+	}
+	TEST("guard: more than CBOR_GUARD_MAX_ITEMS items refused") {
+		static uint8_t b[3 + CBOR_GUARD_MAX_ITEMS + 1];
+
+		b[0] = 0x99;
+		b[1] = (CBOR_GUARD_MAX_ITEMS + 1) >> 8;
+		b[2] = (CBOR_GUARD_MAX_ITEMS + 1) & 0xff;
+		CHECK(cbor_guard_check(b, sizeof(b), NULL) == -1);
+	}
+}
+
+static void
+test_decode_errors(void)
+{
+	TEST("decode: duplicate key names the key") {
+		CHECK(mit_fails("a101a10281a206800680", DOTS_REQ,
+		    "duplicate key target-prefix (6)"));
+		CHECK(mit_fails("a201a0" "01a0", DOTS_REQ, "duplicate key"));
+	}
+	TEST("decode: wrong major type names the key") {
+		CHECK(mit_fails("a101a10281a10e6161", DOTS_REQ, "lifetime (14)"));
+		CHECK(mit_fails("a101a10281a1066161", DOTS_REQ,
+		    "target-prefix (6) must be an array"));
+		CHECK(mit_fails("a101a10281a1068101", DOTS_REQ,
+		    "target-prefix (6) must be a text"));
+		CHECK(mit_fails("a101a10281a1182d01", DOTS_REQ,
+		    "trigger-mitigation (45)"));
+		CHECK(mit_fails("a10101", DOTS_REQ, "must be a map"));
+		CHECK(mit_fails("a101a10201", DOTS_REQ, "scope (2)"));
+		CHECK(mit_fails("80", DOTS_REQ, "map"));
+	}
+	TEST("decode: non-integer keys refused") {
+		CHECK(mit_fails("a16161a0", DOTS_REQ, "non-integer"));
+		CHECK(mit_fails("a101a10281a12001", DOTS_REQ, "non-integer"));
+	}
+	TEST("decode: unknown comprehension-required key 100 is 4.00") {
+		CHECK(mit_fails("a101a10281a21864010e01", DOTS_REQ,
+		    "unknown comprehension-required key 100"));
+		CHECK(mit_fails("a101a11901f401", DOTS_REQ,
+		    "unknown comprehension-required key 500"));
+		CHECK(mit_fails("a20101" "01a0", DOTS_REQ,
+		    "duplicate"));
+		CHECK(mit_fails("a218640101a0", DOTS_REQ, "key 100"));
+	}
+	TEST("decode: known key in the wrong container is 4.00") {
+		/* heartbeat key 51 inside a scope; acl-type (24) in an RFC
+		 * 9133 acl-list entry */
+		CHECK(mit_fails("a101a10281a11833f5", DOTS_REQ,
+		    "peer-hb-status (51)"));
+		CHECK(mit_fails("a101a10281a1183581a217616118186161", DOTS_REQ,
+		    "acl-type (24)"));
+		/* key 22 (conflict-scope form) in a request scope */
+		CHECK(mit_fails("a101a10281a1168101", DOTS_REQ, "acl-list (22)"));
+	}
+	TEST("decode: unknown comprehension-optional key kept, decode ok") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		CHECK(mit_json(MS "\"target-prefix\":[\"192.0.2.0/24\"],"
+		    "\"lifetime\":60,\"200\":443,\"49999\":[1,2]" ME, DOTS_REQ,
+		    &m, &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].opt.n == 2);
+		CHECK(dots_optv_get(&m.scope[0].opt, 49999) != NULL);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: cuid, cdid and mid refused in a request body") {
+		CHECK(mit_fails("a101a10281a10461" "61", DOTS_REQ,
+		    "cuid, cdid and mid must not appear in a request body"));
+		CHECK(mit_fails("a101a10281a1036161", DOTS_REQ,
+		    "must not appear in a request body"));
+		CHECK(mit_fails("a101a10281a1050c", DOTS_REQ,
+		    "must not appear in a request body"));
+		CHECK(mit_fails("a101a10281a1046161", DOTS_RESP,
+		    "must not appear in a response body"));
+	}
+	TEST("decode: response-only keys refused in a request scope") {
+		CHECK(mit_fails("a101a10281a11002", DOTS_REQ, "status (16)"));
+		CHECK(mit_fails("a101a10281a10f01", DOTS_REQ,
+		    "mitigation-start (15)"));
+		CHECK(mit_fails("a101a10281a1181900", DOTS_REQ,
+		    "bytes-dropped (25)"));
+		CHECK(mit_fails("a101a10281a111a0", DOTS_REQ,
+		    "conflict-information (17)"));
+	}
+	TEST("decode: mid and status accepted in a response") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		uint8_t b[] = { 0xa1, 0x01, 0xa1, 0x02, 0x81, 0xa2, 0x05, 0x0c,
+		    0x10, 0x08 };
+
+		CHECK(dots_decode_mitigation(b, sizeof(b), DOTS_RESP, &m,
+		    &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].mid == 12 &&
+		    m.scope[0].status == DOTS_STATUS_SIGNAL_LOSS);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: null values and empty arrays are absent") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		/* {1:{2:[{6:null, 11:[], 13:["a"], 14:null}]}} */
+		uint8_t b[] = { 0xa1, 0x01, 0xa1, 0x02, 0x81, 0xa4, 0x06, 0xf6,
+		    0x0b, 0x80, 0x0d, 0x81, 0x61, 0x61, 0x0e, 0xf6 };
+
+		CHECK(dots_decode_mitigation(b, sizeof(b), DOTS_REQ, &m,
+		    &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].n_target_prefix == 0 &&
+		    m.scope[0].target_fqdn.n == 0 &&
+		    m.scope[0].alias_name.n == 1 && m.scope[0].present == 0);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: float values do not trip libcbor's assert()") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		uint8_t b[] = { 0xa1, 0x01, 0xa1, 0x02, 0x81, 0xa1, 0x18, 0xc8,
+		    0xfa, 0x3f, 0x80, 0x00, 0x00 };
+
+		CHECK(mit_fails("a101a10281a1182dfa3f800000", DOTS_REQ,
+		    "trigger-mitigation (45) must be a boolean"));
+		CHECK(mit_fails("a101a10281a10ef93c00", DOTS_REQ,
+		    "lifetime (14)"));
+		CHECK(dots_decode_mitigation(b, sizeof(b), DOTS_REQ, &m,
+		    &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].opt.n == 1);
+		dots_mitigation_free(&m);
+		CHECK(dots_cbor_to_json(b, sizeof(b), &err) != NULL || 1);
+	}
+	TEST("decode: empty text string is 4.00 naming the key") {
+		CHECK(mit_fails("a101a10281a10b8160", DOTS_REQ,
+		    "empty value for target-fqdn (11)"));
+	}
+	TEST("decode: invalid target-prefix names the value") {
+		CHECK(mit_fails("a101a10281a106816c3139322e302e322e302f3333",
+		    DOTS_REQ, "'192.0.2.0/33'"));
+	}
+	TEST("decode: lifetime uint32 or -1 only") {
+		CHECK(mit_fails("a101a10281a10e21", DOTS_REQ, "lifetime (14)"));
+		CHECK(mit_fails("a101a10281a10e1b0000000100000000", DOTS_REQ,
+		    "lifetime (14)"));
+	}
+	TEST("decode: ports <= 65535, protocol <= 255, upper >= lower") {
+		CHECK(mit_fails("a101a10281a10781a1081a00010000", DOTS_REQ,
+		    "lower-port (8) out of range"));
+		CHECK(mit_fails("a101a10281a10a81190100", DOTS_REQ,
+		    "target-protocol (10) out of range"));
+		CHECK(mit_fails("a101a10281a10781a208185009184f", DOTS_REQ,
+		    "upper-port below lower-port"));
+		CHECK(mit_fails("a101a10281a10781a1091850", DOTS_REQ,
+		    "missing lower-port"));
+	}
+	TEST("decode: port range with upper-port decodes") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		CHECK(mit_json(MS "\"target-port-range\":[{\"lower-port\":10,"
+		    "\"upper-port\":20}]" ME, DOTS_REQ, &m, &err) == 0);
+		CHECK(m.n_scope == 1 && m.scope[0].n_target_port_range == 1 &&
+		    m.scope[0].target_port_range[0].upper == 20);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: any number of scopes; mandatory members not judged") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		uint8_t b[] = { 0xa1, 0x01, 0xa1, 0x02, 0x82, 0xa0, 0xa0 };
+
+		CHECK(dots_decode_mitigation(b, sizeof(b), DOTS_REQ, &m,
+		    &err) == 0);
+		CHECK(m.n_scope == 2);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: missing mitigation-scope container is 4.00") {
+		CHECK(mit_fails("a0", DOTS_REQ, "mitigation-scope (1)"));
+		CHECK(mit_fails("a1181ea0", DOTS_REQ, "signal-config (30)"));
+	}
+	TEST("decode: conflict-information with conflict-scope and acl-list") {
+		struct dots_mitigation m;
+		struct dots_err err;
+		struct dots_conflict *c;
+		uint8_t *out;
+		size_t len;
+
+		CHECK(mit_json(MS "\"mid\":7,\"conflict-information\":{"
+		    "\"conflict-status\":\"request-inactive-other-active\","
+		    "\"conflict-cause\":\"conflict-with-acceptlist\","
+		    "\"retry-timer\":30,\"conflict-scope\":{"
+		    "\"target-prefix\":[\"192.0.2.0/24\"],\"mid\":9,"
+		    "\"acl-list\":[{\"acl-name\":\"a1\",\"acl-type\":"
+		    "\"ipv4-acl-type\"}]}}" ME, DOTS_RESP, &m, &err) == 0);
+		c = m.n_scope ? m.scope[0].conflict : NULL;
+		CHECK(c != NULL && c->conflict_status == 1 &&
+		    c->conflict_cause == 2 && c->has_retry_timer &&
+		    c->retry_timer == 30);
+		CHECK(c != NULL && c->conflict_scope != NULL &&
+		    c->conflict_scope->mid == 9 &&
+		    c->conflict_scope->n_acl_list == 1 &&
+		    !c->conflict_scope->acl_list_rfc9133);
+		CHECK(dots_encode_mitigation(&m, &out, &len) == 0);
+		free(out);
+		dots_mitigation_free(&m);
+	}
+	TEST("decode: conflict-scope refuses lifetime (not a member there)") {
+		struct dots_mitigation m;
+		struct dots_err err;
+
+		CHECK(mit_json(MS "\"conflict-information\":{\"conflict-scope\":"
+		    "{\"lifetime\":5}}" ME, DOTS_RESP, &m, &err) == -1);
+		CHECK(strstr(err.msg, "lifetime (14)") != NULL);
+	}
+	TEST("decode: RFC 9133 acl-list needs acl-name, activation 1..3") {
+		CHECK(mit_fails("a101a10281a1183581a1183401", DOTS_REQ,
+		    "missing acl-name"));
+		CHECK(mit_fails("a101a10281a1183581a2176161183404", DOTS_REQ,
+		    "activation-type (52)"));
+	}
+}
+
+static void
+test_model(void)
+{
+	TEST("keys: by number, by name, optional ranges, describe") {
+		char buf[64];
+
+		CHECK_STR(dots_key_by_num(6)->name, "target-prefix");
+		CHECK(dots_key_by_name("ietf-dots-telemetry:total-attack-"
+		    "traffic")->key == 205);
+		CHECK(dots_key_by_name("total-attack-traffic")->key == 144);
+		CHECK(dots_key_by_name("ietf-dots-call-home:source-prefix")->key
+		    == 32768);
+		CHECK(dots_key_by_name("ietf-dots-signal-control:acl-list")->key
+		    == 53);
+		CHECK(dots_key_by_num(100) == NULL);
+		CHECK(dots_key_by_name("target-prefixx") == NULL);
+		CHECK(dots_key_is_optional(128) && dots_key_is_optional(255));
+		CHECK(dots_key_is_optional(16384) && dots_key_is_optional(65535));
+		CHECK(!dots_key_is_optional(127) && !dots_key_is_optional(256));
+		CHECK(!dots_key_is_optional(16383));
+		CHECK_STR(dots_key_describe(6, buf, sizeof(buf)),
+		    "target-prefix (6)");
+		CHECK_STR(dots_key_describe(100, buf, sizeof(buf)), "key 100");
+		CHECK_STR(dots_key_by_num(16)->enum_labels[3], "attack-stopped");
+	}
+	TEST("keys: every table entry is found again by its name") {
+		uint64_t k;
+		const struct dots_key *d;
+		int n = 0;
+
+		for (k = 0; k < 65536; k++) {
+			if ((d = dots_key_by_num(k)) == NULL)
+				continue;
+			n++;
+			CHECK(dots_key_by_name(d->name) == d);
+		}
+		CHECK(n == 53 + 83 + 8);
+	}
+	TEST("dots_status_name") {
+		CHECK_STR(dots_status_name(2), "attack-successfully-mitigated");
+		CHECK_STR(dots_status_name(8), "attack-mitigation-signal-loss");
+		CHECK_STR(dots_status_name(0), "unknown");
+		CHECK_STR(dots_status_name(9), "unknown");
+	}
+	TEST("scope_same_target is order-insensitive; copy is deep") {
+		struct dots_mitigation a, b;
+		struct dots_scope c;
+		struct dots_err err;
+
+		CHECK(mit_json(MS "\"target-prefix\":[\"192.0.2.0/24\","
+		    "\"2001:db8::/32\"],\"alias-name\":[\"x\",\"y\"],"
+		    "\"lifetime\":5" ME, DOTS_REQ, &a, &err) == 0);
+		CHECK(mit_json(MS "\"alias-name\":[\"y\",\"x\"],"
+		    "\"target-prefix\":[\"2001:db8::/32\",\"192.0.2.0/24\"],"
+		    "\"lifetime\":9" ME, DOTS_REQ, &b, &err) == 0);
+		CHECK(dots_scope_same_target(&a.scope[0], &b.scope[0]));
+		CHECK(dots_scope_copy(&c, &a.scope[0]) == 0);
+		dots_mitigation_free(&a);
+		CHECK(dots_scope_same_target(&c, &b.scope[0]));
+		c.alias_name.n = 1;
+		CHECK(!dots_scope_same_target(&c, &b.scope[0]));
+		c.alias_name.n = 2;
+		dots_scope_free(&c);
+		dots_mitigation_free(&b);
+	}
+	TEST("scope_overlaps: shared prefix, ports and protocols intersect") {
+		struct dots_mitigation a, b, c, d;
+		struct dots_err err;
+
+		CHECK(mit_json(MS "\"target-prefix\":[\"192.0.2.0/24\"],"
+		    "\"target-port-range\":[{\"lower-port\":80}],"
+		    "\"target-protocol\":[6]" ME, DOTS_REQ, &a, &err) == 0);
+		CHECK(mit_json(MS "\"target-prefix\":[\"192.0.2.9\"]" ME,
+		    DOTS_REQ, &b, &err) == 0);
+		CHECK(mit_json(MS "\"target-prefix\":[\"192.0.2.9\"],"
+		    "\"target-port-range\":[{\"lower-port\":443}]" ME,
+		    DOTS_REQ, &c, &err) == 0);
+		CHECK(mit_json(MS "\"target-prefix\":[\"198.51.100.0/24\"],"
+		    "\"alias-name\":[\"z\"]" ME, DOTS_REQ, &d, &err) == 0);
+		CHECK(dots_scope_overlaps(&a.scope[0], &b.scope[0]));
+		CHECK(!dots_scope_overlaps(&a.scope[0], &c.scope[0]));
+		CHECK(!dots_scope_overlaps(&a.scope[0], &d.scope[0]));
+		dots_mitigation_free(&d);
+		CHECK(mit_json(MS "\"target-fqdn\":[\"q\"],\"alias-name\":"
+		    "[\"z\"]" ME, DOTS_REQ, &d, &err) == 0);
+		CHECK(dots_scope_overlaps(&d.scope[0], &d.scope[0]));
+		dots_mitigation_free(&a);
+		dots_mitigation_free(&b);
+		dots_mitigation_free(&c);
+		dots_mitigation_free(&d);
+	}
+	TEST("strv and optv helpers copy and free") {
+		struct strv a = { 0 }, b;
+		struct dots_optv o = { 0 }, p;
+		uint8_t raw[] = { 0x01 };
+		struct dots_opt one = { 200, raw, 1 };
+
+		CHECK(strv_push(&a, "x") == 0 && strv_push(&a, "y") == 0);
+		CHECK(strv_copy(&b, &a) == 0 && b.n == 2);
+		CHECK_STR(b.v[1], "y");
+		strv_free(&a);
+		strv_free(&b);
+		CHECK(a.n == 0 && a.v == NULL);
+		o.v = &one;
+		o.n = 1;
+		CHECK(dots_optv_copy(&p, &o) == 0 && p.n == 1);
+		CHECK(dots_optv_get(&p, 200) != NULL &&
+		    dots_optv_get(&p, 201) == NULL);
+		dots_optv_free(&p);
+	}
+}
+
+int
+main(void)
+{
+	test_vectors();
+	test_config_hb_redirect();
+	test_guard();
+	test_decode_errors();
+	test_model();
+	return UNIT_EXIT();
+}
