@@ -297,8 +297,8 @@ static int scalar_int(struct ld *ld, yaml_node_t *n, int64_t min,
 	if ((s = scalar(ld, n)) == NULL)
 		return -1;
 	if (parse_i64(s, v) == -1)
-		return lerr(ld, line_of(n), "expected an integer, not \"%.40s\"",
-		    s);
+		return lerr(ld, line_of(n),
+		    "expected an integer, not \"%.40s\"", s);
 	if (*v < min || *v > max)
 		return lerr(ld, line_of(n), "%s is out of range %lld..%lld", s,
 		    (long long)min, (long long)max);
@@ -734,8 +734,8 @@ static int h_role(struct ld *ld, yaml_node_t *n, void *obj,
 	if ((s = scalar(ld, n)) == NULL)
 		return -1;
 	if (strcmp(s, "downstream") != 0)
-		return lerr(ld, line_of(n), "expected downstream, not \"%.40s\"",
-		    s);
+		return lerr(ld, line_of(n),
+		    "expected downstream, not \"%.40s\"", s);
 	p->role = PEER_DOWNSTREAM;
 	return 0;
 }
@@ -757,7 +757,8 @@ static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
 		return -1;
 	len = strlen(s);
 	if (len == 0 || len > CONF_PSK_MAX)
-		return lerr(ld, line_of(n), "must be 1..%d bytes", CONF_PSK_MAX);
+		return lerr(ld, line_of(n), "must be 1..%d bytes",
+		    CONF_PSK_MAX);
 	if (!printable(s, true))
 		return lerr(ld, line_of(n), "must be printable ASCII; "
 		    "use psk-key-hex for binary keys");

@@ -3,6 +3,14 @@
 
 #include "dots_path.h"
 
+static bool
+id_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("-_.~+=:", c) != NULL);
+}
+
 /* "name=value": copy value into out (NUL-terminated) when it matches. */
 static int
 seg_param(const struct dots_seg *sg, const char *name, char *out,
@@ -20,11 +28,16 @@ seg_param(const struct dots_seg *sg, const char *name, char *out,
 	if (vlen >= outlen)
 		return dots_errf(err, 400, "Uri-Path '%s' value too long",
 		    name);
+	/*
+	 * Identifiers become part of resource paths joined with '/', so only
+	 * URI-safe characters: base64url (RFC 9132 cuid), UUIDs and the
+	 * like. A '/' in a cuid would alias another client's resource.
+	 */
 	for (size_t i = 0; i < vlen; i++) {
 		uint8_t c = sg->s[nlen + 1 + i];
-		if (c < 0x21 || c > 0x7e)
-			return dots_errf(err, 400,
-			    "Uri-Path '%s' holds a non-printable byte", name);
+		if (!id_char(c))
+			return dots_errf(err, 400, "Uri-Path '%s' may hold "
+			    "only letters, digits and -_.~+=:", name);
 	}
 	memcpy(out, sg->s + nlen + 1, vlen);
 	out[vlen] = '\0';

@@ -143,6 +143,7 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 			struct dots_scope s;
 
 			scope_view(m, content, &s);
+			reply_max_age(resp, MIT_NOTIFY_INTERVAL);
 			reply_mitigation(rq, resp, 205, &s, 1);
 			return;
 		}
@@ -157,6 +158,7 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 		n = 0;
 		TAILQ_FOREACH(m, &c->mits, entry)
 			scope_view(m, content, &scopes[n++]);
+		reply_max_age(resp, MIT_NOTIFY_INTERVAL);
 		reply_mitigation(rq, resp, 205, scopes, n);
 		free(scopes);
 		return;
@@ -447,11 +449,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	max = pol->max_mitigations ? pol->max_mitigations :
 	    DEFAULT_MAX_MITIGATIONS;
 	if (peer->active - replaced >= max) {
-		uint8_t buf[4];
-
-		coap_add_option(resp, COAP_OPTION_MAXAGE,
-		    coap_encode_var_safe(buf, sizeof(buf),
-		    QUOTA_RETRY_SECONDS), buf);
+		reply_max_age(resp, QUOTA_RETRY_SECONDS);
 		reply_errf(resp, 503, "peer %s has %zu active mitigations, "
 		    "its max-mitigations", peer->conf->name, peer->active);
 		goto done;

@@ -17,6 +17,7 @@ struct mit_table {
 	struct gw	  *gw;
 	struct mit_client *hash[MIT_HASH_SIZE];
 	size_t		   n_clients;
+	struct event	  *tick;	/* periodic notifications */
 };
 
 static void mit_timer_cb(evutil_socket_t, short, void *);
@@ -31,13 +32,42 @@ cuid_hash(const char *s)
 	return h & (MIT_HASH_SIZE - 1);
 }
 
+/*
+ * RFC 9132 §4.4.2.1: besides each change, observers get the state again
+ * periodically while mitigating, since notifications are NON and an
+ * attacked link loses some. Max-Age on them says when the next one is due.
+ */
+static void
+mit_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mit_table *mt = arg;
+
+	for (size_t i = 0; i < MIT_HASH_SIZE; i++)
+		for (struct mit_client *c = mt->hash[i]; c; c = c->hnext) {
+			struct mitigation *m;
+
+			TAILQ_FOREACH(m, &c->mits, entry)
+				server_resource_notify(mt->gw->srv, m->res);
+			server_resource_notify(mt->gw->srv, c->coll);
+		}
+}
+
 struct mit_table *
 mit_table_new(struct gw *gw)
 {
 	struct mit_table *mt;
+	struct timeval tv = { MIT_NOTIFY_INTERVAL, 0 };
 
-	if ((mt = calloc(1, sizeof(*mt))) != NULL)
-		mt->gw = gw;
+	if ((mt = calloc(1, sizeof(*mt))) == NULL)
+		return NULL;
+	mt->gw = gw;
+	mt->tick = event_new(gw->base, -1, EV_PERSIST, mit_tick_cb, mt);
+	if (mt->tick == NULL || event_add(mt->tick, &tv) == -1) {
+		if (mt->tick != NULL)
+			event_free(mt->tick);
+		free(mt);
+		return NULL;
+	}
 	return mt;
 }
 
@@ -353,5 +383,6 @@ mit_table_free(struct mit_table *mt)
 	if (mt == NULL)
 		return;
 	mit_foreach(mt, remove_one, mt);
+	event_free(mt->tick);
 	free(mt);
 }

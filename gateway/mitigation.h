@@ -56,6 +56,8 @@ struct mitigation {
 
 struct mit_table;
 
+#define MIT_NOTIFY_INTERVAL	60	/* seconds between periodic notifications */
+
 struct mit_table *mit_table_new(struct gw *);
 void	mit_table_free(struct mit_table *);
 

@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "../common/conf.h"
+#include "../common/dots_json.h"
 #include "../common/log.h"
 #include "coap_loop.h"
 #include "gw.h"
@@ -341,6 +342,15 @@ reply_errf(coap_pdu_t *resp, int code, const char *fmt, ...)
 	reply_err(resp, &e);
 }
 
+void
+reply_max_age(coap_pdu_t *resp, uint32_t seconds)
+{
+	uint8_t buf[4];
+
+	coap_add_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(buf,
+	    sizeof(buf), seconds), buf);
+}
+
 /* FNV-1a over the body: an ETag that changes when the content does. */
 static void
 add_etag(coap_pdu_t *resp, const uint8_t *body, size_t len)
@@ -458,6 +468,32 @@ check_hop_limit(const coap_pdu_t *pdu, struct dots_err *err)
 	return 0;
 }
 
+/* At -v, every request as the RFC's JSON notation (or why it is not). */
+static void
+log_request(const struct ds_request *rq)
+{
+	static const char *const method[] = { "?", "GET", "POST", "PUT",
+	    "DELETE" };
+	char path[320];
+	const uint8_t *body;
+	size_t len;
+	struct dots_err err = { 0 };
+	json_t *j = NULL;
+	char *text = NULL;
+
+	if (log_verbosity() < 1 || rq->notify)
+		return;
+	dots_path_format(&rq->path, path, sizeof(path));
+	if (coap_get_data(rq->pdu, &len, &body) && len > 0 &&
+	    (j = dots_cbor_to_json(body, len, &err)) != NULL)
+		text = json_dumps(j, JSON_COMPACT);
+	log_debug("peer %s: %s %s %s", rq->ds->peer->conf->name,
+	    rq->method <= 4 ? method[rq->method] : "?", path,
+	    text != NULL ? text : len > 0 ? err.msg : "");
+	free(text);
+	json_decref(j);
+}
+
 static void
 note_rx(struct ds_session *ds)
 {
@@ -508,6 +544,7 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 			reply_err(resp, &err);
 		return;
 	}
+	log_request(&rq);
 	switch (rq.path.resource) {
 	case DOTS_RES_MITIGATE:
 		mitigate_handle(&rq, resp);

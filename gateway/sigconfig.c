@@ -41,15 +41,6 @@ with_ranges(const struct conf *c, const struct dots_cfg_set *cur,
 }
 
 static void
-add_max_age(const struct gw *gw, coap_pdu_t *resp)
-{
-	uint8_t buf[4];
-
-	coap_add_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(buf,
-	    sizeof(buf), gw->conf->config_max_age), buf);
-}
-
-static void
 config_get(const struct ds_request *rq, coap_pdu_t *resp)
 {
 	struct peer_rt *peer = rq->ds->peer;
@@ -71,7 +62,7 @@ config_get(const struct ds_request *rq, coap_pdu_t *resp)
 			reply_errf(resp, 500, "out of memory");
 		return;
 	}
-	add_max_age(rq->gw, resp);
+	reply_max_age(resp, rq->gw->conf->config_max_age);
 	reply_cbor(rq, resp, 205, buf, len);
 	free(buf);
 }

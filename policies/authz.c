@@ -252,8 +252,8 @@ int pol_authorize_scope(const struct conf_peer *peer,
 
 	for (i = 0; i < sc->n_target_prefix; i++)
 		if (!prefix_allowed(&peer->policy, &sc->target_prefix[i]))
-			return dots_errf(err, 401, "target-prefix %s is outside "
-			    "the prefixes of peer %s", prefix_format(
+			return dots_errf(err, 401, "target-prefix %s is "
+			    "outside the prefixes of peer %s", prefix_format(
 			    &sc->target_prefix[i], buf, sizeof(buf)),
 			    peer->name);
 	if (check_ports(peer, sc, err) == -1 ||

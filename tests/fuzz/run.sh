@@ -21,8 +21,8 @@ for bin in "$root"/build/fuzz/fuzz_*; do
 	"$bin" -max_total_time="$secs" -max_len=4096 \
 	    -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1
 	rc=$?
-	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' \
-	    "$work/log" | grep -o '[0-9]*$' | tail -n 1)
+	execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/log" |
+	    tail -n 1)
 	[ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$work/log" |
 	    tail -n 1 | tr -d '#')
 	crashes=$(ls "$work/art" | wc -l | tr -d ' ')

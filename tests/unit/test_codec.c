@@ -682,7 +682,12 @@ test_decode_errors(void)
 		    &err) == 0);
 		CHECK(m.n_scope == 1 && m.scope[0].opt.n == 1);
 		dots_mitigation_free(&m);
-		CHECK(dots_cbor_to_json(b, sizeof(b), &err) != NULL || 1);
+		{
+			json_t *j = dots_cbor_to_json(b, sizeof(b), &err);
+
+			CHECK(j != NULL);
+			json_decref(j);
+		}
 	}
 	TEST("decode: empty text string is 4.00 naming the key") {
 		CHECK(mit_fails("a101a10281a10b8160", DOTS_REQ,

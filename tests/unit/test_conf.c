@@ -79,7 +79,8 @@ static void test_quickstart(void)
 {
 	struct conf	*c = NULL;
 	const struct conf_peer *p;
-	char		 err[CONF_ERRLEN] = "", dir[PATH_MAX], sd[PATH_MAX + 64];
+	char		 err[CONF_ERRLEN] = "", dir[PATH_MAX];
+	char		 sd[PATH_MAX + 64];
 	char		 want[PATH_MAX + 128], buf[PREFIX_STRLEN];
 	struct warns	 w = { 0, "" };
 	struct stat	 st;
@@ -335,7 +336,8 @@ static void test_errors(void)
 	    "t.yaml:6: peers[0].prefixes: duplicate key");
 	bad("peers:\n  - name: a\n    cert-name: a\n    prefixes: 10.0.0.0/8\n",
 	    "t.yaml:4: peers[0].prefixes: expected a list");
-	bad("peers:\n  - name: a\n    cert-name: a\n    prefixes: [[10.0.0.0/8]]\n",
+	bad("peers:\n  - name: a\n    cert-name: a\n"
+	    "    prefixes: [[10.0.0.0/8]]\n",
 	    "t.yaml:4: peers[0].prefixes[0]: expected a scalar");
 	bad("node-id: \"a\\0b\"\n" PEER, "t.yaml:1: node-id: contains a NUL");
 
@@ -369,7 +371,8 @@ static void test_errors(void)
 	    "12345678901234567890123456789012345678901234567890123456789012345"
 	    "\n    prefixes: [192.0.2.0/24]\n",
 	    "t.yaml:4: peers[0].psk-key: must be 1..64 bytes");
-	bad("peers:\n  - name: a\n    psk-identity: a\n    psk-key: \"\\xe9t\"\n"
+	bad("peers:\n  - name: a\n    psk-identity: a\n"
+	    "    psk-key: \"\\xe9t\"\n"
 	    "    prefixes: [192.0.2.0/24]\n",
 	    "t.yaml:4: peers[0].psk-key: must be printable ASCII");
 	bad("peers:\n  - name: a\n    psk-identity: a\n    psk-key-hex: abc\n"
@@ -382,7 +385,8 @@ static void test_errors(void)
 	    "t.yaml:6: peers[0].role: expected downstream");
 	bad(PEER "    trusted-gateway: maybe\n",
 	    "t.yaml:6: peers[0].trusted-gateway: expected true, false");
-	bad("peers:\n  - name: a\n    cert-name: a\n    prefixes: [10.0.0.0/8]\n",
+	bad("peers:\n  - name: a\n    cert-name: a\n"
+	    "    prefixes: [10.0.0.0/8]\n",
 	    "t.yaml:3: peers[0].cert-name: needs credentials ca, cert and key");
 
 	/* policy lists */
@@ -437,8 +441,9 @@ static void test_errors(void)
 	bad("listen:\n  - { address: '::1', transports: [] }\n" PEER,
 	    "t.yaml:2: listen[0].transports: at least one transport");
 	bad("listen: []\n" PEER, "t.yaml:1: listen: at least one listener");
-	bad("listen:\n  - { address: '::1' }\n  - { address: '0::1', port: 4646 }"
-	    "\n" PEER, "t.yaml:3: listen[1]: duplicate of listen[0]");
+	bad("listen:\n  - { address: '::1' }\n"
+	    "  - { address: '0::1', port: 4646 }\n" PEER,
+	    "t.yaml:3: listen[1]: duplicate of listen[0]");
 
 	/* credentials */
 	bad("credentials:\n  cert: a.pem\n" PEER,
@@ -457,7 +462,8 @@ static void test_errors(void)
 	    "t.yaml:5: signal-config.heartbeat-interval.default: 90 is outside "
 	    "min..max 15..60");
 	bad("signal-config:\n  max-retransmit: { min: 9, max: 4, default: 5 }\n"
-	    PEER, "t.yaml:2: signal-config.max-retransmit.min: 9 exceeds max 4");
+	    PEER,
+	    "t.yaml:2: signal-config.max-retransmit.min: 9 exceeds max 4");
 	bad("signal-config:\n  ack-timeout: { default: \"40.00\" }\n" PEER,
 	    "t.yaml:2: signal-config.ack-timeout.default: 40.00 is outside "
 	    "min..max 1.00..30.00");
@@ -472,7 +478,8 @@ static void test_errors(void)
 	bad("signal-config:\n  probing-rate: { max: 0 }\n" PEER,
 	    "t.yaml:2: signal-config.probing-rate.max: 0 is out of range");
 	bad("signal-config:\n  max-age: -1\n" PEER,
-	    "t.yaml:2: signal-config.max-age: -1 is out of range 0..4294967295");
+	    "t.yaml:2: signal-config.max-age: -1 is out of range "
+	    "0..4294967295");
 	bad("mitigation:\n  active-but-terminating: 301\n" PEER,
 	    "t.yaml:2: mitigation.active-but-terminating: 301 is out of range "
 	    "0..300");

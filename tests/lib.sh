@@ -1,0 +1,411 @@
+# Helpers for tests/integration/*.sh (bash). Source it, then call t_init.
+#
+# Each script gets its own temp dir (removed at exit), throwaway PKI,
+# free 127.0.0.1 ports, a config, a daemon started in the background and
+# killed by PID at exit; its log is dumped when anything failed.
+# Assertions print "PASS name" / "FAIL name: why" / "SKIP name: why".
+# Only 127.0.0.1 is ever used.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DOTSGWD=${DOTSGWD:-$ROOT/build/dotsgwd}
+DOTSCTL=${DOTSCTL:-$ROOT/build/dotsctl}
+COAP_CLIENT=${COAP_CLIENT:-coap-client-gnutls}
+PY=/usr/bin/python3
+HOST=127.0.0.1
+T_FAILS=0
+GW_PID=
+GW_LOG=
+TMP=
+
+# Secrets and names shared by all scripts (the config below uses them).
+PSK1_ID=customer1
+PSK1_KEY=secret-one-1234
+PSK3_ID=customer3
+PSK3_KEY=secret-three-5678
+PFX1=192.0.2.0/24	# customer1 (PSK)
+PFX2=198.51.100.0/24	# customer2 (certificate customer2.example)
+PFX3=203.0.113.0/24	# customer3 (PSK)
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; T_FAILS=$((T_FAILS + 1)); }
+skip() { echo "SKIP $1: $2"; }
+
+t_cleanup() {
+	gw_stop
+	if [ "$T_FAILS" -gt 0 ] && [ -n "$GW_LOG" ] && [ -f "$GW_LOG" ]; then
+		echo "---- daemon log ($GW_LOG), last 200 lines ----"
+		tail -n 200 "$GW_LOG" | sed 's/^/  | /'
+		echo "---- end of daemon log ----"
+	fi
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+
+# t_init: temp dir, trap, PKI, port, config. Exits 0 with a SKIP line
+# when the binaries are missing.
+t_init() {
+	local b
+	for b in "$DOTSGWD" "$DOTSCTL"; do
+		if [ ! -x "$b" ]; then
+			skip "$(basename "$0")" "$b not built"
+			exit 0
+		fi
+	done
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/dotsgw-it.XXXXXX")
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$TMP/state"
+	gen_pki "$TMP/pki" || { fail pki "certtool failed"; exit 1; }
+	PORT=$(free_port) || { fail port "no free port"; exit 1; }
+	URI_D=coaps://$HOST:$PORT
+	URI_T=coaps+tcp://$HOST:$PORT
+	CONF=$TMP/dotsgw.yaml
+	write_config "$CONF" "$PORT"
+}
+
+# ---- PKI ----------------------------------------------------------------
+
+# cert NAME CN [SAN] [CA]: key + cert signed by CA (default "ca").
+_cert() {
+	local d=$1 name=$2 cn=$3 san=$4 ca=${5:-ca} usage=$6
+	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+	    --outfile "$d/$name.key" >/dev/null 2>&1 || return 1
+	{
+		echo "cn = \"$cn\""
+		[ -n "$san" ] && echo "dns_name = \"$san\""
+		echo "serial = $RANDOM$RANDOM"
+		echo "expiration_days = 30"
+		echo "signing_key"
+		echo "$usage"
+	} > "$d/$name.tmpl"
+	certtool --generate-certificate --load-privkey "$d/$name.key" \
+	    --load-ca-certificate "$d/$ca.pem" \
+	    --load-ca-privkey "$d/$ca.key" --template "$d/$name.tmpl" \
+	    --outfile "$d/$name.pem" >/dev/null 2>&1
+}
+
+_ca() {
+	local d=$1 name=$2 cn=$3
+	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+	    --outfile "$d/$name.key" >/dev/null 2>&1 || return 1
+	printf 'cn = "%s"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 30\nserial = %s\n' \
+	    "$cn" "$RANDOM$RANDOM" > "$d/$name.tmpl"
+	certtool --generate-self-signed --load-privkey "$d/$name.key" \
+	    --template "$d/$name.tmpl" --outfile "$d/$name.pem" >/dev/null 2>&1
+}
+
+# gen_pki DIR: ca, gw1 (server gw1.test), customer2 (customer2.example),
+# stranger (trusted CA, name not configured), rogue (customer2.example
+# signed by an untrusted second CA "ca2").
+gen_pki() {
+	local d=$1 both="tls_www_server
+tls_www_client"
+	mkdir -p "$d"
+	_ca "$d" ca "dotsgw test CA" &&
+	_ca "$d" ca2 "untrusted test CA" &&
+	_cert "$d" gw1 gw1.test gw1.test ca "$both" &&
+	_cert "$d" customer2 customer2.example customer2.example ca \
+	    tls_www_client &&
+	_cert "$d" stranger stranger.example stranger.example ca \
+	    tls_www_client &&
+	_cert "$d" rogue customer2.example customer2.example ca2 \
+	    tls_www_client
+}
+
+# ---- ports, config, daemon ----------------------------------------------
+
+# A random high port free on 127.0.0.1 for both UDP and TCP.
+free_port() {
+	local i p
+	for i in $(seq 1 50); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if ! ss -Hlun 2>/dev/null | awk '{print $4}' |
+		    grep -qE "(^|[:\]])$p\$" &&
+		    ! ss -Hltn 2>/dev/null | awk '{print $4}' |
+		    grep -qE "(^|[:\]])$p\$"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# write_config FILE PORT [ABT] [HB_MIN HB_MAX]: schema of
+# topologies/quickstart/dotsgw.yaml, absolute paths, short
+# active-but-terminating (default 2 s) to keep tests fast.
+write_config() {
+	local f=$1 port=$2 abt=${3:-2} hbmin=${4:-15} hbmax=${5:-240}
+	cat > "$f" <<EOF
+node-id: gw1.test
+state-dir: $TMP/state
+listen:
+  - address: $HOST
+    port: $port
+    transports: [dtls, tls]
+credentials:
+  ca: $TMP/pki/ca.pem
+  cert: $TMP/pki/gw1.pem
+  key: $TMP/pki/gw1.key
+  psk-hint: dotsgw
+signal-config:
+  heartbeat-interval: { min: $hbmin, max: $hbmax, default: 30 }
+  missing-hb-allowed: { min: 3, max: 20, default: 15 }
+  max-retransmit:     { min: 2, max: 15, default: 3 }
+  ack-timeout:        { min: "1.00", max: "30.00", default: "2.00" }
+  ack-random-factor:  { min: "1.10", max: "4.00", default: "1.50" }
+  probing-rate:       { min: 5, max: 20, default: 5 }
+  max-age: 3600
+mitigation:
+  active-but-terminating: $abt
+peers:
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1, "2001:db8:6401::/48"]
+    max-lifetime: 86400
+  - name: customer2
+    cert-name: customer2.example
+    prefixes: [$PFX2]
+    max-lifetime: 86400
+  - name: customer3
+    psk-identity: $PSK3_ID
+    psk-key: $PSK3_KEY
+    prefixes: [$PFX3]
+    max-lifetime: 86400
+EOF
+	chmod 600 "$f"
+}
+
+# gw_start [CONF]: start the daemon, wait (10 s at most) for "ready".
+gw_start() {
+	local conf=${1:-$CONF} i
+	GW_LOG=$TMP/dotsgwd.log
+	"$DOTSGWD" -f -c "$conf" 2>>"$GW_LOG" >/dev/null &
+	GW_PID=$!
+	for i in $(seq 1 100); do
+		if grep -q ready "$GW_LOG" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$GW_PID" 2>/dev/null; then
+			wait "$GW_PID"
+			fail gw_start "dotsgwd exited with status $? before ready"
+			GW_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	fail gw_start "no 'ready' line within 10 s"
+	return 1
+}
+
+gw_stop() {
+	if [ -n "$GW_PID" ]; then
+		kill "$GW_PID" 2>/dev/null
+		for _ in $(seq 1 30); do
+			kill -0 "$GW_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$GW_PID" 2>/dev/null
+		wait "$GW_PID" 2>/dev/null
+		GW_PID=
+	fi
+}
+
+# The daemon must still be running (no crash); name the check.
+gw_alive() {
+	if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "dotsgwd is not running any more"
+	fi
+}
+
+# ---- dotsctl --------------------------------------------------------------
+
+# Credential sets: cred_args KIND prints the dotsctl global options.
+#   psk1 psk3 pki2 (customer2) stranger rogue
+cred_args() {
+	case $1 in
+	psk1) echo "--psk-identity $PSK1_ID --psk-key $PSK1_KEY" ;;
+	psk3) echo "--psk-identity $PSK3_ID --psk-key $PSK3_KEY" ;;
+	pki2 | stranger | rogue)
+		local n=$1
+		[ "$n" = pki2 ] && n=customer2
+		echo "--cert $TMP/pki/$n.pem --key $TMP/pki/$n.key" \
+		    "--ca $TMP/pki/ca.pem --server-name gw1.test" ;;
+	esac
+}
+
+# ctl CRED URI ARGS...: run dotsctl --json; sets RC, OUT (stdout file),
+# ERR (stderr file) and LINE (the last stdout line).
+ctl() {
+	local cred=$1 uri=$2
+	shift 2
+	OUT=$TMP/ctl.out ERR=$TMP/ctl.err
+	# shellcheck disable=SC2046
+	"$DOTSCTL" -s "$uri" $(cred_args "$cred") --json "$@" \
+	    >"$OUT" 2>"$ERR"
+	RC=$?
+	LINE=$(tail -n 1 "$OUT")
+}
+
+# code_of: the "code" of the last response printed.
+code_of() {
+	sed -n 's/^{"code":"\([0-9]\.[0-9][0-9]\)".*/\1/p' "$OUT" | tail -n 1
+}
+
+_ctl_why() {
+	echo "rc $RC, got '$(head -c 300 "$OUT" | tr '\n' ' ')'" \
+	    "stderr '$(head -c 200 "$ERR" | tr '\n' ' ')'"
+}
+
+# expect NAME CODE CRED URI ARGS...: the response code and exit status.
+expect() {
+	local name=$1 want=$2 got rcwant=1
+	shift 2
+	ctl "$@"
+	got=$(code_of)
+	[[ $want == 2.* ]] && rcwant=0
+	if [ "$got" = "$want" ] && [ "$RC" -eq "$rcwant" ]; then
+		pass "$name"
+	else
+		fail "$name" "expected $want (exit $rcwant), $(_ctl_why)"
+	fi
+}
+
+# expect_noresp NAME CRED URI ARGS...: exit 2, nothing on stdout.
+expect_noresp() {
+	local name=$1
+	shift
+	ctl "$@"
+	if [ "$RC" -eq 2 ] && [ ! -s "$OUT" ]; then
+		pass "$name"
+	else
+		fail "$name" "expected no response (exit 2), $(_ctl_why)"
+	fi
+}
+
+# jget EXPR [FILE|-]: evaluate a Python expression on the last JSON line
+# (bound to j; s = first scope of a mitigation body or None). Prints it.
+jget() {
+	local f=${2:-$OUT}
+	tail -n 1 "$f" | $PY -c '
+import json, sys
+try:
+    j = json.loads(sys.stdin.read())
+except Exception:
+    print("<no json>"); sys.exit(0)
+b = j.get("body") or {}
+ms = b.get("ietf-dots-signal-channel:mitigation-scope") or {}
+sc = ms.get("scope") or [None]
+s = sc[0]
+try:
+    v = eval(sys.argv[1])
+except Exception as e:
+    v = "<%s>" % type(e).__name__
+print(json.dumps(v) if not isinstance(v, str) else v)
+' "$1"
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$3', got '$2'"
+	fi
+}
+
+# check NAME CMD...: PASS when CMD succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "command failed: $*"
+	fi
+}
+
+# ---- coap-client-gnutls and CBOR -------------------------------------------
+
+# cc_args KIND: coap-client credential options.
+cc_args() {
+	case $1 in
+	psk1) echo "-u $PSK1_ID -k $PSK1_KEY" ;;
+	psk3) echo "-u $PSK3_ID -k $PSK3_KEY" ;;
+	pki2) echo "-c $TMP/pki/customer2.pem -j $TMP/pki/customer2.key" \
+	    "-C $TMP/pki/ca.pem" ;;
+	esac
+}
+
+# cc CRED ARGS... URL: coap-client-gnutls -v 7; it exits 0 even on errors,
+# so codes are read from its PDU dump. Sets CC_OUT, CC_ERR, CC_CODES
+# (response codes seen, space separated).
+cc() {
+	local cred=$1
+	shift
+	CC_OUT=$TMP/cc.out CC_ERR=$TMP/cc.err
+	# shellcheck disable=SC2046
+	timeout 30 "$COAP_CLIENT" -v 7 $(cc_args "$cred") "$@" \
+	    >"$CC_OUT" 2>"$CC_ERR"
+	CC_RC=$?
+	CC_CODES=$(grep -aoE '^v:[^ ]+ (t:[A-Z]+ )?c:[0-9]\.[0-9]{2}' \
+	    "$CC_OUT" | sed 's/.*c://' | tr '\n' ' ' | sed 's/ $//')
+}
+
+# cc_expect NAME CODE CRED ARGS... URL: the first response code is CODE.
+cc_expect() {
+	local name=$1 want=$2 first
+	shift 2
+	cc "$@"
+	first=${CC_CODES%% *}
+	if [ "$first" = "$want" ]; then
+		pass "$name"
+	else
+		fail "$name" "expected $want, coap-client saw '${CC_CODES:-none}'" \
+		    "stderr '$(head -c 200 "$CC_ERR" | tr '\n' ' ')'"
+	fi
+}
+
+# mkcbor FILE PYEXPR: CBOR of a Python expression (cbor2).
+mkcbor() {
+	$PY -c 'import cbor2, sys
+sys.stdout.buffer.write(cbor2.dumps(eval(sys.argv[1])))' "$2" > "$1"
+}
+
+# cbor_json FILE: every CBOR item in FILE (coap-client -o appends them),
+# one JSON line each, integer keys as strings.
+cbor_json() {
+	$PY -c '
+import cbor2, json, sys
+def conv(x):
+    if isinstance(x, dict):
+        return {str(k): conv(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [conv(v) for v in x]
+    if isinstance(x, cbor2.CBORTag):
+        return {"tag": x.tag, "value": conv(x.value)}
+    if isinstance(x, bytes):
+        return x.hex()
+    return x
+with open(sys.argv[1], "rb") as f:
+    while True:
+        try:
+            print(json.dumps(conv(cbor2.load(f))))
+        except (EOFError, cbor2.CBORDecodeEOF):
+            break
+' "$1"
+}
+
+# Paths.
+WK=.well-known/dots
+mpath() { echo "$WK/mitigate/cuid=$1${2:+/mid=$2}"; }
+
+# RFC 9132 §4.4.1.1 cuids, computed independently of common/cuid.c.
+cuid_of_bytes() {
+	$PY -c 'import base64, hashlib, sys
+d = hashlib.sha256(sys.stdin.buffer.read()).digest()[:16]
+print(base64.urlsafe_b64encode(d).decode().rstrip("="))'
+}
+cuid_psk() { printf %s "$1" | cuid_of_bytes; }
+cuid_cert() { certtool --pubkey-info --load-certificate "$1" --outder 2>/dev/null | cuid_of_bytes; }
