@@ -32,7 +32,7 @@
 #include "conf.h"
 
 #define CONF_MAX_SIZE	(4 * 1024 * 1024)	/* bytes of YAML */
-#define CONF_MAX_DEPTH	16			/* schema needs 4 */
+#define CONF_MAX_DEPTH	16			/* schema needs 5 */
 #define CONF_NAME_MAX	128			/* node-id, peer name */
 #define CONF_FQDN_MAX	253
 
@@ -73,6 +73,7 @@ struct key {
 #define SIGOFF(i)	(offsetof(struct conf, sig) + \
 			    (i) * sizeof(struct conf_sigparam))
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
+#define ADDRLEN(st)	((int64_t)sizeof(((struct st *)NULL)->address))
 
 /* ---- errors and key paths ----------------------------------------- */
 
@@ -371,6 +372,35 @@ static int h_u32(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+/* The full uint64 range (bit rates): digits only, no leading zero. */
+static int h_u64(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	const char	*s, *p;
+	uint64_t	 x = 0;
+	int64_t		 neg;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (parse_i64(s, &neg) == 0 && neg < 0)
+		return lerr(ld, line_of(n), "%s is out of range "
+		    "0..18446744073709551615", s);
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		goto bad;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (x > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return lerr(ld, line_of(n), "%.40s is out of range "
+			    "0..18446744073709551615", s);
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p != '\0')
+		goto bad;
+	*FIELD(obj, k, uint64_t) = x;
+	return 0;
+bad:
+	return lerr(ld, line_of(n), "expected an integer, not \"%.40s\"", s);
+}
+
 static int h_u16(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
@@ -480,21 +510,22 @@ static int walk_map(struct ld *ld, yaml_node_t *map, const struct schema *s,
 
 /* ---- listen ----------------------------------------------------------- */
 
+/* A numeric address into the char array at k->off, k->max bytes long. */
 static int h_address(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_listen *l = obj;
+	char		*dst = FIELD(obj, k, char);
 	const char	*s;
 	uint8_t		 buf[16];
 
 	if ((s = scalar(ld, n)) == NULL)
 		return -1;
-	if (strlen(s) >= sizeof(l->address) ||
+	if ((int64_t)strlen(s) >= k->max ||
 	    (inet_pton(AF_INET, s, buf) != 1 &&
 	    inet_pton(AF_INET6, s, buf) != 1))
 		return lerr(ld, line_of(n),
 		    "\"%.64s\" is not a numeric IPv4 or IPv6 address", s);
-	strcpy(l->address, s);
+	strcpy(dst, s);
 	return 0;
 }
 
@@ -527,7 +558,8 @@ static int h_transports(struct ld *ld, yaml_node_t *n, void *obj,
 }
 
 static const struct key listen_keys[] = {
-	{ "address", KT_SCALAR, true, 0, 0, 0, h_address, NULL },
+	{ "address", KT_SCALAR, true, 0, ADDRLEN(conf_listen),
+	    offsetof(struct conf_listen, address), h_address, NULL },
 	{ "port", KT_SCALAR, false, 1, 65535,
 	    offsetof(struct conf_listen, port), h_u16, NULL },
 	{ "transports", KT_LIST, false, 0, 0, 0, h_transports, NULL },
@@ -543,17 +575,17 @@ static void listen_default(struct conf_listen *l)
 	l->dtls = l->tls = true;
 }
 
-static bool listen_same(const struct conf_listen *a,
-    const struct conf_listen *b)
+/* Two numeric addresses and ports name the same endpoint ("::1" is
+ * "0::1"). */
+static bool addr_same(const char *a, uint16_t aport, const char *b,
+    uint16_t bport)
 {
 	uint8_t	 x[16], y[16];
-	int	 af = strchr(a->address, ':') != NULL ? AF_INET6 : AF_INET;
+	int	 af = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
 
-	if (a->port != b->port ||
-	    (strchr(b->address, ':') != NULL) != (af == AF_INET6))
+	if (aport != bport || (strchr(b, ':') != NULL) != (af == AF_INET6))
 		return false;
-	if (inet_pton(af, a->address, x) != 1 ||
-	    inet_pton(af, b->address, y) != 1)
+	if (inet_pton(af, a, x) != 1 || inet_pton(af, b, y) != 1)
 		return false;
 	return memcmp(x, y, af == AF_INET6 ? 16 : 4) == 0;
 }
@@ -577,7 +609,8 @@ static int h_listen(struct ld *ld, yaml_node_t *n, void *obj,
 		    &c->listen[i]) == -1)
 			return -1;
 		for (j = 0; j < i; j++)
-			if (listen_same(&c->listen[i], &c->listen[j]))
+			if (addr_same(c->listen[i].address, c->listen[i].port,
+			    c->listen[j].address, c->listen[j].port))
 				return lerr(ld, line_of(seq_item(ld, n, i)),
 				    "duplicate of listen[%zu]", j);
 		path_pop(ld, save);
@@ -723,21 +756,63 @@ static const struct key mitigation_keys[] = {
 };
 static const struct schema mitigation_schema = { mitigation_keys, NULL };
 
-/* ---- peers ------------------------------------------------------------ */
+/* ---- capacity and gateway ---------------------------------------------- */
 
-static int h_role(struct ld *ld, yaml_node_t *n, void *obj,
+static const struct key capacity_keys[] = {
+	{ "bps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_capacity, bps), h_u64, NULL },
+	{ "pps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_capacity, pps), h_u64, NULL },
+	{ "rules", KT_SCALAR, false, 0, UINT32_MAX,
+	    offsetof(struct conf_capacity, rules), h_u32, NULL },
+	{ "default-attack-bps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_capacity, default_attack_bps), h_u64, NULL },
+	{ "default-attack-pps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_capacity, default_attack_pps), h_u64, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema capacity_schema = { capacity_keys, NULL };
+
+static int h_cdid(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_peer *p = obj;
+	struct conf_gateway *g = obj;
 	const char	*s;
 
 	if ((s = scalar(ld, n)) == NULL)
 		return -1;
-	if (strcmp(s, "downstream") != 0)
+	if (strcmp(s, "insert") == 0)
+		g->cdid = CDID_INSERT;
+	else if (strcmp(s, "keep") == 0)
+		g->cdid = CDID_KEEP;
+	else if (strcmp(s, "off") == 0)
+		g->cdid = CDID_OFF;
+	else
 		return lerr(ld, line_of(n),
-		    "expected downstream, not \"%.40s\"", s);
-	p->role = PEER_DOWNSTREAM;
+		    "expected insert, keep or off, not \"%.40s\"", s);
 	return 0;
+}
+
+static const struct key gateway_keys[] = {
+	{ "cdid", KT_SCALAR, false, 0, 0, 0, h_cdid, NULL },
+	{ "hop-limit", KT_SCALAR, false, 1, 255,
+	    offsetof(struct conf_gateway, hop_limit), h_u32, NULL },
+	{ "relay-timeout", KT_SCALAR, false, 100, 60000,
+	    offsetof(struct conf_gateway, relay_timeout_ms), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema gateway_schema = { gateway_keys, NULL };
+
+/* ---- peers: PSK secrets, for both directions --------------------------- */
+
+static int key_err(struct ld *ld, yaml_node_t *map, const char *name,
+    const char *msg)
+{
+	yaml_node_t	*kn = NULL;
+
+	map_find(ld, map, name, &kn);
+	path_push_key(ld, name);
+	return lerr(ld, line_of(kn ? kn : map), "%s", msg);
 }
 
 static int h_psk_identity(struct ld *ld, yaml_node_t *n, void *obj,
@@ -746,10 +821,9 @@ static int h_psk_identity(struct ld *ld, yaml_node_t *n, void *obj,
 	return h_str(ld, n, obj, k);
 }
 
-static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
-    const struct key *k)
+static int psk_ascii(struct ld *ld, yaml_node_t *n, uint8_t *key,
+    size_t *keylen)
 {
-	struct conf_peer *p = obj;
 	const char	*s;
 	size_t		 len;
 
@@ -762,8 +836,8 @@ static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
 	if (!printable(s, true))
 		return lerr(ld, line_of(n), "must be printable ASCII; "
 		    "use psk-key-hex for binary keys");
-	memcpy(p->psk_key, s, len);
-	p->psk_key_len = len;
+	memcpy(key, s, len);
+	*keylen = len;
 	return 0;
 }
 
@@ -778,10 +852,9 @@ static int hexval(char c)
 	return -1;
 }
 
-static int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
-    const struct key *k)
+static int psk_hex(struct ld *ld, yaml_node_t *n, uint8_t *key,
+    size_t *keylen)
 {
-	struct conf_peer *p = obj;
 	const char	*s;
 	size_t		 len, i;
 	int		 hi, lo;
@@ -797,11 +870,153 @@ static int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
 		    (lo = hexval(s[2 * i + 1])) == -1)
 			return lerr(ld, line_of(n), "not a hex digit at "
 			    "offset %zu", hi == -1 ? 2 * i : 2 * i + 1);
-		p->psk_key[i] = (uint8_t)(hi << 4 | lo);
+		key[i] = (uint8_t)(hi << 4 | lo);
 	}
-	p->psk_key_len = len / 2;
+	*keylen = len / 2;
 	return 0;
 }
+
+static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+
+	return psk_ascii(ld, n, p->psk_key, &p->psk_key_len);
+}
+
+static int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+
+	return psk_hex(ld, n, p->psk_key, &p->psk_key_len);
+}
+
+/* A psk-identity needs one of psk-key and psk-key-hex, and they need it. */
+static int psk_check(struct ld *ld, yaml_node_t *map, bool has_identity)
+{
+	bool	 key = map_find(ld, map, "psk-key", NULL) != NULL;
+	bool	 hex = map_find(ld, map, "psk-key-hex", NULL) != NULL;
+
+	if (key && hex)
+		return key_err(ld, map, "psk-key-hex",
+		    "give psk-key or psk-key-hex, not both");
+	if (has_identity && !key && !hex)
+		return key_err(ld, map, "psk-identity",
+		    "needs psk-key or psk-key-hex");
+	if (!has_identity && (key || hex))
+		return key_err(ld, map, key ? "psk-key" : "psk-key-hex",
+		    "needs psk-identity");
+	return 0;
+}
+
+/* ---- peers: the upstream mapping (we are its DOTS client) -------------- */
+
+static int h_up_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	return psk_ascii(ld, n, u->psk_key, &u->psk_key_len);
+}
+
+static int h_up_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	return psk_hex(ld, n, u->psk_key, &u->psk_key_len);
+}
+
+static int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strcmp(s, "dtls") == 0)
+		u->tls = false;
+	else if (strcmp(s, "tls") == 0)
+		u->tls = true;
+	else
+		return lerr(ld, line_of(n), "expected dtls or tls, not "
+		    "\"%.40s\"", s);
+	return 0;
+}
+
+static const struct key up_capacity_keys[] = {
+	{ "bps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_upstream, capacity_bps), h_u64, NULL },
+	{ "pps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_upstream, capacity_pps), h_u64, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema up_capacity_schema = { up_capacity_keys, NULL };
+
+static const struct key upstream_keys[] = {
+	{ "address", KT_SCALAR, true, 0, ADDRLEN(conf_upstream),
+	    offsetof(struct conf_upstream, address), h_address, NULL },
+	{ "port", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_upstream, port), h_u16, NULL },
+	{ "transport", KT_SCALAR, false, 0, 0, 0, h_transport, NULL },
+	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
+	    offsetof(struct conf_upstream, psk_identity), h_psk_identity,
+	    NULL },
+	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_up_psk_key, NULL },
+	{ "psk-key-hex", KT_SCALAR, false, 0, 0, 0, h_up_psk_hex, NULL },
+	{ "ca", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_upstream, ca_file), h_str, NULL },
+	{ "cert", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_upstream, cert_file), h_str, NULL },
+	{ "key", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_upstream, key_file), h_str, NULL },
+	{ "server-name", KT_SCALAR, false, 0, CONF_FQDN_MAX,
+	    offsetof(struct conf_upstream, server_name), h_str, NULL },
+	{ "capacity", KT_MAP, false, 0, 0, 0, h_map, &up_capacity_schema },
+	{ "hop-limit", KT_SCALAR, false, 1, 255,
+	    offsetof(struct conf_upstream, hop_limit), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+
+/*
+ * PSK or X.509, not both: PSK cipher suites never look at certificates,
+ * so a mapping with both would not do what it reads. cert and key come
+ * as a pair, here or from credentials, never one from each place.
+ */
+static int upstream_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	static const char *const x509[] = { "ca", "cert", "key" };
+	struct conf_upstream *u = obj;
+	size_t		 i;
+
+	if (psk_check(ld, map, u->psk_identity != NULL) == -1)
+		return -1;
+	for (i = 0; u->psk_identity != NULL && i < 3; i++)
+		if (map_find(ld, map, x509[i], NULL) != NULL)
+			return key_err(ld, map, x509[i], "give psk-identity "
+			    "or X.509 (ca, cert, key), not both");
+	if ((u->cert_file == NULL) != (u->key_file == NULL))
+		return key_err(ld, map, u->cert_file ? "cert" : "key",
+		    "cert and key must be given together");
+	return 0;
+}
+static const struct schema upstream_schema = { upstream_keys,
+    upstream_check };
+
+static int h_upstream(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+
+	p->roles |= PEER_UPSTREAM;
+	p->up.port = DOTS_DEFAULT_PORT;
+	p->up.hop_limit = 16;
+	return walk_map(ld, n, &upstream_schema, &p->up);
+}
+
+/* ---- peers: the downstream policy -------------------------------------- */
 
 static int h_lifetime(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
@@ -1009,56 +1224,135 @@ static int h_fqdns(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+static int h_actions(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
+	const char	*s;
+	yaml_node_t	*it;
+	size_t		 i, save;
+
+	if (seq_len(n) == 0)
+		return lerr(ld, line_of(n), "must not be empty");
+	pol->allow_local = pol->allow_upstream = false;
+	for (i = 0; i < seq_len(n); i++) {
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if ((s = scalar(ld, it)) == NULL)
+			return -1;
+		if (strcmp(s, "local") == 0)
+			pol->allow_local = true;
+		else if (strcmp(s, "upstream") == 0)
+			pol->allow_upstream = true;
+		else
+			return lerr(ld, line_of(it), "expected local or "
+			    "upstream, not \"%.40s\"", s);
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+/* Peer names; peer_links checks them once every peer is known. */
+static int h_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct strv	*sv = &((struct conf_peer *)obj)->policy.upstreams;
+	const char	*s;
+	yaml_node_t	*it;
+	size_t		 i, save;
+
+	if (seq_len(n) == 0)
+		return lerr(ld, line_of(n), "must not be empty");
+	for (i = 0; i < seq_len(n); i++) {
+		it = seq_item(ld, n, i);
+		save = path_push_index(ld, i);
+		if ((s = scalar(ld, it)) == NULL)
+			return -1;
+		if (strv_push(sv, s) == -1)
+			return oom(ld, line_of(it));
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static const struct key rate_keys[] = {
+	{ "per-second", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_policy, rate_per_s), h_u32, NULL },
+	{ "burst", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_policy, rate_burst), h_u32, NULL },
+	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+};
+static const struct schema rate_schema = { rate_keys, NULL };
+
+/* ---- peers ------------------------------------------------------------- */
+
 static const struct key peer_keys[] = {
 	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
 	    offsetof(struct conf_peer, name), h_name, NULL },
-	{ "role", KT_SCALAR, false, 0, 0, 0, h_role, NULL },
 	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
 	    offsetof(struct conf_peer, psk_identity), h_psk_identity, NULL },
 	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_psk_key, NULL },
 	{ "psk-key-hex", KT_SCALAR, false, 0, 0, 0, h_psk_hex, NULL },
 	{ "cert-name", KT_SCALAR, false, 0, CONF_FQDN_MAX,
 	    offsetof(struct conf_peer, cert_name), h_str, NULL },
+	{ "upstream", KT_MAP, false, 0, 0, 0, h_upstream, NULL },
 	{ "trusted-gateway", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_peer, trusted_gateway), h_bool, NULL },
-	{ "prefixes", KT_LIST, true, 0, 0, 0, h_prefixes, NULL },
+	/* required for downstream peers: peer_check */
+	{ "prefixes", KT_LIST, false, 0, 0, 0, h_prefixes, NULL },
 	{ "ports", KT_LIST, false, 0, 0, 0, h_ports, NULL },
 	{ "protocols", KT_LIST, false, 0, 0, 0, h_protocols, NULL },
 	{ "fqdns", KT_LIST, false, 0, 0, 0, h_fqdns, NULL },
 	{ "max-mitigations", KT_SCALAR, false, 1, 1000000,
 	    offsetof(struct conf_peer, policy.max_mitigations), h_u32, NULL },
 	{ "max-lifetime", KT_SCALAR, false, 0, 0, 0, h_lifetime, NULL },
+	{ "actions", KT_LIST, false, 0, 0, 0, h_actions, NULL },
+	{ "upstreams", KT_LIST, false, 0, 0, 0, h_upstreams, NULL },
+	{ "rate", KT_MAP, false, 0, 0, offsetof(struct conf_peer, policy),
+	    h_map, &rate_schema },
+	{ "drop-optional", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_peer, policy.drop_optional), h_bool, NULL },
 	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
 };
 
-static int key_err(struct ld *ld, yaml_node_t *map, const char *name,
-    const char *msg)
-{
-	yaml_node_t	*kn = NULL;
+/* What a downstream peer may ask for means nothing on an upstream-only
+ * peer: refuse it rather than silently ignore it. */
+static const char *const downstream_keys[] = {
+	"trusted-gateway", "prefixes", "ports", "protocols", "fqdns",
+	"max-mitigations", "max-lifetime", "actions", "upstreams", "rate",
+	"drop-optional", NULL
+};
 
-	map_find(ld, map, name, &kn);
-	path_push_key(ld, name);
-	return lerr(ld, line_of(kn ? kn : map), "%s", msg);
-}
-
+/*
+ * The roles follow from the keys: an identity (psk-identity, cert-name)
+ * makes a downstream peer, an "upstream:" mapping an upstream one; a
+ * peer of another gateway mesh may be both.
+ */
 static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
 	struct conf_peer *p = obj;
-	bool		 key = map_find(ld, map, "psk-key", NULL) != NULL;
-	bool		 hex = map_find(ld, map, "psk-key-hex", NULL) != NULL;
+	size_t		 i;
 
-	if (key && hex)
-		return key_err(ld, map, "psk-key-hex",
-		    "give psk-key or psk-key-hex, not both");
-	if (p->psk_identity != NULL && !key && !hex)
-		return key_err(ld, map, "psk-identity",
-		    "needs psk-key or psk-key-hex");
-	if (p->psk_identity == NULL && (key || hex))
-		return key_err(ld, map, key ? "psk-key" : "psk-key-hex",
-		    "needs psk-identity");
-	if (p->psk_identity == NULL && p->cert_name == NULL)
-		return lerr(ld, line_of(map),
-		    "needs psk-identity or cert-name (or both)");
+	if (psk_check(ld, map, p->psk_identity != NULL) == -1)
+		return -1;
+	if (p->psk_identity != NULL || p->cert_name != NULL)
+		p->roles |= PEER_DOWNSTREAM;
+	if (p->roles == 0)
+		return lerr(ld, line_of(map), "neither an identity "
+		    "(psk-identity/cert-name) nor upstream");
+	if ((p->roles & PEER_DOWNSTREAM) && p->policy.n_prefixes == 0) {
+		path_push_key(ld, "prefixes");
+		return lerr(ld, line_of(map), "required key is missing");
+	}
+	for (i = 0; !(p->roles & PEER_DOWNSTREAM) &&
+	    downstream_keys[i] != NULL; i++)
+		if (map_find(ld, map, downstream_keys[i], NULL) != NULL)
+			return key_err(ld, map, downstream_keys[i],
+			    "for downstream peers only (this one has no "
+			    "psk-identity or cert-name)");
+	if ((p->roles & PEER_UPSTREAM) && p->up.server_name == NULL &&
+	    (p->up.server_name = strdup(p->name)) == NULL)
+		return oom(ld, line_of(map));
 	return 0;
 }
 static const struct schema peer_schema = { peer_keys, peer_check };
@@ -1066,7 +1360,7 @@ static const struct schema peer_schema = { peer_keys, peer_check };
 static int peer_dup(struct ld *ld, yaml_node_t *map, size_t i)
 {
 	const struct conf_peer *p = &ld->conf->peers[i], *q;
-	char		 msg[64];
+	char		 msg[96];
 	size_t		 j;
 
 	for (j = 0; j < i; j++) {
@@ -1080,6 +1374,67 @@ static int peer_dup(struct ld *ld, yaml_node_t *map, size_t i)
 		if (p->cert_name != NULL && q->cert_name != NULL &&
 		    strcasecmp(p->cert_name, q->cert_name) == 0)
 			return key_err(ld, map, "cert-name", msg);
+		if (!(p->roles & q->roles & PEER_UPSTREAM) ||
+		    p->up.tls != q->up.tls ||
+		    !addr_same(p->up.address, p->up.port, q->up.address,
+		    q->up.port))
+			continue;
+		snprintf(msg, sizeof(msg), "same address, port and transport "
+		    "as peers[%zu]", j);
+		return key_err(ld, map, "upstream", msg);
+	}
+	return 0;
+}
+
+/* Whether policy.upstreams[j] of peers[i] names an upstream peer. */
+static const char *upstream_ref(const struct conf *c, size_t i, size_t j)
+{
+	const struct conf_peer *q;
+
+	q = conf_peer_by_name(c, c->peers[i].policy.upstreams.v[j]);
+	if (q == NULL)
+		return "names no peer";
+	if (q == &c->peers[i])
+		return "is this peer itself";
+	if (!(q->roles & PEER_UPSTREAM))
+		return "is not an upstream peer (it has no upstream mapping)";
+	return NULL;
+}
+
+/* Cross-peer checks, once every peer is loaded. */
+static int peer_links(struct ld *ld, yaml_node_t *seq)
+{
+	const struct conf *c = ld->conf;
+	const struct conf_peer *p;
+	yaml_node_t	*pn, *ln;
+	const char	*why;
+	size_t		 i, j, save, n_up = 0;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].roles & PEER_UPSTREAM)
+			n_up++;
+	for (i = 0; i < c->n_peers; i++) {
+		p = &c->peers[i];
+		pn = seq_item(ld, seq, i);
+		save = path_push_index(ld, i);
+		ln = map_find(ld, pn, "upstreams", NULL);
+		for (j = 0; j < p->policy.upstreams.n; j++) {
+			if ((why = upstream_ref(c, i, j)) == NULL)
+				continue;
+			path_push_key(ld, "upstreams");
+			path_push_index(ld, j);
+			return lerr(ld, line_of(seq_item(ld, ln, j)),
+			    "\"%.60s\" %s", p->policy.upstreams.v[j], why);
+		}
+		if ((p->roles & PEER_DOWNSTREAM) && !p->policy.allow_local &&
+		    n_up == 0) {
+			ln = map_find(ld, pn, "actions", NULL);
+			path_push_key(ld, "actions");
+			lwarn(ld, line_of(ln), "upstream only, but no peer has "
+			    "an upstream mapping: every request will fail "
+			    "with attack-exceeded-capability");
+		}
+		path_pop(ld, save);
 	}
 	return 0;
 }
@@ -1099,9 +1454,11 @@ static int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
 	c->n_peers = cnt;
 	for (i = 0; i < cnt; i++) {
 		p = &c->peers[i];
-		p->role = PEER_DOWNSTREAM;
 		p->policy.max_mitigations = 64;
 		p->policy.max_lifetime = 86400;
+		p->policy.allow_local = p->policy.allow_upstream = true;
+		p->policy.rate_per_s = 10;
+		p->policy.rate_burst = 20;
 		it = seq_item(ld, n, i);
 		save = path_push_index(ld, i);
 		if (walk_map(ld, it, &peer_schema, p) == -1 ||
@@ -1109,7 +1466,7 @@ static int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
 			return -1;
 		path_pop(ld, save);
 	}
-	return 0;
+	return peer_links(ld, n);
 }
 
 /* ---- the top level ------------------------------------------------------ */
@@ -1139,6 +1496,43 @@ static int resolve(struct ld *ld, char **p, const char *base)
 	free(*p);
 	*p = abs;
 	return 0;
+}
+
+static int dup_default(char **dst, const char *def)
+{
+	if (*dst != NULL || def == NULL)
+		return 0;
+	return (*dst = strdup(def)) != NULL ? 0 : -1;
+}
+
+/*
+ * Our X.509 files toward an upstream: relative to state-dir, the missing
+ * ones taken from credentials (cert and key as a pair). PSK upstreams use
+ * none.
+ */
+static int up_creds(struct ld *ld, yaml_node_t *root, size_t i)
+{
+	struct conf	*c = ld->conf;
+	struct conf_upstream *u = &c->peers[i].up;
+
+	if (!(c->peers[i].roles & PEER_UPSTREAM) || u->psk_identity != NULL)
+		return 0;
+	if (resolve(ld, &u->ca_file, c->state_dir) == -1 ||
+	    resolve(ld, &u->cert_file, c->state_dir) == -1 ||
+	    resolve(ld, &u->key_file, c->state_dir) == -1)
+		return -1;
+	if (dup_default(&u->ca_file, c->creds.ca_file) == -1 ||
+	    (u->cert_file == NULL && u->key_file == NULL &&
+	    (dup_default(&u->cert_file, c->creds.cert_file) == -1 ||
+	    dup_default(&u->key_file, c->creds.key_file) == -1)))
+		return oom(ld, 1);
+	if (u->ca_file != NULL && u->cert_file != NULL && u->key_file != NULL)
+		return 0;
+	path_push_key(ld, "peers");
+	path_push_index(ld, i);
+	return key_err(ld, seq_item(ld, map_find(ld, root, "peers", NULL), i),
+	    "upstream", "X.509 needs ca, cert and key (here or in "
+	    "credentials), or give psk-identity and a key");
 }
 
 static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
@@ -1180,6 +1574,9 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 		    NULL), i), "cert-name", "needs credentials ca, cert and "
 		    "key");
 	}
+	for (i = 0; i < c->n_peers; i++)
+		if (up_creds(ld, map, i) == -1)
+			return -1;
 	return 0;
 }
 
@@ -1193,6 +1590,10 @@ static const struct key root_keys[] = {
 	    offsetof(struct conf, creds), h_map, &cred_schema },
 	{ "signal-config", KT_MAP, false, 0, 0, 0, h_map, &sig_schema },
 	{ "mitigation", KT_MAP, false, 0, 0, 0, h_map, &mitigation_schema },
+	{ "capacity", KT_MAP, false, 0, 0, offsetof(struct conf, capacity),
+	    h_map, &capacity_schema },
+	{ "gateway", KT_MAP, false, 0, 0, offsetof(struct conf, gateway),
+	    h_map, &gateway_schema },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
 	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
 };
@@ -1317,6 +1718,14 @@ static void conf_defaults(struct conf *c)
 	conf_sig_defaults(c->sig);
 	c->config_max_age = 3600;
 	c->active_but_terminating = 120;
+	/* enough that the quickstart mitigates locally */
+	c->capacity.bps = 10000000000ULL;
+	c->capacity.pps = 10000000;
+	c->capacity.default_attack_bps = 1000000000;
+	c->capacity.default_attack_pps = 1000000;
+	c->gateway.cdid = CDID_INSERT;
+	c->gateway.hop_limit = 16;
+	c->gateway.relay_timeout_ms = 2000;
 }
 
 static int load(struct ld *ld, const char *text, size_t len,
@@ -1391,7 +1800,8 @@ static bool has_secrets(const struct conf *c)
 	size_t	 i;
 
 	for (i = 0; i < c->n_peers; i++)
-		if (c->peers[i].psk_key_len > 0)
+		if (c->peers[i].psk_key_len > 0 ||
+		    c->peers[i].up.psk_key_len > 0)
 			return true;
 	return false;
 }
@@ -1473,6 +1883,13 @@ static void peer_free(struct conf_peer *p)
 	free(p->policy.ports);
 	free(p->policy.protocols);
 	strv_free(&p->policy.fqdns);
+	strv_free(&p->policy.upstreams);
+	free(p->up.psk_identity);
+	explicit_bzero(p->up.psk_key, sizeof(p->up.psk_key));
+	free(p->up.ca_file);
+	free(p->up.cert_file);
+	free(p->up.key_file);
+	free(p->up.server_name);
 }
 
 void conf_free(struct conf *c)

@@ -32,7 +32,10 @@ struct conf_credentials {
 	char		*psk_hint;	/* server PSK hint; NULL = "dotsgw" */
 };
 
-/* What a peer may ask for (policies/ checks it). Empty lists = anything. */
+/*
+ * What a peer may ask for (policies/ checks it). Prefixes are required;
+ * empty ports or protocols mean any; empty fqdns means no names at all.
+ */
 struct conf_policy {
 	struct prefix	*prefixes;	/* targets must lie inside one; required */
 	size_t		 n_prefixes;
@@ -41,23 +44,81 @@ struct conf_policy {
 	uint8_t		*protocols;
 	size_t		 n_protocols;
 	struct strv	 fqdns;		/* allowed domain suffixes */
-	uint32_t	 max_mitigations;	/* active at once; 0 = default 64 */
+	uint32_t	 max_mitigations;	/* active at once; default 64 */
 	int64_t		 max_lifetime;	/* seconds; -1 = indefinite allowed */
+	/* what may be done with its requests ("actions: [local, upstream]") */
+	bool		 allow_local;	/* mitigate with our own means */
+	bool		 allow_upstream;	/* re-originate to upstreams */
+	struct strv	 upstreams;	/* peer names it may be relayed to;
+					   empty = every upstream */
+	/* request rate: token bucket ("rate: {per-second: R, burst: B}") */
+	uint32_t	 rate_per_s;	/* default 10 */
+	uint32_t	 rate_burst;	/* default 20 */
+	bool		 drop_optional;	/* strip unknown comprehension-optional
+					   attributes when relaying */
 };
 
-enum conf_peer_role {
-	PEER_DOWNSTREAM,		/* a customer or peer ISP asking us */
+/* A peer role: downstream peers ask us, upstream peers serve us. */
+#define PEER_DOWNSTREAM	0x1
+#define PEER_UPSTREAM	0x2
+
+/*
+ * How we reach a peer as its DOTS client ("upstream:" mapping), and what
+ * we present there. Our X.509 credentials default to the top-level ones.
+ * libcoap does not check the server name: dotsgw does, against
+ * server_name (default: the peer name).
+ */
+struct conf_upstream {
+	char		 address[64];	/* numeric IPv4 or IPv6 */
+	uint16_t	 port;		/* default 4646 */
+	bool		 tls;		/* transport: tls (coaps+tcp); else dtls */
+	char		*psk_identity;	/* ours toward it; NULL = X.509 */
+	uint8_t		 psk_key[CONF_PSK_MAX];
+	size_t		 psk_key_len;
+	char		*ca_file;	/* absolute; default credentials.ca */
+	char		*cert_file;	/* default credentials.cert */
+	char		*key_file;	/* default credentials.key */
+	char		*server_name;	/* expected CN/DNS SAN; default name */
+	uint64_t	 capacity_bps;	/* declared headroom, 0 = unknown */
+	uint64_t	 capacity_pps;
+	uint32_t	 hop_limit;	/* Hop-Limit we start with, default 16 */
 };
 
 struct conf_peer {
 	char		*name;
-	enum conf_peer_role role;
+	unsigned	 roles;		/* PEER_* bits: identity => DOWNSTREAM,
+					   "upstream:" => UPSTREAM */
 	char		*psk_identity;	/* NULL = no PSK for this peer */
 	uint8_t		 psk_key[CONF_PSK_MAX];
 	size_t		 psk_key_len;
 	char		*cert_name;	/* CN or DNS SAN; NULL = no X.509 */
 	bool		 trusted_gateway;	/* may send cdid */
-	struct conf_policy policy;
+	struct conf_policy policy;	/* downstream peers only */
+	struct conf_upstream up;	/* upstream peers only */
+};
+
+/* Our own mitigation capacity ("capacity:"), for the relay decision. */
+struct conf_capacity {
+	uint64_t	 bps;		/* 0 = nothing local */
+	uint64_t	 pps;
+	uint32_t	 rules;		/* mitigations at once; 0 = unlimited */
+	uint64_t	 default_attack_bps;	/* volume of a request that */
+	uint64_t	 default_attack_pps;	/* carries no attack information */
+};
+
+enum conf_cdid_mode {
+	CDID_INSERT,	/* first server-domain gateway: strip, insert ours */
+	CDID_KEEP,	/* pass a trusted gateway's cdid, insert none */
+	CDID_OFF,	/* never send cdid upstream */
+};
+
+/* Relay behaviour ("gateway:"). */
+struct conf_gateway {
+	enum conf_cdid_mode cdid;	/* default insert */
+	uint32_t	 hop_limit;	/* default 16 (RFC 8768) */
+	uint32_t	 relay_timeout_ms;	/* longest wait for an upstream
+					   before answering downstream;
+					   default 2000 */
 };
 
 /* Server policy for one signal-config parameter: range and default. */
@@ -77,6 +138,8 @@ struct conf {
 	struct conf_sigparam sig[DOTS_CFG_NPARAMS];
 	uint32_t	 config_max_age;	/* Max-Age on config responses */
 	uint32_t	 active_but_terminating;	/* seconds, RFC 9132 §4.4.4 */
+	struct conf_capacity capacity;
+	struct conf_gateway gateway;
 	struct conf_peer *peers;
 	size_t		 n_peers;
 };

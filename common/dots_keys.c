@@ -210,6 +210,9 @@ static const struct dots_key keys[] = {
 	K(32773, CH "alt-ch-client", TEXT),
 	KA(32774, CH "alt-ch-client-record", TEXT),
 	K(32775, CH "ttl", UINT),
+	/* dotsgw private use (49152-65535, comprehension-optional): the node
+	 * ids of the dotsgw relays a request passed, for loop detection */
+	KA(49152, "dotsgw:relay-path", TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

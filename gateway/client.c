@@ -764,6 +764,16 @@ dc_run(struct dots_client *dc, unsigned ms)
 	dc_tick(dc);
 }
 
+void
+dc_wait(struct dots_client *dc, unsigned ms)
+{
+	uint64_t until = now_ms() + ms;
+
+	while (now_ms() < until)
+		dc_turn(dc, until);
+	dc_tick(dc);
+}
+
 struct dc_sync {
 	bool		 done;
 	int		 status;

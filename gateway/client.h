@@ -105,6 +105,8 @@ void	dc_cancel(struct dots_client *, uint64_t id);
 unsigned dc_tick(struct dots_client *);
 /* Process I/O for up to ms, returning early once nothing is pending. */
 void	dc_run(struct dots_client *, unsigned ms);
+/* Process I/O (server heartbeats, notifications) for ms exactly. */
+void	dc_wait(struct dots_client *, unsigned ms);
 
 /* Synchronous request: DC_OK with *out filled (free with dc_resp_free). */
 int	dc_request(struct dots_client *, const struct dc_req *,

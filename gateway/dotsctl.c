@@ -102,7 +102,8 @@ static const char usage_text[] =
 "      Session configuration (CON).\n"
 "  hb [--count N] [--interval S] [--peer-hb-status true|false]\n"
 "      Send heartbeats (NON PUT .../hb) and print each answer; server\n"
-"      heartbeats received meanwhile are answered 2.04.\n"
+"      heartbeats received meanwhile are answered 2.04 and counted on\n"
+"      stderr.\n"
 "\n"
 "Output: \"<code> <reason>\" (e.g. \"2.01 Created\") then the body as JSON or\n"
 "the diagnostic text. Exit status: 0 when the last response is 2.xx, 1 for\n"
@@ -864,11 +865,14 @@ cmd_hb(struct ctl *c, struct args *a)
 	req_body(&q, &a->body);
 	for (unsigned i = 0; i < a->count; i++) {
 		if (i > 0)	/* keep answering server heartbeats */
-			dc_run(c->dc, a->interval * 1000);
+			dc_wait(c->dc, a->interval * 1000);
 		run_request(c, &q);
 		if (c->status == EX_NORESP && !dc_established(c->dc))
 			break;
 	}
+	if (dc_established(c->dc))
+		fprintf(stderr, "dotsctl: answered %u heartbeat(s) from the "
+		    "server\n", dc_heartbeats_received(c->dc));
 }
 
 /* ---- main ------------------------------------------------------------ */

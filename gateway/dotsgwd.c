@@ -18,6 +18,7 @@
 #include "mitigation.h"
 #include "peer.h"
 #include "server.h"
+#include "upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
 
@@ -52,6 +53,7 @@ static void
 gw_free(struct gw *gw)
 {
 	mit_table_free(gw->mt);		/* before the resources it points at */
+	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
 	conf_free(gw->conf);
@@ -110,7 +112,7 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL)
 		fatalx("out of memory");
-	if (server_new(&gw) == NULL) {
+	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1) {
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");

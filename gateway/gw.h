@@ -9,10 +9,13 @@
 
 #include <event2/event.h>
 
+#include "../policies/capacity.h"
+
 struct conf;
 struct server;
 struct mit_table;
 struct peer_rt;
+struct upstream;
 
 struct gw {
 	struct event_base *base;
@@ -21,6 +24,9 @@ struct gw {
 	struct mit_table  *mt;		/* accepted mitigations */
 	struct peer_rt	  *peers;	/* runtime state, one per conf peer */
 	size_t		   n_peers;
+	struct upstream	  *ups;		/* upstream side, one per upstream peer */
+	size_t		   n_ups;
+	struct pol_usage   local_usage;	/* what local mitigations hold */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow

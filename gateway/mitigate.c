@@ -15,6 +15,7 @@
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
+#include "relay.h"
 #include "server.h"
 
 #define DEFAULT_MAX_MITIGATIONS	64
@@ -85,11 +86,14 @@ scope_view(const struct mitigation *m, enum content c, struct dots_scope *s)
 		s->present |= DOTS_SCOPE_MITIGATION_START;
 		s->mitigation_start = m->start;
 	}
-	s->status = m->status;
-	s->bytes_dropped = m->bytes_dropped;
-	s->bps_dropped = m->bps_dropped;
-	s->pkts_dropped = m->pkts_dropped;
-	s->pps_dropped = m->pps_dropped;
+	uint64_t ctr[4];
+
+	s->status = mit_report_status(m);
+	relay_counters(m, ctr);
+	s->bytes_dropped = ctr[0];
+	s->pkts_dropped = ctr[1];
+	s->bps_dropped = ctr[2];
+	s->pps_dropped = ctr[3];
 }
 
 static int
@@ -359,14 +363,14 @@ efficacy_update(const struct ds_request *rq, coap_pdu_t *resp,
 			reply_errf(resp, 400, "lifetime 0 is not allowed");
 			return;
 		}
-		mit_refresh(rq->gw->mt, m, pol_grant_lifetime(pol,
-		    s->lifetime));
+		mit_set_lifetime(m, pol_grant_lifetime(pol, s->lifetime));
 	}
 	m->attack_status = s->attack_status;
 	log_info("peer %s cuid %s mid %u: efficacy update: %s",
 	    rq->ds->peer->conf->name, rq->path.cuid, m->mid,
 	    s->attack_status == DOTS_ATTACK_UNDER_ATTACK ? "under-attack" :
 	    "attack-successfully-mitigated");
+	relay_efficacy(m);
 	mit_changed(rq->gw->mt, m);
 	reply_mid_lifetime(rq, resp, 204, m);
 }
@@ -392,6 +396,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	struct mit_client *c;
 	struct mitigation *m = NULL;
 	struct dots_scope *s;
+	struct relay_plan plan = { 0 };
 	const uint8_t *body;
 	size_t len, replaced, max;
 	int64_t lifetime;
@@ -444,6 +449,10 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		reply_mid_lifetime(rq, resp, 204, m);
 		goto done;
 	}
+	if (relay_plan(rq, s, &plan, &err) == -1) {
+		reply_err(resp, &err);
+		goto done;
+	}
 	if (check_conflicts(rq, resp, c, s, &replaced) == -1)
 		goto done;
 	max = pol->max_mitigations ? pol->max_mitigations :
@@ -470,17 +479,40 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	}
 	if (replaced > 0)
 		remove_replaced(rq->gw->mt, c, &m->scope, m->mid);
-	reply_mid_lifetime(rq, resp, 201, m);
+	/* when upstreams are asked, the answer waits for them (bounded) */
+	if (!relay_start(rq, m, &plan))
+		reply_mid_lifetime(rq, resp, 201, m);
 done:
+	relay_plan_free(&plan);
 	dots_mitigation_free(&req);
 }
 
 void
 mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 {
+	struct peer_rt *peer = rq->ds->peer;
+
 	if (rq->path.cuid[0] == '\0') {
 		if (!rq->notify)
 			reply_errf(resp, 400, "missing Uri-Path 'cuid'");
+		return;
+	}
+	if (rq->notify) {
+		mitigate_get(rq, resp);
+		return;
+	}
+	/* libcoap runs a held-back PUT again once relay.c triggers it */
+	if (rq->method == COAP_REQUEST_CODE_PUT &&
+	    coap_find_async(rq->session, coap_pdu_get_token(rq->pdu))) {
+		relay_answer(rq, resp);
+		return;
+	}
+	if (!pol_rate_take(&peer->rate, &peer->conf->policy, gw_now_ms())) {
+		reply_max_age(resp, pol_rate_wait(&peer->rate,
+		    &peer->conf->policy));
+		reply_errf(resp, 503, "peer %s sends requests faster than its "
+		    "rate (%u/s, burst %u)", peer->conf->name,
+		    peer->conf->policy.rate_per_s, peer->conf->policy.rate_burst);
 		return;
 	}
 	switch (rq->method) {

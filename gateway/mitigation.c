@@ -8,6 +8,7 @@
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
+#include "relay.h"
 #include "server.h"
 
 #define MIT_HASH_SIZE	4096	/* power of two */
@@ -18,6 +19,8 @@ struct mit_table {
 	struct mit_client *hash[MIT_HASH_SIZE];
 	size_t		   n_clients;
 	struct event	  *tick;	/* periodic notifications */
+	struct event	  *flush;	/* coalesced notifications */
+	struct mitigation_list dirty;
 };
 
 static void mit_timer_cb(evutil_socket_t, short, void *);
@@ -52,6 +55,20 @@ mit_tick_cb(evutil_socket_t fd, short what, void *arg)
 		}
 }
 
+static void
+mit_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mit_table *mt = arg;
+	struct mitigation *m;
+
+	while ((m = TAILQ_FIRST(&mt->dirty)) != NULL) {
+		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
+		m->dirty = false;
+		server_resource_notify(mt->gw->srv, m->res);
+		server_resource_notify(mt->gw->srv, m->client->coll);
+	}
+}
+
 struct mit_table *
 mit_table_new(struct gw *gw)
 {
@@ -61,10 +78,15 @@ mit_table_new(struct gw *gw)
 	if ((mt = calloc(1, sizeof(*mt))) == NULL)
 		return NULL;
 	mt->gw = gw;
+	TAILQ_INIT(&mt->dirty);
 	mt->tick = event_new(gw->base, -1, EV_PERSIST, mit_tick_cb, mt);
-	if (mt->tick == NULL || event_add(mt->tick, &tv) == -1) {
+	mt->flush = evtimer_new(gw->base, mit_flush_cb, mt);
+	if (mt->tick == NULL || mt->flush == NULL ||
+	    event_add(mt->tick, &tv) == -1) {
 		if (mt->tick != NULL)
 			event_free(mt->tick);
+		if (mt->flush != NULL)
+			event_free(mt->flush);
 		free(mt);
 		return NULL;
 	}
@@ -170,8 +192,8 @@ timer_in(struct mitigation *m, uint64_t ms)
 	evtimer_add(m->timer, &tv);
 }
 
-static void
-set_lifetime(struct mitigation *m, int64_t lifetime)
+void
+mit_set_lifetime(struct mitigation *m, int64_t lifetime)
 {
 	m->lifetime = lifetime;
 	if (lifetime < 0) {
@@ -186,8 +208,14 @@ set_lifetime(struct mitigation *m, int64_t lifetime)
 void
 mit_changed(struct mit_table *mt, struct mitigation *m)
 {
-	server_resource_notify(mt->gw->srv, m->res);
-	server_resource_notify(mt->gw->srv, m->client->coll);
+	struct timeval tv = { 0, MIT_COALESCE_MS * 1000 };
+
+	if (m->dirty)
+		return;
+	m->dirty = true;
+	if (TAILQ_EMPTY(&mt->dirty))
+		evtimer_add(mt->flush, &tv);
+	TAILQ_INSERT_TAIL(&mt->dirty, m, dirty_entry);
 }
 
 /* The status moves the peer's active count (it selects mitigating-config). */
@@ -254,7 +282,7 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	m->start = (uint64_t)time(NULL);
 	m->status = DOTS_STATUS_TERMINATED;	/* not counted yet */
 	set_status(m, initial_status(m));
-	set_lifetime(m, lifetime);
+	mit_set_lifetime(m, lifetime);
 
 	TAILQ_FOREACH(after, &c->mits, entry)
 		if (after->mid > mid)
@@ -267,7 +295,7 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
 	    c->cuid, mid);
 	m->res = server_resource_new(mt->gw->srv, path);
-	log_action("would mitigate (no mitigator configured)", m);
+	log_action("accepted", m);
 	server_resource_notify(mt->gw->srv, c->coll);
 	return m;
 }
@@ -279,7 +307,8 @@ mit_refresh(struct mit_table *mt, struct mitigation *m, int64_t lifetime)
 		set_status(m, initial_status(m));
 		log_action("re-requested during termination", m);
 	}
-	set_lifetime(m, lifetime);
+	mit_set_lifetime(m, lifetime);
+	relay_refresh(m);
 	mit_changed(mt, m);
 }
 
@@ -303,6 +332,7 @@ mit_withdraw(struct mit_table *mt, struct mitigation *m)
 		timer_in(m, MIT_GRACE_MS);
 	}
 	log_action("withdrawn by client", m);
+	relay_withdraw(m);
 	mit_changed(mt, m);
 }
 
@@ -312,6 +342,9 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	struct mit_client *c = m->client;
 
 	set_status(m, DOTS_STATUS_TERMINATED);
+	relay_free(m);
+	if (m->dirty)
+		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 	TAILQ_REMOVE(&c->mits, m, entry);
 	server_resource_delete(mt->gw->srv, m->res);
 	event_free(m->timer);
@@ -343,9 +376,31 @@ mit_timer_cb(evutil_socket_t fd, short what, void *arg)
 	    "terminated after active-but-terminating period" :
 	    "lifetime expired", m);
 	set_status(m, DOTS_STATUS_TERMINATED);
+	relay_withdraw(m);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, MIT_GRACE_MS);
 	mit_changed(mt, m);
+}
+
+void
+mit_end_now(struct mit_table *mt, struct mitigation *m)
+{
+	set_status(m, DOTS_STATUS_TERMINATED);
+	relay_withdraw(m);
+	m->expires_ms = gw_now_ms();
+	timer_in(m, 0);
+}
+
+struct gw *
+mit_gw(const struct mitigation *m)
+{
+	return m->client->mt->gw;
+}
+
+uint32_t
+mit_report_status(const struct mitigation *m)
+{
+	return relay_status(m);
 }
 
 int
@@ -384,5 +439,6 @@ mit_table_free(struct mit_table *mt)
 		return;
 	mit_foreach(mt, remove_one, mt);
 	event_free(mt->tick);
+	event_free(mt->flush);
 	free(mt);
 }

@@ -25,6 +25,7 @@
 
 struct gw;
 struct peer_rt;
+struct relay_state;
 
 struct mitigation;
 TAILQ_HEAD(mitigation_list, mitigation);
@@ -52,11 +53,15 @@ struct mitigation {
 	uint64_t	 bytes_dropped, pkts_dropped, bps_dropped, pps_dropped;
 	struct event	*timer;
 	coap_resource_t	*res;		/* ".../cuid=X/mid=N" */
+	struct relay_state *relay;	/* relay.c: local and upstream */
+	bool		 dirty;		/* a notification is due */
+	TAILQ_ENTRY(mitigation) dirty_entry;
 };
 
 struct mit_table;
 
 #define MIT_NOTIFY_INTERVAL	60	/* seconds between periodic notifications */
+#define MIT_COALESCE_MS		100
 
 struct mit_table *mit_table_new(struct gw *);
 void	mit_table_free(struct mit_table *);
@@ -75,13 +80,23 @@ struct mitigation *mit_find(struct mit_client *, uint32_t mid);
 struct mitigation *mit_create(struct mit_table *, struct mit_client *,
 	    uint32_t mid, const char *cdid, struct dots_scope *scope,
 	    int64_t lifetime);
-/* Same mid again: restart the lifetime (and leave terminating state). */
+/* Same mid again: restart the lifetime (and leave terminating state),
+ * and refresh it upstream. */
 void	mit_refresh(struct mit_table *, struct mitigation *, int64_t lifetime);
+/* Restart the lifetime only (an efficacy update relays itself). */
+void	mit_set_lifetime(struct mitigation *, int64_t lifetime);
 /* The client withdrew it: status 5 for active-but-terminating, then 6. */
 void	mit_withdraw(struct mit_table *, struct mitigation *);
 /* Gone now (replaced by a higher overlapping mid, or table teardown). */
 void	mit_remove(struct mit_table *, struct mitigation *);
-/* Something a notification shows changed (status, counters, efficacy). */
+/* Terminated now and removed on the next loop turn (safe inside the
+ * handler of its own resource). */
+void	mit_end_now(struct mit_table *, struct mitigation *);
+struct gw *mit_gw(const struct mitigation *);
+/* The status and counters a GET reports (local or folded from upstream). */
+uint32_t mit_report_status(const struct mitigation *);
+/* Something a notification shows changed (status, counters, efficacy).
+ * Changes within MIT_COALESCE_MS make one notification. */
 void	mit_changed(struct mit_table *, struct mitigation *);
 
 /* Still mitigating or about to (not 5, 6 or 7): counts for overlap. */

@@ -14,6 +14,7 @@
 
 #include "../common/conf.h"
 #include "../common/dots_msg.h"
+#include "../policies/rate.h"
 
 struct gw;
 
@@ -27,6 +28,7 @@ struct peer_rt {
 	size_t		 active;	/* mitigations not yet terminated */
 	bool		 up;		/* heard from within missing-hb */
 	uint64_t	 last_rx_ms;	/* any request from it */
+	struct pol_bucket rate;		/* its request rate */
 };
 
 int	peers_init(struct gw *);

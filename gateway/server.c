@@ -15,6 +15,7 @@
 #include "coap_loop.h"
 #include "gw.h"
 #include "peer.h"
+#include "relay.h"
 #include "server.h"
 
 #define DOTS_CF			271	/* application/dots+cbor */
@@ -69,6 +70,7 @@ psk_id_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 {
 	struct gw *gw = arg;
 	struct peer_rt *peer;
+	struct ds_session *ds;
 	char addr[64];
 
 	peer = peer_by_psk_identity(gw, identity->s, identity->length);
@@ -78,8 +80,9 @@ psk_id_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 		    (int)identity->length, (const char *)identity->s);
 		return NULL;
 	}
-	if (ds_bind(gw, s, peer) == NULL)
+	if ((ds = ds_bind(gw, s, peer)) == NULL)
 		return NULL;
+	cuid_from_psk_identity(identity->s, identity->length, ds->cred_hash);
 	log_debug("%s: PSK identity of peer %s",
 	    session_addr(s, addr, sizeof(addr)), peer->conf->name);
 	return &peer->psk_key;
@@ -133,6 +136,7 @@ cn_cb(const char *cn, const uint8_t *der, size_t der_len, coap_session_t *s,
 {
 	struct gw *gw = arg;
 	struct peer_rt *peer;
+	struct ds_session *ds;
 	char addr[64];
 
 	if (depth != 0)
@@ -142,8 +146,9 @@ cn_cb(const char *cn, const uint8_t *der, size_t der_len, coap_session_t *s,
 		    session_addr(s, addr, sizeof(addr)), cn ? cn : "?");
 		return 0;
 	}
-	if (ds_bind(gw, s, peer) == NULL)
+	if ((ds = ds_bind(gw, s, peer)) == NULL)
 		return 0;
+	cuid_from_cert_der(der, der_len, ds->cred_hash);
 	log_debug("%s: certificate '%s' of peer %s",
 	    session_addr(s, addr, sizeof(addr)), cn, peer->conf->name);
 	return 1;
@@ -325,6 +330,18 @@ server_kick(struct server *srv)
 void
 reply_err(coap_pdu_t *resp, const struct dots_err *e)
 {
+	/*
+	 * libcoap 4.3.1 rewrites every 5.08 it sends (RFC 8768): it prepends
+	 * its local address and, unless the response has a Hop-Limit, drops
+	 * it when that address is already in the payload, which misfires
+	 * when gateways share an address. With Hop-Limit it only counts
+	 * down; our node ids carry the path.
+	 */
+	if (e->coap == 508) {
+		uint8_t hl = 255;
+
+		coap_add_option(resp, COAP_OPTION_HOP_LIMIT, 1, &hl);
+	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(e->coap));
 	if (e->msg[0] != '\0')
 		coap_add_data(resp, strlen(e->msg), (const uint8_t *)e->msg);
@@ -481,8 +498,10 @@ log_request(const struct ds_request *rq)
 	json_t *j = NULL;
 	char *text = NULL;
 
-	if (log_verbosity() < 1 || rq->notify)
-		return;
+	if (log_verbosity() < 1 || rq->notify || (rq->method ==
+	    COAP_REQUEST_CODE_PUT && coap_find_async(rq->session,
+	    coap_pdu_get_token(rq->pdu)) != NULL))
+		return;		/* notifications and re-runs were logged */
 	dots_path_format(&rq->path, path, sizeof(path));
 	if (coap_get_data(rq->pdu, &len, &body) && len > 0 &&
 	    (j = dots_cbor_to_json(body, len, &err)) != NULL)
@@ -571,6 +590,7 @@ on_event(coap_session_t *s, coap_event_t ev)
 	if (ev != COAP_EVENT_SERVER_SESSION_DEL)
 		return 0;
 	if ((ds = coap_session_get_app_data(s)) != NULL) {
+		relay_session_gone(ds->gw, s);
 		coap_session_set_app_data(s, NULL);
 		hb_session_stop(ds);
 		free(ds);

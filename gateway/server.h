@@ -14,6 +14,7 @@
 #include <coap3/coap.h>
 #include <event2/event.h>
 
+#include "../common/cuid.h"
 #include "../common/dots_err.h"
 #include "../common/dots_path.h"
 
@@ -26,6 +27,8 @@ struct ds_session {
 	struct gw	*gw;
 	coap_session_t	*session;
 	struct peer_rt	*peer;
+	char		 cred_hash[CUID_BUFLEN];	/* RFC 9132 cuid algorithm
+					   over its credential: our cdid */
 	struct event	*hb_timer;	/* our heartbeats; armed on first request */
 	uint64_t	 last_rx_ms;	/* any request on this session */
 	uint64_t	 last_hb_rx_ms;	/* the peer's last heartbeat */

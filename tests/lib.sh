@@ -129,11 +129,12 @@ free_port() {
 	return 1
 }
 
-# write_config FILE PORT [ABT] [HB_MIN HB_MAX]: schema of
+# write_config FILE PORT [ABT] [HB_MIN HB_MAX HB_DEFAULT]: schema of
 # topologies/quickstart/dotsgw.yaml, absolute paths, short
 # active-but-terminating (default 2 s) to keep tests fast.
 write_config() {
 	local f=$1 port=$2 abt=${3:-2} hbmin=${4:-15} hbmax=${5:-240}
+	local hbdef=${6:-30}
 	cat > "$f" <<EOF
 node-id: gw1.test
 state-dir: $TMP/state
@@ -147,7 +148,7 @@ credentials:
   key: $TMP/pki/gw1.key
   psk-hint: dotsgw
 signal-config:
-  heartbeat-interval: { min: $hbmin, max: $hbmax, default: 30 }
+  heartbeat-interval: { min: $hbmin, max: $hbmax, default: $hbdef }
   missing-hb-allowed: { min: 3, max: 20, default: 15 }
   max-retransmit:     { min: 2, max: 15, default: 3 }
   ack-timeout:        { min: "1.00", max: "30.00", default: "2.00" }
@@ -377,7 +378,7 @@ sys.stdout.buffer.write(cbor2.dumps(eval(sys.argv[1])))' "$2" > "$1"
 # one JSON line each, integer keys as strings.
 cbor_json() {
 	$PY -c '
-import cbor2, json, sys
+import cbor2, decimal, json, sys
 def conv(x):
     if isinstance(x, dict):
         return {str(k): conv(v) for k, v in x.items()}
@@ -387,6 +388,8 @@ def conv(x):
         return {"tag": x.tag, "value": conv(x.value)}
     if isinstance(x, bytes):
         return x.hex()
+    if isinstance(x, decimal.Decimal):
+        return str(x)
     return x
 with open(sys.argv[1], "rb") as f:
     while True:

@@ -814,7 +814,9 @@ test_model(void)
 			n++;
 			CHECK(dots_key_by_name(d->name) == d);
 		}
-		CHECK(n == 53 + 83 + 8);
+		/* RFC 9132+9133, RFC 9244, RFC 9066, dotsgw relay path */
+		CHECK(n == 53 + 83 + 8 + 1);
+		CHECK(dots_key_is_optional(49152));
 	}
 	TEST("dots_status_name") {
 		CHECK_STR(dots_status_name(2), "attack-successfully-mitigated");

@@ -133,11 +133,18 @@ static void test_quickstart(void)
 	CHECK(c->sig[DOTS_CFG_PROBING_RATE].def == 5);
 	CHECK(c->config_max_age == 3600);
 	CHECK(c->active_but_terminating == 120);
+	CHECK(c->capacity.bps == 10000000000ULL);
+	CHECK(c->capacity.pps == 10000000 && c->capacity.rules == 0);
+	CHECK(c->capacity.default_attack_bps == 1000000000);
+	CHECK(c->capacity.default_attack_pps == 1000000);
+	CHECK(c->gateway.cdid == CDID_INSERT);
+	CHECK(c->gateway.hop_limit == 16);
+	CHECK(c->gateway.relay_timeout_ms == 2000);
 
 	CHECK(c->n_peers == 2);
 	p = &c->peers[0];
 	CHECK_STR(p->name, "customer1");
-	CHECK(p->role == PEER_DOWNSTREAM);
+	CHECK(p->roles == PEER_DOWNSTREAM);
 	CHECK_STR(p->psk_identity, "customer1");
 	CHECK(p->psk_key_len == 19 &&
 	    memcmp(p->psk_key, "quickstart-secret-1", 19) == 0);
@@ -153,8 +160,13 @@ static void test_quickstart(void)
 	CHECK(p->policy.max_mitigations == 16);
 	CHECK(p->policy.max_lifetime == 86400);
 
+	CHECK(p->policy.allow_local && p->policy.allow_upstream);
+	CHECK(p->policy.upstreams.n == 0 && !p->policy.drop_optional);
+	CHECK(p->policy.rate_per_s == 10 && p->policy.rate_burst == 20);
+
 	p = &c->peers[1];
 	CHECK_STR(p->name, "customer2");
+	CHECK(p->roles == PEER_DOWNSTREAM);
 	CHECK(p->psk_identity == NULL && p->psk_key_len == 0);
 	CHECK_STR(p->cert_name, "customer2.example");
 	CHECK(p->policy.n_prefixes == 1);
@@ -248,7 +260,6 @@ static void test_values(void)
 	    "mitigation: { active-but-terminating: 0 }\n"
 	    "peers:\n"
 	    "  - name: x\n"
-	    "    role: downstream\n"
 	    "    cert-name: X.example\n"
 	    "    trusted-gateway: False\n"
 	    "    prefixes: ['2001:db8::/32', 10.0.0.0/8]\n"
@@ -362,7 +373,8 @@ static void test_errors(void)
 	    "    prefixes: [192.0.2.0/24]\n",
 	    "t.yaml:4: peers[0].psk-key: needs psk-identity");
 	bad("peers:\n  - name: a\n    prefixes: [192.0.2.0/24]\n",
-	    "t.yaml:2: peers[0]: needs psk-identity or cert-name");
+	    "t.yaml:2: peers[0]: neither an identity "
+	    "(psk-identity/cert-name) nor upstream");
 	bad("peers:\n  - name: a\n    psk-identity: "
 	    "12345678901234567890123456789012345678901234567890123456789012345"
 	    "\n    psk-key: k\n    prefixes: [192.0.2.0/24]\n",
@@ -381,8 +393,8 @@ static void test_errors(void)
 	bad("peers:\n  - name: a\n    psk-identity: a\n    psk-key-hex: zz\n"
 	    "    prefixes: [192.0.2.0/24]\n",
 	    "t.yaml:4: peers[0].psk-key-hex: not a hex digit at offset 0");
-	bad(PEER "    role: upstream\n",
-	    "t.yaml:6: peers[0].role: expected downstream");
+	bad(PEER "    role: downstream\n",
+	    "t.yaml:6: peers[0].role: unknown key");
 	bad(PEER "    trusted-gateway: maybe\n",
 	    "t.yaml:6: peers[0].trusted-gateway: expected true, false");
 	bad("peers:\n  - name: a\n    cert-name: a\n"
@@ -507,6 +519,316 @@ static void test_errors(void)
 	bad("node-id: \xff\n", "t.yaml:1: yaml: invalid leading UTF-8 octet");
 }
 
+/* capacity:, gateway: and the relay policy of a peer, all left out */
+static void test_relay_defaults(void)
+{
+	struct conf	*c;
+	const struct conf_policy *pol;
+
+	if ((c = good(PEER, NULL)) == NULL)
+		return;
+	CHECK(c->capacity.bps == 10000000000ULL);
+	CHECK(c->capacity.pps == 10000000);
+	CHECK(c->capacity.rules == 0);
+	CHECK(c->capacity.default_attack_bps == 1000000000);
+	CHECK(c->capacity.default_attack_pps == 1000000);
+	CHECK(c->gateway.cdid == CDID_INSERT);
+	CHECK(c->gateway.hop_limit == 16);
+	CHECK(c->gateway.relay_timeout_ms == 2000);
+	CHECK(c->peers[0].roles == PEER_DOWNSTREAM);
+	pol = &c->peers[0].policy;
+	CHECK(pol->allow_local && pol->allow_upstream);
+	CHECK(pol->upstreams.n == 0);
+	CHECK(pol->rate_per_s == 10 && pol->rate_burst == 20);
+	CHECK(!pol->drop_optional);
+	CHECK(c->peers[0].up.address[0] == '\0');
+	CHECK(c->peers[0].up.server_name == NULL);
+	conf_free(c);
+}
+
+#define RELAY \
+	"state-dir: /st\n" \
+	"credentials: { ca: ca.pem, cert: gw.pem, key: gw.key }\n" \
+	"capacity:\n" \
+	"  bps: 18446744073709551615\n" \
+	"  pps: 0\n" \
+	"  rules: 4294967295\n" \
+	"  default-attack-bps: 0\n" \
+	"  default-attack-pps: 5\n" \
+	"gateway: { cdid: keep, hop-limit: 255, relay-timeout: 100 }\n" \
+	"peers:\n" \
+	"  - name: cust\n" \
+	"    psk-identity: cust\n" \
+	"    psk-key: k\n" \
+	"    prefixes: [192.0.2.0/24]\n" \
+	"    actions: [upstream]\n" \
+	"    upstreams: [isp-b, mesh]\n" \
+	"    rate: { per-second: 1, burst: 1000000 }\n" \
+	"    drop-optional: yes\n" \
+	"  - name: isp-b\n" \
+	"    upstream:\n" \
+	"      address: '2001:db8::b'\n" \
+	"      port: 5684\n" \
+	"      transport: tls\n" \
+	"      psk-identity: gw1@isp-b\n" \
+	"      psk-key-hex: 0102ff\n" \
+	"      server-name: dots.isp-b.example\n" \
+	"      capacity: { bps: 100000000000, pps: 50000000 }\n" \
+	"      hop-limit: 1\n" \
+	"  - name: isp-c\n" \
+	"    upstream: { address: 198.51.100.7 }\n" \
+	"  - name: mesh\n" \
+	"    cert-name: gw.mesh.example\n" \
+	"    prefixes: [203.0.113.0/24]\n" \
+	"    actions: [local, local]\n" \
+	"    upstream:\n" \
+	"      address: 203.0.113.1\n" \
+	"      ca: mesh-ca.pem\n" \
+	"      cert: /abs/m.pem\n" \
+	"      key: m.key\n"
+
+static void test_relay(void)
+{
+	struct conf	*c;
+	const struct conf_peer *p;
+
+	if ((c = good(RELAY, NULL)) == NULL)
+		return;
+	CHECK(c->capacity.bps == UINT64_MAX && c->capacity.pps == 0);
+	CHECK(c->capacity.rules == UINT32_MAX);
+	CHECK(c->capacity.default_attack_bps == 0);
+	CHECK(c->capacity.default_attack_pps == 5);
+	CHECK(c->gateway.cdid == CDID_KEEP && c->gateway.hop_limit == 255);
+	CHECK(c->gateway.relay_timeout_ms == 100);
+	CHECK(c->n_peers == 4);
+
+	p = &c->peers[0];
+	CHECK(p->roles == PEER_DOWNSTREAM);
+	CHECK(!p->policy.allow_local && p->policy.allow_upstream);
+	CHECK(p->policy.upstreams.n == 2);
+	CHECK_STR(p->policy.upstreams.v[0], "isp-b");
+	CHECK_STR(p->policy.upstreams.v[1], "mesh");
+	CHECK(p->policy.rate_per_s == 1 && p->policy.rate_burst == 1000000);
+	CHECK(p->policy.drop_optional);
+
+	p = &c->peers[1];
+	CHECK(p->roles == PEER_UPSTREAM);
+	CHECK(p->psk_identity == NULL && p->cert_name == NULL);
+	CHECK_STR(p->up.address, "2001:db8::b");
+	CHECK(p->up.port == 5684 && p->up.tls);
+	CHECK_STR(p->up.psk_identity, "gw1@isp-b");
+	CHECK(p->up.psk_key_len == 3 &&
+	    memcmp(p->up.psk_key, "\x01\x02\xff", 3) == 0);
+	CHECK(p->psk_key_len == 0);
+	/* PSK toward it: no X.509 files, not even the defaults */
+	CHECK(p->up.ca_file == NULL && p->up.cert_file == NULL &&
+	    p->up.key_file == NULL);
+	CHECK_STR(p->up.server_name, "dots.isp-b.example");
+	CHECK(p->up.capacity_bps == 100000000000ULL);
+	CHECK(p->up.capacity_pps == 50000000);
+	CHECK(p->up.hop_limit == 1);
+
+	p = &c->peers[2];
+	CHECK(p->roles == PEER_UPSTREAM);
+	CHECK_STR(p->up.address, "198.51.100.7");
+	CHECK(p->up.port == 4646 && !p->up.tls);
+	CHECK(p->up.psk_identity == NULL && p->up.psk_key_len == 0);
+	CHECK_STR(p->up.ca_file, "/st/ca.pem");
+	CHECK_STR(p->up.cert_file, "/st/gw.pem");
+	CHECK_STR(p->up.key_file, "/st/gw.key");
+	CHECK_STR(p->up.server_name, "isp-c");
+	CHECK(p->up.capacity_bps == 0 && p->up.capacity_pps == 0);
+	CHECK(p->up.hop_limit == 16);
+
+	p = &c->peers[3];
+	CHECK(p->roles == (PEER_DOWNSTREAM | PEER_UPSTREAM));
+	CHECK(p->policy.allow_local && !p->policy.allow_upstream);
+	CHECK_STR(p->up.ca_file, "/st/mesh-ca.pem");
+	CHECK_STR(p->up.cert_file, "/abs/m.pem");
+	CHECK_STR(p->up.key_file, "/st/m.key");
+	CHECK_STR(p->up.server_name, "mesh");
+	CHECK(conf_peer_by_cert_name(c, "gw.mesh.example") == p);
+	/* upstream PSK identities are ours, not the peers' */
+	CHECK(conf_peer_by_psk_identity(c, (const uint8_t *)"gw1@isp-b",
+	    9) == NULL);
+	conf_free(c);
+
+	/* the same upstream twice, told apart by port or transport */
+	c = good(PEER "  - { name: u1, upstream: { address: 192.0.2.9 } }\n"
+	    "  - { name: u2, upstream: { address: 192.0.2.9, port: 1 } }\n"
+	    "  - { name: u3, upstream: { address: 192.0.2.9, transport: tls "
+	    "} }\n"
+	    "credentials: { ca: c, cert: c, key: k }\n", NULL);
+	conf_free(c);
+}
+
+/* Secrets toward an upstream count for the mode warning too. */
+static void test_relay_warnings(void)
+{
+	struct conf	*c;
+	struct warns	 w = { 0, "" };
+
+	c = good("peers:\n  - name: a\n    psk-identity: a\n    psk-key: k\n"
+	    "    prefixes: [192.0.2.0/24]\n    actions: [upstream]\n", &w);
+	CHECK(w.n == 1);
+	CHECK_STR(w.last, "t.yaml:6: peers[0].actions: upstream only, but no "
+	    "peer has an upstream mapping: every request will fail with "
+	    "attack-exceeded-capability");
+	conf_free(c);
+}
+
+#define UP "  - name: up\n    upstream:\n      address: 192.0.2.1\n"
+#define UPPSK UP "      psk-identity: me\n      psk-key: k\n"
+
+static void test_relay_errors(void)
+{
+	/* roles */
+	bad("peers:\n  - name: a\n", "t.yaml:2: peers[0]: neither an "
+	    "identity (psk-identity/cert-name) nor upstream");
+	bad("peers:\n" UPPSK "    prefixes: [10.0.0.0/8]\n",
+	    "t.yaml:7: peers[0].prefixes: for downstream peers only (this "
+	    "one has no psk-identity or cert-name)");
+	bad("peers:\n" UPPSK "    actions: [local]\n",
+	    "t.yaml:7: peers[0].actions: for downstream peers only");
+	bad("peers:\n" UPPSK "    upstreams: [up]\n",
+	    "t.yaml:7: peers[0].upstreams: for downstream peers only");
+	bad("peers:\n" UPPSK "    rate: { per-second: 1 }\n",
+	    "t.yaml:7: peers[0].rate: for downstream peers only");
+	bad("peers:\n" UPPSK "    drop-optional: true\n",
+	    "t.yaml:7: peers[0].drop-optional: for downstream peers only");
+	bad("peers:\n" UPPSK "    trusted-gateway: true\n",
+	    "t.yaml:7: peers[0].trusted-gateway: for downstream peers only");
+	bad("peers:\n" UPPSK "    max-mitigations: 3\n",
+	    "t.yaml:7: peers[0].max-mitigations: for downstream peers only");
+	bad("peers:\n  - name: a\n    cert-name: a\n    upstream: { address: "
+	    "192.0.2.1, psk-identity: x, psk-key: k }\n",
+	    "t.yaml:2: peers[0].prefixes: required key is missing");
+	bad("peers:\n  - name: a\n    upstream: []\n",
+	    "t.yaml:3: peers[0].upstream: expected a mapping");
+
+	/* the upstream mapping */
+	bad("peers:\n  - name: up\n    upstream: { port: 1 }\n",
+	    "t.yaml:3: peers[0].upstream.address: required key is missing");
+	bad("peers:\n  - name: up\n    upstream: { address: isp.example }\n",
+	    "t.yaml:3: peers[0].upstream.address: \"isp.example\" is not a "
+	    "numeric IPv4 or IPv6 address");
+	bad("peers:\n" UPPSK "      port: 0\n",
+	    "t.yaml:7: peers[0].upstream.port: 0 is out of range 1..65535");
+	bad("peers:\n" UPPSK "      transport: quic\n",
+	    "t.yaml:7: peers[0].upstream.transport: expected dtls or tls, "
+	    "not \"quic\"");
+	bad("peers:\n" UPPSK "      hop-limit: 0\n",
+	    "t.yaml:7: peers[0].upstream.hop-limit: 0 is out of range 1..255");
+	bad("peers:\n" UPPSK "      hop-limit: 256\n",
+	    "t.yaml:7: peers[0].upstream.hop-limit: 256 is out of range");
+	bad("peers:\n" UPPSK "      capacity: { bps: -1 }\n",
+	    "t.yaml:7: peers[0].upstream.capacity.bps: -1 is out of range "
+	    "0..18446744073709551615");
+	bad("peers:\n" UPPSK "      capacity: { pps: 18446744073709551616 }\n",
+	    "t.yaml:7: peers[0].upstream.capacity.pps: 18446744073709551616 "
+	    "is out of range");
+	bad("peers:\n" UPPSK "      capacity: { bps: 1G }\n",
+	    "t.yaml:7: peers[0].upstream.capacity.bps: expected an integer, "
+	    "not \"1G\"");
+	bad("peers:\n" UPPSK "      capacity: { gbps: 1 }\n",
+	    "t.yaml:7: peers[0].upstream.capacity.gbps: unknown key");
+	bad("peers:\n" UPPSK "      role: upstream\n",
+	    "t.yaml:7: peers[0].upstream.role: unknown key");
+	bad("peers:\n" UP "      psk-identity: me\n",
+	    "t.yaml:5: peers[0].upstream.psk-identity: needs psk-key or "
+	    "psk-key-hex");
+	bad("peers:\n" UP "      psk-key: k\n",
+	    "t.yaml:5: peers[0].upstream.psk-key: needs psk-identity");
+	bad("peers:\n" UPPSK "      psk-key-hex: 00\n",
+	    "t.yaml:7: peers[0].upstream.psk-key-hex: give psk-key or "
+	    "psk-key-hex, not both");
+	bad("peers:\n" UPPSK "      ca: ca.pem\n",
+	    "t.yaml:7: peers[0].upstream.ca: give psk-identity or X.509 (ca, "
+	    "cert, key), not both");
+	bad("peers:\n" UP "      cert: c.pem\n"
+	    "credentials: { ca: c, cert: c, key: k }\n",
+	    "t.yaml:5: peers[0].upstream.cert: cert and key must be given "
+	    "together");
+	bad("peers:\n" UP, "t.yaml:3: peers[0].upstream: X.509 needs ca, cert "
+	    "and key (here or in credentials), or give psk-identity");
+	bad("credentials: { cert: c, key: k }\npeers:\n" UP,
+	    "t.yaml:4: peers[0].upstream: X.509 needs ca, cert and key");
+	bad("credentials: { ca: c }\npeers:\n" UP "      cert: c\n",
+	    "t.yaml:6: peers[0].upstream.cert: cert and key must be given");
+	bad("peers:\n" UPPSK "      server-name: \"\"\n",
+	    "t.yaml:7: peers[0].upstream.server-name: must not be empty");
+	bad("peers:\n" UPPSK "  - name: up2\n    upstream:\n"
+	    "      address: 192.0.2.1\n      port: 4646\n"
+	    "      psk-identity: me\n      psk-key: k\n",
+	    "t.yaml:8: peers[1].upstream: same address, port and transport "
+	    "as peers[0]");
+	bad("peers:\n  - { name: u1, upstream: { address: '::1', "
+	    "transport: tls, psk-identity: a, psk-key: b } }\n"
+	    "  - { name: u2, upstream: { address: '0::1', "
+	    "transport: tls, psk-identity: a, psk-key: b } }\n",
+	    "t.yaml:3: peers[1].upstream: same address, port and transport "
+	    "as peers[0]");
+
+	/* the downstream relay policy */
+	bad(PEER "    actions: []\n",
+	    "t.yaml:6: peers[0].actions: must not be empty");
+	bad(PEER "    actions: [local, relay]\n",
+	    "t.yaml:6: peers[0].actions[1]: expected local or upstream, not "
+	    "\"relay\"");
+	bad(PEER "    actions: local\n",
+	    "t.yaml:6: peers[0].actions: expected a list");
+	bad(PEER "    upstreams: []\n",
+	    "t.yaml:6: peers[0].upstreams: must not be empty");
+	bad(PEER "    upstreams: [nobody]\n",
+	    "t.yaml:6: peers[0].upstreams[0]: \"nobody\" names no peer");
+	bad(PEER "    upstreams: [a]\n",
+	    "t.yaml:6: peers[0].upstreams[0]: \"a\" is this peer itself");
+	bad(PEER "    upstream: { address: 192.0.2.1, psk-identity: x, "
+	    "psk-key: y }\n    upstreams: [a]\n",
+	    "t.yaml:7: peers[0].upstreams[0]: \"a\" is this peer itself");
+	bad(PEER "    upstreams:\n      - up\n      - b\n" UPPSK
+	    "  - { name: b, cert-name: b, prefixes: [10.0.0.0/8] }\n"
+	    "credentials: { ca: c, cert: c, key: k }\n",
+	    "t.yaml:8: peers[0].upstreams[1]: \"b\" is not an upstream peer");
+	bad(PEER "    rate: { per-second: 0 }\n",
+	    "t.yaml:6: peers[0].rate.per-second: 0 is out of range "
+	    "1..1000000");
+	bad(PEER "    rate: { burst: 1000001 }\n",
+	    "t.yaml:6: peers[0].rate.burst: 1000001 is out of range "
+	    "1..1000000");
+	bad(PEER "    rate: { per-minute: 1 }\n",
+	    "t.yaml:6: peers[0].rate.per-minute: unknown key");
+	bad(PEER "    rate: 10\n", "t.yaml:6: peers[0].rate: expected a "
+	    "mapping");
+	bad(PEER "    drop-optional: sometimes\n",
+	    "t.yaml:6: peers[0].drop-optional: expected true, false");
+
+	/* capacity and gateway */
+	bad("capacity: { bps: 10G }\n" PEER,
+	    "t.yaml:1: capacity.bps: expected an integer, not \"10G\"");
+	bad("capacity: { pps: -5 }\n" PEER,
+	    "t.yaml:1: capacity.pps: -5 is out of range");
+	bad("capacity: { rules: 4294967296 }\n" PEER,
+	    "t.yaml:1: capacity.rules: 4294967296 is out of range "
+	    "0..4294967295");
+	bad("capacity: { default-attack-bps: 1.5 }\n" PEER,
+	    "t.yaml:1: capacity.default-attack-bps: expected an integer");
+	bad("capacity: { rule: 1 }\n" PEER,
+	    "t.yaml:1: capacity.rule: unknown key");
+	bad("capacity: 1\n" PEER, "t.yaml:1: capacity: expected a mapping");
+	bad("gateway: { cdid: strip }\n" PEER,
+	    "t.yaml:1: gateway.cdid: expected insert, keep or off, not "
+	    "\"strip\"");
+	bad("gateway: { hop-limit: 0 }\n" PEER,
+	    "t.yaml:1: gateway.hop-limit: 0 is out of range 1..255");
+	bad("gateway: { relay-timeout: 99 }\n" PEER,
+	    "t.yaml:1: gateway.relay-timeout: 99 is out of range 100..60000");
+	bad("gateway: { relay-timeout: 60001 }\n" PEER,
+	    "t.yaml:1: gateway.relay-timeout: 60001 is out of range");
+	bad("gateway:\n  cdid: off\n  cdid: on\n" PEER,
+	    "t.yaml:3: gateway.cdid: duplicate key (first on line 2)");
+}
+
 /* The NUL byte inside the buffer, not at its end. */
 static void test_nul(void)
 {
@@ -606,6 +928,10 @@ int main(void)
 	TEST("conf: defaults") test_defaults();
 	TEST("conf: values") test_values();
 	TEST("conf: errors") test_errors();
+	TEST("conf: relay defaults") test_relay_defaults();
+	TEST("conf: relay values") test_relay();
+	TEST("conf: relay warnings") test_relay_warnings();
+	TEST("conf: relay errors") test_relay_errors();
 	TEST("conf: NUL bytes, small buffers") test_nul();
 	TEST("conf: mode warning") test_mode_warning();
 	return UNIT_EXIT();

@@ -1,0 +1,937 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cbor.h>
+
+#include "../common/conf.h"
+#include "../common/dots_codec.h"
+#include "../common/log.h"
+#include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
+#include "relay.h"
+#include "server.h"
+#include "upstream.h"
+
+#define RELAY_PUT_TIMEOUT_MS	30000	/* NON repeated every 2 s till then */
+#define RELAY_OBS_TIMEOUT_MS	30000
+
+static void placement_send(struct placement *);
+
+/* ---------------------------------------------------------------- */
+/* The relay path (private-use key 49152): node ids of dotsgw hops. */
+
+static int
+path_decode(const struct dots_scope *s, struct strv *out)
+{
+	const struct dots_opt *o = dots_optv_get(&s->opt,
+	    DOTSGW_KEY_RELAY_PATH);
+	struct cbor_load_result res;
+	cbor_item_t *it;
+	int r = 0;
+
+	if (o == NULL)
+		return 0;
+	if ((it = cbor_load(o->cbor, o->len, &res)) == NULL)
+		return -1;
+	if (!cbor_isa_array(it) || !cbor_array_is_definite(it))
+		r = -1;
+	for (size_t i = 0; r == 0 && i < cbor_array_size(it); i++) {
+		cbor_item_t *e = cbor_array_handle(it)[i];
+		char buf[128];
+		size_t n;
+
+		if (!cbor_isa_string(e) || !cbor_string_is_definite(e) ||
+		    (n = cbor_string_length(e)) >= sizeof(buf)) {
+			r = -1;
+			break;
+		}
+		memcpy(buf, cbor_string_handle(e), n);
+		buf[n] = '\0';
+		r = strv_push(out, buf);
+	}
+	cbor_decref(&it);
+	return r;
+}
+
+static int
+path_encode(const struct strv *path, struct dots_opt *o)
+{
+	cbor_item_t *a = cbor_new_definite_array(path->n);
+	unsigned char *buf = NULL;
+	size_t size = 0;
+	int r = -1;
+
+	if (a == NULL)
+		return -1;
+	for (size_t i = 0; i < path->n; i++) {
+		cbor_item_t *e = cbor_build_string(path->v[i]);
+
+		if (e == NULL || !cbor_array_push(a, cbor_move(e)))
+			goto done;
+	}
+	if ((o->len = cbor_serialize_alloc(a, &buf, &size)) == 0)
+		goto done;
+	o->key = DOTSGW_KEY_RELAY_PATH;
+	o->cbor = buf;
+	r = 0;
+done:
+	cbor_decref(&a);
+	return r;
+}
+
+/* "a b c" from a path, for 5.08 diagnostics. */
+static void
+path_join(const struct strv *path, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < path->n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    i ? " " : "", path->v[i]);
+}
+
+static bool
+strv_has(const struct strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------- */
+/* Deciding */
+
+int
+relay_plan(const struct ds_request *rq, const struct dots_scope *s,
+    struct relay_plan *plan, struct dots_err *err)
+{
+	struct gw *gw = rq->gw;
+	const struct conf *c = gw->conf;
+	struct pol_upstream cand[POL_MAX_UPSTREAMS];
+	size_t n = 0;
+	char joined[DOTS_ERR_MSGLEN];
+	coap_opt_iterator_t it;
+	coap_opt_t *o;
+	uint32_t hop_in = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	/* our own id on its path: we relayed it before, whatever we would
+	 * do with it now (it would also overlap itself) */
+	if (path_decode(s, &plan->path) == -1) {
+		relay_plan_free(plan);
+		return dots_errf(err, 400, "malformed relay path (key %u)",
+		    DOTSGW_KEY_RELAY_PATH);
+	}
+	if (strv_has(&plan->path, c->node_id)) {
+		path_join(&plan->path, joined, sizeof(joined));
+		log_warnx("peer %s cuid %s mid %u: relay loop: %s %s",
+		    rq->ds->peer->conf->name, rq->path.cuid, rq->path.mid,
+		    joined, c->node_id);
+		relay_plan_free(plan);
+		return dots_errf(err, 508, "%s", c->node_id);
+	}
+	if (strv_push(&plan->path, c->node_id) == -1) {
+		relay_plan_free(plan);
+		return dots_errf(err, 500, "out of memory");
+	}
+
+	pol_attack_volume(s, &c->capacity, &plan->vol);
+	for (size_t i = 0; i < gw->n_ups && n < POL_MAX_UPSTREAMS; i++) {
+		cand[n].peer = gw->ups[i].peer;
+		cand[n].up = gw->ups[i].up;
+		plan->cand_us[n++] = &gw->ups[i];
+	}
+	pol_decide(rq->ds->peer->conf, &plan->vol, &c->capacity,
+	    &gw->local_usage, cand, n, &plan->decision);
+	if (plan->decision.n_up == 0)
+		return 0;
+
+	/* RFC 8768: it goes upstream, so Hop-Limit is decremented */
+	if ((o = coap_check_option(rq->pdu, COAP_OPTION_HOP_LIMIT,
+	    &it)) != NULL)
+		hop_in = coap_decode_var_bytes(coap_opt_value(o),
+		    coap_opt_length(o));
+	if (hop_in == 1) {
+		log_warnx("peer %s cuid %s mid %u: Hop-Limit exhausted",
+		    rq->ds->peer->conf->name, rq->path.cuid, rq->path.mid);
+		relay_plan_free(plan);
+		return dots_errf(err, 508, "%s", c->node_id);
+	}
+	plan->hop_limit = hop_in > 1 ? hop_in - 1 : 0;
+	return 0;
+}
+
+void
+relay_plan_free(struct relay_plan *plan)
+{
+	strv_free(&plan->path);
+}
+
+/* ---------------------------------------------------------------- */
+/* Placements */
+
+static const char *
+mit_name(const struct mitigation *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "peer %s cuid %s mid %u",
+	    m->client->peer->conf->name, m->client->cuid, m->mid);
+	return buf;
+}
+
+static bool
+waiting(const struct relay_state *rs)
+{
+	return rs->wait_session != NULL && !rs->wait_ready;
+}
+
+static bool
+settled(const struct relay_state *rs)
+{
+	struct placement *p;
+
+	TAILQ_FOREACH(p, &rs->placements, m_entry)
+		if (p->state == PL_SENDING)
+			return false;
+	return true;
+}
+
+/* Let libcoap run the PUT handler again: relay_answer() fills it in. */
+static void
+answer_now(struct mitigation *m)
+{
+	struct relay_state *rs = m->relay;
+	coap_bin_const_t tok = { rs->wait_toklen, rs->wait_token };
+	coap_async_t *a;
+
+	rs->wait_ready = true;
+	evtimer_del(rs->wait_timer);
+	if ((a = coap_find_async(rs->wait_session, tok)) != NULL) {
+		coap_async_trigger(a);
+		server_kick(mit_gw(m)->srv);
+	} else
+		rs->wait_session = NULL;
+}
+
+/* What downstream can see of a placement, to notify only on change. */
+struct seen {
+	enum placement_state state;
+	uint32_t status;
+	uint64_t c[4];
+};
+
+static struct seen
+seen_of(const struct placement *p)
+{
+	struct seen v;
+
+	memset(&v, 0, sizeof(v));	/* padding too: compared whole */
+	v.state = p->state;
+	v.status = p->status;
+	v.c[0] = p->bytes_dropped;
+	v.c[1] = p->pkts_dropped;
+	v.c[2] = p->bps_dropped;
+	v.c[3] = p->pps_dropped;
+	return v;
+}
+
+/* Something upstream happened: answer a waiting request once all
+ * upstreams answered; tell downstream observers if what they see moved. */
+static void
+relay_update(struct placement *p, struct seen before)
+{
+	struct seen now = seen_of(p);
+
+	if (waiting(p->m->relay) && settled(p->m->relay))
+		answer_now(p->m);
+	if (memcmp(&before, &now, sizeof(now)) != 0)
+		mit_changed(p->m->client->mt, p->m);
+}
+
+static void
+wait_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mitigation *m = arg;
+	char name[200];
+
+	log_info("%s: upstreams did not answer within the relay timeout; "
+	    "answering downstream now", mit_name(m, name, sizeof(name)));
+	answer_now(m);
+}
+
+static void
+refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct placement *p = arg;
+
+	if (p->state == PL_ACTIVE)
+		placement_send(p);
+}
+
+/* Refresh upstream before the lifetime it granted runs out, while ours
+ * goes on (it may grant less than we asked, RFC 9132 §4.4.1). */
+static void
+schedule_refresh(struct placement *p)
+{
+	int64_t ours = mit_lifetime_left(p->m);
+	struct timeval tv = { 0, 0 };
+
+	evtimer_del(p->refresh);
+	if (p->lifetime < 0 || (ours >= 0 && ours <= p->lifetime))
+		return;
+	tv.tv_sec = p->lifetime * 3 / 4 > 0 ? p->lifetime * 3 / 4 : 1;
+	evtimer_add(p->refresh, &tv);
+}
+
+/* The scope of one mitigation in a notification or a PUT response. */
+static const struct dots_scope *
+find_scope(const struct dots_mitigation *msg, uint32_t mid)
+{
+	for (size_t i = 0; i < msg->n_scope; i++)
+		if ((msg->scope[i].present & DOTS_SCOPE_MID) &&
+		    msg->scope[i].mid == mid)
+			return &msg->scope[i];
+	return NULL;
+}
+
+static void
+take_report(struct placement *p, const struct dc_resp *r)
+{
+	struct dots_mitigation msg = { 0 };
+	struct dots_err err;
+	const struct dots_scope *s;
+
+	if (r->len == 0 || dots_decode_mitigation(r->payload, r->len,
+	    DOTS_RESP, &msg, &err) == -1)
+		return;
+	if ((s = find_scope(&msg, p->umid)) != NULL) {
+		if (s->present & DOTS_SCOPE_STATUS)
+			p->status = s->status;
+		if (s->present & DOTS_SCOPE_LIFETIME)
+			p->lifetime = s->lifetime;
+		if (s->present & DOTS_SCOPE_BYTES_DROPPED)
+			p->bytes_dropped = s->bytes_dropped;
+		if (s->present & DOTS_SCOPE_PKTS_DROPPED)
+			p->pkts_dropped = s->pkts_dropped;
+		if (s->present & DOTS_SCOPE_BPS_DROPPED)
+			p->bps_dropped = s->bps_dropped;
+		if (s->present & DOTS_SCOPE_PPS_DROPPED)
+			p->pps_dropped = s->pps_dropped;
+	}
+	dots_mitigation_free(&msg);
+}
+
+static void
+obs_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct placement *p = arg;
+	struct seen before = seen_of(p);
+	char name[200];
+
+	if (status != DC_OK) {
+		p->obs_id = 0;		/* ended; upstream_down handles loss */
+		return;
+	}
+	if (r->code == 404) {
+		/* gone there (expired, restarted, shut down) while we still
+		 * want it: lost, placed again when the upstream is back */
+		log_warnx("%s: upstream %s no longer has mid %u",
+		    mit_name(p->m, name, sizeof(name)), p->us->peer->name,
+		    p->umid);
+		p->state = PL_LOST;
+		p->obs_id = 0;
+	} else if (r->code == 205)
+		take_report(p, r);
+	relay_update(p, before);
+}
+
+static void
+observe(struct placement *p)
+{
+	struct dc_req req = { 0 };
+	char cuid[40], mid[24];
+
+	if (p->obs_id != 0)
+		return;
+	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
+	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
+	req.method = COAP_REQUEST_CODE_GET;
+	req.path[0] = ".well-known";
+	req.path[1] = "dots";
+	req.path[2] = "mitigate";
+	req.path[3] = cuid;
+	req.path[4] = mid;
+	req.npath = 5;
+	req.content_format = -1;
+	req.observe = 0;
+	p->obs_id = upstream_send(p->us, &req, RELAY_OBS_TIMEOUT_MS, obs_cb, p);
+}
+
+static void
+copy_diag(struct placement *p, const struct dc_resp *r)
+{
+	size_t n = r->len < sizeof(p->diag) - 1 ? r->len : sizeof(p->diag) - 1;
+
+	/* diagnostics are text; a CBOR body (4.09, 5.03) is summarised */
+	if (r->content_format == 271)
+		snprintf(p->diag, sizeof(p->diag), "%d.%02d with a DOTS body",
+		    r->code / 100, r->code % 100);
+	else {
+		memcpy(p->diag, r->payload, n);
+		p->diag[n] = '\0';
+	}
+}
+
+static void
+put_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct placement *p = arg;
+	struct seen before = seen_of(p);
+	char name[200];
+
+	p->req_id = 0;
+	mit_name(p->m, name, sizeof(name));
+	if (status != DC_OK) {
+		p->state = PL_LOST;
+		snprintf(p->diag, sizeof(p->diag), "%s", dc_error(p->us->dc));
+		log_warnx("%s: upstream %s mid %u: %s", name, p->us->peer->name,
+		    p->umid, p->diag);
+	} else if (r->code == 201 || r->code == 204) {
+		p->code = r->code;
+		if (p->state != PL_ACTIVE)
+			log_info("%s: accepted by upstream %s as cuid %s mid %u",
+			    name, p->us->peer->name, p->us->cuid, p->umid);
+		p->state = PL_ACTIVE;
+		if (p->status == 0)
+			p->status = DOTS_STATUS_IN_PROGRESS;
+		take_report(p, r);
+		schedule_refresh(p);
+		observe(p);
+	} else {
+		p->code = r->code;
+		p->state = PL_REFUSED;
+		copy_diag(p, r);
+		log_warnx("%s: upstream %s refused mid %u: %d.%02d %s", name,
+		    p->us->peer->name, p->umid, r->code / 100, r->code % 100,
+		    p->diag);
+	}
+	relay_update(p, before);
+}
+
+static struct dots_optv
+relayed_opt(const struct mitigation *m, const struct dots_opt *path)
+{
+	const struct dots_optv *in = &m->scope.opt;
+	struct dots_optv out = { 0 };
+
+	out.v = calloc(in->n + 1, sizeof(*out.v));
+	if (out.v == NULL)
+		return out;
+	if (!m->client->peer->conf->policy.drop_optional)
+		for (size_t i = 0; i < in->n; i++)
+			if (in->v[i].key != DOTSGW_KEY_RELAY_PATH)
+				out.v[out.n++] = in->v[i];	/* borrowed */
+	if (path->cbor != NULL)
+		out.v[out.n++] = *path;
+	return out;
+}
+
+/* The body we send upstream: the request as accepted, re-originated. */
+static int
+placement_body(const struct placement *p, uint32_t attack_status,
+    uint8_t **buf, size_t *len)
+{
+	const struct mitigation *m = p->m;
+	struct dots_scope s = m->scope;		/* borrowed members */
+	struct dots_mitigation msg = { .scope = &s, .n_scope = 1 };
+	struct dots_opt path = { 0 };
+	int r;
+
+	if (path_encode(&m->relay->path, &path) == -1)
+		return -1;
+	s.present &= DOTS_SCOPE_TRIGGER;
+	s.present |= DOTS_SCOPE_LIFETIME;
+	s.lifetime = mit_lifetime_left(m);
+	if (attack_status != 0) {
+		s.present |= DOTS_SCOPE_ATTACK_STATUS;
+		s.attack_status = attack_status;
+	}
+	s.conflict = NULL;
+	s.opt = relayed_opt(m, &path);
+	r = dots_encode_mitigation(&msg, buf, len);
+	free(s.opt.v);
+	free(path.cbor);
+	return r;
+}
+
+static void
+send_put(struct placement *p, uint32_t attack_status)
+{
+	struct relay_state *rs = p->m->relay;
+	const struct conf_upstream *u = &p->us->peer->up;
+	struct dc_req req = { 0 };
+	char cdid[DOTS_ID_MAX + 8], cuid[40], mid[24];
+	uint8_t *body;
+	size_t len, n = 0;
+	char name[200];
+
+	if (placement_body(p, attack_status, &body, &len) == -1)
+		return;
+	req.method = COAP_REQUEST_CODE_PUT;
+	req.path[n++] = ".well-known";
+	req.path[n++] = "dots";
+	req.path[n++] = "mitigate";
+	if (rs->cdid_up[0] != '\0') {
+		snprintf(cdid, sizeof(cdid), "cdid=%s", rs->cdid_up);
+		req.path[n++] = cdid;
+	}
+	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
+	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
+	req.path[n++] = cuid;
+	req.path[n++] = mid;
+	req.npath = n;
+	req.content_format = 271;
+	req.if_match = attack_status != 0;
+	req.observe = -1;
+	req.hop_limit = (int)(rs->hop_limit ? rs->hop_limit :
+	    (u->hop_limit ? u->hop_limit : 16));
+	req.payload = body;
+	req.len = len;
+	if (p->req_id != 0)
+		upstream_cancel(p->us, p->req_id);
+	p->req_id = upstream_send(p->us, &req, RELAY_PUT_TIMEOUT_MS, put_cb, p);
+	free(body);
+	if (p->req_id == 0 && attack_status == 0) {
+		p->state = PL_LOST;
+		snprintf(p->diag, sizeof(p->diag), "upstream not connected");
+		log_warnx("%s: upstream %s: not connected",
+		    mit_name(p->m, name, sizeof(name)), p->us->peer->name);
+	}
+}
+
+static void
+placement_send(struct placement *p)
+{
+	if (p->state != PL_ACTIVE)
+		p->state = PL_SENDING;
+	send_put(p, 0);
+}
+
+static struct placement *
+placement_new(struct mitigation *m, struct upstream *us)
+{
+	struct placement *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->refresh = evtimer_new(mit_gw(m)->base, refresh_cb,
+	    p)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->m = m;
+	p->us = us;
+	p->umid = upstream_next_mid(us);
+	TAILQ_INSERT_TAIL(&m->relay->placements, p, m_entry);
+	TAILQ_INSERT_TAIL(&us->placements, p, u_entry);
+	return p;
+}
+
+/* Stop following it: no callbacks for p after this. */
+static void
+placement_detach(struct placement *p)
+{
+	upstream_cancel(p->us, p->req_id);
+	upstream_cancel(p->us, p->obs_id);
+	p->req_id = p->obs_id = 0;
+	evtimer_del(p->refresh);
+}
+
+static void
+delete_upstream(struct placement *p)
+{
+	struct dc_req req = { 0 };
+	char cuid[40], mid[24];
+
+	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
+	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
+	req.method = COAP_REQUEST_CODE_DELETE;
+	req.path[0] = ".well-known";
+	req.path[1] = "dots";
+	req.path[2] = "mitigate";
+	req.path[3] = cuid;
+	req.path[4] = mid;
+	req.npath = 5;
+	req.content_format = -1;
+	req.observe = -1;
+	/* fire and forget: 2.02 comes whatever the state there */
+	(void)upstream_send(p->us, &req, RELAY_PUT_TIMEOUT_MS, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- */
+/* Carrying the decision out */
+
+static void
+local_start(struct gw *gw, struct mitigation *m)
+{
+	struct relay_state *rs = m->relay;
+	char name[200];
+
+	rs->local = true;
+	pol_usage_add(&gw->local_usage, &rs->vol);
+	log_info("%s: local mitigation (%s); no mitigator configured, "
+	    "logged only", mit_name(m, name, sizeof(name)),
+	    rs->decision.reason);
+}
+
+static void
+local_stop(struct gw *gw, struct mitigation *m)
+{
+	if (m->relay->local) {
+		m->relay->local = false;
+		pol_usage_sub(&gw->local_usage, &m->relay->vol);
+	}
+}
+
+static void
+set_cdid(const struct ds_request *rq, struct mitigation *m)
+{
+	struct relay_state *rs = m->relay;
+
+	switch (rq->gw->conf->gateway.cdid) {
+	case CDID_INSERT:
+		/* only the first server-domain gateway inserts (RFC 9132
+		 * §13): a trusted gateway's cdid travels on unchanged */
+		snprintf(rs->cdid_up, sizeof(rs->cdid_up), "%s",
+		    m->cdid != NULL ? m->cdid : rq->ds->cred_hash);
+		break;
+	case CDID_KEEP:
+		snprintf(rs->cdid_up, sizeof(rs->cdid_up), "%s",
+		    m->cdid != NULL ? m->cdid : "");
+		break;
+	case CDID_OFF:
+		rs->cdid_up[0] = '\0';
+		break;
+	}
+}
+
+bool
+relay_start(const struct ds_request *rq, struct mitigation *m,
+    struct relay_plan *plan)
+{
+	struct gw *gw = rq->gw;
+	struct relay_state *rs;
+	char name[200];
+	coap_async_t *a;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return false;
+	m->relay = rs;
+	TAILQ_INIT(&rs->placements);
+	rs->decision = plan->decision;
+	rs->vol = plan->vol;
+	rs->hop_limit = plan->hop_limit;
+	rs->path = plan->path;
+	memset(&plan->path, 0, sizeof(plan->path));
+	set_cdid(rq, m);
+	if (plan->decision.local)
+		local_start(gw, m);
+	if (plan->decision.status == DOTS_STATUS_EXCEEDED)
+		log_warnx("%s: %s", mit_name(m, name, sizeof(name)),
+		    plan->decision.reason);
+	for (size_t i = 0; i < plan->decision.n_up; i++) {
+		struct placement *p;
+
+		p = placement_new(m, plan->cand_us[plan->decision.up[i]]);
+		if (p != NULL)
+			placement_send(p);
+	}
+	if (plan->decision.n_up > 0)
+		log_info("%s: %s", mit_name(m, name, sizeof(name)),
+		    plan->decision.reason);
+	if (plan->decision.n_up == 0 || settled(rs) ||
+	    gw->conf->gateway.relay_timeout_ms == 0)
+		return false;
+
+	/* hold the downstream answer until the upstreams answer, briefly */
+	if ((a = coap_register_async(rq->session, rq->pdu, 0)) == NULL ||
+	    (rs->wait_timer = evtimer_new(gw->base, wait_timeout_cb,
+	    m)) == NULL)
+		return false;
+	struct timeval tv = { gw->conf->gateway.relay_timeout_ms / 1000,
+	    (gw->conf->gateway.relay_timeout_ms % 1000) * 1000 };
+	coap_bin_const_t tok = coap_pdu_get_token(rq->pdu);
+
+	rs->wait_session = rq->session;
+	rs->wait_toklen = tok.length < sizeof(rs->wait_token) ? tok.length :
+	    sizeof(rs->wait_token);
+	memcpy(rs->wait_token, tok.s, rs->wait_toklen);
+	evtimer_add(rs->wait_timer, &tv);
+	return true;
+}
+
+/* The node ids of a 5.08 path, without the addresses libcoap adds. */
+static void
+path_ids(const char *in, char *out, size_t len)
+{
+	char buf[DOTS_ERR_MSGLEN], *tok, *save = NULL;
+	struct prefix pfx;
+	size_t off = 0;
+
+	snprintf(buf, sizeof(buf), "%s", in);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok != NULL && off < len;
+	    tok = strtok_r(NULL, " ", &save))
+		if (prefix_parse_addr(tok, &pfx) == -1)
+			off += (size_t)snprintf(out + off, len - off, "%s%s",
+			    off ? " " : "", tok);
+}
+
+/* All upstreams refused with 5.08 and nothing else took it: a loop. */
+static bool
+all_looped(const struct relay_state *rs, char *path, size_t len)
+{
+	struct placement *p;
+	bool any = false;
+
+	path[0] = '\0';
+	if (rs->local)
+		return false;
+	TAILQ_FOREACH(p, &rs->placements, m_entry) {
+		if (p->state != PL_REFUSED || p->code != 508)
+			return false;
+		if (!any)
+			path_ids(p->diag, path, len);
+		any = true;
+	}
+	return any;
+}
+
+void
+relay_answer(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct mit_client *c = mit_client_find(rq->gw->mt, rq->path.cuid);
+	struct mitigation *m = NULL;
+	struct relay_state *rs;
+	const char *self = rq->gw->conf->node_id;
+	char path[DOTS_ERR_MSGLEN];
+	struct dots_scope s = { 0 };
+	struct dots_mitigation msg = { .scope = &s, .n_scope = 1 };
+	uint8_t *buf;
+	size_t len;
+
+	if (c != NULL && c->peer == rq->ds->peer)
+		m = mit_find(c, rq->path.mid);
+	if (m == NULL || m->relay == NULL) {
+		reply_errf(resp, 404, "mitigation mid=%u ended before its "
+		    "upstreams answered", rq->path.mid);
+		return;
+	}
+	rs = m->relay;
+	if (!rs->wait_ready)
+		return;		/* a duplicate of the held request */
+	rs->wait_session = NULL;
+	rs->wait_ready = false;
+	if (all_looped(rs, path, sizeof(path))) {
+		/* RFC 8768: each relay prepends its id on the way back */
+		reply_errf(resp, 508, "%s %s", self, path);
+		mit_end_now(rq->gw->mt, m);
+		return;
+	}
+	s.present = DOTS_SCOPE_MID | DOTS_SCOPE_LIFETIME;
+	s.mid = m->mid;
+	s.lifetime = mit_lifetime_left(m);
+	if (dots_encode_mitigation(&msg, &buf, &len) == -1) {
+		reply_errf(resp, 500, "out of memory");
+		return;
+	}
+	reply_cbor(rq, resp, 201, buf, len);
+	free(buf);
+}
+
+/* ---------------------------------------------------------------- */
+/* Following the downstream request */
+
+void
+relay_refresh(struct mitigation *m)
+{
+	struct placement *p;
+
+	if (m->relay == NULL)
+		return;
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
+		if (p->state == PL_ACTIVE || p->state == PL_LOST)
+			placement_send(p);
+}
+
+void
+relay_efficacy(struct mitigation *m)
+{
+	struct placement *p;
+
+	if (m->relay == NULL || m->attack_status == 0)
+		return;
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
+		if (p->state == PL_ACTIVE)
+			send_put(p, m->attack_status);
+}
+
+void
+relay_withdraw(struct mitigation *m)
+{
+	struct placement *p;
+
+	if (m->relay == NULL)
+		return;
+	local_stop(mit_gw(m), m);
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry) {
+		if (p->state == PL_ENDED)
+			continue;
+		placement_detach(p);
+		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
+			delete_upstream(p);
+		p->state = PL_ENDED;
+	}
+}
+
+void
+relay_free(struct mitigation *m)
+{
+	struct relay_state *rs = m->relay;
+	struct placement *p;
+
+	if (rs == NULL)
+		return;
+	relay_withdraw(m);
+	while ((p = TAILQ_FIRST(&rs->placements)) != NULL) {
+		TAILQ_REMOVE(&rs->placements, p, m_entry);
+		TAILQ_REMOVE(&p->us->placements, p, u_entry);
+		event_free(p->refresh);
+		free(p);
+	}
+	if (rs->wait_timer != NULL)
+		event_free(rs->wait_timer);
+	strv_free(&rs->path);
+	free(rs);
+	m->relay = NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* What downstream sees (RFC 8811 §3.2.3: fold upstream feedback in) */
+
+static int
+status_rank(uint32_t status)
+{
+	switch (status) {
+	case DOTS_STATUS_MITIGATED:
+		return 5;
+	case DOTS_STATUS_IN_PROGRESS:
+		return 4;
+	case DOTS_STATUS_SIGNAL_LOSS:
+		return 3;
+	case DOTS_STATUS_STOPPED:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+uint32_t
+relay_status(const struct mitigation *m)
+{
+	const struct relay_state *rs = m->relay;
+	const struct placement *p;
+	uint32_t best = 0;
+	bool sending = false;
+
+	if (rs == NULL || !mit_is_active(m))
+		return m->status;
+	if (rs->local)
+		return m->status;
+	TAILQ_FOREACH(p, &rs->placements, m_entry) {
+		if (p->state == PL_SENDING)
+			sending = true;
+		if (p->state == PL_ACTIVE && (best == 0 ||
+		    status_rank(p->status) > status_rank(best)))
+			best = p->status;
+	}
+	if (best != 0)
+		return best;
+	if (sending)
+		return m->status;
+	/* nobody (any more) takes it */
+	return DOTS_STATUS_EXCEEDED;
+}
+
+void
+relay_counters(const struct mitigation *m, uint64_t c[4])
+{
+	const struct placement *p;
+
+	c[0] = m->bytes_dropped;
+	c[1] = m->pkts_dropped;
+	c[2] = m->bps_dropped;
+	c[3] = m->pps_dropped;
+	if (m->relay == NULL)
+		return;
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry) {
+		if (p->state != PL_ACTIVE && p->state != PL_ENDED)
+			continue;
+		c[0] += p->bytes_dropped;
+		c[1] += p->pkts_dropped;
+		c[2] += p->state == PL_ACTIVE ? p->bps_dropped : 0;
+		c[3] += p->state == PL_ACTIVE ? p->pps_dropped : 0;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Upstream and downstream session events */
+
+void
+relay_upstream_up(struct upstream *us)
+{
+	struct placement *p;
+
+	/* re-place what we could not place or lost contact with */
+	TAILQ_FOREACH(p, &us->placements, u_entry)
+		if ((p->state == PL_LOST || p->state == PL_SENDING) &&
+		    mit_is_active(p->m))
+			placement_send(p);
+}
+
+void
+relay_upstream_down(struct upstream *us)
+{
+	struct placement *p;
+
+	TAILQ_FOREACH(p, &us->placements, u_entry) {
+		struct seen before = seen_of(p);
+
+		if (p->state != PL_ACTIVE && p->state != PL_SENDING)
+			continue;
+		placement_detach(p);
+		p->state = PL_LOST;
+		snprintf(p->diag, sizeof(p->diag), "upstream %s is down",
+		    us->peer->name);
+		relay_update(p, before);
+	}
+}
+
+static int
+forget_wait(struct mitigation *m, void *arg)
+{
+	if (m->relay != NULL && m->relay->wait_session == arg) {
+		m->relay->wait_session = NULL;
+		evtimer_del(m->relay->wait_timer);
+	}
+	return 0;
+}
+
+void
+relay_session_gone(struct gw *gw, coap_session_t *s)
+{
+	mit_foreach(gw->mt, forget_wait, s);
+}

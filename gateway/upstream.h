@@ -1,0 +1,58 @@
+/*
+ * The upstream side: one long-lived DOTS signal session to each upstream
+ * peer (another ISP's gateway or an orchestrator), with its own libcoap
+ * context (PKI setup is per context on GnuTLS), heartbeats kept hop by hop,
+ * and reconnection with exponential backoff. The relay places and follows
+ * mitigations through upstream_send().
+ */
+#ifndef DOTSGW_UPSTREAM_H
+#define DOTSGW_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+
+#include "../common/cuid.h"
+#include "client.h"
+
+struct gw;
+struct conf_peer;
+struct coap_loop;
+struct placement;
+
+TAILQ_HEAD(placement_list, placement);
+
+struct upstream {
+	struct gw		*gw;
+	const struct conf_peer	*peer;
+	struct dots_client	*dc;		/* NULL while disconnected */
+	struct coap_loop	*loop;
+	char			 cuid[CUID_BUFLEN];	/* ours toward it */
+	uint32_t		 next_mid;
+	bool			 up;		/* answered on this session */
+	bool			 restart;	/* drop dc at the next tick */
+	uint32_t		 hb_interval;	/* its signal-config, seconds */
+	uint32_t		 missing_hb_allowed;
+	uint32_t		 missed;
+	bool			 hb_pending;
+	uint64_t		 next_hb_ms;
+	uint64_t		 reconnect_ms;
+	uint32_t		 backoff_s;
+	struct event		*tick;
+	struct placement_list	 placements;	/* relay.c owns them */
+};
+
+int	upstreams_init(struct gw *);
+void	upstreams_free(struct gw *);
+struct upstream *upstream_find(struct gw *, const char *name);
+
+/* 0 when it is not connected or the request cannot be sent. */
+uint64_t upstream_send(struct upstream *, const struct dc_req *,
+	    unsigned timeout_ms, dc_resp_fn, void *arg);
+void	upstream_cancel(struct upstream *, uint64_t id);
+/* The next mid under our cuid there: unique and increasing (§4.4.1). */
+uint32_t upstream_next_mid(struct upstream *);
+
+#endif
