@@ -161,7 +161,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 		relay_plan_free(plan);
 		return dots_errf(err, 508, "%s", c->node_id);
 	}
-	plan->hop_limit = hop_in > 1 ? hop_in - 1 : 0;
+	plan->hop_limit = hop_in;	/* libcoap decrements it on send */
 	return 0;
 }
 
@@ -496,8 +496,11 @@ send_put(struct placement *p, uint32_t attack_status)
 	req.content_format = 271;
 	req.if_match = attack_status != 0;
 	req.observe = -1;
+	/* libcoap 4.3.1 decrements Hop-Limit in every request it sends
+	 * (RFC 8768 proxy rule); that is this hop's decrement. A request
+	 * that came without one starts at the configured value. */
 	req.hop_limit = (int)(rs->hop_limit ? rs->hop_limit :
-	    (u->hop_limit ? u->hop_limit : 16));
+	    u->hop_limit < 255 ? u->hop_limit + 1 : 255);
 	req.payload = body;
 	req.len = len;
 	if (p->req_id != 0)

@@ -67,7 +67,7 @@ struct relay_state {
 	struct pol_volume	 vol;
 	bool			 local;		/* counted in gw local usage */
 	char			 cdid_up[DOTS_ID_MAX + 1];	/* "" = none */
-	uint32_t		 hop_limit;	/* to send upstream */
+	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* relay path so far, ours last */
 	struct placement_head	 placements;
 	/* a downstream answer held back until the upstreams answer */
@@ -82,7 +82,7 @@ struct relay_state {
 struct relay_plan {
 	struct pol_decision	 decision;
 	struct pol_volume	 vol;
-	uint32_t		 hop_limit;	/* to send upstream */
+	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* incoming path + our node id */
 	struct upstream		*cand_us[POL_MAX_UPSTREAMS];
 };

@@ -496,7 +496,9 @@ log_request(const struct ds_request *rq)
 	size_t len;
 	struct dots_err err = { 0 };
 	json_t *j = NULL;
-	char *text = NULL;
+	char *text = NULL, hop[24] = "";
+	coap_opt_iterator_t it;
+	coap_opt_t *hl;
 
 	if (log_verbosity() < 1 || rq->notify || (rq->method ==
 	    COAP_REQUEST_CODE_PUT && coap_find_async(rq->session,
@@ -506,8 +508,13 @@ log_request(const struct ds_request *rq)
 	if (coap_get_data(rq->pdu, &len, &body) && len > 0 &&
 	    (j = dots_cbor_to_json(body, len, &err)) != NULL)
 		text = json_dumps(j, JSON_COMPACT);
-	log_debug("peer %s: %s %s %s", rq->ds->peer->conf->name,
-	    rq->method <= 4 ? method[rq->method] : "?", path,
+	if ((hl = coap_check_option(rq->pdu, COAP_OPTION_HOP_LIMIT,
+	    &it)) != NULL)
+		snprintf(hop, sizeof(hop), " hop-limit %u",
+		    coap_decode_var_bytes(coap_opt_value(hl),
+		    coap_opt_length(hl)));
+	log_debug("peer %s: %s %s%s %s", rq->ds->peer->conf->name,
+	    rq->method <= 4 ? method[rq->method] : "?", path, hop,
 	    text != NULL ? text : len > 0 ? err.msg : "");
 	free(text);
 	json_decref(j);

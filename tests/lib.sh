@@ -31,13 +31,14 @@ fail() { echo "FAIL $1: $2"; T_FAILS=$((T_FAILS + 1)); }
 skip() { echo "SKIP $1: $2"; }
 
 t_cleanup() {
+	nodes_stop
 	gw_stop
 	if [ "$T_FAILS" -gt 0 ] && [ -n "$GW_LOG" ] && [ -f "$GW_LOG" ]; then
 		echo "---- daemon log ($GW_LOG), last 200 lines ----"
 		tail -n 200 "$GW_LOG" | sed 's/^/  | /'
 		echo "---- end of daemon log ----"
 	fi
-	[ -n "$TMP" ] && rm -rf "$TMP"
+	[ -n "$TMP" ] && [ -z "$KEEP_TMP" ] && rm -rf "$TMP"
 }
 
 # t_init: temp dir, trap, PKI, port, config. Exits 0 with a SKIP line
@@ -209,6 +210,64 @@ gw_stop() {
 		wait "$GW_PID" 2>/dev/null
 		GW_PID=
 	fi
+}
+
+# ---- several daemons (relay tests) ----------------------------------------
+
+declare -A NODE_PID
+
+# node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
+# wait (10 s at most) for its "ready" line.
+node_start() {
+	local name=$1 conf=$2 log=$TMP/$1.log i
+	"$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
+	NODE_PID[$name]=$!
+	for i in $(seq 1 100); do
+		grep -q ready "$log" 2>/dev/null && return 0
+		if ! kill -0 "${NODE_PID[$name]}" 2>/dev/null; then
+			fail "start $name" "exited before ready: $(tail -n 3 "$log")"
+			return 1
+		fi
+		sleep 0.1
+	done
+	fail "start $name" "no 'ready' line within 10 s"
+	return 1
+}
+
+# node_stop NAME [SIGNAL]
+node_stop() {
+	local pid=${NODE_PID[$1]}
+	[ -n "$pid" ] || return 0
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "NODE_PID[$1]"
+}
+
+nodes_stop() {
+	local n
+	for n in "${!NODE_PID[@]}"; do
+		if [ "$T_FAILS" -gt 0 ]; then
+			echo "---- $n log, last 60 lines ----"
+			tail -n 60 "$TMP/$n.log" | sed 's/^/  | /'
+		fi
+		node_stop "$n"
+	done
+}
+
+# wait_for SECONDS COMMAND...: poll (every 0.2 s) until it succeeds.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
 }
 
 # The daemon must still be running (no crash); name the check.
