@@ -92,7 +92,8 @@ static const char usage_text[] =
 "      DELETE .../mitigate/cuid=X/mid=N.\n"
 "  efficacy --mid N --attack-status under-attack|mitigated\n"
 "      (TARGETS [--lifetime S] | --file F | --cbor-file F)\n"
-"      PUT with an empty If-Match; the body repeats the request's targets.\n"
+"      PUT with an empty If-Match; the body repeats the request's targets\n"
+"      and carries a lifetime only when --lifetime is given.\n"
 "  config get [--sid N]\n"
 "  config put --sid N [--hb-interval N] [--missing-hb N] [--max-retransmit N]\n"
 "      [--ack-timeout D] [--ack-random-factor D] [--probing-rate N]\n"
@@ -653,7 +654,10 @@ body_mitigation(struct args *a, bool efficacy)
 {
 	json_t *root, *ms, *arr, *s = scope_of(&a->body);
 
-	json_object_set_new(s, "lifetime", json_integer(a->lifetime));
+	/* an efficacy update may leave lifetime out (RFC 9132 Figure 16);
+	 * sending one would also refresh it */
+	if (!efficacy || (a->seen & SEEN(O_LIFETIME)))
+		json_object_set_new(s, "lifetime", json_integer(a->lifetime));
 	if (a->no_trigger)
 		json_object_set_new(s, "trigger-mitigation", json_false());
 	if (efficacy)

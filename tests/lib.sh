@@ -65,51 +65,23 @@ t_init() {
 
 # ---- PKI ----------------------------------------------------------------
 
-# cert NAME CN [SAN] [CA]: key + cert signed by CA (default "ca").
-_cert() {
-	local d=$1 name=$2 cn=$3 san=$4 ca=${5:-ca} usage=$6
-	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
-	    --outfile "$d/$name.key" >/dev/null 2>&1 || return 1
-	{
-		echo "cn = \"$cn\""
-		[ -n "$san" ] && echo "dns_name = \"$san\""
-		echo "serial = $RANDOM$RANDOM"
-		echo "expiration_days = 30"
-		echo "signing_key"
-		echo "$usage"
-	} > "$d/$name.tmpl"
-	certtool --generate-certificate --load-privkey "$d/$name.key" \
-	    --load-ca-certificate "$d/$ca.pem" \
-	    --load-ca-privkey "$d/$ca.key" --template "$d/$name.tmpl" \
-	    --outfile "$d/$name.pem" >/dev/null 2>&1
-}
-
-_ca() {
-	local d=$1 name=$2 cn=$3
-	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
-	    --outfile "$d/$name.key" >/dev/null 2>&1 || return 1
-	printf 'cn = "%s"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 30\nserial = %s\n' \
-	    "$cn" "$RANDOM$RANDOM" > "$d/$name.tmpl"
-	certtool --generate-self-signed --load-privkey "$d/$name.key" \
-	    --template "$d/$name.tmpl" --outfile "$d/$name.pem" >/dev/null 2>&1
-}
+# _cert DIR FILE CN [CA], _ca DIR NAME CN: topologies/pki.sh does the work.
+PKI_SH=$ROOT/topologies/pki.sh
+_cert() { sh "$PKI_SH" "$1" cert "$2" "$3" "${4:-ca}"; }
+_ca() { sh "$PKI_SH" "$1" ca "$2" "$3"; }
 
 # gen_pki DIR: ca, gw1 (server gw1.test), customer2 (customer2.example),
 # stranger (trusted CA, name not configured), rogue (customer2.example
 # signed by an untrusted second CA "ca2").
 gen_pki() {
-	local d=$1 both="tls_www_server
-tls_www_client"
+	local d=$1
 	mkdir -p "$d"
 	_ca "$d" ca "dotsgw test CA" &&
 	_ca "$d" ca2 "untrusted test CA" &&
-	_cert "$d" gw1 gw1.test gw1.test ca "$both" &&
-	_cert "$d" customer2 customer2.example customer2.example ca \
-	    tls_www_client &&
-	_cert "$d" stranger stranger.example stranger.example ca \
-	    tls_www_client &&
-	_cert "$d" rogue customer2.example customer2.example ca2 \
-	    tls_www_client
+	_cert "$d" gw1 gw1.test &&
+	_cert "$d" customer2 customer2.example &&
+	_cert "$d" stranger stranger.example &&
+	_cert "$d" rogue customer2.example ca2
 }
 
 # ---- ports, config, daemon ----------------------------------------------
