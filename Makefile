@@ -91,6 +91,9 @@ test: deps
 run: deps all
 	@bash topologies/quickstart/run.sh
 
+bench: deps all
+	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
+
 clean:
 	rm -rf build
 

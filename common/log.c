@@ -37,7 +37,7 @@ vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %s %s: ", when, ts.tv_nsec / 1000000,
+	fprintf(stderr, "%s.%06ldZ %s %s: ", when, ts.tv_nsec / 1000,
 	    log_ident, level);
 	vfprintf(stderr, fmt, ap);
 	if (suffix != NULL)

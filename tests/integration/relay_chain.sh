@@ -54,6 +54,12 @@ cat >> "$TMP/gw-a.yaml" <<EOF
     psk-key: $PSK3_KEY
     prefixes: [$PFX3]
     actions: [local]
+  - name: customer5
+    psk-identity: customer5
+    psk-key: secret-five-0000
+    prefixes: [198.51.100.0/24]
+    drop-optional: true
+    max-mitigations: 2
 EOF
 upstream gw-b "$PB" "$TMP/gw-a.yaml"
 node_conf gw-b "$PB" 1000000000
@@ -165,6 +171,20 @@ grep -q '"status":"attack-exceeded-capability"' "$OUT" &&
     pass "local-only peer: attack-exceeded-capability, not relayed" ||
     fail "local-only peer status" "$(_ctl_why)"
 ctl psk3 "$A" withdraw --mid 1
+
+# --- 3b. drop-optional: unknown optional attributes stay here; quota ---------
+C5="--psk-identity customer5 --psk-key secret-five-0000"
+"$DOTSCTL" -s "$A" $C5 --json mitigate --mid 1 --file "$(big 51 198.51.100.0/28)" > "$TMP/c5.out" 2>&1
+grep -q '"2.01"' "$TMP/c5.out" && pass "drop-optional peer: 2.01" || fail "drop-optional peer" "$(cat "$TMP/c5.out")"
+c5_at_b() { grep -q 'PUT .*"target-prefix":\["198.51.100.0/28"\]' "$TMP/gw-b.log"; }
+wait_for 5 c5_at_b && ! grep 'PUT .*"target-prefix":\["198.51.100.0/28"\]' "$TMP/gw-b.log" |
+    grep -q total-attack-traffic && pass "drop-optional: B gets the request without the telemetry attribute" ||
+    fail "drop-optional" "$(grep '198.51.100.0/28' "$TMP/gw-b.log" | head -n 1 | cut -c1-300)"
+"$DOTSCTL" -s "$A" $C5 --json mitigate --mid 2 --prefix 198.51.100.64/28 > /dev/null 2>&1
+"$DOTSCTL" -s "$A" $C5 --json mitigate --mid 3 --prefix 198.51.100.128/28 > "$TMP/c5.out" 2>&1
+grep -q '"5.03".*max-mitigations' "$TMP/c5.out" && pass "max-mitigations 2: the third gets 5.03" ||
+    fail "max-mitigations" "$(cat "$TMP/c5.out")"
+for m in 1 2; do "$DOTSCTL" -s "$A" $C5 withdraw --mid $m > /dev/null 2>&1; done
 
 # --- 4. heartbeats never cross a hop -----------------------------------------
 hb_b() { grep -c "peer gw-a: PUT .well-known/dots/hb" "$TMP/gw-b.log"; }
