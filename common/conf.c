@@ -72,8 +72,10 @@ struct key {
 
 #define SIGOFF(i)	(offsetof(struct conf, sig) + \
 			    (i) * sizeof(struct conf_sigparam))
-#define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
+#define AT(obj, off, type)	((type *)(void *)((char *)(obj) + (off)))
+#define FIELD(obj, k, type)	AT(obj, (k)->off, type)
 #define ADDRLEN(st)	((int64_t)sizeof(((struct st *)NULL)->address))
+#define KEY_END		{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
 
 /* ---- errors and key paths ----------------------------------------- */
 
@@ -193,6 +195,37 @@ static yaml_node_t *map_find(struct ld *ld, yaml_node_t *map,
 		}
 	}
 	return NULL;
+}
+
+/* An error on key name of map: at the key if it is there, else at map. */
+static int key_err(struct ld *ld, yaml_node_t *map, const char *name,
+    const char *msg)
+{
+	yaml_node_t	*kn = NULL;
+
+	map_find(ld, map, name, &kn);
+	path_push_key(ld, name);
+	return lerr(ld, line_of(kn ? kn : map), "%s", msg);
+}
+
+/* The first of names (NULL-terminated) that map has, or NULL. */
+static const char *map_any(struct ld *ld, yaml_node_t *map,
+    const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (map_find(ld, map, *names, NULL) != NULL)
+			return *names;
+	return NULL;
+}
+
+/* X.509 cert and key files come as a pair. */
+static int cert_key_check(struct ld *ld, yaml_node_t *map, const char *cert,
+    const char *key)
+{
+	if ((cert == NULL) != (key == NULL))
+		return key_err(ld, map, cert != NULL ? "cert" : "key",
+		    "cert and key must be given together");
+	return 0;
 }
 
 /* The text of a scalar node, refusing other node types and NUL bytes. */
@@ -433,21 +466,111 @@ static int h_dec(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
-static int h_bool(struct ld *ld, yaml_node_t *n, void *obj,
-    const struct key *k)
+/* ---- keywords and lists ------------------------------------------------ */
+
+/* A keyword and its value; tables end with a NULL name. */
+struct word {
+	const char	*name;
+	int		 val;
+};
+
+/* The value of the keyword in n; the error lists every choice. */
+static int keyword(struct ld *ld, yaml_node_t *n, const struct word *w,
+    bool icase, int *val)
 {
 	const char	*s;
+	char		 list[128];
+	size_t		 i, len = 0;
 
 	if ((s = scalar(ld, n)) == NULL)
 		return -1;
-	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
-		*FIELD(obj, k, bool) = true;
-	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
-		*FIELD(obj, k, bool) = false;
-	else
-		return lerr(ld, line_of(n),
-		    "expected true, false, yes or no, not \"%.40s\"", s);
+	for (i = 0; w[i].name != NULL; i++)
+		if ((icase ? strcasecmp(s, w[i].name) :
+		    strcmp(s, w[i].name)) == 0) {
+			*val = w[i].val;
+			return 0;
+		}
+	list[0] = '\0';
+	for (i = 0; w[i].name != NULL && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+		    "%s%s", i == 0 ? "" : w[i + 1].name != NULL ? ", " : " or ",
+		    w[i].name);
+	return lerr(ld, line_of(n), "expected %s, not \"%.40s\"", list, s);
+}
+
+/* true, false, yes or no, in any letter case. */
+static int h_bool(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "true", true }, { "false", false }, { "yes", true },
+		{ "no", false }, { NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, true, &v) == -1)
+		return -1;
+	*FIELD(obj, k, bool) = v;
 	return 0;
+}
+
+/* Each item of a non-empty list through fn, with the key path at it. */
+typedef int (*item_fn)(struct ld *, yaml_node_t *, void *, size_t);
+
+static int walk_seq(struct ld *ld, yaml_node_t *n, const char *empty,
+    item_fn fn, void *arg)
+{
+	size_t	 i, save;
+
+	if (seq_len(n) == 0)
+		return lerr(ld, line_of(n), "%s", empty);
+	for (i = 0; i < seq_len(n); i++) {
+		save = path_push_index(ld, i);
+		if (fn(ld, seq_item(ld, n, i), arg, i) == -1)
+			return -1;
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+/* The same into a fresh array of *cnt elements: fn fills element i. */
+static int walk_items(struct ld *ld, yaml_node_t *n, const char *empty,
+    size_t elsize, void **arr, size_t *cnt, item_fn fn)
+{
+	size_t	 len = seq_len(n);
+
+	if (len > 0 && (*arr = calloc(len, elsize)) == NULL)
+		return oom(ld, line_of(n));
+	*cnt = len;
+	return walk_seq(ld, n, empty, fn, *arr);
+}
+
+/* A list of keywords, each naming a bool of obj (val is its offset). */
+struct flags {
+	const struct word *w;
+	void		*obj;
+};
+
+static int item_flag(struct ld *ld, yaml_node_t *n, void *arg, size_t i)
+{
+	struct flags	*f = arg;
+	int		 off;
+
+	if (keyword(ld, n, f->w, false, &off) == -1)
+		return -1;
+	*AT(f->obj, off, bool) = true;
+	return 0;
+}
+
+/* The flags named are set, the others of the table cleared. */
+static int flag_list(struct ld *ld, yaml_node_t *n, const char *empty,
+    const struct word *w, void *obj)
+{
+	struct flags	 f = { w, obj };
+
+	for (; w->name != NULL; w++)
+		*AT(obj, w->val, bool) = false;
+	return walk_seq(ld, n, empty, item_flag, &f);
 }
 
 /*
@@ -532,29 +655,13 @@ static int h_address(struct ld *ld, yaml_node_t *n, void *obj,
 static int h_transports(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_listen *l = obj;
-	const char	*s;
-	yaml_node_t	*it;
-	size_t		 i, save;
+	static const struct word w[] = {
+		{ "dtls", offsetof(struct conf_listen, dtls) },
+		{ "tls", offsetof(struct conf_listen, tls) },
+		{ NULL, 0 }
+	};
 
-	if (seq_len(n) == 0)
-		return lerr(ld, line_of(n), "at least one transport is needed");
-	l->dtls = l->tls = false;
-	for (i = 0; i < seq_len(n); i++) {
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if ((s = scalar(ld, it)) == NULL)
-			return -1;
-		if (strcmp(s, "dtls") == 0)
-			l->dtls = true;
-		else if (strcmp(s, "tls") == 0)
-			l->tls = true;
-		else
-			return lerr(ld, line_of(it),
-			    "expected dtls or tls, not \"%.40s\"", s);
-		path_pop(ld, save);
-	}
-	return 0;
+	return flag_list(ld, n, "at least one transport is needed", w, obj);
 }
 
 static const struct key listen_keys[] = {
@@ -563,7 +670,7 @@ static const struct key listen_keys[] = {
 	{ "port", KT_SCALAR, false, 1, 65535,
 	    offsetof(struct conf_listen, port), h_u16, NULL },
 	{ "transports", KT_LIST, false, 0, 0, 0, h_transports, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema listen_schema = { listen_keys, NULL };
 
@@ -590,60 +697,56 @@ static bool addr_same(const char *a, uint16_t aport, const char *b,
 	return memcmp(x, y, af == AF_INET6 ? 16 : 4) == 0;
 }
 
+static int item_listen(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
+{
+	struct conf_listen *l = arr;
+	size_t		 j;
+
+	listen_default(&l[i]);
+	l[i].address[0] = '\0';
+	if (walk_map(ld, n, &listen_schema, &l[i]) == -1)
+		return -1;
+	for (j = 0; j < i; j++)
+		if (addr_same(l[i].address, l[i].port, l[j].address,
+		    l[j].port))
+			return lerr(ld, line_of(n), "duplicate of listen[%zu]",
+			    j);
+	return 0;
+}
+
 static int h_listen(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf	*c = obj;
-	size_t		 i, j, cnt = seq_len(n), save;
 
-	if (cnt == 0)
-		return lerr(ld, line_of(n), "at least one listener is needed");
-	if ((c->listen = calloc(cnt, sizeof(*c->listen))) == NULL)
-		return oom(ld, line_of(n));
-	c->n_listen = cnt;
-	for (i = 0; i < cnt; i++) {
-		save = path_push_index(ld, i);
-		listen_default(&c->listen[i]);
-		c->listen[i].address[0] = '\0';
-		if (walk_map(ld, seq_item(ld, n, i), &listen_schema,
-		    &c->listen[i]) == -1)
-			return -1;
-		for (j = 0; j < i; j++)
-			if (addr_same(c->listen[i].address, c->listen[i].port,
-			    c->listen[j].address, c->listen[j].port))
-				return lerr(ld, line_of(seq_item(ld, n, i)),
-				    "duplicate of listen[%zu]", j);
-		path_pop(ld, save);
-	}
-	return 0;
+	return walk_items(ld, n, "at least one listener is needed",
+	    sizeof(*c->listen), (void **)&c->listen, &c->n_listen,
+	    item_listen);
 }
 
 /* ---- credentials ------------------------------------------------------ */
 
+/* ca, cert and key: our X.509 files, at the top and per upstream. */
+#define X509_KEYS(st)							\
+	{ "ca", KT_SCALAR, false, 0, PATH_MAX,				\
+	    offsetof(struct st, ca_file), h_str, NULL },		\
+	{ "cert", KT_SCALAR, false, 0, PATH_MAX,			\
+	    offsetof(struct st, cert_file), h_str, NULL },		\
+	{ "key", KT_SCALAR, false, 0, PATH_MAX,				\
+	    offsetof(struct st, key_file), h_str, NULL }
+
 static const struct key cred_keys[] = {
-	{ "ca", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_credentials, ca_file), h_str, NULL },
-	{ "cert", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_credentials, cert_file), h_str, NULL },
-	{ "key", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_credentials, key_file), h_str, NULL },
+	X509_KEYS(conf_credentials),
 	{ "psk-hint", KT_SCALAR, false, 0, CONF_PSK_MAX,
 	    offsetof(struct conf_credentials, psk_hint), h_str, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 
 static int cred_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
 	struct conf_credentials *cr = obj;
-	yaml_node_t	*kn = NULL;
 
-	if ((cr->cert_file == NULL) != (cr->key_file == NULL)) {
-		map_find(ld, map, cr->cert_file ? "cert" : "key", &kn);
-		path_push_key(ld, cr->cert_file ? "cert" : "key");
-		return lerr(ld, line_of(kn),
-		    "cert and key must be given together");
-	}
-	return 0;
+	return cert_key_check(ld, map, cr->cert_file, cr->key_file);
 }
 static const struct schema cred_schema = { cred_keys, cred_check };
 
@@ -693,40 +796,27 @@ static int sig_dec_check(struct ld *ld, yaml_node_t *map, void *obj)
 	return sig_check(ld, map, obj, true);
 }
 
+/* min, max and default of one parameter: the same bounds and type. */
+#define SIG_KEYS(lo, hi, fn) {						\
+	{ "min", KT_SCALAR, false, lo, hi,				\
+	    offsetof(struct conf_sigparam, min), fn, NULL },		\
+	{ "max", KT_SCALAR, false, lo, hi,				\
+	    offsetof(struct conf_sigparam, max), fn, NULL },		\
+	{ "default", KT_SCALAR, false, lo, hi,				\
+	    offsetof(struct conf_sigparam, def), fn, NULL },		\
+	KEY_END								\
+}
+
 /* Integer parameters are uint16 in the YANG module. */
-static const struct key sig_int_keys[] = {
-	{ "min", KT_SCALAR, false, 1, 65535,
-	    offsetof(struct conf_sigparam, min), h_u32, NULL },
-	{ "max", KT_SCALAR, false, 1, 65535,
-	    offsetof(struct conf_sigparam, max), h_u32, NULL },
-	{ "default", KT_SCALAR, false, 1, 65535,
-	    offsetof(struct conf_sigparam, def), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
-};
+static const struct key sig_int_keys[] = SIG_KEYS(1, 65535, h_u32);
 static const struct schema sig_int_schema = { sig_int_keys, sig_int_check };
 
-static const struct key sig_ackto_keys[] = {
-	{ "min", KT_SCALAR, false, 1, 100000,
-	    offsetof(struct conf_sigparam, min), h_dec, NULL },
-	{ "max", KT_SCALAR, false, 1, 100000,
-	    offsetof(struct conf_sigparam, max), h_dec, NULL },
-	{ "default", KT_SCALAR, false, 1, 100000,
-	    offsetof(struct conf_sigparam, def), h_dec, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
-};
+static const struct key sig_ackto_keys[] = SIG_KEYS(1, 100000, h_dec);
 static const struct schema sig_ackto_schema = { sig_ackto_keys,
     sig_dec_check };
 
 /* CoAP: ACK_RANDOM_FACTOR MUST NOT be below 1.0 (RFC 7252 §4.8). */
-static const struct key sig_ackrf_keys[] = {
-	{ "min", KT_SCALAR, false, 100, 100000,
-	    offsetof(struct conf_sigparam, min), h_dec, NULL },
-	{ "max", KT_SCALAR, false, 100, 100000,
-	    offsetof(struct conf_sigparam, max), h_dec, NULL },
-	{ "default", KT_SCALAR, false, 100, 100000,
-	    offsetof(struct conf_sigparam, def), h_dec, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
-};
+static const struct key sig_ackrf_keys[] = SIG_KEYS(100, 100000, h_dec);
 static const struct schema sig_ackrf_schema = { sig_ackrf_keys,
     sig_dec_check };
 
@@ -745,14 +835,14 @@ static const struct key sig_keys[] = {
 	    SIGOFF(DOTS_CFG_PROBING_RATE), h_map, &sig_int_schema },
 	{ "max-age", KT_SCALAR, false, 0, UINT32_MAX,
 	    offsetof(struct conf, config_max_age), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema sig_schema = { sig_keys, NULL };
 
 static const struct key mitigation_keys[] = {
 	{ "active-but-terminating", KT_SCALAR, false, 0, 300,
 	    offsetof(struct conf, active_but_terminating), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema mitigation_schema = { mitigation_keys, NULL };
 
@@ -769,27 +859,22 @@ static const struct key capacity_keys[] = {
 	    offsetof(struct conf_capacity, default_attack_bps), h_u64, NULL },
 	{ "default-attack-pps", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_capacity, default_attack_pps), h_u64, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema capacity_schema = { capacity_keys, NULL };
 
 static int h_cdid(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_gateway *g = obj;
-	const char	*s;
+	static const struct word w[] = {
+		{ "insert", CDID_INSERT }, { "keep", CDID_KEEP },
+		{ "off", CDID_OFF }, { NULL, 0 }
+	};
+	int	 v;
 
-	if ((s = scalar(ld, n)) == NULL)
+	if (keyword(ld, n, w, false, &v) == -1)
 		return -1;
-	if (strcmp(s, "insert") == 0)
-		g->cdid = CDID_INSERT;
-	else if (strcmp(s, "keep") == 0)
-		g->cdid = CDID_KEEP;
-	else if (strcmp(s, "off") == 0)
-		g->cdid = CDID_OFF;
-	else
-		return lerr(ld, line_of(n),
-		    "expected insert, keep or off, not \"%.40s\"", s);
+	((struct conf_gateway *)obj)->cdid = (enum conf_cdid_mode)v;
 	return 0;
 }
 
@@ -799,27 +884,11 @@ static const struct key gateway_keys[] = {
 	    offsetof(struct conf_gateway, hop_limit), h_u32, NULL },
 	{ "relay-timeout", KT_SCALAR, false, 100, 60000,
 	    offsetof(struct conf_gateway, relay_timeout_ms), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema gateway_schema = { gateway_keys, NULL };
 
 /* ---- peers: PSK secrets, for both directions --------------------------- */
-
-static int key_err(struct ld *ld, yaml_node_t *map, const char *name,
-    const char *msg)
-{
-	yaml_node_t	*kn = NULL;
-
-	map_find(ld, map, name, &kn);
-	path_push_key(ld, name);
-	return lerr(ld, line_of(kn ? kn : map), "%s", msg);
-}
-
-static int h_psk_identity(struct ld *ld, yaml_node_t *n, void *obj,
-    const struct key *k)
-{
-	return h_str(ld, n, obj, k);
-}
 
 static int psk_ascii(struct ld *ld, yaml_node_t *n, uint8_t *key,
     size_t *keylen)
@@ -931,18 +1000,14 @@ static int h_up_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
 static int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_upstream *u = obj;
-	const char	*s;
+	static const struct word w[] = {
+		{ "dtls", false }, { "tls", true }, { NULL, 0 }
+	};
+	int	 v;
 
-	if ((s = scalar(ld, n)) == NULL)
+	if (keyword(ld, n, w, false, &v) == -1)
 		return -1;
-	if (strcmp(s, "dtls") == 0)
-		u->tls = false;
-	else if (strcmp(s, "tls") == 0)
-		u->tls = true;
-	else
-		return lerr(ld, line_of(n), "expected dtls or tls, not "
-		    "\"%.40s\"", s);
+	((struct conf_upstream *)obj)->tls = v;
 	return 0;
 }
 
@@ -951,7 +1016,7 @@ static const struct key up_capacity_keys[] = {
 	    offsetof(struct conf_upstream, capacity_bps), h_u64, NULL },
 	{ "pps", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_upstream, capacity_pps), h_u64, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema up_capacity_schema = { up_capacity_keys, NULL };
 
@@ -962,22 +1027,16 @@ static const struct key upstream_keys[] = {
 	    offsetof(struct conf_upstream, port), h_u16, NULL },
 	{ "transport", KT_SCALAR, false, 0, 0, 0, h_transport, NULL },
 	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
-	    offsetof(struct conf_upstream, psk_identity), h_psk_identity,
-	    NULL },
+	    offsetof(struct conf_upstream, psk_identity), h_str, NULL },
 	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_up_psk_key, NULL },
 	{ "psk-key-hex", KT_SCALAR, false, 0, 0, 0, h_up_psk_hex, NULL },
-	{ "ca", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_upstream, ca_file), h_str, NULL },
-	{ "cert", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_upstream, cert_file), h_str, NULL },
-	{ "key", KT_SCALAR, false, 0, PATH_MAX,
-	    offsetof(struct conf_upstream, key_file), h_str, NULL },
+	X509_KEYS(conf_upstream),
 	{ "server-name", KT_SCALAR, false, 0, CONF_FQDN_MAX,
 	    offsetof(struct conf_upstream, server_name), h_str, NULL },
 	{ "capacity", KT_MAP, false, 0, 0, 0, h_map, &up_capacity_schema },
 	{ "hop-limit", KT_SCALAR, false, 1, 255,
 	    offsetof(struct conf_upstream, hop_limit), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 
 /*
@@ -987,20 +1046,16 @@ static const struct key upstream_keys[] = {
  */
 static int upstream_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
-	static const char *const x509[] = { "ca", "cert", "key" };
+	static const char *const x509[] = { "ca", "cert", "key", NULL };
 	struct conf_upstream *u = obj;
-	size_t		 i;
+	const char	*name;
 
 	if (psk_check(ld, map, u->psk_identity != NULL) == -1)
 		return -1;
-	for (i = 0; u->psk_identity != NULL && i < 3; i++)
-		if (map_find(ld, map, x509[i], NULL) != NULL)
-			return key_err(ld, map, x509[i], "give psk-identity "
-			    "or X.509 (ca, cert, key), not both");
-	if ((u->cert_file == NULL) != (u->key_file == NULL))
-		return key_err(ld, map, u->cert_file ? "cert" : "key",
-		    "cert and key must be given together");
-	return 0;
+	if (u->psk_identity != NULL && (name = map_any(ld, map, x509)) != NULL)
+		return key_err(ld, map, name, "give psk-identity or X.509 "
+		    "(ca, cert, key), not both");
+	return cert_key_check(ld, map, u->cert_file, u->key_file);
 }
 static const struct schema upstream_schema = { upstream_keys,
     upstream_check };
@@ -1033,40 +1088,16 @@ static int h_lifetime(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
-/* Lists of a policy: each item through one parser. */
-typedef int (*item_fn)(struct ld *, yaml_node_t *, const char *, void *,
-    size_t);
-
-static int walk_items(struct ld *ld, yaml_node_t *n, size_t elsize,
-    void **arr, size_t *cnt, item_fn fn)
-{
-	const char	*s;
-	yaml_node_t	*it;
-	size_t		 i, save, len = seq_len(n);
-
-	if (len == 0)
-		return lerr(ld, line_of(n), "must not be empty");
-	if ((*arr = calloc(len, elsize)) == NULL)
-		return oom(ld, line_of(n));
-	*cnt = len;
-	for (i = 0; i < len; i++) {
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if ((s = scalar(ld, it)) == NULL ||
-		    fn(ld, it, s, *arr, i) == -1)
-			return -1;
-		path_pop(ld, save);
-	}
-	return 0;
-}
-
-static int item_prefix(struct ld *ld, yaml_node_t *n, const char *s,
-    void *arr, size_t i)
+static int item_prefix(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 {
 	struct prefix	*p = (struct prefix *)arr + i, host;
 	char		 addr[PREFIX_STRLEN], canon[PREFIX_STRLEN];
-	size_t		 alen = strcspn(s, "/");
+	const char	*s;
+	size_t		 alen;
 
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	alen = strcspn(s, "/");
 	if (prefix_parse(s, p) == -1)
 		return lerr(ld, line_of(n), "\"%.60s\" is not a valid prefix",
 		    s);
@@ -1087,19 +1118,20 @@ static int h_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
 
-	return walk_items(ld, n, sizeof(struct prefix),
+	return walk_items(ld, n, "must not be empty", sizeof(struct prefix),
 	    (void **)&pol->prefixes, &pol->n_prefixes, item_prefix);
 }
 
-static int item_port(struct ld *ld, yaml_node_t *n, const char *s,
-    void *arr, size_t i)
+static int item_port(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 {
 	struct port_range *r = (struct port_range *)arr + i;
 	char		 lo[8];
-	const char	*dash = strchr(s, '-');
+	const char	*s, *dash;
 	int64_t		 a, b;
 
-	if (dash == NULL) {
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if ((dash = strchr(s, '-')) == NULL) {
 		if (parse_i64(s, &a) == -1)
 			goto bad;
 		b = a;
@@ -1128,12 +1160,11 @@ static int h_ports(struct ld *ld, yaml_node_t *n, void *obj,
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
 
-	return walk_items(ld, n, sizeof(struct port_range),
+	return walk_items(ld, n, "must not be empty", sizeof(struct port_range),
 	    (void **)&pol->ports, &pol->n_ports, item_port);
 }
 
-static int item_protocol(struct ld *ld, yaml_node_t *n, const char *s,
-    void *arr, size_t i)
+static int item_protocol(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 {
 	int64_t	 v;
 
@@ -1148,7 +1179,7 @@ static int h_protocols(struct ld *ld, yaml_node_t *n, void *obj,
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
 
-	return walk_items(ld, n, sizeof(uint8_t),
+	return walk_items(ld, n, "must not be empty", sizeof(uint8_t),
 	    (void **)&pol->protocols, &pol->n_protocols, item_protocol);
 }
 
@@ -1194,85 +1225,64 @@ static int fqdn_check(const char *s, size_t len, const char **why)
 	return 0;
 }
 
+static int item_fqdn(struct ld *ld, yaml_node_t *n, void *sv, size_t i)
+{
+	const char	*s, *why;
+	char		 buf[CONF_FQDN_MAX + 2];
+	size_t		 len;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	if (fqdn_check(s, len, &why) == -1)
+		return lerr(ld, line_of(n), "\"%.60s\" %s", s, why);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (strv_push(sv, buf) == -1)
+		return oom(ld, line_of(n));
+	return 0;
+}
+
 static int h_fqdns(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct strv	*sv = &((struct conf_peer *)obj)->policy.fqdns;
-	const char	*s, *why;
-	char		 buf[CONF_FQDN_MAX + 2];
-	yaml_node_t	*it;
-	size_t		 i, save, len;
-
-	if (seq_len(n) == 0)
-		return lerr(ld, line_of(n), "must not be empty");
-	for (i = 0; i < seq_len(n); i++) {
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if ((s = scalar(ld, it)) == NULL)
-			return -1;
-		len = strlen(s);
-		if (len > 1 && s[len - 1] == '.')
-			len--;
-		if (fqdn_check(s, len, &why) == -1)
-			return lerr(ld, line_of(it), "\"%.60s\" %s", s, why);
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		if (strv_push(sv, buf) == -1)
-			return oom(ld, line_of(it));
-		path_pop(ld, save);
-	}
-	return 0;
+	return walk_seq(ld, n, "must not be empty", item_fqdn,
+	    &((struct conf_peer *)obj)->policy.fqdns);
 }
 
 static int h_actions(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
-	const char	*s;
-	yaml_node_t	*it;
-	size_t		 i, save;
+	static const struct word w[] = {
+		{ "local", offsetof(struct conf_peer, policy.allow_local) },
+		{ "upstream",
+		    offsetof(struct conf_peer, policy.allow_upstream) },
+		{ NULL, 0 }
+	};
 
-	if (seq_len(n) == 0)
-		return lerr(ld, line_of(n), "must not be empty");
-	pol->allow_local = pol->allow_upstream = false;
-	for (i = 0; i < seq_len(n); i++) {
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if ((s = scalar(ld, it)) == NULL)
-			return -1;
-		if (strcmp(s, "local") == 0)
-			pol->allow_local = true;
-		else if (strcmp(s, "upstream") == 0)
-			pol->allow_upstream = true;
-		else
-			return lerr(ld, line_of(it), "expected local or "
-			    "upstream, not \"%.40s\"", s);
-		path_pop(ld, save);
-	}
-	return 0;
+	return flag_list(ld, n, "must not be empty", w, obj);
 }
 
 /* Peer names; peer_links checks them once every peer is known. */
+static int item_upstream(struct ld *ld, yaml_node_t *n, void *sv,
+    size_t i)
+{
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strv_push(sv, s) == -1)
+		return oom(ld, line_of(n));
+	return 0;
+}
+
 static int h_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	struct strv	*sv = &((struct conf_peer *)obj)->policy.upstreams;
-	const char	*s;
-	yaml_node_t	*it;
-	size_t		 i, save;
-
-	if (seq_len(n) == 0)
-		return lerr(ld, line_of(n), "must not be empty");
-	for (i = 0; i < seq_len(n); i++) {
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if ((s = scalar(ld, it)) == NULL)
-			return -1;
-		if (strv_push(sv, s) == -1)
-			return oom(ld, line_of(it));
-		path_pop(ld, save);
-	}
-	return 0;
+	return walk_seq(ld, n, "must not be empty", item_upstream,
+	    &((struct conf_peer *)obj)->policy.upstreams);
 }
 
 static const struct key rate_keys[] = {
@@ -1280,7 +1290,7 @@ static const struct key rate_keys[] = {
 	    offsetof(struct conf_policy, rate_per_s), h_u32, NULL },
 	{ "burst", KT_SCALAR, false, 1, 1000000,
 	    offsetof(struct conf_policy, rate_burst), h_u32, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema rate_schema = { rate_keys, NULL };
 
@@ -1290,7 +1300,7 @@ static const struct key peer_keys[] = {
 	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
 	    offsetof(struct conf_peer, name), h_name, NULL },
 	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
-	    offsetof(struct conf_peer, psk_identity), h_psk_identity, NULL },
+	    offsetof(struct conf_peer, psk_identity), h_str, NULL },
 	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_psk_key, NULL },
 	{ "psk-key-hex", KT_SCALAR, false, 0, 0, 0, h_psk_hex, NULL },
 	{ "cert-name", KT_SCALAR, false, 0, CONF_FQDN_MAX,
@@ -1312,7 +1322,7 @@ static const struct key peer_keys[] = {
 	    h_map, &rate_schema },
 	{ "drop-optional", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_peer, policy.drop_optional), h_bool, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 
 /* What a downstream peer may ask for means nothing on an upstream-only
@@ -1331,7 +1341,7 @@ static const char *const downstream_keys[] = {
 static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
 	struct conf_peer *p = obj;
-	size_t		 i;
+	const char	*name;
 
 	if (psk_check(ld, map, p->psk_identity != NULL) == -1)
 		return -1;
@@ -1344,12 +1354,10 @@ static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 		path_push_key(ld, "prefixes");
 		return lerr(ld, line_of(map), "required key is missing");
 	}
-	for (i = 0; !(p->roles & PEER_DOWNSTREAM) &&
-	    downstream_keys[i] != NULL; i++)
-		if (map_find(ld, map, downstream_keys[i], NULL) != NULL)
-			return key_err(ld, map, downstream_keys[i],
-			    "for downstream peers only (this one has no "
-			    "psk-identity or cert-name)");
+	if (!(p->roles & PEER_DOWNSTREAM) &&
+	    (name = map_any(ld, map, downstream_keys)) != NULL)
+		return key_err(ld, map, name, "for downstream peers only "
+		    "(this one has no psk-identity or cert-name)");
 	if ((p->roles & PEER_UPSTREAM) && p->up.server_name == NULL &&
 	    (p->up.server_name = strdup(p->name)) == NULL)
 		return oom(ld, line_of(map));
@@ -1439,33 +1447,29 @@ static int peer_links(struct ld *ld, yaml_node_t *seq)
 	return 0;
 }
 
+static int item_peer(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
+{
+	struct conf_peer *p = (struct conf_peer *)arr + i;
+
+	p->policy.max_mitigations = 64;
+	p->policy.max_lifetime = 86400;
+	p->policy.allow_local = p->policy.allow_upstream = true;
+	p->policy.rate_per_s = 10;
+	p->policy.rate_burst = 20;
+	if (walk_map(ld, n, &peer_schema, p) == -1)
+		return -1;
+	return peer_dup(ld, n, i);
+}
+
 static int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf	*c = obj;
-	struct conf_peer *p;
-	yaml_node_t	*it;
-	size_t		 i, cnt = seq_len(n), save;
 
-	if (cnt == 0)
-		return lerr(ld, line_of(n), "at least one peer is required");
-	if ((c->peers = calloc(cnt, sizeof(*c->peers))) == NULL)
-		return oom(ld, line_of(n));
-	c->n_peers = cnt;
-	for (i = 0; i < cnt; i++) {
-		p = &c->peers[i];
-		p->policy.max_mitigations = 64;
-		p->policy.max_lifetime = 86400;
-		p->policy.allow_local = p->policy.allow_upstream = true;
-		p->policy.rate_per_s = 10;
-		p->policy.rate_burst = 20;
-		it = seq_item(ld, n, i);
-		save = path_push_index(ld, i);
-		if (walk_map(ld, it, &peer_schema, p) == -1 ||
-		    peer_dup(ld, it, i) == -1)
-			return -1;
-		path_pop(ld, save);
-	}
+	if (walk_items(ld, n, "at least one peer is required",
+	    sizeof(*c->peers), (void **)&c->peers, &c->n_peers,
+	    item_peer) == -1)
+		return -1;
 	return peer_links(ld, n);
 }
 
@@ -1498,6 +1502,26 @@ static int resolve(struct ld *ld, char **p, const char *base)
 	return 0;
 }
 
+/* The three X.509 files, relative to base. */
+static int resolve_x509(struct ld *ld, char **ca, char **cert, char **key,
+    const char *base)
+{
+	if (resolve(ld, ca, base) == -1 || resolve(ld, cert, base) == -1 ||
+	    resolve(ld, key, base) == -1)
+		return -1;
+	return 0;
+}
+
+/* An error on key name of peers[i], found by a top-level check. */
+static int peer_key_err(struct ld *ld, yaml_node_t *root, size_t i,
+    const char *name, const char *msg)
+{
+	path_push_key(ld, "peers");
+	path_push_index(ld, i);
+	return key_err(ld, seq_item(ld, map_find(ld, root, "peers", NULL), i),
+	    name, msg);
+}
+
 static int dup_default(char **dst, const char *def)
 {
 	if (*dst != NULL || def == NULL)
@@ -1517,9 +1541,8 @@ static int up_creds(struct ld *ld, yaml_node_t *root, size_t i)
 
 	if (!(c->peers[i].roles & PEER_UPSTREAM) || u->psk_identity != NULL)
 		return 0;
-	if (resolve(ld, &u->ca_file, c->state_dir) == -1 ||
-	    resolve(ld, &u->cert_file, c->state_dir) == -1 ||
-	    resolve(ld, &u->key_file, c->state_dir) == -1)
+	if (resolve_x509(ld, &u->ca_file, &u->cert_file, &u->key_file,
+	    c->state_dir) == -1)
 		return -1;
 	if (dup_default(&u->ca_file, c->creds.ca_file) == -1 ||
 	    (u->cert_file == NULL && u->key_file == NULL &&
@@ -1528,11 +1551,9 @@ static int up_creds(struct ld *ld, yaml_node_t *root, size_t i)
 		return oom(ld, 1);
 	if (u->ca_file != NULL && u->cert_file != NULL && u->key_file != NULL)
 		return 0;
-	path_push_key(ld, "peers");
-	path_push_index(ld, i);
-	return key_err(ld, seq_item(ld, map_find(ld, root, "peers", NULL), i),
-	    "upstream", "X.509 needs ca, cert and key (here or in "
-	    "credentials), or give psk-identity and a key");
+	return peer_key_err(ld, root, i, "upstream", "X.509 needs ca, cert "
+	    "and key (here or in credentials), or give psk-identity and a "
+	    "key");
 }
 
 static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
@@ -1554,9 +1575,8 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 			c->state_dir = rp;
 		}
 	}
-	if (resolve(ld, &c->creds.ca_file, c->state_dir) == -1 ||
-	    resolve(ld, &c->creds.cert_file, c->state_dir) == -1 ||
-	    resolve(ld, &c->creds.key_file, c->state_dir) == -1)
+	if (resolve_x509(ld, &c->creds.ca_file, &c->creds.cert_file,
+	    &c->creds.key_file, c->state_dir) == -1)
 		return -1;
 	if (c->listen == NULL) {
 		if ((c->listen = calloc(1, sizeof(*c->listen))) == NULL)
@@ -1564,16 +1584,11 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 		listen_default(&c->listen[0]);
 		c->n_listen = 1;
 	}
-	for (i = 0; i < c->n_peers; i++) {
-		if (c->peers[i].cert_name == NULL ||
-		    (c->creds.ca_file != NULL && c->creds.cert_file != NULL))
-			continue;
-		path_push_key(ld, "peers");
-		path_push_index(ld, i);
-		return key_err(ld, seq_item(ld, map_find(ld, map, "peers",
-		    NULL), i), "cert-name", "needs credentials ca, cert and "
-		    "key");
-	}
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].cert_name != NULL &&
+		    (c->creds.ca_file == NULL || c->creds.cert_file == NULL))
+			return peer_key_err(ld, map, i, "cert-name",
+			    "needs credentials ca, cert and key");
 	for (i = 0; i < c->n_peers; i++)
 		if (up_creds(ld, map, i) == -1)
 			return -1;
@@ -1595,7 +1610,7 @@ static const struct key root_keys[] = {
 	{ "gateway", KT_MAP, false, 0, 0, offsetof(struct conf, gateway),
 	    h_map, &gateway_schema },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
-	{ NULL, KT_SCALAR, false, 0, 0, 0, NULL, NULL }
+	KEY_END
 };
 static const struct schema root_schema = { root_keys, root_check };
 

@@ -19,6 +19,7 @@
 #include <gnutls/x509.h>
 
 #include "client.h"
+#include "pki.h"
 #include "../common/dots_codec.h"
 
 struct dc_pending {
@@ -377,36 +378,20 @@ dc_open_pki(struct dots_client *dc, const struct dc_opts *o,
 {
 	coap_dtls_pki_t pki;
 
-	if (o->ca_file == NULL || o->key_file == NULL) {
-		dc_seterr(dc, "certificate authentication needs a CA and a key");
-		return -1;
-	}
-	if (access(o->cert_file, R_OK) == -1 ||
-	    access(o->key_file, R_OK) == -1 || access(o->ca_file, R_OK) == -1) {
-		dc_seterr(dc, "cannot read credentials: %s", strerror(errno));
+	char err[DC_ERRLEN];
+
+	if (pki_files_readable(o->ca_file, o->cert_file, o->key_file, err,
+	    sizeof(err)) == -1) {
+		dc_seterr(dc, "%s", err);
 		return -1;
 	}
 	if ((dc->ca_file = strdup(o->ca_file)) == NULL ||
 	    (dc->cert_file = strdup(o->cert_file)) == NULL ||
 	    (dc->key_file = strdup(o->key_file)) == NULL)
 		return -1;
-	memset(&pki, 0, sizeof(pki));
-	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-	pki.verify_peer_cert = 1;
-	pki.check_common_ca = 1;
-	pki.cert_chain_validation = 1;
-	pki.cert_chain_verify_depth = 3;
-	pki.allow_no_crl = 1;
-	pki.allow_expired_crl = 1;
-	if (dc->server_name != NULL) {
-		pki.validate_cn_call_back = dc_cn_cb;
-		pki.cn_call_back_arg = dc;
-		pki.client_sni = dc->server_name;
-	}
-	pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-	pki.pki_key.key.pem.ca_file = dc->ca_file;
-	pki.pki_key.key.pem.public_cert = dc->cert_file;
-	pki.pki_key.key.pem.private_key = dc->key_file;
+	pki_setup(&pki, dc->ca_file, dc->cert_file, dc->key_file,
+	    dc->server_name != NULL ? dc_cn_cb : NULL, dc);
+	pki.client_sni = dc->server_name;
 	dc->s = coap_new_client_session_pki(dc->ctx, NULL, dst, proto, &pki);
 	return dc->s == NULL ? -1 : 0;
 }

@@ -33,7 +33,7 @@ reply_mitigation(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	size_t len;
 
 	if (dots_encode_mitigation(&msg, &buf, &len) == -1) {
-		if (!rq->notify)
+		if (!rq->observe)
 			reply_errf(resp, 500, "out of memory");
 		return;
 	}
@@ -136,10 +136,10 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 	struct dots_err err = { 0 };
 	enum content content;
 	size_t n = 0;
+	bool foreign;
 
 	if (parse_content(rq->query, &content, &err) == -1) {
-		if (!rq->notify)
-			reply_err(resp, &err);
+		reply_err(resp, &err);	/* same query at every notification */
 		return;
 	}
 	if (c != NULL && rq->path.has_mid) {
@@ -155,7 +155,7 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 		TAILQ_FOREACH(m, &c->mits, entry)
 			n++;
 		if ((scopes = calloc(n, sizeof(*scopes))) == NULL) {
-			if (!rq->notify)
+			if (!rq->observe)
 				reply_errf(resp, 500, "out of memory");
 			return;
 		}
@@ -167,8 +167,10 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 		free(scopes);
 		return;
 	}
-	if (rq->notify) {
-		/* observed resource outlived its content: say so, in 2.05 */
+	foreign = c == NULL && mit_client_find(rq->gw->mt, rq->path.cuid);
+	if (rq->observe && !foreign) {
+		/* the peer's own observed resource without content: cannot
+		 * happen (they go away together); never a 4.04 here */
 		reply_mitigation(rq, resp, 205, NULL, 0);
 		return;
 	}
@@ -472,7 +474,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		    peer->conf->name, rq->path.cdid);
 	m = mit_create(rq->gw->mt, c, rq->path.mid,
 	    peer->conf->trusted_gateway && rq->path.cdid[0] != '\0' ?
-	    rq->path.cdid : NULL, s, lifetime);
+	    rq->path.cdid : NULL, rq->path.cdid, s, lifetime);
 	if (m == NULL) {
 		reply_errf(resp, 500, "out of memory");
 		goto done;
@@ -493,12 +495,11 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 	struct peer_rt *peer = rq->ds->peer;
 
 	if (rq->path.cuid[0] == '\0') {
-		if (!rq->notify)
-			reply_errf(resp, 400, "missing Uri-Path 'cuid'");
+		reply_errf(resp, 400, "missing Uri-Path 'cuid'");
 		return;
 	}
-	if (rq->notify) {
-		mitigate_get(rq, resp);
+	if (rq->observe) {
+		mitigate_get(rq, resp);		/* not rate-limited, see server.h */
 		return;
 	}
 	/* libcoap runs a held-back PUT again once relay.c triggers it */

@@ -25,6 +25,20 @@ struct mit_table {
 
 static void mit_timer_cb(evutil_socket_t, short, void *);
 
+static void
+notify_client(struct mit_table *mt, struct mit_client *c)
+{
+	server_resource_notify(mt->gw->srv, c->coll);
+	server_resource_notify(mt->gw->srv, c->coll_cdid);
+}
+
+static void
+notify_item(struct mit_table *mt, struct mitigation *m)
+{
+	server_resource_notify(mt->gw->srv, m->res);
+	server_resource_notify(mt->gw->srv, m->res_cdid);
+}
+
 static unsigned
 cuid_hash(const char *s)
 {
@@ -50,8 +64,8 @@ mit_tick_cb(evutil_socket_t fd, short what, void *arg)
 			struct mitigation *m;
 
 			TAILQ_FOREACH(m, &c->mits, entry)
-				server_resource_notify(mt->gw->srv, m->res);
-			server_resource_notify(mt->gw->srv, c->coll);
+				notify_item(mt, m);
+			notify_client(mt, c);
 		}
 }
 
@@ -64,8 +78,8 @@ mit_flush_cb(evutil_socket_t fd, short what, void *arg)
 	while ((m = TAILQ_FIRST(&mt->dirty)) != NULL) {
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 		m->dirty = false;
-		server_resource_notify(mt->gw->srv, m->res);
-		server_resource_notify(mt->gw->srv, m->client->coll);
+		notify_item(mt, m);
+		notify_client(mt, m->client);
 	}
 }
 
@@ -149,6 +163,7 @@ client_free(struct mit_table *mt, struct mit_client *c)
 		}
 	mt->n_clients--;
 	server_resource_delete(mt->gw->srv, c->coll);
+	server_resource_delete(mt->gw->srv, c->coll_cdid);
 	free(c->cuid);
 	free(c);
 }
@@ -258,7 +273,8 @@ log_action(const char *what, const struct mitigation *m)
 
 struct mitigation *
 mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
-    const char *cdid, struct dots_scope *scope, int64_t lifetime)
+    const char *cdid, const char *path_cdid, struct dots_scope *scope,
+    int64_t lifetime)
 {
 	struct mitigation *m, *after;
 	char path[256];
@@ -295,8 +311,17 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
 	    c->cuid, mid);
 	m->res = server_resource_new(mt->gw->srv, path);
+	if (path_cdid != NULL && path_cdid[0] != '\0') {
+		snprintf(path, sizeof(path), ".well-known/dots/mitigate/"
+		    "cdid=%s/cuid=%s", path_cdid, c->cuid);
+		if (c->coll_cdid == NULL)
+			c->coll_cdid = server_resource_new(mt->gw->srv, path);
+		snprintf(path, sizeof(path), ".well-known/dots/mitigate/"
+		    "cdid=%s/cuid=%s/mid=%u", path_cdid, c->cuid, mid);
+		m->res_cdid = server_resource_new(mt->gw->srv, path);
+	}
 	log_action("accepted", m);
-	server_resource_notify(mt->gw->srv, c->coll);
+	notify_client(mt, c);
 	return m;
 }
 
@@ -347,6 +372,7 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 	TAILQ_REMOVE(&c->mits, m, entry);
 	server_resource_delete(mt->gw->srv, m->res);
+	server_resource_delete(mt->gw->srv, m->res_cdid);
 	event_free(m->timer);
 	dots_scope_free(&m->scope);
 	free(m->cdid);
@@ -354,7 +380,7 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	if (TAILQ_EMPTY(&c->mits))
 		client_free(mt, c);
 	else
-		server_resource_notify(mt->gw->srv, c->coll);
+		notify_client(mt, c);
 }
 
 /*

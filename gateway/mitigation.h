@@ -36,6 +36,7 @@ struct mit_client {
 	char		*cuid;
 	struct mitigation_list mits;	/* ascending mid */
 	coap_resource_t	*coll;		/* ".../mitigate/cuid=X" */
+	coap_resource_t	*coll_cdid;	/* ".../mitigate/cdid=D/cuid=X" */
 	struct mit_client *hnext;
 };
 
@@ -53,6 +54,9 @@ struct mitigation {
 	uint64_t	 bytes_dropped, pkts_dropped, bps_dropped, pps_dropped;
 	struct event	*timer;
 	coap_resource_t	*res;		/* ".../cuid=X/mid=N" */
+	coap_resource_t	*res_cdid;	/* ".../cdid=D/cuid=X/mid=N": a
+					   gateway observes the path form
+					   it sent its PUT to */
 	struct relay_state *relay;	/* relay.c: local and upstream */
 	bool		 dirty;		/* a notification is due */
 	TAILQ_ENTRY(mitigation) dirty_entry;
@@ -75,11 +79,13 @@ struct mitigation *mit_find(struct mit_client *, uint32_t mid);
 /*
  * Accept a new mitigation: takes ownership of *scope (left zeroed), grants
  * lifetime, sets status (in-progress, or signal-loss for a preconfigured
- * request), creates its resources and notifies the collection.
+ * request), creates its resources and notifies the collection. cdid is
+ * kept only from a trusted gateway; path_cdid (may be "") is the cdid of
+ * the request's Uri-Path, for resources under that path form too.
  */
 struct mitigation *mit_create(struct mit_table *, struct mit_client *,
-	    uint32_t mid, const char *cdid, struct dots_scope *scope,
-	    int64_t lifetime);
+	    uint32_t mid, const char *cdid, const char *path_cdid,
+	    struct dots_scope *scope, int64_t lifetime);
 /* Same mid again: restart the lifetime (and leave terminating state),
  * and refresh it upstream. */
 void	mit_refresh(struct mit_table *, struct mitigation *, int64_t lifetime);

@@ -105,6 +105,19 @@ strv_has(const struct strv *v, const char *s)
 /* ---------------------------------------------------------------- */
 /* Deciding */
 
+/* Every upstream as a decision candidate; index i is gw->ups[i]. */
+static size_t
+candidates(struct gw *gw, struct pol_upstream cand[POL_MAX_UPSTREAMS])
+{
+	size_t n;
+
+	for (n = 0; n < gw->n_ups && n < POL_MAX_UPSTREAMS; n++) {
+		cand[n].peer = gw->ups[n].peer;
+		cand[n].up = gw->ups[n].up;
+	}
+	return n;
+}
+
 int
 relay_plan(const struct ds_request *rq, const struct dots_scope *s,
     struct relay_plan *plan, struct dots_err *err)
@@ -112,7 +125,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	struct gw *gw = rq->gw;
 	const struct conf *c = gw->conf;
 	struct pol_upstream cand[POL_MAX_UPSTREAMS];
-	size_t n = 0;
+	size_t n;
 	char joined[DOTS_ERR_MSGLEN];
 	coap_opt_iterator_t it;
 	coap_opt_t *o;
@@ -140,11 +153,9 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	}
 
 	pol_attack_volume(s, &c->capacity, &plan->vol);
-	for (size_t i = 0; i < gw->n_ups && n < POL_MAX_UPSTREAMS; i++) {
-		cand[n].peer = gw->ups[i].peer;
-		cand[n].up = gw->ups[i].up;
-		plan->cand_us[n++] = &gw->ups[i];
-	}
+	n = candidates(gw, cand);
+	for (size_t i = 0; i < n; i++)
+		plan->cand_us[i] = &gw->ups[i];
 	pol_decide(rq->ds->peer->conf, &plan->vol, &c->capacity,
 	    &gw->local_usage, cand, n, &plan->decision);
 	if (plan->decision.n_up == 0)
@@ -348,24 +359,47 @@ obs_cb(void *arg, int status, const struct dc_resp *r)
 	relay_update(p, before);
 }
 
+/* Uri-Path storage for one request about placement p. */
+struct upath {
+	char	cdid[DOTS_ID_MAX + 8];
+	char	cuid[40];
+	char	mid[24];
+};
+
+/* .well-known/dots/mitigate[/cdid=X]/cuid=OURS/mid=UMID into req. */
+static void
+placement_path(const struct placement *p, bool cdid, struct dc_req *req,
+    struct upath *u)
+{
+	const char *cdid_up = p->m->relay->cdid_up;
+	size_t n = 0;
+
+	req->path[n++] = ".well-known";
+	req->path[n++] = "dots";
+	req->path[n++] = "mitigate";
+	if (cdid && cdid_up[0] != '\0') {
+		snprintf(u->cdid, sizeof(u->cdid), "cdid=%s", cdid_up);
+		req->path[n++] = u->cdid;
+	}
+	snprintf(u->cuid, sizeof(u->cuid), "cuid=%s", p->us->cuid);
+	snprintf(u->mid, sizeof(u->mid), "mid=%u", p->umid);
+	req->path[n++] = u->cuid;
+	req->path[n++] = u->mid;
+	req->npath = n;
+	req->content_format = -1;
+	req->observe = -1;
+}
+
 static void
 observe(struct placement *p)
 {
 	struct dc_req req = { 0 };
-	char cuid[40], mid[24];
+	struct upath u;
 
 	if (p->obs_id != 0)
 		return;
-	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
-	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
+	placement_path(p, true, &req, &u);
 	req.method = COAP_REQUEST_CODE_GET;
-	req.path[0] = ".well-known";
-	req.path[1] = "dots";
-	req.path[2] = "mitigate";
-	req.path[3] = cuid;
-	req.path[4] = mid;
-	req.npath = 5;
-	req.content_format = -1;
 	req.observe = 0;
 	p->obs_id = upstream_send(p->us, &req, RELAY_OBS_TIMEOUT_MS, obs_cb, p);
 }
@@ -473,29 +507,17 @@ send_put(struct placement *p, uint32_t attack_status)
 	struct relay_state *rs = p->m->relay;
 	const struct conf_upstream *u = &p->us->peer->up;
 	struct dc_req req = { 0 };
-	char cdid[DOTS_ID_MAX + 8], cuid[40], mid[24];
+	struct upath up;
 	uint8_t *body;
-	size_t len, n = 0;
+	size_t len;
 	char name[200];
 
 	if (placement_body(p, attack_status, &body, &len) == -1)
 		return;
+	placement_path(p, true, &req, &up);
 	req.method = COAP_REQUEST_CODE_PUT;
-	req.path[n++] = ".well-known";
-	req.path[n++] = "dots";
-	req.path[n++] = "mitigate";
-	if (rs->cdid_up[0] != '\0') {
-		snprintf(cdid, sizeof(cdid), "cdid=%s", rs->cdid_up);
-		req.path[n++] = cdid;
-	}
-	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
-	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
-	req.path[n++] = cuid;
-	req.path[n++] = mid;
-	req.npath = n;
 	req.content_format = 271;
 	req.if_match = attack_status != 0;
-	req.observe = -1;
 	/* libcoap 4.3.1 decrements Hop-Limit in every request it sends
 	 * (RFC 8768 proxy rule); that is this hop's decrement. A request
 	 * that came without one starts at the configured value. */
@@ -557,19 +579,10 @@ static void
 delete_upstream(struct placement *p)
 {
 	struct dc_req req = { 0 };
-	char cuid[40], mid[24];
+	struct upath u;
 
-	snprintf(cuid, sizeof(cuid), "cuid=%s", p->us->cuid);
-	snprintf(mid, sizeof(mid), "mid=%u", p->umid);
+	placement_path(p, true, &req, &u);
 	req.method = COAP_REQUEST_CODE_DELETE;
-	req.path[0] = ".well-known";
-	req.path[1] = "dots";
-	req.path[2] = "mitigate";
-	req.path[3] = cuid;
-	req.path[4] = mid;
-	req.npath = 5;
-	req.content_format = -1;
-	req.observe = -1;
 	/* fire and forget: 2.02 comes whatever the state there */
 	(void)upstream_send(p->us, &req, RELAY_PUT_TIMEOUT_MS, NULL, NULL);
 }
@@ -893,9 +906,65 @@ relay_counters(const struct mitigation *m, uint64_t c[4])
 /* ---------------------------------------------------------------- */
 /* Upstream and downstream session events */
 
+/* Nothing takes it now: not local, no placement accepted or pending. */
+static bool
+unhandled(const struct mitigation *m)
+{
+	const struct placement *p;
+
+	if (m->relay == NULL || m->relay->local || !mit_is_active(m))
+		return false;
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
+		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
+			return false;
+	return true;
+}
+
+/*
+ * Decide again for a mitigation nothing takes (it came while no upstream
+ * was up, or all refused or went away): the same rules as for a new
+ * request, with today's capacity and upstreams.
+ */
+static int
+redecide(struct mitigation *m, void *arg)
+{
+	struct gw *gw = arg;
+	struct relay_state *rs = m->relay;
+	struct pol_upstream cand[POL_MAX_UPSTREAMS];
+	struct pol_decision d;
+	struct placement *p;
+	char name[200];
+
+	if (!unhandled(m))
+		return 0;
+	pol_decide(m->client->peer->conf, &rs->vol, &gw->conf->capacity,
+	    &gw->local_usage, cand, candidates(gw, cand), &d);
+	if (d.local) {
+		rs->decision = d;
+		local_start(gw, m);
+	}
+	for (size_t i = 0; i < d.n_up; i++) {
+		struct upstream *us = &gw->ups[d.up[i]];
+
+		TAILQ_FOREACH(p, &rs->placements, m_entry)
+			if (p->us == us)
+				break;
+		if (p == NULL && (p = placement_new(m, us)) == NULL)
+			continue;
+		placement_send(p);
+	}
+	if (d.local || d.n_up > 0) {
+		log_info("%s: decided again: %s", mit_name(m, name,
+		    sizeof(name)), d.reason);
+		mit_changed(m->client->mt, m);
+	}
+	return 0;
+}
+
 void
 relay_upstream_up(struct upstream *us)
 {
+	struct gw *gw = us->gw;
 	struct placement *p;
 
 	/* re-place what we could not place or lost contact with */
@@ -903,6 +972,8 @@ relay_upstream_up(struct upstream *us)
 		if ((p->state == PL_LOST || p->state == PL_SENDING) &&
 		    mit_is_active(p->m))
 			placement_send(p);
+	/* and what found no taker while this upstream was away */
+	mit_foreach(gw->mt, redecide, gw);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "coap_loop.h"
 #include "gw.h"
 #include "peer.h"
+#include "pki.h"
 #include "relay.h"
 #include "server.h"
 
@@ -161,6 +162,7 @@ setup_credentials(struct server *srv)
 	const struct conf_credentials *cr = &c->creds;
 	static coap_dtls_spsk_t spsk;	/* libcoap keeps the pointers */
 	coap_dtls_pki_t pki;
+	char err[256];
 	bool any_psk = false;
 
 	for (size_t i = 0; i < c->n_peers; i++)
@@ -181,28 +183,13 @@ setup_credentials(struct server *srv)
 	}
 	if (cr->cert_file == NULL)
 		return 0;
-	const char *files[] = { cr->ca_file, cr->cert_file, cr->key_file };
-	for (size_t i = 0; i < 3; i++)
-		if (files[i] == NULL || access(files[i], R_OK) == -1) {
-			log_warnx("credentials: cannot read %s: %s",
-			    files[i] ? files[i] : "(ca not set)",
-			    files[i] ? strerror(errno) : "a CA is required");
-			return -1;
-		}
-	memset(&pki, 0, sizeof(pki));
-	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-	pki.verify_peer_cert = 1;
-	pki.check_common_ca = 1;
-	pki.cert_chain_validation = 1;
-	pki.cert_chain_verify_depth = 3;
-	pki.allow_no_crl = 1;
-	pki.allow_expired_crl = 1;
-	pki.validate_cn_call_back = cn_cb;
-	pki.cn_call_back_arg = srv->gw;
-	pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-	pki.pki_key.key.pem.ca_file = cr->ca_file;
-	pki.pki_key.key.pem.public_cert = cr->cert_file;
-	pki.pki_key.key.pem.private_key = cr->key_file;
+	if (pki_files_readable(cr->ca_file, cr->cert_file, cr->key_file, err,
+	    sizeof(err)) == -1) {
+		log_warnx("credentials: %s", err);
+		return -1;
+	}
+	pki_setup(&pki, cr->ca_file, cr->cert_file, cr->key_file, cn_cb,
+	    srv->gw);
 	if (!coap_context_set_pki(srv->ctx, &pki)) {
 		log_warnx("cannot set up X.509 credentials");
 		return -1;
@@ -500,10 +487,9 @@ log_request(const struct ds_request *rq)
 	coap_opt_iterator_t it;
 	coap_opt_t *hl;
 
-	if (log_verbosity() < 1 || rq->notify || (rq->method ==
-	    COAP_REQUEST_CODE_PUT && coap_find_async(rq->session,
-	    coap_pdu_get_token(rq->pdu)) != NULL))
-		return;		/* notifications and re-runs were logged */
+	if (log_verbosity() < 1 || (rq->method == COAP_REQUEST_CODE_PUT &&
+	    coap_find_async(rq->session, coap_pdu_get_token(rq->pdu)) != NULL))
+		return;		/* a re-run was logged the first time */
 	dots_path_format(&rq->path, path, sizeof(path));
 	if (coap_get_data(rq->pdu, &len, &body) && len > 0 &&
 	    (j = dots_cbor_to_json(body, len, &err)) != NULL)
@@ -513,8 +499,9 @@ log_request(const struct ds_request *rq)
 		snprintf(hop, sizeof(hop), " hop-limit %u",
 		    coap_decode_var_bytes(coap_opt_value(hl),
 		    coap_opt_length(hl)));
-	log_debug("peer %s: %s %s%s %s", rq->ds->peer->conf->name,
-	    rq->method <= 4 ? method[rq->method] : "?", path, hop,
+	log_debug("peer %s: %s%s %s%s %s", rq->ds->peer->conf->name,
+	    rq->method <= 4 ? method[rq->method] : "?",
+	    rq->observe ? " (observe)" : "", path, hop,
 	    text != NULL ? text : len > 0 ? err.msg : "");
 	free(text);
 	json_decref(j);
@@ -548,26 +535,23 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	rq.gw = gw;
 	rq.session = s;
 	rq.query = query;
-	/* libcoap adds Observe to the response before it runs a GET for a
-	 * notification; such a run must never answer 4.xx/5.xx (4.3.1 frees
-	 * the observer and then uses it, libcoap-4.3.1.md §4). */
-	rq.notify = request_has_option(resp, COAP_OPTION_OBSERVE);
+	rq.observe = request_has_option(resp, COAP_OPTION_OBSERVE);
 	rq.pdu = pdu;
-	rq.method = rq.notify || pdu == NULL ? COAP_REQUEST_CODE_GET :
+	rq.method = rq.observe || pdu == NULL ? COAP_REQUEST_CODE_GET :
 	    coap_pdu_get_code(pdu);
+	/* the errors below depend only on the session and the request, so
+	 * they can only come at a registration, never at a notification */
 	rq.ds = coap_session_get_app_data(s);
 	if (rq.ds == NULL || rq.ds->peer == NULL) {
-		if (!rq.notify)
-			reply_errf(resp, 401, "no authenticated DOTS peer");
+		reply_errf(resp, 401, "no authenticated DOTS peer");
 		return;
 	}
-	if (!rq.notify)
+	if (!rq.observe)
 		note_rx(rq.ds);
 	n = path_segments(r, pdu, segs, r != srv->unknown);
 	if (dots_path_parse(segs, n, &rq.path, &err) == -1 ||
 	    check_hop_limit(pdu, &err) == -1) {
-		if (!rq.notify)
-			reply_err(resp, &err);
+		reply_err(resp, &err);
 		return;
 	}
 	log_request(&rq);
@@ -582,8 +566,7 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 		hb_handle(&rq, resp);
 		break;
 	}
-	if (!rq.notify)
-		server_kick(srv);
+	server_kick(srv);
 }
 
 /* ---------------------------------------------------------------- */

@@ -45,9 +45,20 @@ struct ds_request {
 	coap_session_t		*session;
 	coap_pdu_code_t		 method;
 	struct dots_path	 path;
-	const coap_pdu_t	*pdu;		/* NULL on a notification */
+	const coap_pdu_t	*pdu;
 	const coap_string_t	*query;
-	bool			 notify;	/* GET run for an Observe notification */
+	/*
+	 * A GET whose response already carries Observe: a registration or
+	 * a notification, which libcoap 4.3.1 does not tell apart (the
+	 * option is added before the handler in both cases and the original
+	 * request is passed again). Such a GET is never rate-limited, does
+	 * not count as hearing from the peer, and must not answer 4.xx/5.xx
+	 * when run for a notification (libcoap frees the observer, then uses
+	 * it). Its answer is a function of peer, path, query and the table,
+	 * and observable resources go away with their content, so an answer
+	 * refused at registration is never asked again for a notification.
+	 */
+	bool			 observe;
 };
 
 struct server *server_new(struct gw *);

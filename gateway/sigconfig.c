@@ -48,7 +48,7 @@ config_get(const struct ds_request *rq, coap_pdu_t *resp)
 	uint8_t *buf;
 	size_t len;
 
-	if (!rq->notify && rq->path.has_sid &&
+	if (rq->path.has_sid &&
 	    (!peer->has_sid || peer->sid != rq->path.sid)) {
 		reply_errf(resp, 404, "no session configuration sid=%u",
 		    rq->path.sid);
@@ -58,7 +58,7 @@ config_get(const struct ds_request *rq, coap_pdu_t *resp)
 	with_ranges(rq->gw->conf, &peer->mitigating, &sc.mitigating);
 	with_ranges(rq->gw->conf, &peer->idle, &sc.idle);
 	if (dots_encode_signal_config(&sc, &buf, &len) == -1) {
-		if (!rq->notify)
+		if (!rq->observe)
 			reply_errf(resp, 500, "out of memory");
 		return;
 	}

@@ -61,6 +61,17 @@ for t in D T; do
 	expect "$tr other peer DELETE with the owner's cuid -> 2.02" 2.02 \
 	    psk3 $uri --cuid $cuid1 withdraw --mid $m
 	expect "$tr owner still sees it -> 2.05" 2.05 psk1 $uri get --mid $m
+	# Observe on the owner's resources: refused once, never notified
+	# (libcoap drops an observer refused at registration).
+	"$DOTSCTL" -s $uri $(cred_args psk3) --cuid $cuid1 --json \
+	    get --mid $m --observe 3 > $TMP/fo 2>&1 &
+	fo=$!
+	sleep 1
+	"$DOTSCTL" -s $uri $(cred_args psk1) efficacy --mid $m \
+	    --attack-status under-attack --prefix 192.0.2.50/32 >/dev/null 2>&1
+	wait $fo
+	check_eq "$tr other peer Observe on the owner's mid: one 4.04, nothing more" \
+	    "$(grep -c '"code"' $TMP/fo) $(grep -c '"4.04"' $TMP/fo)" "1 1"
 	st=$(jget 's["status"]')
 	case $st in
 	attack-mitigation-in-progress | attack-successfully-mitigated)

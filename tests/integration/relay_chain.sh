@@ -126,9 +126,11 @@ ctl psk1 "$A" efficacy --mid 10 --attack-status under-attack --file "$TMP/eff.js
 [ "$(code_of)" = 2.04 ] && pass "efficacy update: 2.04" || fail "efficacy update" "$(_ctl_why)"
 eff() { grep -q "peer gw-b cuid $CUID_B mid 1: efficacy update: under-attack" "$TMP/gw-c.log"; }
 wait_for 5 eff && pass "efficacy update reaches C" || fail "efficacy update reaches C" "not in C's log"
-[ "$(grep -c 'mitigate/cdid=.*mid=1' "$TMP/gw-c.log")" -eq 2 ] &&
+[ "$(grep -c 'PUT .*mitigate/cdid=.*mid=1' "$TMP/gw-c.log")" -eq 2 ] &&
     pass "C saw exactly 2 PUTs (request, efficacy)" ||
-    fail "C saw exactly 2 PUTs" "$(grep -c 'mitigate/cdid=.*mid=1' "$TMP/gw-c.log")"
+    fail "C saw exactly 2 PUTs" "$(grep -c 'PUT .*mitigate/cdid=.*mid=1' "$TMP/gw-c.log")"
+grep -q "peer gw-b: GET .*mitigate/cdid=$CUID1/cuid=$CUID_B/mid=1" "$TMP/gw-c.log" &&
+    pass "B observes its placement at C, with the same cdid" || fail "B observes at C" "no GET"
 
 # lifetime refresh: same mid, same body, new lifetime
 sed 's/"lifetime": 600/"lifetime": 900/' "$(big 10)" > "$TMP/ref.json"
@@ -211,16 +213,19 @@ wait_for 10 exceeded21 && pass "customer sees C's refusal as attack-exceeded-cap
     fail "customer sees refusal" "$(_ctl_why)"
 
 # --- 6. C goes away: the customer is told within missing-hb x interval ---------
+# a request made while C is down finds no taker, then C comes back
 node_stop gw-c
+ctl psk1 "$A" mitigate --mid 22 --file "$(big 22 192.0.2.224/28)"
+exceeded22() { ctl psk1 "$A" get --mid 22; grep -q '"status":"attack-exceeded-capability"' "$OUT"; }
+wait_for 10 exceeded22 && pass "C down: a new request has no taker (exceeded)" ||
+    fail "C down: no taker" "$(_ctl_why)"
 sed -i "s|prefixes: \[198.18.0.0/15\]|prefixes: [$PFX1]|" "$TMP/gw-c.yaml"
 node_start gw-c "$TMP/gw-c.yaml"
-wait_for 15 grep -q "upstream gw-c is up" <(tail -n 5 "$TMP/gw-b.log")
-ctl psk1 "$A" mitigate --mid 22 --file "$(big 22 192.0.2.224/28)"
 progress22() { ctl psk1 "$A" get --mid 22; grep -q '"status":"attack-mitigation-in-progress"' "$OUT"; }
-wait_for 10 progress22 && pass "C back: a new request is in progress" || fail "C back" "$(_ctl_why)"
+wait_for 70 progress22 && pass "C back: the waiting request is placed there (in progress)" ||
+    fail "C back" "$(_ctl_why)"
 node_stop gw-c KILL
 t0=$SECONDS
-exceeded22() { ctl psk1 "$A" get --mid 22; grep -q '"status":"attack-exceeded-capability"' "$OUT"; }
 # heartbeat 1 s x 3 missed, plus a tick: well within 6 s
 wait_for 15 exceeded22 && [ $((SECONDS - t0)) -le 6 ] &&
     pass "C killed: customer sees attack-exceeded-capability after $((SECONDS - t0)) s" ||

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the CBOR codec (common/dots_codec.c, cbor_guard.c) and the
- * message model helpers (dots_msg.c, dots_keys.c). Vectors are those of
- * shared/spec/test-vectors.md, JSON body and CBOR hex as printed there.
+ * message model helpers (dots_msg.c, dots_keys.c). The vectors (vectors.h)
+ * are those of shared/spec/test-vectors.md.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -11,115 +11,17 @@
 #include "../../common/dots_json.h"
 #include "../../common/dots_keys.h"
 #include "unit.h"
-
-static const struct vec {
-	const char *id, *json, *hex;
-} vecs[] = {
-	{ "SC-01",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-port-range\":[{\"lower-port\":80},{\"lower-port\":443},{\"lower-port\":8080}],\"target-protocol\":[6],\"lifetime\":3600}]}}",
-	    "a101a10281a4068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380783a1081850a1081901bba108191f900a81060e190e10" },
-	{ "SC-02",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":123,\"lifetime\":3600}]}}",
-	    "a101a10281a205187b0e190e10" },
-	{ "SC-03",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"conflict-information\":{\"conflict-cause\":\"cuid-collision\"}}]}}",
-	    "a101a10281a111a11303" },
-	{ "SC-05",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":12332,\"mitigation-start\":\"1507818434\",\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-protocol\":[17],\"lifetime\":1756,\"status\":\"attack-successfully-mitigated\",\"bytes-dropped\":\"134334555\",\"bps-dropped\":\"43344\",\"pkts-dropped\":\"333334444\",\"pps-dropped\":\"432432\"},{\"mid\":12333,\"mitigation-start\":\"1507818393\",\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-protocol\":[6],\"lifetime\":1755,\"status\":\"attack-stopped\",\"bytes-dropped\":\"0\",\"bps-dropped\":\"0\",\"pkts-dropped\":\"0\",\"pps-dropped\":\"0\"}]}}",
-	    "a101a10282aa0519302c0f1a59df7bc2068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380a81110e1906dc100218191a0801c85b181a19a950181b1a13de47ac181c1a00069930aa0519302d0f1a59df7b99068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380a81060e1906db1003181900181a00181b00181c00" },
-	{ "SC-07",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"target-port-range\":[{\"lower-port\":80},{\"lower-port\":443},{\"lower-port\":8080}],\"target-protocol\":[6],\"attack-status\":\"under-attack\"}]}}",
-	    "a101a10281a4068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f3132380783a1081850a1081901bba108191f900a8106181d01" },
-	{ "SC-09",
-	    "{\"ietf-dots-signal-channel:signal-config\":{\"mitigating-config\":{\"heartbeat-interval\":{\"max-value\":240,\"min-value\":15,\"current-value\":30},\"missing-hb-allowed\":{\"max-value\":20,\"min-value\":3,\"current-value\":15},\"probing-rate\":{\"max-value\":20,\"min-value\":5,\"current-value\":15},\"max-retransmit\":{\"max-value\":15,\"min-value\":2,\"current-value\":3},\"ack-timeout\":{\"max-value-decimal\":\"30.00\",\"min-value-decimal\":\"1.00\",\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"max-value-decimal\":\"4.00\",\"min-value-decimal\":\"1.10\",\"current-value-decimal\":\"1.50\"}},\"idle-config\":{\"heartbeat-interval\":{\"max-value\":240,\"min-value\":15,\"current-value\":30},\"missing-hb-allowed\":{\"max-value\":20,\"min-value\":3,\"current-value\":15},\"probing-rate\":{\"max-value\":20,\"min-value\":5,\"current-value\":15},\"max-retransmit\":{\"max-value\":15,\"min-value\":2,\"current-value\":3},\"ack-timeout\":{\"max-value-decimal\":\"30.00\",\"min-value-decimal\":\"1.00\",\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"max-value-decimal\":\"4.00\",\"min-value-decimal\":\"1.10\",\"current-value-decimal\":\"1.50\"}}}}",
-	    "a1181ea21820a61821a3182218f018230f1824181e1825a318221418230318240f1832a318221418230518240f1826a318220f1823021824031827a31829c48221190bb8182ac482211864182bc4822118c81828a31829c48221190190182ac48221186e182bc482211896182ca61821a3182218f018230f1824181e1825a318221418230318240f1832a318221418230518240f1826a318220f1823021824031827a31829c48221190bb8182ac482211864182bc4822118c81828a31829c48221190190182ac48221186e182bc482211896" },
-	{ "SC-10",
-	    "{\"ietf-dots-signal-channel:signal-config\":{\"mitigating-config\":{\"heartbeat-interval\":{\"current-value\":30},\"missing-hb-allowed\":{\"current-value\":15},\"probing-rate\":{\"current-value\":15},\"max-retransmit\":{\"current-value\":3},\"ack-timeout\":{\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"current-value-decimal\":\"1.50\"}},\"idle-config\":{\"heartbeat-interval\":{\"current-value\":0},\"max-retransmit\":{\"current-value\":3},\"ack-timeout\":{\"current-value-decimal\":\"2.00\"},\"ack-random-factor\":{\"current-value-decimal\":\"1.50\"}}}}",
-	    "a1181ea21820a61821a11824181e1825a118240f1832a118240f1826a11824031827a1182bc4822118c81828a1182bc482211896182ca41821a11824001826a11824031827a1182bc4822118c81828a1182bc482211896" },
-	{ "SC-12",
-	    "{\"ietf-dots-signal-channel:redirected-signal\":{\"alt-server\":\"alt-server.example\",\"alt-server-record\":[\"2001:db8:6401::1\",\"2001:db8:6401::2\"]}}",
-	    "a1182ea2182f72616c742d7365727665722e6578616d706c6518308270323030313a6462383a363430313a3a3170323030313a6462383a363430313a3a32" },
-	{ "SC-13",
-	    "{\"ietf-dots-signal-channel:heartbeat\":{\"peer-hb-status\":true}}",
-	    "a11831a11833f5" },
-	{ "SC-14a",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"alias-name\":[\"https1\"],\"lifetime\":-1,\"trigger-mitigation\":false}]}}",
-	    "a101a10281a30d81666874747073310e20182df4" },
-	{ "TM-02",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"low-percentile\":\"5.00\",\"mid-percentile\":\"65.00\",\"high-percentile\":\"95.00\"}}]}}",
-	    "a118cba1188181a118afa31882c482211901f41883c482211919641884c4822119251c" },
-	{ "TM-03",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"low-percentile\":\"0.00\",\"mid-percentile\":\"0.00\",\"high-percentile\":\"95.00\"}}]}}",
-	    "a118cba1188181a118afa31882c48221001883c48221001884c4822119251c" },
-	{ "TM-04",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"current-config\":{\"server-originated-telemetry\":true}}]}}",
-	    "a118cba1188181a118afa118b3f5" },
-	{ "TM-06",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"link1\",\"capacity\":\"500\",\"unit\":\"megabit-ps\"}]}]}}",
-	    "a118cba1188181a1188881a31889656c696e6b3118be1901f4188608" },
-	{ "TM-07",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"aggregate\",\"capacity\":\"700\",\"unit\":\"megabit-ps\"}]}]}}",
-	    "a118cba1188181a1188881a318896961676772656761746518be1902bc188608" },
-	{ "TM-08",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"total-pipe-capacity\":[{\"link-id\":\"link1\",\"capacity\":\"0\",\"unit\":\"megabit-ps\"},{\"link-id\":\"link2\",\"capacity\":\"500\",\"unit\":\"megabit-ps\"}]}]}}",
-	    "a118cba1188181a1188882a31889656c696e6b3118be00188608a31889656c696e6b3218be1901f4188608" },
-	{ "TM-09",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"baseline\":[{\"id\":1,\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"total-traffic-normal\":[{\"unit\":\"megabit-ps\",\"peak-g\":\"60\"}]}]}]}}",
-	    "a118cba1188181a118ae81a318a301068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f313238188b81a2188608188f183c" },
-	{ "TM-10",
-	    "{\"ietf-dots-telemetry:telemetry-setup\":{\"telemetry\":[{\"baseline\":[{\"id\":1,\"target-prefix\":[\"2001:db8:6401::1/128\",\"2001:db8:6401::2/128\"],\"total-traffic-normal-per-protocol\":[{\"unit\":\"megabit-ps\",\"protocol\":6,\"peak-g\":\"50\"},{\"unit\":\"megabit-ps\",\"protocol\":17,\"peak-g\":\"10\"}]}]}]}}",
-	    "a118cba1188181a118ae81a318a301068274323030313a6462383a363430313a3a312f31323874323030313a6462383a363430313a3a322f31323818c082a318860818bf06188f1832a318860818bf11188f0a" },
-	{ "TM-11",
-	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"target\":{\"target-prefix\":[\"2001:db8::1/128\"]},\"total-attack-traffic-protocol\":[{\"protocol\":17,\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1608336568\",\"attack-severity\":\"high\"}]}]}}",
-	    "a118d0a1188a81a318bda106816f323030313a6462383a3a312f31323818c581a318bf11188608188d19038418a281a418ca197ed918a4184d18a71a5fdd44b818a604" },
-	{ "TM-12",
-	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"target\":{\"target-prefix\":[\"2001:db8::/32\"]}}]}}",
-	    "a118d0a1188a81a118bda106816d323030313a6462383a3a2f3332" },
-	{ "TM-13",
-	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"tmid\":567,\"target\":{\"target-prefix\":[\"2001:db8::1/128\"]},\"target-protocol\":[17],\"total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1618339785\",\"attack-severity\":\"high\"}]}]}}",
-	    "a118d0a1188a81a518b519023718bda106816f323030313a6462383a3a312f3132380a8111189081a2188608188d19038418a281a418ca197ed918a4184d18a71a6075e7c918a604" },
-	{ "TM-13b",
-	    "{\"ietf-dots-telemetry:telemetry\":{\"pre-or-ongoing-mitigation\":[{\"tmid\":567,\"target\":{\"target-prefix\":[\"2001:db8::1/128\"],\"target-protocol\":[17]},\"total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}],\"attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"start-time\":\"1618339785\",\"attack-severity\":\"high\"}]}]}}",
-	    "a118d0a1188a81a418b519023718bda206816f323030313a6462383a3a312f3132380a8111189081a2188608188d19038418a281a418ca197ed918a4184d18a71a6075e7c918a604" },
-	{ "TM-14",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"alias-name\":[\"https1\",\"https2\"],\"attack-status\":\"under-attack\",\"ietf-dots-telemetry:total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"900\"}]}]}}",
-	    "a101a10281a30d826668747470733166687474707332181d0118cd81a2188608188d190384" },
-	{ "TM-15",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"mid\":12332,\"mitigation-start\":\"1507818434\",\"alias-name\":[\"https1\",\"https2\"],\"lifetime\":1600,\"status\":\"attack-successfully-mitigated\",\"bytes-dropped\":\"134334555\",\"bps-dropped\":\"43344\",\"pkts-dropped\":\"333334444\",\"pps-dropped\":\"432432\",\"ietf-dots-telemetry:total-attack-traffic\":[{\"unit\":\"megabit-ps\",\"mid-percentile-g\":\"752\"}],\"ietf-dots-telemetry:attack-detail\":[{\"vendor-id\":32473,\"attack-id\":77,\"source-count\":{\"peak-g\":\"12683\"}}]}]}}",
-	    "a101a10281ab0519302c0f1a59df7bc20d8266687474707331666874747073320e190640100218191a0801c85b181a19a950181b1a13de47ac181c1a0006993018cd81a2188608188d1902f018cf81a318ca197ed918a4184d18a9a1188f19318b" },
-	{ "CH-01",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"2001:db8:c000::/128\"],\"ietf-dots-call-home:source-prefix\":[\"2001:db8:123::1/128\"],\"lifetime\":3600}]}}",
-	    "a101a10281a3068173323030313a6462383a633030303a3a2f3132381980008173323030313a6462383a3132333a3a312f3132380e190e10" },
-	{ "CH-02",
-	    "{\"ietf-dots-signal-channel:redirected-signal\":{\"ietf-dots-call-home:alt-ch-client\":\"alt-call-home-client.example\",\"ietf-dots-call-home:alt-ch-client-record\":[\"2001:db8:6401::1\",\"2001:db8:6401::2\"],\"ietf-dots-call-home:ttl\":600}}",
-	    "a1182ea3198005781c616c742d63616c6c2d686f6d652d636c69656e742e6578616d706c651980068270323030313a6462383a363430313a3a3170323030313a6462383a363430313a3a32198007190258" },
-	{ "FC-01",
-	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{\"target-prefix\":[\"1.1.2.10/32\"],\"target-port-range\":[{\"lower-port\":80}],\"target-protocol\":[6],\"ietf-dots-signal-control:acl-list\":[{\"acl-name\":\"sample-ipv4-acl\",\"activation-type\":\"deactivate\"}],\"lifetime\":500,\"trigger-mitigation\":true}]}}",
-	    "a101a10281a606816b312e312e322e31302f33320781a10818500a8106183581a2176f73616d706c652d697076342d61636c1834030e1901f4182df5" },
-};
+#include "vectors.h"
 
 static const struct vec *
 vec(const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+	for (i = 0; i < NVECS; i++)
 		if (strcmp(vecs[i].id, id) == 0)
 			return &vecs[i];
 	abort();
-}
-
-static size_t
-unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	for (; h[0] != '\0' && h[1] != '\0'; h += 2) {
-		sscanf(h, "%2x", &v);
-		out[n++] = (uint8_t)v;
-	}
-	return n;
 }
 
 static uint8_t vb[4096];
@@ -138,6 +40,20 @@ same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+/* Decode vector id (left in vb) as a mitigation body. */
+static int
+mit_vec(const char *id, enum dots_dir dir, struct dots_mitigation *m)
+{
+	struct dots_err err = { 0 };
+
+	vbytes(id);
+	if (dots_decode_mitigation(vb, vlen, dir, m, &err) == -1) {
+		printf("  %s: %d %s\n", id, err.coap, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Decode id as a mitigation body, encode again, compare with the vector. */
 static bool
 mitigation_roundtrip(const char *id, enum dots_dir dir, bool exact)
@@ -148,11 +64,8 @@ mitigation_roundtrip(const char *id, enum dots_dir dir, bool exact)
 	size_t len, len2;
 	bool ok;
 
-	vbytes(id);
-	if (dots_decode_mitigation(vb, vlen, dir, &m, &err) == -1) {
-		printf("  %s: %d %s\n", id, err.coap, err.msg);
+	if (mit_vec(id, dir, &m) == -1)
 		return false;
-	}
 	if (dots_encode_mitigation(&m, &out, &len) == -1)
 		return false;
 	ok = !exact || same_bytes(out, len, vb, vlen);
@@ -245,11 +158,9 @@ test_vectors(void)
 		CHECK(mitigation_roundtrip("CH-01", DOTS_REQ, false));
 	TEST("SC-01 model fields decode as printed") {
 		struct dots_mitigation m;
-		struct dots_err err;
 		char buf[PREFIX_STRLEN];
 
-		vbytes("SC-01");
-		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(mit_vec("SC-01", DOTS_REQ, &m) == 0);
 		CHECK(m.n_scope == 1);
 		if (m.n_scope == 1) {
 			struct dots_scope *s = &m.scope[0];
@@ -293,10 +204,8 @@ test_vectors(void)
 	}
 	TEST("SC-05 model: counters, mitigation-start and status decode") {
 		struct dots_mitigation m;
-		struct dots_err err;
 
-		vbytes("SC-05");
-		CHECK(dots_decode_mitigation(vb, vlen, DOTS_RESP, &m, &err) == 0);
+		CHECK(mit_vec("SC-05", DOTS_RESP, &m) == 0);
 		CHECK(m.n_scope == 2);
 		if (m.n_scope == 2) {
 			CHECK(m.scope[0].mid == 12332);
@@ -310,10 +219,8 @@ test_vectors(void)
 	}
 	TEST("SC-14a: lifetime -1 and trigger-mitigation false") {
 		struct dots_mitigation m;
-		struct dots_err err;
 
-		vbytes("SC-14a");
-		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(mit_vec("SC-14a", DOTS_REQ, &m) == 0);
 		CHECK(m.n_scope == 1 && m.scope[0].lifetime == -1);
 		CHECK(m.n_scope == 1 && !m.scope[0].trigger_mitigation &&
 		    (m.scope[0].present & DOTS_SCOPE_TRIGGER));
@@ -321,10 +228,8 @@ test_vectors(void)
 	}
 	TEST("FC-01: acl-list 53 goes to acl_list with activation-type") {
 		struct dots_mitigation m;
-		struct dots_err err;
 
-		vbytes("FC-01");
-		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(mit_vec("FC-01", DOTS_REQ, &m) == 0);
 		CHECK(m.n_scope == 1 && m.scope[0].n_acl_list == 1);
 		if (m.n_scope == 1 && m.scope[0].n_acl_list == 1) {
 			CHECK(m.scope[0].acl_list_rfc9133);
@@ -337,15 +242,46 @@ test_vectors(void)
 	}
 	TEST("TM-14: key 205 is kept in scope->opt as raw CBOR") {
 		struct dots_mitigation m;
-		struct dots_err err;
 		const struct dots_opt *o;
 
-		vbytes("TM-14");
-		CHECK(dots_decode_mitigation(vb, vlen, DOTS_REQ, &m, &err) == 0);
+		CHECK(mit_vec("TM-14", DOTS_REQ, &m) == 0);
 		o = m.n_scope ? dots_optv_get(&m.scope[0].opt, 205) : NULL;
 		CHECK(o != NULL && o->len == 10 && o->cbor[0] == 0x81);
 		dots_mitigation_free(&m);
 	}
+}
+
+/* Decode vector id (left in vb) as a signal-config body. */
+static int
+sc_vec(const char *id, enum dots_dir dir, struct dots_signal_config *sc)
+{
+	struct dots_err err;
+
+	vbytes(id);
+	return dots_decode_signal_config(vb, vlen, dir, sc, &err);
+}
+
+/* sc encodes to the want bytes in vb. */
+static void
+check_sc_encodes(const struct dots_signal_config *sc, size_t want)
+{
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	CHECK(dots_encode_signal_config(sc, &out, &len) == 0);
+	CHECK(len == want && same_bytes(out, len, vb, vlen));
+	free(out);
+}
+
+/* b is refused as a signal-config request, 4.00 naming want. */
+static void
+check_sc_refused(const uint8_t *b, size_t n, const char *want)
+{
+	struct dots_signal_config sc;
+	struct dots_err err;
+
+	CHECK(dots_decode_signal_config(b, n, DOTS_REQ, &sc, &err) == -1);
+	CHECK(err.coap == 400 && strstr(err.msg, want) != NULL);
 }
 
 static void
@@ -353,38 +289,24 @@ test_config_hb_redirect(void)
 {
 	TEST("SC-09 signal-config response round trips, 210 bytes") {
 		struct dots_signal_config sc;
-		struct dots_err err;
-		uint8_t *out;
-		size_t len;
 
-		vbytes("SC-09");
-		CHECK(dots_decode_signal_config(vb, vlen, DOTS_RESP, &sc,
-		    &err) == 0);
+		CHECK(sc_vec("SC-09", DOTS_RESP, &sc) == 0);
 		CHECK(sc.has_mitigating && sc.has_idle && !sc.has_sid);
 		CHECK(sc.idle.p[DOTS_CFG_ACK_TIMEOUT].max == 3000);
 		CHECK(sc.idle.p[DOTS_CFG_ACK_RANDOM_FACTOR].min == 110);
 		CHECK(sc.mitigating.p[DOTS_CFG_HEARTBEAT_INTERVAL].cur == 30);
 		CHECK(sc.mitigating.p[DOTS_CFG_PROBING_RATE].min == 5);
-		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
-		CHECK(len == 210 && same_bytes(out, len, vb, vlen));
-		free(out);
+		check_sc_encodes(&sc, 210);
 	}
 	TEST("SC-10 signal-config PUT round trips, 87 bytes") {
 		struct dots_signal_config sc;
-		struct dots_err err;
-		uint8_t *out;
-		size_t len;
 
-		vbytes("SC-10");
-		CHECK(dots_decode_signal_config(vb, vlen, DOTS_REQ, &sc,
-		    &err) == 0);
+		CHECK(sc_vec("SC-10", DOTS_REQ, &sc) == 0);
 		CHECK(sc.idle.p[DOTS_CFG_HEARTBEAT_INTERVAL].has_cur &&
 		    sc.idle.p[DOTS_CFG_HEARTBEAT_INTERVAL].cur == 0);
 		CHECK(!sc.idle.p[DOTS_CFG_PROBING_RATE].has_cur);
 		CHECK(sc.mitigating.p[DOTS_CFG_ACK_RANDOM_FACTOR].cur == 150);
-		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
-		CHECK(len == 87 && same_bytes(out, len, vb, vlen));
-		free(out);
+		check_sc_encodes(&sc, 87);
 	}
 	TEST("signal-config: sid in the body is accepted (has_sid)") {
 		struct dots_signal_config sc;
@@ -396,32 +318,22 @@ test_config_hb_redirect(void)
 		CHECK(sc.has_sid && sc.sid == 123);
 	}
 	TEST("signal-config: decimal with exponent -1 is refused") {
-		struct dots_signal_config sc;
-		struct dots_err err;
 		/* {30:{32:{39:{43: 4([-1, 20])}}}} */
 		uint8_t b[] = { 0xa1, 0x18, 0x1e, 0xa1, 0x18, 0x20, 0xa1, 0x18,
 		    0x27, 0xa1, 0x18, 0x2b, 0xc4, 0x82, 0x20, 0x14 };
 
-		CHECK(dots_decode_signal_config(b, sizeof(b), DOTS_REQ, &sc,
-		    &err) == -1);
-		CHECK(err.coap == 400 && strstr(err.msg, "exponent") != NULL);
+		check_sc_refused(b, sizeof(b), "exponent");
 	}
 	TEST("signal-config: integer key in a decimal parameter is refused") {
-		struct dots_signal_config sc;
-		struct dots_err err;
 		/* {30:{32:{39:{36: 2}}}} */
 		uint8_t b[] = { 0xa1, 0x18, 0x1e, 0xa1, 0x18, 0x20, 0xa1, 0x18,
 		    0x27, 0xa1, 0x18, 0x24, 0x02 };
 
-		CHECK(dots_decode_signal_config(b, sizeof(b), DOTS_REQ, &sc,
-		    &err) == -1);
-		CHECK(err.coap == 400 && strstr(err.msg, "current-value") != NULL);
+		check_sc_refused(b, sizeof(b), "current-value");
 	}
 	TEST("SC-09 encoded from a hand-built model") {
 		struct dots_signal_config sc = { 0 };
 		struct dots_cfg_set *set;
-		uint8_t *out;
-		size_t len;
 		int i;
 
 		sc.has_mitigating = sc.has_idle = true;
@@ -435,9 +347,7 @@ test_config_hb_redirect(void)
 			set->p[DOTS_CFG_ACK_RANDOM_FACTOR] = (struct dots_cfg_param){ true, true, true, 400, 110, 150 };
 		}
 		vbytes("SC-09");
-		CHECK(dots_encode_signal_config(&sc, &out, &len) == 0);
-		CHECK(same_bytes(out, len, vb, vlen));
-		free(out);
+		check_sc_encodes(&sc, 210);
 	}
 	TEST("SC-13 heartbeat decodes and the model encodes to 7 bytes") {
 		struct dots_heartbeat hb = { true };
