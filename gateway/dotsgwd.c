@@ -53,6 +53,7 @@ static void
 gw_free(struct gw *gw)
 {
 	mit_table_free(gw->mt);		/* before the resources it points at */
+	gw->mt = NULL;
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);

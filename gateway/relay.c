@@ -1007,5 +1007,6 @@ forget_wait(struct mitigation *m, void *arg)
 void
 relay_session_gone(struct gw *gw, coap_session_t *s)
 {
-	mit_foreach(gw->mt, forget_wait, s);
+	if (gw->mt != NULL)		/* NULL during shutdown */
+		mit_foreach(gw->mt, forget_wait, s);
 }

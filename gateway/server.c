@@ -29,6 +29,9 @@ struct server {
 	struct coap_loop *loop;
 	coap_resource_t	 *unknown;	/* dynamic paths: mitigate, config/sid */
 	coap_resource_t	 *config;	/* ".well-known/dots/config", observable */
+	/* bound sessions: coap_free_context() frees open sessions without a
+	 * SERVER_SESSION_DEL event, so shutdown releases these itself */
+	TAILQ_HEAD(, ds_session) sessions;
 };
 
 static void on_request(coap_resource_t *, coap_session_t *,
@@ -53,6 +56,7 @@ ds_bind(struct gw *gw, coap_session_t *s, struct peer_rt *peer)
 	ds->session = s;
 	ds->peer = peer;
 	coap_session_set_app_data(s, ds);
+	TAILQ_INSERT_TAIL(&gw->srv->sessions, ds, entry);
 	return ds;
 }
 
@@ -572,6 +576,16 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 /* ---------------------------------------------------------------- */
 /* Session events, responses to our own requests (heartbeats), logging */
 
+static void
+ds_release(struct ds_session *ds)
+{
+	relay_session_gone(ds->gw, ds->session);
+	coap_session_set_app_data(ds->session, NULL);
+	hb_session_stop(ds);
+	TAILQ_REMOVE(&ds->gw->srv->sessions, ds, entry);
+	free(ds);
+}
+
 static int
 on_event(coap_session_t *s, coap_event_t ev)
 {
@@ -579,12 +593,8 @@ on_event(coap_session_t *s, coap_event_t ev)
 
 	if (ev != COAP_EVENT_SERVER_SESSION_DEL)
 		return 0;
-	if ((ds = coap_session_get_app_data(s)) != NULL) {
-		relay_session_gone(ds->gw, s);
-		coap_session_set_app_data(s, NULL);
-		hb_session_stop(ds);
-		free(ds);
-	}
+	if ((ds = coap_session_get_app_data(s)) != NULL)
+		ds_release(ds);
 	return 0;
 }
 
@@ -621,6 +631,7 @@ server_new(struct gw *gw)
 		return NULL;
 	srv->gw = gw;
 	gw->srv = srv;
+	TAILQ_INIT(&srv->sessions);
 	coap_set_log_handler(on_coap_log);
 	coap_set_show_pdu_output(0);
 	coap_set_log_level(log_verbosity() >= 2 ? LOG_DEBUG : LOG_WARNING);
@@ -663,6 +674,8 @@ server_free(struct server *srv)
 	if (srv == NULL)
 		return;
 	coap_loop_detach(srv->loop);
+	while (!TAILQ_EMPTY(&srv->sessions))
+		ds_release(TAILQ_FIRST(&srv->sessions));
 	if (srv->ctx != NULL)
 		coap_free_context(srv->ctx);
 	free(srv);

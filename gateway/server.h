@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <coap3/coap.h>
 #include <event2/event.h>
@@ -24,6 +25,7 @@ struct server;
 
 /* One authenticated downstream session. */
 struct ds_session {
+	TAILQ_ENTRY(ds_session) entry;	/* server's list */
 	struct gw	*gw;
 	coap_session_t	*session;
 	struct peer_rt	*peer;

@@ -256,7 +256,7 @@ ctl psk1 "$A" get --mid 30
 [ "$(code_of)" = 4.04 ] && pass "nothing left of the looped request at A" || fail "looped request left" "$(_ctl_why)"
 
 # --- 8. request rate: burst 20 at 5/s, then 5.03 with Max-Age ---------------------
-for i in $(seq 1 25); do
+for i in $(seq 1 60); do
 	ctl psk1 "$A" get
 	[ "$(code_of)" = 5.03 ] && break
 done
