@@ -68,7 +68,9 @@ static void abs_path(const char *rel, char *out, size_t len)
 	if ((rp = realpath(rel, NULL)) != NULL) {
 		snprintf(out, len, "%s", rp);
 		free(rp);
-	} else if (getcwd(cwd, sizeof(cwd)) != NULL)
+	} else if (rel[0] == '/')	/* not there yet, e.g. a fresh clone */
+		snprintf(out, len, "%s", rel);
+	else if (getcwd(cwd, sizeof(cwd)) != NULL)
 		snprintf(out, len, "%s/%s", cwd, rel);
 }
 
