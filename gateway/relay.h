@@ -19,7 +19,6 @@
 #include <coap3/coap.h>
 #include <event2/event.h>
 
-#include "../common/cuid.h"
 #include "../common/dots_err.h"
 #include "../common/dots_msg.h"
 #include "../common/dots_path.h"
