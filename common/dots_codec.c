@@ -168,6 +168,48 @@ unknown(struct dec *d, uint64_t in, uint64_t key, cbor_item_t *v,
 	    in ? d->kb2 : "body");
 }
 
+/*
+ * One member of a container: 0 taken, -1 error (err set), 1 not a member
+ * of this container (walk() then hands it to unknown()).
+ */
+typedef int member_fn(struct dec *, uint64_t, cbor_item_t *, void *);
+
+/*
+ * Feed each present (not absent()) member of the checked map m of the
+ * container "in" to fn; keys fn does not take go to unknown() with ov.
+ */
+static int
+walk(struct dec *d, uint64_t in, cbor_item_t *m, member_fn *fn, void *ctx,
+    struct dots_optv *ov)
+{
+	struct cbor_pair *p = cbor_map_handle(m);
+	size_t i;
+	uint64_t k;
+	int rc;
+
+	for (i = 0; i < cbor_map_size(m); i++) {
+		k = cbor_get_int(p[i].key);
+		if (absent(p[i].value))
+			continue;
+		rc = fn(d, k, p[i].value, ctx);
+		if (rc == 1)
+			rc = unknown(d, in, k, p[i].value, ov);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* check_map() then walk(). */
+static int
+dec_map(struct dec *d, uint64_t in, cbor_item_t *m, member_fn *fn,
+    void *ctx, struct dots_optv *ov)
+{
+	if (check_map(d, in, m) == -1)
+		return -1;
+	return walk(d, in, m, fn, ctx, ov);
+}
+
 static int
 get_uint(struct dec *d, uint64_t key, cbor_item_t *v, uint64_t max,
     uint64_t *out)
@@ -329,37 +371,40 @@ get_protocols(struct dec *d, uint64_t key, cbor_item_t *v,
 	return 0;
 }
 
+struct port_ctx {
+	struct port_range	*r;
+	bool			 has_lower, has_upper;
+};
+
+static int
+port_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct port_ctx *pc = arg;
+	uint64_t u = 0;
+
+	if (k != DK_LOWER_PORT && k != DK_UPPER_PORT)
+		return 1;
+	if (get_uint(d, k, v, 65535, &u) == -1)
+		return -1;
+	if (k == DK_LOWER_PORT)
+		pc->r->lower = (uint16_t)u, pc->has_lower = true;
+	else
+		pc->r->upper = (uint16_t)u, pc->has_upper = true;
+	return 0;
+}
+
 /* One target-port-range entry: lower-port mandatory, upper >= lower. */
 static int
 get_port_range(struct dec *d, cbor_item_t *m, struct port_range *r)
 {
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k, u = 0;
-	bool has_lower = false, has_upper = false;
+	struct port_ctx pc = { .r = r };
 
-	if (check_map(d, DK_TARGET_PORT_RANGE, m) == -1)
+	if (dec_map(d, DK_TARGET_PORT_RANGE, m, port_member, &pc, NULL) == -1)
 		return -1;
-	p = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_LOWER_PORT || k == DK_UPPER_PORT) {
-			if (get_uint(d, k, p[i].value, 65535, &u) == -1)
-				return -1;
-			if (k == DK_LOWER_PORT)
-				r->lower = (uint16_t)u, has_lower = true;
-			else
-				r->upper = (uint16_t)u, has_upper = true;
-		} else if (unknown(d, DK_TARGET_PORT_RANGE, k, p[i].value,
-		    NULL) == -1)
-			return -1;
-	}
-	if (!has_lower)
+	if (!pc.has_lower)
 		return bad(d, "missing lower-port (8) in %s",
 		    DK_TARGET_PORT_RANGE);
-	if (!has_upper)
+	if (!pc.has_upper)
 		r->upper = r->lower;
 	if (r->upper < r->lower)
 		return bad(d, "upper-port below lower-port in %s",
@@ -387,6 +432,31 @@ get_port_ranges(struct dec *d, uint64_t key, cbor_item_t *v,
 	return 0;
 }
 
+struct acl_ctx {
+	uint64_t	 list;
+	struct dots_acl	*acl;
+};
+
+static int
+acl_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct acl_ctx *ac = arg;
+	uint64_t u = 0;
+	int rc;
+
+	if (k == DK_ACL_NAME)
+		return get_text(d, k, v, &ac->acl->acl_name);
+	if (k == DK_ACL_TYPE && ac->list == DK_ACL_LIST)
+		return get_text(d, k, v, &ac->acl->acl_type);
+	if (k != DK_ACTIVATION_TYPE || ac->list != DK_ACL_LIST_9133)
+		return 1;
+	rc = get_uint(d, k, v, DOTS_ACT_DEACTIVATE, &u);
+	if (rc == 0 && u == 0)
+		rc = bad(d, "%s out of range", k);
+	ac->acl->activation_type = (uint32_t)u;
+	return rc;
+}
+
 /*
  * acl-list entry: {23 acl-name, 24 acl-type} in conflict-scope (key 22),
  * {23 acl-name, 52 activation-type} in an RFC 9133 request (key 53).
@@ -394,32 +464,10 @@ get_port_ranges(struct dec *d, uint64_t key, cbor_item_t *v,
 static int
 get_acl(struct dec *d, uint64_t list, cbor_item_t *m, struct dots_acl *acl)
 {
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k, u = 0;
-	int rc;
+	struct acl_ctx ac = { .list = list, .acl = acl };
 
-	if (check_map(d, list, m) == -1)
+	if (dec_map(d, list, m, acl_member, &ac, NULL) == -1)
 		return -1;
-	p = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_ACL_NAME)
-			rc = get_text(d, k, p[i].value, &acl->acl_name);
-		else if (k == DK_ACL_TYPE && list == DK_ACL_LIST)
-			rc = get_text(d, k, p[i].value, &acl->acl_type);
-		else if (k == DK_ACTIVATION_TYPE && list == DK_ACL_LIST_9133) {
-			rc = get_uint(d, k, p[i].value, DOTS_ACT_DEACTIVATE, &u);
-			if (rc == 0 && u == 0)
-				rc = bad(d, "%s out of range", k);
-			acl->activation_type = (uint32_t)u;
-		} else
-			rc = unknown(d, list, k, p[i].value, NULL);
-		if (rc == -1)
-			return -1;
-	}
 	if (acl->acl_name == NULL)
 		return bad(d, "missing acl-name (23) in %s", list);
 	return 0;
@@ -461,50 +509,38 @@ get_lifetime(struct dec *d, uint64_t key, cbor_item_t *v, int64_t *out)
 }
 
 static int
+conflict_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct dots_conflict *c = arg;
+	int rc;
+
+	switch (k) {
+	case DK_CONFLICT_STATUS:
+		return get_u32(d, k, v, &c->conflict_status);
+	case DK_CONFLICT_CAUSE:
+		return get_u32(d, k, v, &c->conflict_cause);
+	case DK_RETRY_TIMER:
+		rc = get_u32(d, k, v, &c->retry_timer);
+		c->has_retry_timer = true;
+		return rc;
+	case DK_CONFLICT_SCOPE:
+		if ((c->conflict_scope = calloc(1,
+		    sizeof(*c->conflict_scope))) == NULL)
+			return dots_errf(d->err, 500, "out of memory");
+		return dec_scope(d, k, v, c->conflict_scope, SCOPE_CONFLICT);
+	}
+	return 1;
+}
+
+static int
 get_conflict(struct dec *d, uint64_t key, cbor_item_t *m,
     struct dots_scope *s)
 {
-	struct dots_conflict *c;
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k;
-	int rc;
-
 	if (check_map(d, key, m) == -1)
 		return -1;
-	if ((c = s->conflict = calloc(1, sizeof(*c))) == NULL)
+	if ((s->conflict = calloc(1, sizeof(*s->conflict))) == NULL)
 		return dots_errf(d->err, 500, "out of memory");
-	p = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		switch (k) {
-		case DK_CONFLICT_STATUS:
-			rc = get_u32(d, k, p[i].value, &c->conflict_status);
-			break;
-		case DK_CONFLICT_CAUSE:
-			rc = get_u32(d, k, p[i].value, &c->conflict_cause);
-			break;
-		case DK_RETRY_TIMER:
-			rc = get_u32(d, k, p[i].value, &c->retry_timer);
-			c->has_retry_timer = true;
-			break;
-		case DK_CONFLICT_SCOPE:
-			if ((c->conflict_scope = calloc(1,
-			    sizeof(*c->conflict_scope))) == NULL)
-				return dots_errf(d->err, 500, "out of memory");
-			rc = dec_scope(d, k, p[i].value, c->conflict_scope,
-			    SCOPE_CONFLICT);
-			break;
-		default:
-			rc = unknown(d, key, k, p[i].value, NULL);
-			break;
-		}
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk(d, key, m, conflict_member, s->conflict, NULL);
 }
 
 /* Target members, shared by the mitigation scope and conflict-scope. */
@@ -605,10 +641,16 @@ scope_main(struct dec *d, uint64_t k, cbor_item_t *v, struct dots_scope *s)
 	return 1;
 }
 
+struct scope_ctx {
+	struct dots_scope	*s;
+	enum scope_kind		 kind;
+};
+
 static int
-scope_member(struct dec *d, uint64_t in, uint64_t k, cbor_item_t *v,
-    struct dots_scope *s, enum scope_kind kind)
+scope_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 {
+	struct dots_scope *s = ((struct scope_ctx *)arg)->s;
+	enum scope_kind kind = ((struct scope_ctx *)arg)->kind;
 	int rc;
 
 	if (k == DK_CDID || k == DK_CUID || (k == DK_MID &&
@@ -624,29 +666,19 @@ scope_member(struct dec *d, uint64_t in, uint64_t k, cbor_item_t *v,
 		return rc;
 	if (kind == SCOPE_CONFLICT && k == DK_ACL_LIST)
 		return get_acl_list(d, k, v, s);
-	if (kind == SCOPE_MAIN && (rc = scope_main(d, k, v, s)) != 1)
-		return rc;
-	return unknown(d, in, k, v, kind == SCOPE_MAIN ? &s->opt : NULL);
+	if (kind == SCOPE_MAIN)
+		return scope_main(d, k, v, s);
+	return 1;
 }
 
 static int
 dec_scope(struct dec *d, uint64_t in, cbor_item_t *m, struct dots_scope *s,
     enum scope_kind kind)
 {
-	struct cbor_pair *p;
-	size_t i;
+	struct scope_ctx sc = { .s = s, .kind = kind };
 
-	if (check_map(d, in, m) == -1)
-		return -1;
-	p = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		if (absent(p[i].value))
-			continue;
-		if (scope_member(d, in, cbor_get_int(p[i].key), p[i].value, s,
-		    kind) == -1)
-			return -1;
-	}
-	return 0;
+	return dec_map(d, in, m, scope_member, &sc,
+	    kind == SCOPE_MAIN ? &s->opt : NULL);
 }
 
 static int
@@ -668,6 +700,22 @@ dec_scopes(struct dec *d, cbor_item_t *v, struct dots_mitigation *m)
 	return 0;
 }
 
+struct top_ctx {
+	uint64_t	 want;
+	cbor_item_t	*inner;
+};
+
+static int
+top_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct top_ctx *tc = arg;
+
+	if (k != tc->want)
+		return 1;
+	tc->inner = v;
+	return 0;
+}
+
 /*
  * The outer map {key: {...}}: returns the inner map (borrowed), or NULL
  * with err set. Optional keys beside it are ignored.
@@ -675,57 +723,35 @@ dec_scopes(struct dec *d, cbor_item_t *v, struct dots_mitigation *m)
 static cbor_item_t *
 top_container(struct dec *d, cbor_item_t *root, uint64_t want)
 {
-	struct cbor_pair *p;
-	cbor_item_t *inner = NULL;
-	size_t i;
-	uint64_t k;
+	struct top_ctx tc = { .want = want };
 
-	if (check_map(d, 0, root) == -1)
+	if (dec_map(d, 0, root, top_member, &tc, NULL) == -1)
 		return NULL;
-	p = cbor_map_handle(root);
-	for (i = 0; i < cbor_map_size(root); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == want)
-			inner = p[i].value;
-		else if (unknown(d, 0, k, p[i].value, NULL) == -1)
-			return NULL;
-	}
-	if (inner == NULL) {
+	if (tc.inner == NULL) {
 		bad(d, "missing %s", want);
 		return NULL;
 	}
-	if (check_map(d, want, inner) == -1)
+	if (check_map(d, want, tc.inner) == -1)
 		return NULL;
-	return inner;
+	return tc.inner;
+}
+
+static int
+mitigation_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	if (k != DK_SCOPE)
+		return 1;
+	return dec_scopes(d, v, arg);
 }
 
 static int
 dec_mitigation(struct dec *d, cbor_item_t *root, struct dots_mitigation *m)
 {
 	cbor_item_t *c;
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k;
-	int rc;
 
 	if ((c = top_container(d, root, DK_MITIGATION_SCOPE)) == NULL)
 		return -1;
-	p = cbor_map_handle(c);
-	for (i = 0; i < cbor_map_size(c); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_SCOPE)
-			rc = dec_scopes(d, p[i].value, m);
-		else
-			rc = unknown(d, DK_MITIGATION_SCOPE, k, p[i].value,
-			    &m->opt);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk(d, DK_MITIGATION_SCOPE, c, mitigation_member, m, &m->opt);
 }
 
 int
@@ -761,10 +787,16 @@ static const struct cfg_desc {
 };
 #define NCFG (sizeof(cfg_params) / sizeof(cfg_params[0]))
 
+struct cfg_ctx {
+	const struct cfg_desc	*cd;
+	struct dots_cfg_param	*p;
+};
+
 static int
-dec_cfg_value(struct dec *d, const struct cfg_desc *cd, uint64_t k,
-    cbor_item_t *v, struct dots_cfg_param *p)
+cfg_value(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 {
+	const struct cfg_desc *cd = ((struct cfg_ctx *)arg)->cd;
+	struct dots_cfg_param *p = ((struct cfg_ctx *)arg)->p;
 	uint64_t base = cd->dec ? DK_MAX_VALUE_DECIMAL : DK_MAX_VALUE;
 	uint32_t *val[] = { &p->max, &p->min, &p->cur };
 	bool *has[] = { &p->has_max, &p->has_min, &p->has_cur };
@@ -772,7 +804,7 @@ dec_cfg_value(struct dec *d, const struct cfg_desc *cd, uint64_t k,
 	size_t i;
 
 	if (k < base || k > base + 2)
-		return unknown(d, cd->key, k, v, NULL);
+		return 1;
 	i = k - base;
 	*has[i] = true;
 	if (cd->dec)
@@ -784,52 +816,38 @@ dec_cfg_value(struct dec *d, const struct cfg_desc *cd, uint64_t k,
 }
 
 static int
-dec_cfg_param(struct dec *d, const struct cfg_desc *cd, cbor_item_t *m,
-    struct dots_cfg_param *p)
+cfg_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 {
-	struct cbor_pair *pr;
-	size_t i;
+	struct dots_cfg_set *set = arg;
+	struct cfg_ctx cc;
+	size_t j;
 
-	if (check_map(d, cd->key, m) == -1)
-		return -1;
-	pr = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		if (absent(pr[i].value))
-			continue;
-		if (dec_cfg_value(d, cd, cbor_get_int(pr[i].key),
-		    pr[i].value, p) == -1)
-			return -1;
-	}
-	return 0;
+	for (j = 0; j < NCFG && cfg_params[j].key != k; j++)
+		;
+	if (j == NCFG)
+		return 1;
+	cc.cd = &cfg_params[j];
+	cc.p = &set->p[cfg_params[j].id];
+	return dec_map(d, k, v, cfg_value, &cc, NULL);
 }
 
 static int
-dec_cfg_set(struct dec *d, uint64_t key, cbor_item_t *m,
-    struct dots_cfg_set *set)
+sc_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 {
-	struct cbor_pair *p;
-	size_t i, j;
-	uint64_t k;
-	int rc;
+	struct dots_signal_config *sc = arg;
 
-	if (check_map(d, key, m) == -1)
-		return -1;
-	p = cbor_map_handle(m);
-	for (i = 0; i < cbor_map_size(m); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		for (j = 0; j < NCFG && cfg_params[j].key != k; j++)
-			;
-		if (j < NCFG)
-			rc = dec_cfg_param(d, &cfg_params[j], p[i].value,
-			    &set->p[cfg_params[j].id]);
-		else
-			rc = unknown(d, key, k, p[i].value, NULL);
-		if (rc == -1)
-			return -1;
+	switch (k) {
+	case DK_SID:
+		sc->has_sid = true;
+		return get_u32(d, k, v, &sc->sid);
+	case DK_MITIGATING_CONFIG:
+		sc->has_mitigating = true;
+		return dec_map(d, k, v, cfg_member, &sc->mitigating, NULL);
+	case DK_IDLE_CONFIG:
+		sc->has_idle = true;
+		return dec_map(d, k, v, cfg_member, &sc->idle, NULL);
 	}
-	return 0;
+	return 1;
 }
 
 static int
@@ -837,33 +855,10 @@ dec_signal_config(struct dec *d, cbor_item_t *root,
     struct dots_signal_config *sc)
 {
 	cbor_item_t *c;
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k;
-	int rc;
 
 	if ((c = top_container(d, root, DK_SIGNAL_CONFIG)) == NULL)
 		return -1;
-	p = cbor_map_handle(c);
-	for (i = 0; i < cbor_map_size(c); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_SID) {
-			sc->has_sid = true;
-			rc = get_u32(d, k, p[i].value, &sc->sid);
-		} else if (k == DK_MITIGATING_CONFIG) {
-			sc->has_mitigating = true;
-			rc = dec_cfg_set(d, k, p[i].value, &sc->mitigating);
-		} else if (k == DK_IDLE_CONFIG) {
-			sc->has_idle = true;
-			rc = dec_cfg_set(d, k, p[i].value, &sc->idle);
-		} else
-			rc = unknown(d, DK_SIGNAL_CONFIG, k, p[i].value, NULL);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk(d, DK_SIGNAL_CONFIG, c, sc_member, sc, NULL);
 }
 
 int
@@ -884,38 +879,39 @@ dots_decode_signal_config(const uint8_t *buf, size_t len, enum dots_dir dir,
 	return rc;
 }
 
+struct hb_ctx {
+	struct dots_heartbeat	*hb;
+	bool			 seen;
+};
+
+static int
+hb_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct hb_ctx *hc = arg;
+
+	if (k != DK_PEER_HB_STATUS)
+		return 1;
+	hc->seen = true;
+	return get_bool(d, k, v, &hc->hb->peer_hb_status);
+}
+
 int
 dots_decode_heartbeat(const uint8_t *buf, size_t len,
     struct dots_heartbeat *out, struct dots_err *err)
 {
 	struct dec d = { .dir = DOTS_REQ, .err = err };
+	struct hb_ctx hc = { .hb = out };
 	cbor_item_t *root, *c;
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k;
 	int rc = -1;
-	bool seen = false;
 
 	memset(out, 0, sizeof(*out));
 	if ((root = load(buf, len, err)) == NULL)
 		return -1;
 	if ((c = top_container(&d, root, DK_HEARTBEAT)) == NULL)
 		goto out;
-	p = cbor_map_handle(c);
-	for (i = 0; i < cbor_map_size(c); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_PEER_HB_STATUS) {
-			seen = true;
-			if (get_bool(&d, k, p[i].value,
-			    &out->peer_hb_status) == -1)
-				goto out;
-		} else if (unknown(&d, DK_HEARTBEAT, k, p[i].value, NULL)
-		    == -1)
-			goto out;
-	}
-	rc = seen ? 0 : bad(&d, "missing %s", DK_PEER_HB_STATUS);
+	if (walk(&d, DK_HEARTBEAT, c, hb_member, &hc, NULL) == -1)
+		goto out;
+	rc = hc.seen ? 0 : bad(&d, "missing %s", DK_PEER_HB_STATUS);
 out:
 	cbor_decref(&root);
 	if (rc == -1)
@@ -924,31 +920,26 @@ out:
 }
 
 static int
+redirect_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct dots_redirect *r = arg;
+
+	if (k == DK_ALT_SERVER)
+		return get_text(d, k, v, &r->alt_server);
+	if (k == DK_ALT_SERVER_RECORD)
+		return get_strv(d, k, v, &r->alt_server_record);
+	return 1;
+}
+
+static int
 dec_redirect(struct dec *d, cbor_item_t *root, struct dots_redirect *r)
 {
 	cbor_item_t *c;
-	struct cbor_pair *p;
-	size_t i;
-	uint64_t k;
-	int rc;
 
 	if ((c = top_container(d, root, DK_REDIRECTED_SIGNAL)) == NULL)
 		return -1;
-	p = cbor_map_handle(c);
-	for (i = 0; i < cbor_map_size(c); i++) {
-		k = cbor_get_int(p[i].key);
-		if (absent(p[i].value))
-			continue;
-		if (k == DK_ALT_SERVER)
-			rc = get_text(d, k, p[i].value, &r->alt_server);
-		else if (k == DK_ALT_SERVER_RECORD)
-			rc = get_strv(d, k, p[i].value, &r->alt_server_record);
-		else
-			rc = unknown(d, DK_REDIRECTED_SIGNAL, k, p[i].value,
-			    NULL);
-		if (rc == -1)
-			return -1;
-	}
+	if (walk(d, DK_REDIRECTED_SIGNAL, c, redirect_member, r, NULL) == -1)
+		return -1;
 	if (r->alt_server == NULL)
 		return bad(d, "missing %s", DK_ALT_SERVER);
 	return 0;
