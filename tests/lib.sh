@@ -171,15 +171,20 @@ gw_start() {
 	return 1
 }
 
+# stop_pid PID [SIGNAL]: signal it (TERM), give it 3 s, then KILL; reap it.
+stop_pid() {
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 gw_stop() {
 	if [ -n "$GW_PID" ]; then
-		kill "$GW_PID" 2>/dev/null
-		for _ in $(seq 1 30); do
-			kill -0 "$GW_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$GW_PID" 2>/dev/null
-		wait "$GW_PID" 2>/dev/null
+		stop_pid "$GW_PID"
 		GW_PID=
 	fi
 }
@@ -208,15 +213,8 @@ node_start() {
 
 # node_stop NAME [SIGNAL]
 node_stop() {
-	local pid=${NODE_PID[$1]}
-	[ -n "$pid" ] || return 0
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 1 30); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	[ -n "${NODE_PID[$1]}" ] || return 0
+	stop_pid "${NODE_PID[$1]}" "$2"
 	unset "NODE_PID[$1]"
 }
 
