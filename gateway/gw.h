@@ -22,9 +22,12 @@ struct gw {
 	struct conf	  *conf;
 	struct server	  *srv;		/* downstream DOTS server side */
 	struct mit_table  *mt;		/* accepted mitigations */
-	struct peer_rt	  *peers;	/* runtime state, one per conf peer */
+	struct peer_rt	 **peers;	/* runtime state, one per conf peer, at
+					   its index; each allocated alone, so
+					   a reload keeps holders' pointers */
 	size_t		   n_peers;
-	struct upstream	  *ups;		/* upstream side, one per upstream peer */
+	struct upstream	 **ups;		/* upstream side, one per upstream peer
+					   (allocated alone, like peers) */
 	size_t		   n_ups;
 	struct pol_usage   local_usage;	/* what local mitigations hold */
 };

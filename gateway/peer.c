@@ -41,21 +41,41 @@ peers_init(struct gw *gw)
 	gw->peers = calloc(c->n_peers, sizeof(*gw->peers));
 	if (gw->peers == NULL)
 		return -1;
-	gw->n_peers = c->n_peers;
 	for (size_t i = 0; i < c->n_peers; i++) {
-		struct peer_rt *p = &gw->peers[i];
+		struct peer_rt *p;
 
-		p->conf = &c->peers[i];
-		p->psk_key.s = p->conf->psk_key;
-		p->psk_key.length = p->conf->psk_key_len;
-		peer_config_reset(gw, p);
+		if ((p = peer_new(gw, &c->peers[i])) == NULL)
+			return -1;
+		gw->peers[gw->n_peers++] = p;
 	}
 	return 0;
+}
+
+struct peer_rt *
+peer_new(struct gw *gw, const struct conf_peer *cp)
+{
+	struct peer_rt *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	peer_set_conf(p, cp);
+	peer_config_reset(gw, p);
+	return p;
+}
+
+void
+peer_set_conf(struct peer_rt *p, const struct conf_peer *cp)
+{
+	p->conf = cp;
+	p->psk_key.s = cp->psk_key;
+	p->psk_key.length = cp->psk_key_len;
 }
 
 void
 peers_free(struct gw *gw)
 {
+	for (size_t i = 0; i < gw->n_peers; i++)
+		free(gw->peers[i]);
 	free(gw->peers);
 	gw->peers = NULL;
 	gw->n_peers = 0;
@@ -65,7 +85,7 @@ peers_free(struct gw *gw)
 static struct peer_rt *
 peer_of(struct gw *gw, const struct conf_peer *cp)
 {
-	return cp == NULL ? NULL : &gw->peers[cp - gw->conf->peers];
+	return cp == NULL ? NULL : gw->peers[cp - gw->conf->peers];
 }
 
 struct peer_rt *

@@ -33,6 +33,10 @@ struct peer_rt {
 
 int	peers_init(struct gw *);
 void	peers_free(struct gw *);
+/* One peer's runtime state with the server's default session config. */
+struct peer_rt *peer_new(struct gw *, const struct conf_peer *);
+/* Point it at (a reloaded copy of) its configuration. */
+void	peer_set_conf(struct peer_rt *, const struct conf_peer *);
 struct peer_rt *peer_find(struct gw *, const char *name);
 struct peer_rt *peer_by_psk_identity(struct gw *, const uint8_t *, size_t);
 struct peer_rt *peer_by_cert_name(struct gw *, const char *);

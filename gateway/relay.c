@@ -112,8 +112,8 @@ candidates(struct gw *gw, struct pol_upstream cand[POL_MAX_UPSTREAMS])
 	size_t n;
 
 	for (n = 0; n < gw->n_ups && n < POL_MAX_UPSTREAMS; n++) {
-		cand[n].peer = gw->ups[n].peer;
-		cand[n].up = gw->ups[n].up;
+		cand[n].peer = gw->ups[n]->peer;
+		cand[n].up = gw->ups[n]->up;
 	}
 	return n;
 }
@@ -155,7 +155,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	pol_attack_volume(s, &c->capacity, &plan->vol);
 	n = candidates(gw, cand);
 	for (size_t i = 0; i < n; i++)
-		plan->cand_us[i] = &gw->ups[i];
+		plan->cand_us[i] = gw->ups[i];
 	pol_decide(rq->ds->peer->conf, &plan->vol, &c->capacity,
 	    &gw->local_usage, cand, n, &plan->decision);
 	if (plan->decision.n_up == 0)
@@ -944,7 +944,7 @@ redecide(struct mitigation *m, void *arg)
 		local_start(gw, m);
 	}
 	for (size_t i = 0; i < d.n_up; i++) {
-		struct upstream *us = &gw->ups[d.up[i]];
+		struct upstream *us = gw->ups[d.up[i]];
 
 		TAILQ_FOREACH(p, &rs->placements, m_entry)
 			if (p->us == us)

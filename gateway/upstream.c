@@ -255,23 +255,46 @@ upstreams_init(struct gw *gw)
 	for (size_t i = 0; i < c->n_peers; i++) {
 		if (!(c->peers[i].roles & PEER_UPSTREAM))
 			continue;
-		if (us_init(gw, &gw->ups[gw->n_ups++], &c->peers[i]) == -1)
+		if ((gw->ups[gw->n_ups] = upstream_new(gw, &c->peers[i])) ==
+		    NULL)
 			return -1;
+		gw->n_ups++;
 	}
 	return 0;
+}
+
+struct upstream *
+upstream_new(struct gw *gw, const struct conf_peer *peer)
+{
+	struct upstream *us;
+
+	if ((us = calloc(1, sizeof(*us))) == NULL)
+		return NULL;
+	if (us_init(gw, us, peer) == -1) {
+		upstream_free(us);
+		return NULL;
+	}
+	return us;
+}
+
+/* The caller has already let go of its placements (relay.c). */
+void
+upstream_free(struct upstream *us)
+{
+	if (us == NULL)
+		return;
+	if (us->tick != NULL)
+		event_free(us->tick);
+	if (us->dc != NULL)
+		us_disconnect(us);
+	free(us);
 }
 
 void
 upstreams_free(struct gw *gw)
 {
-	for (size_t i = 0; i < gw->n_ups; i++) {
-		struct upstream *us = &gw->ups[i];
-
-		if (us->tick != NULL)
-			event_free(us->tick);
-		if (us->dc != NULL)
-			us_disconnect(us);
-	}
+	for (size_t i = 0; i < gw->n_ups; i++)
+		upstream_free(gw->ups[i]);
 	free(gw->ups);
 	gw->ups = NULL;
 	gw->n_ups = 0;
@@ -281,8 +304,8 @@ struct upstream *
 upstream_find(struct gw *gw, const char *name)
 {
 	for (size_t i = 0; i < gw->n_ups; i++)
-		if (strcmp(gw->ups[i].peer->name, name) == 0)
-			return &gw->ups[i];
+		if (strcmp(gw->ups[i]->peer->name, name) == 0)
+			return gw->ups[i];
 	return NULL;
 }
 

@@ -46,6 +46,8 @@ struct upstream {
 
 int	upstreams_init(struct gw *);
 void	upstreams_free(struct gw *);
+struct upstream *upstream_new(struct gw *, const struct conf_peer *);
+void	upstream_free(struct upstream *);
 struct upstream *upstream_find(struct gw *, const char *name);
 
 /* 0 when it is not connected or the request cannot be sent. */
