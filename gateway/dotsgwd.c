@@ -17,6 +17,7 @@
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
+#include "persist.h"
 #include "server.h"
 #include "upstream.h"
 
@@ -57,6 +58,7 @@ gw_free(struct gw *gw)
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
+	persist_close(gw);
 	conf_free(gw->conf);
 	if (gw->base != NULL)
 		event_base_free(gw->base);
@@ -111,6 +113,8 @@ main(int argc, char *argv[])
 	coap_startup();
 	if ((gw.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	if (persist_open(&gw) == -1)
+		fatalx("cannot open the state store in %s", gw.conf->state_dir);
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL)
 		fatalx("out of memory");
 	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1) {
@@ -125,6 +129,7 @@ main(int argc, char *argv[])
 	log_info("dotsgwd ready: node %s, %zu peers", gw.conf->node_id,
 	    gw.conf->n_peers);
 	event_base_dispatch(gw.base);
+	gw.stopping = true;
 	for (int i = 0; i < 2; i++)
 		event_free(sigev[i]);
 	gw_free(&gw);

@@ -5,6 +5,7 @@
 #ifndef DOTSGW_GW_H
 #define DOTSGW_GW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -16,6 +17,7 @@ struct server;
 struct mit_table;
 struct peer_rt;
 struct upstream;
+struct store;
 
 struct gw {
 	struct event_base *base;
@@ -30,6 +32,8 @@ struct gw {
 					   (allocated alone, like peers) */
 	size_t		   n_ups;
 	struct pol_usage   local_usage;	/* what local mitigations hold */
+	struct store	  *store;	/* state that survives restarts */
+	bool		   stopping;	/* shutting down: keep stored state */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow

@@ -1,0 +1,105 @@
+/*
+ * The state that survives a restart, in one SQLite database (WAL mode,
+ * synchronous=FULL) in the config's state-dir: accepted downstream
+ * mitigations, their placements upstream, each upstream's next mid (RFC
+ * 9132 §4.4.1: mids under our cuid keep increasing across restarts),
+ * peers' negotiated signal configurations, and a generic name -> CBOR table
+ * for other state (orchestrator registrations).
+ *
+ * This is the only file that includes sqlite3.h. It knows nothing of the
+ * daemon's structs: records are plain values, and a record passed to a
+ * foreach callback is valid only during the call.
+ *
+ * Every write is a transaction of its own, unless it happens between
+ * store_begin() and store_end(): a request handler brackets its work so
+ * that all it changed commits at once, before its response leaves.
+ * A NULL store accepts every call and does nothing (no state-dir store).
+ */
+#ifndef DOTSGW_STORE_H
+#define DOTSGW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* One downstream mitigation as accepted. */
+struct store_mit {
+	const char	*peer;		/* conf peer name */
+	const char	*cuid;
+	uint32_t	 mid;
+	const char	*cdid;		/* NULL = none (trusted gateways only) */
+	const char	*path_cdid;	/* cdid of the request's Uri-Path, "" */
+	const uint8_t	*scope;		/* the scope, as the codec encodes it */
+	size_t		 scope_len;
+	int64_t		 lifetime;	/* granted; -1 indefinite */
+	int64_t		 expires;	/* wall clock, Unix seconds; 0 never */
+	uint64_t	 start;		/* mitigation-start, Unix seconds */
+	uint32_t	 status;
+	int		 trigger;	/* trigger-mitigation: -1 absent, 0, 1 */
+	uint32_t	 attack_status;	/* last efficacy update, 0 none */
+	bool		 local;		/* counted in local capacity */
+	const char	*cdid_up;	/* cdid sent upstream, "" none */
+	uint32_t	 hop_limit;	/* as received, 0 none */
+};
+
+/* One placement upstream of a downstream mitigation (cuid, mid). */
+struct store_pl {
+	const char	*cuid;		/* the downstream mitigation's */
+	uint32_t	 mid;
+	const char	*upstream;	/* conf peer name of the upstream */
+	uint32_t	 umid;		/* our mid there */
+	int		 state;		/* enum placement_state */
+	int64_t		 lifetime;	/* granted there */
+};
+
+struct store_stats {
+	uint64_t	 commits;	/* write transactions */
+	uint64_t	 commit_ns;	/* time spent in them, in total */
+	uint64_t	 errors;
+};
+
+/* Open (create) the database at path. NULL with err on failure. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void	store_close(struct store *);
+void	store_stats(const struct store *, struct store_stats *);
+
+/* Group writes into one transaction; nests. store_end() commits at the
+ * outermost level: 0, or -1 when the commit failed (rolled back). */
+int	store_begin(struct store *);
+int	store_end(struct store *);
+
+/* Write calls return 0 or -1 (logged). */
+int	store_mit_put(struct store *, const struct store_mit *);
+/* The mitigation and its placements. */
+int	store_mit_del(struct store *, const char *cuid, uint32_t mid);
+int	store_mit_foreach(struct store *,
+	    int (*fn)(const struct store_mit *, void *), void *arg);
+
+int	store_pl_put(struct store *, const struct store_pl *);
+int	store_pl_del(struct store *, const char *upstream, uint32_t umid);
+/* Every placement, each with its downstream key. */
+int	store_pl_foreach(struct store *,
+	    int (*fn)(const struct store_pl *, void *), void *arg);
+
+int	store_next_mid_put(struct store *, const char *upstream, uint32_t);
+/* 0 with *next, 1 when none is stored, -1 on error. */
+int	store_next_mid_get(struct store *, const char *upstream, uint32_t *);
+
+/* A peer's negotiated signal configuration: sid and the CBOR the codec
+ * encodes for it. */
+int	store_sigcfg_put(struct store *, const char *peer, uint32_t sid,
+	    const uint8_t *cbor, size_t len);
+int	store_sigcfg_del(struct store *, const char *peer);
+int	store_sigcfg_foreach(struct store *, int (*fn)(const char *peer,
+	    uint32_t sid, const uint8_t *, size_t, void *), void *arg);
+
+/* Generic registrations: name -> CBOR value, replaced on put. */
+int	store_reg_put(struct store *, const char *name, const uint8_t *cbor,
+	    size_t len);
+int	store_reg_del(struct store *, const char *name);
+int	store_reg_foreach(struct store *, int (*fn)(const char *name,
+	    const uint8_t *, size_t, void *), void *arg);
+
+#endif

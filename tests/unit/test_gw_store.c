@@ -1,0 +1,311 @@
+/* gateway/store.c against a real SQLite file in a temp directory. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "../../gateway/store.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/dotsgw-store.XXXXXX";
+static char path[256];
+
+static struct store *
+reopen(struct store *s)
+{
+	char err[256] = "";
+	struct store *n;
+
+	store_close(s);
+	if ((n = store_open(path, err, sizeof(err))) == NULL)
+		printf("  store_open: %s\n", err);
+	return n;
+}
+
+static const uint8_t scope_cbor[] = { 0xa1, 0x0e, 0x18, 0x64 };	/* {14:100} */
+
+static struct store_mit
+mit(const char *cuid, uint32_t mid)
+{
+	struct store_mit m = {
+		.peer = "customer1", .cuid = cuid, .mid = mid, .cdid = NULL,
+		.path_cdid = "", .scope = scope_cbor,
+		.scope_len = sizeof(scope_cbor), .lifetime = 3600,
+		.expires = 1800000000, .start = 1700000000, .status = 2,
+		.trigger = -1, .cdid_up = "cd1", .hop_limit = 16,
+	};
+	return m;
+}
+
+struct seen {
+	int	 n;
+	char	 cuid[64];
+	uint32_t mid, status;
+	int64_t	 lifetime, expires;
+	int	 trigger;
+	size_t	 scope_len;
+	bool	 scope_ok, cdid_null;
+	char	 cdid_up[16];
+};
+
+static int
+see_mit(const struct store_mit *m, void *arg)
+{
+	struct seen *v = arg;
+
+	if (v->n++ == 0) {
+		snprintf(v->cuid, sizeof(v->cuid), "%s", m->cuid);
+		v->mid = m->mid;
+		v->status = m->status;
+		v->lifetime = m->lifetime;
+		v->expires = m->expires;
+		v->trigger = m->trigger;
+		v->scope_len = m->scope_len;
+		v->scope_ok = m->scope_len == sizeof(scope_cbor) &&
+		    memcmp(m->scope, scope_cbor, m->scope_len) == 0;
+		v->cdid_null = m->cdid == NULL;
+		snprintf(v->cdid_up, sizeof(v->cdid_up), "%s", m->cdid_up);
+	}
+	return 0;
+}
+
+static int
+count_pl(const struct store_pl *p, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+see_cfg(const char *peer, uint32_t sid, const uint8_t *v, size_t len,
+    void *arg)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	s->mid = sid;
+	s->scope_len = len;
+	snprintf(s->cuid, sizeof(s->cuid), "%s", peer);
+	return 0;
+}
+
+static int
+see_reg(const char *name, const uint8_t *v, size_t len, void *arg)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	snprintf(s->cuid, sizeof(s->cuid), "%s", name);
+	s->scope_len = len;
+	s->scope_ok = len == 2 && v[0] == 0x82;
+	return 0;
+}
+
+static int
+stop_at_first(const struct store_mit *m, void *arg)
+{
+	(*(int *)arg)++;
+	return 7;
+}
+
+int
+main(void)
+{
+	char err[256];
+	struct store *s;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/dotsgw.db", dir);
+
+	TEST("store: opens in WAL mode") {
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		s = store_open(path, err, sizeof(err));
+		CHECK(s != NULL);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st,
+		    NULL) == SQLITE_OK);
+		CHECK(sqlite3_step(st) == SQLITE_ROW);
+		CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+
+	TEST("store: mitigation survives close and reopen") {
+		struct store_mit m = mit("cuidA", 5);
+		struct seen v = { 0 };
+
+		m.trigger = 0;
+		CHECK(store_mit_put(s, &m) == 0);
+		s = reopen(s);
+		CHECK(s != NULL);
+		CHECK(store_mit_foreach(s, see_mit, &v) == 0);
+		CHECK(v.n == 1);
+		CHECK_STR(v.cuid, "cuidA");
+		CHECK(v.mid == 5 && v.status == 2 && v.lifetime == 3600);
+		CHECK(v.expires == 1800000000 && v.trigger == 0);
+		CHECK(v.scope_ok && v.cdid_null);
+		CHECK_STR(v.cdid_up, "cd1");
+	}
+
+	TEST("store: put again updates in place, placements stay") {
+		struct store_mit m = mit("cuidA", 5);
+		struct store_pl p = { "cuidA", 5, "gw-b", 17, 1, 600 };
+		struct seen v = { 0 };
+		int n = 0;
+
+		CHECK(store_pl_put(s, &p) == 0);
+		p.umid = 18;
+		p.upstream = "gw-c";
+		CHECK(store_pl_put(s, &p) == 0);
+		m.lifetime = 60;
+		m.status = 5;
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_mit_foreach(s, see_mit, &v) == 0);
+		CHECK(v.n == 1 && v.lifetime == 60 && v.status == 5);
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 2);
+	}
+
+	TEST("store: deleting a mitigation deletes its placements") {
+		struct store_mit m = mit("cuidB", 1);
+		struct store_pl p = { "cuidB", 1, "gw-b", 30, 1, 600 };
+		int n = 0;
+
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_pl_put(s, &p) == 0);
+		CHECK(store_mit_del(s, "cuidA", 5) == 0);
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 1);
+		CHECK(store_pl_del(s, "gw-b", 30) == 0);
+		n = 0;
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 0);
+	}
+
+	TEST("store: a placement needs its mitigation") {
+		struct store_pl p = { "nobody", 9, "gw-b", 31, 1, 600 };
+		int n = 0;
+
+		CHECK(store_pl_put(s, &p) == -1);
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 0);
+	}
+
+	TEST("store: one transaction for a request; a failed write rolls "
+	    "it all back") {
+		struct store_mit m = mit("cuidC", 1);
+		struct store_pl bad = { "nobody", 9, "gw-b", 32, 1, 600 };
+		struct store_stats a, b;
+		struct seen v = { 0 };
+
+		store_stats(s, &a);
+		CHECK(store_begin(s) == 0);
+		CHECK(store_mit_put(s, &m) == 0);
+		m.mid = 2;
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_next_mid_put(s, "gw-b", 40) == 0);
+		CHECK(store_end(s) == 0);
+		store_stats(s, &b);
+		CHECK(b.commits == a.commits + 1);
+
+		CHECK(store_begin(s) == 0);
+		m.mid = 3;
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_pl_put(s, &bad) == -1);
+		CHECK(store_end(s) == -1);
+		CHECK(store_mit_foreach(s, see_mit, &v) == 0);
+		CHECK(v.n == 3);	/* cuidB 1, cuidC 1 and 2; not 3 */
+	}
+
+	TEST("store: foreach stops when the callback says so") {
+		int n = 0;
+
+		CHECK(store_mit_foreach(s, stop_at_first, &n) == 7);
+		CHECK(n == 1);
+	}
+
+	TEST("store: next mid per upstream") {
+		uint32_t next = 0;
+
+		CHECK(store_next_mid_get(s, "gw-x", &next) == 1);
+		CHECK(store_next_mid_put(s, "gw-b", 41) == 0);
+		s = reopen(s);
+		CHECK(store_next_mid_get(s, "gw-b", &next) == 0);
+		CHECK(next == 41);
+	}
+
+	TEST("store: signal configuration per peer") {
+		const uint8_t cbor[] = { 0xa1, 0x18, 0x1e, 0xa0 };
+		struct seen v = { 0 };
+
+		CHECK(store_sigcfg_put(s, "customer1", 7, cbor,
+		    sizeof(cbor)) == 0);
+		CHECK(store_sigcfg_put(s, "customer1", 8, cbor,
+		    sizeof(cbor)) == 0);
+		s = reopen(s);
+		CHECK(store_sigcfg_foreach(s, see_cfg, &v) == 0);
+		CHECK(v.n == 1 && v.mid == 8 && v.scope_len == sizeof(cbor));
+		CHECK_STR(v.cuid, "customer1");
+		CHECK(store_sigcfg_del(s, "customer1") == 0);
+		v.n = 0;
+		CHECK(store_sigcfg_foreach(s, see_cfg, &v) == 0);
+		CHECK(v.n == 0);
+	}
+
+	TEST("store: generic registrations") {
+		const uint8_t a[] = { 0x82, 0x01 }, b[] = { 0x82, 0x02 };
+		struct seen v = { 0 };
+
+		CHECK(store_reg_put(s, "orch/gw-x", a, sizeof(a)) == 0);
+		CHECK(store_reg_put(s, "orch/gw-x", b, sizeof(b)) == 0);
+		CHECK(store_reg_put(s, "orch/gw-y", NULL, 0) == 0);
+		s = reopen(s);
+		CHECK(store_reg_foreach(s, see_reg, &v) == 0);
+		CHECK(v.n == 2);
+		CHECK_STR(v.cuid, "orch/gw-y");
+		CHECK(store_reg_del(s, "orch/gw-y") == 0);
+		v.n = 0;
+		CHECK(store_reg_foreach(s, see_reg, &v) == 0);
+		CHECK(v.n == 1 && v.scope_ok);
+		CHECK_STR(v.cuid, "orch/gw-x");
+	}
+
+	TEST("store: another schema version is refused") {
+		sqlite3 *db;
+
+		store_close(s);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		CHECK(sqlite3_exec(db, "UPDATE meta SET value = 99", NULL, NULL,
+		    NULL) == SQLITE_OK);
+		sqlite3_close(db);
+		err[0] = '\0';
+		s = store_open(path, err, sizeof(err));
+		CHECK(s == NULL);
+		CHECK(strstr(err, "schema version 99") != NULL);
+	}
+
+	TEST("store: an unwritable path is an error, not a crash") {
+		s = store_open("/nonexistent-dir/x.db", err, sizeof(err));
+		CHECK(s == NULL);
+		CHECK(err[0] != '\0');
+	}
+
+	TEST("store: a NULL store does nothing") {
+		uint32_t next;
+		int n = 0;
+
+		CHECK(store_begin(NULL) == 0 && store_end(NULL) == 0);
+		CHECK(store_reg_put(NULL, "x", NULL, 0) == 0);
+		CHECK(store_mit_foreach(NULL, stop_at_first, &n) == 0 && n == 0);
+		CHECK(store_next_mid_get(NULL, "gw-b", &next) == 1);
+	}
+
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	if (system(err) != 0)
+		printf("  cannot remove %s\n", dir);
+	return UNIT_EXIT();
+}
