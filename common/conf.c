@@ -888,6 +888,42 @@ static const struct key gateway_keys[] = {
 };
 static const struct schema gateway_schema = { gateway_keys, NULL };
 
+/* ---- admin endpoint and audit log ------------------------------------- */
+
+static bool addr_loopback(const char *a)
+{
+	uint8_t	 b[16];
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	if (inet_pton(AF_INET, a, b) == 1)
+		return b[0] == 127;
+	return inet_pton(AF_INET6, a, b) == 1 && memcmp(b, v6lo, 16) == 0;
+}
+
+static const struct key admin_keys[] = {
+	{ "address", KT_SCALAR, false, 0, ADDRLEN(conf_admin),
+	    offsetof(struct conf_admin, address), h_address, NULL },
+	{ "port", KT_SCALAR, false, 0, 65535,
+	    offsetof(struct conf_admin, port), h_u16, NULL },
+	{ "allow-remote", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_admin, allow_remote), h_bool, NULL },
+	KEY_END
+};
+
+/* The admin endpoint can reload the configuration: loopback only, unless
+ * the operator says otherwise. */
+static int admin_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_admin *a = obj;
+
+	if (a->port == 0 || a->allow_remote || addr_loopback(a->address))
+		return 0;
+	return key_err(ld, map, "address", "is not a loopback address; the "
+	    "admin endpoint is unauthenticated (allow-remote: true to "
+	    "expose it anyway)");
+}
+static const struct schema admin_schema = { admin_keys, admin_check };
+
 /* ---- peers: PSK secrets, for both directions --------------------------- */
 
 static int psk_ascii(struct ld *ld, yaml_node_t *n, uint8_t *key,
@@ -1578,6 +1614,12 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 	if (resolve_x509(ld, &c->creds.ca_file, &c->creds.cert_file,
 	    &c->creds.key_file, c->state_dir) == -1)
 		return -1;
+	if (c->audit_log != NULL && strcmp(c->audit_log, "off") == 0) {
+		free(c->audit_log);
+		c->audit_log = NULL;
+	}
+	if (resolve(ld, &c->audit_log, c->state_dir) == -1)
+		return -1;
 	if (c->listen == NULL) {
 		if ((c->listen = calloc(1, sizeof(*c->listen))) == NULL)
 			return oom(ld, 1);
@@ -1609,6 +1651,10 @@ static const struct key root_keys[] = {
 	    h_map, &capacity_schema },
 	{ "gateway", KT_MAP, false, 0, 0, offsetof(struct conf, gateway),
 	    h_map, &gateway_schema },
+	{ "admin", KT_MAP, false, 0, 0, offsetof(struct conf, admin),
+	    h_map, &admin_schema },
+	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf, audit_log), h_str, NULL },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
 	KEY_END
 };
@@ -1741,6 +1787,7 @@ static void conf_defaults(struct conf *c)
 	c->gateway.cdid = CDID_INSERT;
 	c->gateway.hop_limit = 16;
 	c->gateway.relay_timeout_ms = 2000;
+	strcpy(c->admin.address, "127.0.0.1");
 }
 
 static int load(struct ld *ld, const char *text, size_t len,
@@ -1921,6 +1968,7 @@ void conf_free(struct conf *c)
 	free(c->creds.cert_file);
 	free(c->creds.key_file);
 	free(c->creds.psk_hint);
+	free(c->audit_log);
 	for (i = 0; i < c->n_peers; i++)
 		peer_free(&c->peers[i]);
 	free(c->peers);

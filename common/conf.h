@@ -121,6 +121,13 @@ struct conf_gateway {
 					   default 2000 */
 };
 
+/* The local admin endpoint ("admin:"): HTTP /metrics, /status, /reload. */
+struct conf_admin {
+	char		 address[64];	/* numeric; default 127.0.0.1 */
+	uint16_t	 port;		/* 0 = no admin endpoint (default) */
+	bool		 allow_remote;	/* a non-loopback address needs it */
+};
+
 /* Server policy for one signal-config parameter: range and default. */
 struct conf_sigparam {
 	uint32_t	 min, max, def;	/* decimals in hundredths */
@@ -140,6 +147,8 @@ struct conf {
 	uint32_t	 active_but_terminating;	/* seconds, RFC 9132 §4.4.4 */
 	struct conf_capacity capacity;
 	struct conf_gateway gateway;
+	struct conf_admin admin;
+	char		*audit_log;	/* absolute; NULL = no audit log */
 	struct conf_peer *peers;
 	size_t		 n_peers;
 };

@@ -14,7 +14,9 @@
 
 #include "../common/conf.h"
 #include "../common/log.h"
+#include "admin.h"
 #include "gw.h"
+#include "metrics.h"
 #include "mitigation.h"
 #include "peer.h"
 #include "persist.h"
@@ -53,12 +55,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 gw_free(struct gw *gw)
 {
+	admin_free(gw->admin);
 	mit_table_free(gw->mt);		/* before the resources it points at */
 	gw->mt = NULL;
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
 	persist_close(gw);
+	metrics_free(gw->metrics);
 	conf_free(gw->conf);
 	if (gw->base != NULL)
 		event_base_free(gw->base);
@@ -115,9 +119,12 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	if (persist_open(&gw) == -1)
 		fatalx("cannot open the state store in %s", gw.conf->state_dir);
-	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL)
+	gw.started_ms = gw_now_ms();
+	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL ||
+	    (gw.metrics = metrics_new()) == NULL)
 		fatalx("out of memory");
-	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1) {
+	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
+	    admin_start(&gw) == -1) {
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");

@@ -18,6 +18,8 @@ struct mit_table;
 struct peer_rt;
 struct upstream;
 struct store;
+struct gw_metrics;
+struct admin;
 
 struct gw {
 	struct event_base *base;
@@ -34,6 +36,9 @@ struct gw {
 	struct pol_usage   local_usage;	/* what local mitigations hold */
 	struct store	  *store;	/* state that survives restarts */
 	bool		   stopping;	/* shutting down: keep stored state */
+	struct gw_metrics *metrics;	/* counters for /metrics */
+	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */
+	uint64_t	   started_ms;	/* gw_now_ms() at start */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow

@@ -8,6 +8,7 @@
 #include "../common/dots_codec.h"
 #include "../common/log.h"
 #include "gw.h"
+#include "metrics.h"
 #include "mitigation.h"
 #include "peer.h"
 #include "relay.h"
@@ -428,6 +429,11 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 
 	p->req_id = 0;
 	mit_name(p->m, name, sizeof(name));
+	if (status == DC_OK && p->t0_us != 0) {
+		metrics_relay_latency(mit_gw(p->m)->metrics,
+		    metrics_now_us() - p->t0_us);
+		p->t0_us = 0;
+	}
 	if (status != DC_OK) {
 		p->state = PL_LOST;
 		snprintf(p->diag, sizeof(p->diag), "%s", dc_error(p->us->dc));
@@ -560,6 +566,7 @@ placement_new(struct mitigation *m, struct upstream *us)
 	p->m = m;
 	p->us = us;
 	p->umid = upstream_next_mid(us);
+	p->t0_us = metrics_now_us();
 	TAILQ_INSERT_TAIL(&m->relay->placements, p, m_entry);
 	TAILQ_INSERT_TAIL(&us->placements, p, u_entry);
 	return p;
@@ -653,6 +660,8 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	rs->path = plan->path;
 	memset(&plan->path, 0, sizeof(plan->path));
 	set_cdid(rq, m);
+	metrics_decision(gw->metrics, plan->decision.local ? "local" :
+	    plan->decision.n_up > 0 ? "upstream" : "exceeded");
 	if (plan->decision.local)
 		local_start(gw, m);
 	if (plan->decision.status == DOTS_STATUS_EXCEEDED)

@@ -14,6 +14,7 @@
 #include "../common/log.h"
 #include "coap_loop.h"
 #include "gw.h"
+#include "metrics.h"
 #include "peer.h"
 #include "pki.h"
 #include "relay.h"
@@ -315,6 +316,16 @@ server_kick(struct server *srv)
 	coap_loop_kick(srv->loop);
 }
 
+void
+server_foreach_session(struct server *srv,
+    void (*fn)(struct ds_session *, void *), void *arg)
+{
+	struct ds_session *ds;
+
+	TAILQ_FOREACH(ds, &srv->sessions, entry)
+		fn(ds, arg);
+}
+
 /* ---------------------------------------------------------------- */
 /* Requests and responses */
 
@@ -556,6 +567,8 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	if (dots_path_parse(segs, n, &rq.path, &err) == -1 ||
 	    check_hop_limit(pdu, &err) == -1) {
 		reply_err(resp, &err);
+		metrics_request(gw->metrics, rq.ds->peer->conf->name,
+		    rq.method, coap_pdu_get_code(resp));
 		return;
 	}
 	log_request(&rq);
@@ -570,6 +583,9 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 		hb_handle(&rq, resp);
 		break;
 	}
+	if (!rq.observe)
+		metrics_request(gw->metrics, rq.ds->peer->conf->name,
+		    rq.method, coap_pdu_get_code(resp));
 	server_kick(srv);
 }
 

@@ -66,6 +66,9 @@ struct ds_request {
 struct server *server_new(struct gw *);
 void	server_free(struct server *);
 void	server_kick(struct server *);
+/* Each authenticated downstream session (for status). */
+void	server_foreach_session(struct server *,
+	    void (*fn)(struct ds_session *, void *), void *arg);
 
 /* Observable resources the mitigation table creates and deletes. */
 coap_resource_t *server_resource_new(struct server *, const char *path);

@@ -924,6 +924,45 @@ static void test_mode_warning(void)
 	rmdir(dir);
 }
 
+static void test_admin_audit(void)
+{
+	struct conf	*c;
+
+	/* defaults: no admin endpoint, no audit log */
+	if ((c = good(PEER, NULL)) == NULL)
+		return;
+	CHECK(c->admin.port == 0);
+	CHECK_STR(c->admin.address, "127.0.0.1");
+	CHECK(!c->admin.allow_remote);
+	CHECK(c->audit_log == NULL);
+	conf_free(c);
+	c = good("state-dir: /var/lib/dotsgw\naudit-log: audit.log\n"
+	    "admin: { address: \"::1\", port: 4647 }\n" PEER, NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->admin.port == 4647);
+	CHECK_STR(c->admin.address, "::1");
+	CHECK_STR(c->audit_log, "/var/lib/dotsgw/audit.log");
+	conf_free(c);
+	c = good("audit-log: off\nadmin: { address: 10.1.2.3, port: 1, "
+	    "allow-remote: true }\n" PEER, NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->audit_log == NULL);
+	CHECK(c->admin.allow_remote);
+	conf_free(c);
+	/* port 0 turns it off: the address does not matter then */
+	conf_free(good("admin: { address: 10.1.2.3, port: 0 }\n" PEER, NULL));
+	bad("admin: { address: 10.1.2.3, port: 4647 }\n" PEER,
+	    "t.yaml:1: admin.address: is not a loopback address");
+	bad("admin:\n  address: \"::2\"\n  port: 4647\n" PEER,
+	    "t.yaml:2: admin.address: is not a loopback address");
+	bad("admin: { port: 65536 }\n" PEER, "t.yaml:1: admin.port: 65536 is "
+	    "out of range");
+	bad("admin: { address: localhost }\n" PEER, "t.yaml:1: admin.address: "
+	    "\"localhost\" is not a numeric");
+}
+
 int main(void)
 {
 	TEST("conf: quickstart file") test_quickstart();
@@ -936,5 +975,6 @@ int main(void)
 	TEST("conf: relay errors") test_relay_errors();
 	TEST("conf: NUL bytes, small buffers") test_nul();
 	TEST("conf: mode warning") test_mode_warning();
+	TEST("conf: admin and audit-log") test_admin_audit();
 	return UNIT_EXIT();
 }

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Admin endpoint (issue 7): /metrics in Prometheus text format with exact
+# counter values after known requests, /status JSON, dotsctl status, 404
+# and 405, and a non-loopback admin address refused by the config check.
+. "$(dirname "$0")/../lib.sh"
+t_init
+APORT=$(free_port)
+while [ "$APORT" = "$PORT" ]; do APORT=$(free_port); done
+printf 'admin: { address: %s, port: %s }\n' "$HOST" "$APORT" >> "$CONF"
+gw_start || exit 1
+ADMIN=http://$HOST:$APORT
+
+# http METHOD PATH: body to $TMP/http.body, status code on stdout
+http() {
+	$PY - "$1" "$ADMIN$2" "$TMP/http.body" <<'PY'
+import sys, urllib.request, urllib.error
+m, url, out = sys.argv[1:4]
+req = urllib.request.Request(url, method=m, data=b"" if m == "POST" else None)
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    code, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+except urllib.error.HTTPError as e:
+    code, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+except Exception as e:
+    code, body, ctype = 0, str(e).encode(), ""
+open(out, "wb").write(body)
+open(out + ".type", "w").write(ctype)
+print(code)
+PY
+}
+# metric NAME{LABELS}: its value in the last /metrics body ("absent" if none)
+metric() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "absent" }' \
+	    "$TMP/metrics"
+}
+scrape() { http GET /metrics >/dev/null; cp "$TMP/http.body" "$TMP/metrics"; }
+
+check_eq "GET /metrics -> 200" "$(http GET /metrics)" 200
+grep -q 'version=0.0.4' "$TMP/http.body.type" &&
+    pass "/metrics Content-Type is Prometheus text 0.0.4" ||
+    fail "/metrics Content-Type" "$(cat "$TMP/http.body.type")"
+# every sample line is NAME{LABELS} VALUE; every family has HELP and TYPE
+$PY - "$TMP/http.body" <<'PY' && pass "/metrics is valid exposition format" || fail "/metrics format" "see above"
+import re, sys
+ok = True; typed = set()
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    m = re.match(r'# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$', line)
+    if m: typed.add(m.group(1)); continue
+    if line.startswith("# HELP "): continue
+    m = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*",?)*\})? (-?[0-9.e+]+|\+Inf)$', line)
+    base = m and re.sub(r'_(bucket|sum|count)$', '', m.group(1))
+    if not m or (m.group(1) not in typed and base not in typed):
+        print("bad line: %r" % line); ok = False
+sys.exit(0 if ok else 1)
+PY
+scrape
+check_eq "no requests counted before any" \
+    "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" absent
+check_eq "capacity configured (bps)" "$(metric 'dotsgw_capacity_configured{unit="bps"}')" 10000000000
+check_eq "capacity in use before any mitigation" "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 0
+
+expect "PUT mid 1 -> 2.01" 2.01 psk1 "$URI_D" mitigate --mid 1 --prefix 192.0.2.1/32 --lifetime 600
+expect "PUT mid 2 -> 2.01" 2.01 psk1 "$URI_D" mitigate --mid 2 --prefix 192.0.2.2/32 --lifetime 600
+expect "PUT outside its prefixes -> 4.01" 4.01 psk1 "$URI_D" mitigate --mid 3 --prefix 10.0.0.1/32 --lifetime 600
+expect "GET mid 1 -> 2.05" 2.05 psk1 "$URI_D" get --mid 1
+expect "customer3 PUT over TLS -> 2.01" 2.01 psk3 "$URI_T" mitigate --mid 7 --prefix 203.0.113.7/32 --lifetime 600
+scrape
+check_eq "requests customer1 PUT 2.01 = 2" "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" 2
+check_eq "requests customer1 PUT 4.01 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="4.01"}')" 1
+check_eq "requests customer1 GET 2.05 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="GET",code="2.05"}')" 1
+check_eq "requests customer3 PUT 2.01 = 1" "$(metric 'dotsgw_requests_total{peer="customer3",method="PUT",code="2.01"}')" 1
+check_eq "decisions local = 3" "$(metric 'dotsgw_decisions_total{result="local"}')" 3
+check_eq "active mitigations customer1 = 2" "$(metric 'dotsgw_mitigations_active{peer="customer1"}')" 2
+check_eq "mitigations customer1 in progress = 2" \
+    "$(metric 'dotsgw_mitigations{peer="customer1",status="attack-mitigation-in-progress"}')" 2
+check_eq "capacity in use: 3 x the default attack volume" \
+    "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 3000000000
+check_eq "peer customer1 up" "$(metric 'dotsgw_peer_up{peer="customer1"}')" 1
+check_eq "peer customer2 not heard from" "$(metric 'dotsgw_peer_up{peer="customer2"}')" 0
+check_eq "no relay latency without upstreams" "$(metric 'dotsgw_relay_latency_seconds_count')" 0
+
+expect "DELETE mid 2 -> 2.02" 2.02 psk1 "$URI_D" withdraw --mid 2
+scrape
+check_eq "requests customer1 DELETE 2.02 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="DELETE",code="2.02"}')" 1
+check_eq "withdrawn mitigation shows status 5" \
+    "$(metric 'dotsgw_mitigations{peer="customer1",status="dots-client-withdrawn-mitigation"}')" 1
+check_eq "capacity in use after the withdrawal" "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 2000000000
+
+# /status
+check_eq "GET /status -> 200" "$(http GET /status)" 200
+$PY - "$TMP/http.body" "$PFX1" <<'PY' && pass "/status JSON: peers, mitigations, targets, decision, capacity" || fail "/status JSON" "see above"
+import json, sys
+j = json.load(open(sys.argv[1]))
+def want(c, what):
+    if not c: print("missing:", what); sys.exit(1)
+want(j["node-id"] == "gw1.test", "node-id")
+p = {x["name"]: x for x in j["peers"]}
+want(p["customer1"]["up"] is True and p["customer1"]["auth"] == "psk", "customer1 up, psk")
+want(p["customer2"]["auth"] == "x509" and p["customer2"]["up"] is False, "customer2")
+want(p["customer1"]["idle-config"]["heartbeat-interval"] == 30, "negotiated config")
+want(p["customer1"]["idle-config"]["ack-timeout"] == 2.0, "decimal config")
+m = {(x["peer"], x["mid"]): x for x in j["mitigations"]}
+want(set(m) == {("customer1", 1), ("customer1", 2), ("customer3", 7)}, "mitigation set %s" % set(m))
+m1 = m[("customer1", 1)]
+want(m1["targets"]["target-prefix"] == ["192.0.2.1/32"], "targets")
+want(m1["status-name"] == "attack-mitigation-in-progress", "status")
+want(m1["relay"]["local"] is True and "local" in m1["relay"]["reason"], "decision %s" % m1["relay"])
+want(m1["relay"]["relay-path"] == ["gw1.test"], "relay path")
+want(m[("customer1", 2)]["status"] == 5, "withdrawn status")
+want(j["capacity"]["in-use"]["bps"] == 2000000000, "capacity in use")
+want(j["capacity"]["configured"]["bps"] == 10000000000, "capacity configured")
+want(j["upstreams"] == [], "no upstreams")
+PY
+
+check_eq "POST /metrics -> 405" "$(http POST /metrics)" 405
+check_eq "GET /nothing -> 404" "$(http GET /nothing)" 404
+
+# a non-loopback admin address is refused unless allow-remote
+sed "s/^admin: .*/admin: { address: 192.0.2.1, port: $APORT }/" "$CONF" > "$TMP/remote.yaml"
+if "$DOTSGWD" -n -c "$TMP/remote.yaml" 2> "$TMP/remote.err"; then
+	fail "non-loopback admin address refused" "dotsgwd -n accepted it"
+elif grep -q "remote.yaml:[0-9]*: admin.address: is not a loopback address" "$TMP/remote.err"; then
+	pass "non-loopback admin address refused ($(cut -d: -f2 "$TMP/remote.err" | head -n 1 | tr -d ' ')th line)"
+else
+	fail "non-loopback admin address refused" "$(cat "$TMP/remote.err")"
+fi
+sed "s/^admin: .*/admin: { address: 192.0.2.1, port: $APORT, allow-remote: true }/" "$CONF" > "$TMP/remote2.yaml"
+"$DOTSGWD" -n -c "$TMP/remote2.yaml" 2>/dev/null &&
+    pass "allow-remote: true accepts a non-loopback address" ||
+    fail "allow-remote: true" "refused"
+gw_alive "dotsgwd still running"
+exit $((T_FAILS > 0))
