@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "ctl_admin.h"
 #include "../common/cuid.h"
 #include "../common/dots_json.h"
 
@@ -34,6 +35,7 @@ struct ctl {
 	const char	*cuid;
 	char		 cuid_buf[CUID_BUFLEN];
 	const char	*cdid;
+	const char	*admin;		/* HOST:PORT of the admin endpoint */
 	bool		 json;
 	bool		 con;
 	unsigned	 timeout;	/* seconds */
@@ -74,6 +76,8 @@ static const char usage_text[] =
 "                          {\"code\":\"4.00\",\"diagnostic\":\"...\"} (+\"observe\":N)\n"
 "  --timeout SECONDS       wait per request (default 10)\n"
 "  --con                   send mitigation requests Confirmable (default NON)\n"
+"  --admin HOST:PORT       dotsgwd's admin endpoint, for status and reload\n"
+"                          (default " CTL_ADMIN_DEFAULT ")\n"
 "  -v, --verbose           libcoap logs on stderr (-vv: debug)\n"
 "  -h, --help              this text\n"
 "\n"
@@ -105,6 +109,13 @@ static const char usage_text[] =
 "      Send heartbeats (NON PUT .../hb) and print each answer; server\n"
 "      heartbeats received meanwhile are answered 2.04 and counted on\n"
 "      stderr.\n"
+"  status\n"
+"      dotsgwd's state from its admin endpoint (HTTP GET /status): peers,\n"
+"      sessions and negotiated configuration, upstreams, mitigations with\n"
+"      their relay path and placements, capacity; --json prints it as is.\n"
+"  reload\n"
+"      Reload dotsgwd's configuration (POST /reload, as SIGHUP); prints\n"
+"      what changed, or the error (FILE:LINE) and exits 1.\n"
 "\n"
 "Output: \"<code> <reason>\" (e.g. \"2.01 Created\") then the body as JSON or\n"
 "the diagnostic text. Exit status: 0 when the last response is 2.xx, 1 for\n"
@@ -902,6 +913,7 @@ static const struct option global_opts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "con", no_argument, NULL, 'O' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "admin", required_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -941,6 +953,7 @@ parse_global(struct ctl *c, int argc, char **argv)
 			break;
 		case 'O': c->con = true; break;
 		case 'v': c->verbose++; break;
+		case 'A': c->admin = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -1002,9 +1015,15 @@ main(int argc, char **argv)
 	parse_global(&c, argc, argv);
 	if (optind >= argc)
 		usage_err("no command (mitigate, get, withdraw, efficacy, "
-		    "config, hb)");
+		    "config, hb, status, reload)");
 	ci = optind;
 	a.cmd = argv[ci];
+	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
+		if (ci + 1 != argc)
+			usage_err("%s takes no arguments", a.cmd);
+		return ctl_admin(c.admin ? c.admin : CTL_ADMIN_DEFAULT, a.cmd,
+		    c.json, c.timeout);
+	}
 	if (strcmp(a.cmd, "config") == 0) {
 		if (ci + 1 >= argc)
 			usage_err("config: want get, put or delete");

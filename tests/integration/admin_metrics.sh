@@ -113,6 +113,25 @@ want(j["capacity"]["configured"]["bps"] == 10000000000, "capacity configured")
 want(j["upstreams"] == [], "no upstreams")
 PY
 
+# dotsctl status: the same as a table and as JSON
+"$DOTSCTL" --admin "$HOST:$APORT" status > "$TMP/st.txt" 2>&1
+check_eq "dotsctl status exits 0" "$?" 0
+grep -qE '^customer1 +psk +down +up +1 ' "$TMP/st.txt" &&
+    pass "dotsctl status: customer1 up with 1 active (the other withdrawn)" ||
+    fail "dotsctl status peer line" "$(cat "$TMP/st.txt")"
+grep -qE '^customer1 .* 1 +attack-mitigation-in-progress +[0-9]+ +192\.0\.2\.1/32 ' "$TMP/st.txt" &&
+    grep -q '  path gw1.test (local); ' "$TMP/st.txt" &&
+    pass "dotsctl status: mitigation, targets, path and decision" ||
+    fail "dotsctl status mitigation lines" "$(cat "$TMP/st.txt")"
+grep -qE '^  bps +2000000000 / 10000000000' "$TMP/st.txt" &&
+    pass "dotsctl status: capacity in use / configured" ||
+    fail "dotsctl status capacity" "$(cat "$TMP/st.txt")"
+"$DOTSCTL" --admin "$HOST:$APORT" --json status > "$TMP/st.json" 2>&1
+$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(len(j["mitigations"]) != 3)' "$TMP/st.json" &&
+    pass "dotsctl --json status: the /status JSON" || fail "dotsctl --json status" "$(head -c 300 "$TMP/st.json")"
+"$DOTSCTL" --admin "$HOST:$PORT" status > /dev/null 2>&1
+check_eq "dotsctl status without an admin endpoint exits 2" "$?" 2
+
 check_eq "POST /metrics -> 405" "$(http POST /metrics)" 405
 check_eq "GET /nothing -> 404" "$(http GET /nothing)" 404
 
