@@ -1047,6 +1047,27 @@ static int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+static int item_prefix(struct ld *, yaml_node_t *, void *, size_t);
+
+/* serves:, sources: (policies/select.h) */
+static int h_up_serves(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	return walk_items(ld, n, "must not be empty", sizeof(struct prefix),
+	    (void **)&u->serves, &u->n_serves, item_prefix);
+}
+
+static int h_up_sources(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	return walk_items(ld, n, "must not be empty", sizeof(struct prefix),
+	    (void **)&u->sources, &u->n_sources, item_prefix);
+}
+
 static const struct key up_capacity_keys[] = {
 	{ "bps", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_upstream, capacity_bps), h_u64, NULL },
@@ -1072,6 +1093,8 @@ static const struct key upstream_keys[] = {
 	{ "capacity", KT_MAP, false, 0, 0, 0, h_map, &up_capacity_schema },
 	{ "hop-limit", KT_SCALAR, false, 1, 255,
 	    offsetof(struct conf_upstream, hop_limit), h_u32, NULL },
+	{ "serves", KT_LIST, false, 0, 0, 0, h_up_serves, NULL },
+	{ "sources", KT_LIST, false, 0, 0, 0, h_up_sources, NULL },
 	KEY_END
 };
 
@@ -1330,6 +1353,127 @@ static const struct key rate_keys[] = {
 };
 static const struct schema rate_schema = { rate_keys, NULL };
 
+/* ---- peers: upstream selection (policies/select.h) --------------------- */
+
+static const struct word strategy_words[] = {
+	{ "all", SEL_ALL }, { "failover", SEL_FAILOVER },
+	{ "capacity", SEL_CAPACITY }, { "prefix", SEL_PREFIX },
+	{ "near-source", SEL_NEAR_SOURCE }, { NULL, 0 }
+};
+
+static int h_strategy(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	int	 v;
+
+	if (keyword(ld, n, strategy_words, false, &v) == -1)
+		return -1;
+	*FIELD(obj, k, enum conf_strategy) = (enum conf_strategy)v;
+	return 0;
+}
+
+/* What applies when prefix or near-source finds nobody. */
+static int h_fallback(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "all", SEL_ALL }, { "failover", SEL_FAILOVER },
+		{ "capacity", SEL_CAPACITY }, { "none", SEL_NONE },
+		{ NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	*FIELD(obj, k, enum conf_strategy) = (enum conf_strategy)v;
+	return 0;
+}
+
+static int h_sel_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return walk_seq(ld, n, "must not be empty", item_upstream,
+	    FIELD(obj, k, struct strv));
+}
+
+static int sel_check(struct ld *ld, yaml_node_t *map,
+    const struct conf_select *sel)
+{
+	if (sel->strategy != SEL_PREFIX && sel->strategy != SEL_NEAR_SOURCE &&
+	    map_find(ld, map, "fallback", NULL) != NULL)
+		return key_err(ld, map, "fallback", "only for strategy prefix "
+		    "or near-source");
+	for (size_t i = 0; i < sel->upstreams.n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sel->upstreams.v[i],
+			    sel->upstreams.v[j]) == 0)
+				return key_err(ld, map, "upstreams",
+				    "names an upstream twice");
+	return 0;
+}
+
+#define SELECT_KEYS(st, m)						\
+	{ "strategy", KT_SCALAR, false, 0, 0,				\
+	    offsetof(struct st, m strategy), h_strategy, NULL },	\
+	{ "fallback", KT_SCALAR, false, 0, 0,				\
+	    offsetof(struct st, m fallback), h_fallback, NULL },	\
+	{ "upstreams", KT_LIST, false, 0, 0,				\
+	    offsetof(struct st, m upstreams), h_sel_upstreams, NULL }
+
+static int select_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	return sel_check(ld, map, obj);
+}
+
+static const struct key select_keys[] = {
+	SELECT_KEYS(conf_select, ),
+	KEY_END
+};
+static const struct schema select_schema = { select_keys, select_check };
+
+static int h_sel_prefix(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return item_prefix(ld, n, &((struct conf_select_target *)obj)->prefix,
+	    0);
+}
+
+static int select_target_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_select_target *t = obj;
+
+	if (map_find(ld, map, "strategy", NULL) == NULL) {
+		path_push_key(ld, "strategy");
+		return lerr(ld, line_of(map), "required key is missing");
+	}
+	return sel_check(ld, map, &t->sel);
+}
+
+static const struct key select_target_keys[] = {
+	{ "prefix", KT_SCALAR, true, 0, 0, 0, h_sel_prefix, NULL },
+	SELECT_KEYS(conf_select_target, sel.),
+	KEY_END
+};
+static const struct schema select_target_schema = { select_target_keys,
+    select_target_check };
+
+static int item_select_target(struct ld *ld, yaml_node_t *n, void *arr,
+    size_t i)
+{
+	return walk_map(ld, n, &select_target_schema,
+	    (struct conf_select_target *)arr + i);
+}
+
+static int h_select_by_target(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
+
+	return walk_items(ld, n, "must not be empty",
+	    sizeof(*pol->select_by_target), (void **)&pol->select_by_target,
+	    &pol->n_select_by_target, item_select_target);
+}
+
 /* ---- peers ------------------------------------------------------------- */
 
 static const struct key peer_keys[] = {
@@ -1358,6 +1502,10 @@ static const struct key peer_keys[] = {
 	    h_map, &rate_schema },
 	{ "drop-optional", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_peer, policy.drop_optional), h_bool, NULL },
+	{ "select", KT_MAP, false, 0, 0,
+	    offsetof(struct conf_peer, policy.select), h_map, &select_schema },
+	{ "select-by-target", KT_LIST, false, 0, 0, 0, h_select_by_target,
+	    NULL },
 	KEY_END
 };
 
@@ -1366,7 +1514,7 @@ static const struct key peer_keys[] = {
 static const char *const downstream_keys[] = {
 	"trusted-gateway", "prefixes", "ports", "protocols", "fqdns",
 	"max-mitigations", "max-lifetime", "actions", "upstreams", "rate",
-	"drop-optional", NULL
+	"drop-optional", "select", "select-by-target", NULL
 };
 
 /*
@@ -1445,6 +1593,75 @@ static const char *upstream_ref(const struct conf *c, size_t i, size_t j)
 	return NULL;
 }
 
+/* Whether name, in a select list of peers[i], is an upstream it may be
+ * relayed to. */
+static const char *select_ref(const struct conf *c, size_t i,
+    const char *name)
+{
+	const struct conf_peer *p = &c->peers[i], *q;
+	size_t		 j;
+
+	q = conf_peer_by_name(c, name);
+	if (q == NULL)
+		return "names no peer";
+	if (q == p)
+		return "is this peer itself";
+	if (!(q->roles & PEER_UPSTREAM))
+		return "is not an upstream peer (it has no upstream mapping)";
+	if (p->policy.upstreams.n == 0)
+		return NULL;
+	for (j = 0; j < p->policy.upstreams.n; j++)
+		if (strcmp(p->policy.upstreams.v[j], name) == 0)
+			return NULL;
+	return "is not in this peer's upstreams";
+}
+
+/* The upstreams of one select mapping (at map) of peers[i]. */
+static int select_links(struct ld *ld, size_t i, yaml_node_t *map,
+    const struct conf_select *sel)
+{
+	yaml_node_t	*ln;
+	const char	*why;
+	size_t		 j;
+
+	for (j = 0; j < sel->upstreams.n; j++) {
+		if ((why = select_ref(ld->conf, i, sel->upstreams.v[j])) ==
+		    NULL)
+			continue;
+		ln = map_find(ld, map, "upstreams", NULL);
+		path_push_key(ld, "upstreams");
+		path_push_index(ld, j);
+		return lerr(ld, line_of(seq_item(ld, ln, j)), "\"%.60s\" %s",
+		    sel->upstreams.v[j], why);
+	}
+	return 0;
+}
+
+static int peer_select_links(struct ld *ld, size_t i, yaml_node_t *pn)
+{
+	const struct conf_policy *pol = &ld->conf->peers[i].policy;
+	yaml_node_t	*sn;
+	size_t		 t, save;
+
+	if ((sn = map_find(ld, pn, "select", NULL)) != NULL) {
+		save = path_push_key(ld, "select");
+		if (select_links(ld, i, sn, &pol->select) == -1)
+			return -1;
+		path_pop(ld, save);
+	}
+	if ((sn = map_find(ld, pn, "select-by-target", NULL)) == NULL)
+		return 0;
+	for (t = 0; t < pol->n_select_by_target; t++) {
+		save = path_push_key(ld, "select-by-target");
+		path_push_index(ld, t);
+		if (select_links(ld, i, seq_item(ld, sn, t),
+		    &pol->select_by_target[t].sel) == -1)
+			return -1;
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
 /* Cross-peer checks, once every peer is loaded. */
 static int peer_links(struct ld *ld, yaml_node_t *seq)
 {
@@ -1470,6 +1687,8 @@ static int peer_links(struct ld *ld, yaml_node_t *seq)
 			return lerr(ld, line_of(seq_item(ld, ln, j)),
 			    "\"%.60s\" %s", p->policy.upstreams.v[j], why);
 		}
+		if (peer_select_links(ld, i, pn) == -1)
+			return -1;
 		if ((p->roles & PEER_DOWNSTREAM) && !p->policy.allow_local &&
 		    n_up == 0) {
 			ln = map_find(ld, pn, "actions", NULL);
@@ -1946,6 +2165,12 @@ static void peer_free(struct conf_peer *p)
 	free(p->policy.protocols);
 	strv_free(&p->policy.fqdns);
 	strv_free(&p->policy.upstreams);
+	strv_free(&p->policy.select.upstreams);
+	for (size_t i = 0; i < p->policy.n_select_by_target; i++)
+		strv_free(&p->policy.select_by_target[i].sel.upstreams);
+	free(p->policy.select_by_target);
+	free(p->up.serves);
+	free(p->up.sources);
 	free(p->up.psk_identity);
 	explicit_bzero(p->up.psk_key, sizeof(p->up.psk_key));
 	free(p->up.ca_file);

@@ -33,6 +33,34 @@ struct conf_credentials {
 };
 
 /*
+ * Which upstreams a relayed request goes to (policies/select.h; the
+ * inter-domain draft §3.1 leaves it to each ISP's policy).
+ */
+enum conf_strategy {
+	SEL_ALL,		/* every permitted upstream that is up */
+	SEL_FAILOVER,		/* the first in order that is up and willing */
+	SEL_CAPACITY,		/* the one with most declared headroom */
+	SEL_PREFIX,		/* those whose serves: cover the request */
+	SEL_NEAR_SOURCE,	/* those whose sources: cover its sources */
+	SEL_NONE,		/* nobody (only as a fallback) */
+};
+
+struct conf_select {
+	enum conf_strategy strategy;	/* default all */
+	enum conf_strategy fallback;	/* prefix, near-source without a
+					   match; default all */
+	struct strv	 upstreams;	/* candidates in this order; empty =
+					   every permitted, config order */
+};
+
+/* "select-by-target:" entry: requests whose targets all lie inside
+ * prefix use sel instead of the peer's select. */
+struct conf_select_target {
+	struct prefix	 prefix;
+	struct conf_select sel;
+};
+
+/*
  * What a peer may ask for (policies/ checks it). Prefixes are required;
  * empty ports or protocols mean any; empty fqdns means no names at all.
  */
@@ -56,6 +84,9 @@ struct conf_policy {
 	uint32_t	 rate_burst;	/* default 20 */
 	bool		 drop_optional;	/* strip unknown comprehension-optional
 					   attributes when relaying */
+	struct conf_select select;	/* "select:" */
+	struct conf_select_target *select_by_target;	/* first match wins */
+	size_t		 n_select_by_target;
 };
 
 /* A peer role: downstream peers ask us, upstream peers serve us. */
@@ -82,6 +113,10 @@ struct conf_upstream {
 	uint64_t	 capacity_bps;	/* declared headroom, 0 = unknown */
 	uint64_t	 capacity_pps;
 	uint32_t	 hop_limit;	/* Hop-Limit we start with, default 16 */
+	struct prefix	*serves;	/* targets it says it protects */
+	size_t		 n_serves;
+	struct prefix	*sources;	/* attack sources it is near to */
+	size_t		 n_sources;
 };
 
 struct conf_peer {

@@ -19,6 +19,7 @@
 #define RELAY_OBS_TIMEOUT_MS	30000
 
 static void placement_send(struct placement *);
+static void failed_over(struct mitigation *);
 
 /* ---------------------------------------------------------------- */
 /* The relay path (private-use key 49152): node ids of dotsgw hops. */
@@ -106,15 +107,43 @@ strv_has(const struct strv *v, const char *s)
 /* ---------------------------------------------------------------- */
 /* Deciding */
 
-/* Every upstream as a decision candidate; index i is gw->ups[i]. */
-static size_t
-candidates(struct gw *gw, struct pol_upstream cand[POL_MAX_UPSTREAMS])
+/* A placement that holds its mitigation, or is about to. */
+static bool
+holding(const struct placement *p)
 {
+	return p->state == PL_ACTIVE || p->state == PL_SENDING;
+}
+
+/*
+ * Every upstream as a decision candidate; index i is gw->ups[i]. For m
+ * (NULL: a new request), which upstreams hold it and which failed it:
+ * refused it, or lost it and are still down.
+ */
+static size_t
+candidates(struct gw *gw, const struct mitigation *m,
+    struct pol_upstream cand[POL_MAX_UPSTREAMS])
+{
+	const struct placement *p;
 	size_t n;
 
 	for (n = 0; n < gw->n_ups && n < POL_MAX_UPSTREAMS; n++) {
-		cand[n].peer = gw->ups[n]->peer;
-		cand[n].up = gw->ups[n]->up;
+		struct upstream *us = gw->ups[n];
+
+		memset(&cand[n], 0, sizeof(cand[n]));
+		cand[n].peer = us->peer;
+		cand[n].up = us->up;
+		TAILQ_FOREACH(p, &us->placements, u_entry) {
+			if (holding(p))
+				pol_usage_add(&cand[n].placed_use,
+				    &p->m->relay->vol);
+			if (p->m != m)
+				continue;
+			if (holding(p))
+				cand[n].placed = true;
+			else if (p->state == PL_REFUSED ||
+			    (p->state == PL_LOST && !us->up))
+				cand[n].failed = true;
+		}
 	}
 	return n;
 }
@@ -126,6 +155,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	struct gw *gw = rq->gw;
 	const struct conf *c = gw->conf;
 	struct pol_upstream cand[POL_MAX_UPSTREAMS];
+	struct pol_request sel_rq;
 	size_t n;
 	char joined[DOTS_ERR_MSGLEN];
 	coap_opt_iterator_t it;
@@ -154,11 +184,12 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	}
 
 	pol_attack_volume(s, &c->capacity, &plan->vol);
-	n = candidates(gw, cand);
+	pol_request_of(s, plan->vol.bps, plan->vol.pps, &sel_rq);
+	n = candidates(gw, NULL, cand);
 	for (size_t i = 0; i < n; i++)
 		plan->cand_us[i] = gw->ups[i];
 	pol_decide(rq->ds->peer->conf, &plan->vol, &c->capacity,
-	    &gw->local_usage, cand, n, &plan->decision);
+	    &gw->local_usage, cand, n, &sel_rq, &plan->decision);
 	if (plan->decision.n_up == 0)
 		return 0;
 
@@ -355,6 +386,7 @@ obs_cb(void *arg, int status, const struct dc_resp *r)
 		    p->umid);
 		p->state = PL_LOST;
 		p->obs_id = 0;
+		failed_over(p->m);
 	} else if (r->code == 205)
 		take_report(p, r);
 	relay_update(p, before);
@@ -458,6 +490,8 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 		    p->us->peer->name, p->umid, r->code / 100, r->code % 100,
 		    p->diag);
 	}
+	if (p->state == PL_LOST || p->state == PL_REFUSED)
+		failed_over(p->m);
 	relay_update(p, before);
 }
 
@@ -788,7 +822,8 @@ relay_refresh(struct mitigation *m)
 	if (m->relay == NULL)
 		return;
 	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
-		if (p->state == PL_ACTIVE || p->state == PL_LOST)
+		if (p->state == PL_ACTIVE ||
+		    (p->state == PL_LOST && !p->moved))
 			placement_send(p);
 }
 
@@ -929,25 +964,44 @@ unhandled(const struct mitigation *m)
 	return true;
 }
 
+/* The placement of m at us that can still carry it, or NULL. */
+static struct placement *
+placement_at(struct mitigation *m, struct upstream *us)
+{
+	struct placement *p;
+
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
+		if (p->us == us && p->state != PL_ENDED &&
+		    p->state != PL_REFUSED)
+			return p;
+	return NULL;
+}
+
 /*
  * Decide again for a mitigation nothing takes (it came while no upstream
  * was up, or all refused or went away): the same rules as for a new
- * request, with today's capacity and upstreams.
+ * request, with today's capacity and upstreams, and with the upstreams
+ * that refused it or lost it (and are still down) left out: for
+ * failover, the next one. A lost placement the new choice replaces is
+ * marked moved. Returns whether anything was placed.
  */
-static int
-redecide(struct mitigation *m, void *arg)
+static bool
+decide_again(struct gw *gw, struct mitigation *m)
 {
-	struct gw *gw = arg;
 	struct relay_state *rs = m->relay;
 	struct pol_upstream cand[POL_MAX_UPSTREAMS];
+	struct pol_request rq;
 	struct pol_decision d;
 	struct placement *p;
 	char name[200];
+	size_t n;
 
 	if (!unhandled(m))
-		return 0;
+		return false;
+	pol_request_of(&m->scope, rs->vol.bps, rs->vol.pps, &rq);
+	n = candidates(gw, m, cand);
 	pol_decide(m->client->peer->conf, &rs->vol, &gw->conf->capacity,
-	    &gw->local_usage, cand, candidates(gw, cand), &d);
+	    &gw->local_usage, cand, n, &rq, &d);
 	if (d.local) {
 		rs->decision = d;
 		local_start(gw, m);
@@ -955,19 +1009,48 @@ redecide(struct mitigation *m, void *arg)
 	for (size_t i = 0; i < d.n_up; i++) {
 		struct upstream *us = gw->ups[d.up[i]];
 
-		TAILQ_FOREACH(p, &rs->placements, m_entry)
-			if (p->us == us)
-				break;
-		if (p == NULL && (p = placement_new(m, us)) == NULL)
+		if ((p = placement_at(m, us)) == NULL &&
+		    (p = placement_new(m, us)) == NULL)
 			continue;
+		p->moved = false;
 		placement_send(p);
 	}
 	if (d.local || d.n_up > 0) {
+		rs->decision.strategy = d.strategy;
+		TAILQ_FOREACH(p, &rs->placements, m_entry)
+			if (p->state == PL_LOST)
+				p->moved = true;
 		log_info("%s: decided again: %s", mit_name(m, name,
 		    sizeof(name)), d.reason);
 		mit_changed(m->client->mt, m);
 	}
+	return d.local || d.n_up > 0;
+}
+
+static int
+redecide(struct mitigation *m, void *arg)
+{
+	(void)decide_again(arg, m);
 	return 0;
+}
+
+/*
+ * A placement of m was refused or lost. A one-upstream strategy (not
+ * all) moves it on at once: the next candidate, each tried once per
+ * loss, so the chain ends when every candidate failed. A send that
+ * fails at once (not connected) counts as lost and moves on again.
+ */
+static void
+failed_over(struct mitigation *m)
+{
+	struct gw *gw = mit_gw(m);
+
+	if (m->relay == NULL || m->relay->decision.strategy == SEL_ALL ||
+	    !mit_is_active(m))
+		return;
+	for (size_t i = 0; i <= gw->n_ups; i++)
+		if (!decide_again(gw, m))
+			break;
 }
 
 void
@@ -976,11 +1059,22 @@ relay_upstream_up(struct upstream *us)
 	struct gw *gw = us->gw;
 	struct placement *p;
 
-	/* re-place what we could not place or lost contact with */
-	TAILQ_FOREACH(p, &us->placements, u_entry)
-		if ((p->state == PL_LOST || p->state == PL_SENDING) &&
-		    mit_is_active(p->m))
-			placement_send(p);
+	/* re-place what we could not place or lost contact with; what
+	 * failed over elsewhere meanwhile is withdrawn here instead (the
+	 * upstream may still hold it: no duplicate mitigation) */
+	TAILQ_FOREACH(p, &us->placements, u_entry) {
+		if (p->state != PL_LOST && p->state != PL_SENDING)
+			continue;
+		if (p->moved || !mit_is_active(p->m)) {
+			if (p->moved) {
+				delete_upstream(p);
+				p->state = PL_ENDED;
+				p->moved = false;
+			}
+			continue;
+		}
+		placement_send(p);
+	}
 	/* and what found no taker while this upstream was away */
 	mit_foreach(gw->mt, redecide, gw);
 }
@@ -999,6 +1093,7 @@ relay_upstream_down(struct upstream *us)
 		p->state = PL_LOST;
 		snprintf(p->diag, sizeof(p->diag), "upstream %s is down",
 		    us->peer->name);
+		failed_over(p->m);
 		relay_update(p, before);
 	}
 }

@@ -57,6 +57,9 @@ struct placement {
 	uint64_t		 bps_dropped, pps_dropped;
 	struct event		*refresh;	/* before its lifetime ends */
 	uint64_t		 t0_us;		/* placed; 0 once answered */
+	bool			 moved;		/* lost, and failed over to
+						   another upstream: withdrawn
+						   here when it is back */
 };
 
 TAILQ_HEAD(placement_head, placement);

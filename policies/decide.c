@@ -85,12 +85,38 @@ static void append(char *buf, size_t len, const char *s)
 		snprintf(buf + n, len - n, "%s", s);
 }
 
+/* A permitted upstream as a selection candidate. */
+static void to_candidate(const struct pol_upstream *u,
+    struct pol_candidate *c)
+{
+	const struct conf_upstream *up = &u->peer->up;
+
+	memset(c, 0, sizeof(*c));
+	c->name = u->peer->name;
+	c->up = u->up;
+	c->failed = u->failed;
+	c->placed = u->placed;
+	c->capacity_known = up->capacity_bps != 0 || up->capacity_pps != 0;
+	c->headroom_bps = left(up->capacity_bps, u->placed_use.bps);
+	c->headroom_pps = left(up->capacity_pps, u->placed_use.pps);
+	c->serves = up->serves;
+	c->n_serves = up->n_serves;
+	c->sources = up->sources;
+	c->n_sources = up->n_sources;
+}
+
 void pol_decide(const struct conf_peer *req, const struct pol_volume *vol,
     const struct conf_capacity *cap, const struct pol_usage *used,
-    const struct pol_upstream *cand, size_t n_cand, struct pol_decision *out)
+    const struct pol_upstream *cand, size_t n_cand,
+    const struct pol_request *rq, struct pol_decision *out)
 {
+	struct pol_candidate pc[POL_MAX_UPSTREAMS];
+	size_t	 map[POL_MAX_UPSTREAMS];
+	struct pol_request none;
+	const struct conf_select *sel;
+	struct pol_selection s;
 	char	 why[120], a[32], b[32];
-	size_t	 i, n_permitted = 0;
+	size_t	 i, n_permitted = 0, n_pc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (req->policy.allow_local && pol_capacity_fits(cap, used, vol)) {
@@ -101,15 +127,27 @@ void pol_decide(const struct conf_peer *req, const struct pol_volume *vol,
 		return;
 	}
 	why_not_local(why, sizeof(why), req, vol, cap, used);
+	/* those down can never be chosen: only the first POL_MAX_UPSTREAMS
+	 * that are up are candidates */
 	for (i = 0; req->policy.allow_upstream && i < n_cand; i++) {
 		if (!permitted(req, cand[i].peer))
 			continue;
 		n_permitted++;
-		if (!cand[i].up || out->n_up == POL_MAX_UPSTREAMS)
+		if (!cand[i].up || n_pc == POL_MAX_UPSTREAMS)
 			continue;
-		out->up[out->n_up++] = i;
+		to_candidate(&cand[i], &pc[n_pc]);
+		map[n_pc++] = i;
 	}
-	if (out->n_up > 0) {
+	if (rq == NULL) {
+		pol_request_of(NULL, vol->bps, vol->pps, &none);
+		rq = &none;
+	}
+	sel = pol_select_rule(&req->policy, rq);
+	pol_select(sel, pc, n_pc, rq, &s);
+	out->strategy = s.strategy;
+	for (i = 0; i < s.n; i++)
+		out->up[out->n_up++] = map[s.idx[i]];
+	if (out->n_up > 0 && sel->strategy == SEL_ALL) {
 		snprintf(out->reason, sizeof(out->reason),
 		    "upstream: %s; relayed to ", why);
 		for (i = 0; i < out->n_up; i++) {
@@ -120,9 +158,22 @@ void pol_decide(const struct conf_peer *req, const struct pol_volume *vol,
 		}
 		return;
 	}
+	if (out->n_up > 0) {
+		snprintf(out->reason, sizeof(out->reason), "upstream: %s; ",
+		    why);
+		append(out->reason, sizeof(out->reason), s.reason);
+		return;
+	}
 	out->status = DOTS_STATUS_EXCEEDED;
-	snprintf(out->reason, sizeof(out->reason), "exceeded: %s; %s", why,
-	    !req->policy.allow_upstream ? "relaying not allowed" :
-	    n_permitted == 0 ? "no upstream configured for it" :
-	    "no upstream up");
+	if (req->policy.allow_upstream && n_permitted > 0 &&
+	    sel->strategy != SEL_ALL)
+	{
+		snprintf(out->reason, sizeof(out->reason), "exceeded: %s; ",
+		    why);
+		append(out->reason, sizeof(out->reason), s.reason);
+	} else
+		snprintf(out->reason, sizeof(out->reason), "exceeded: %s; %s",
+		    why, !req->policy.allow_upstream ? "relaying not allowed" :
+		    n_permitted == 0 ? "no upstream configured for it" :
+		    "no upstream up");
 }

@@ -54,7 +54,7 @@ static void decide(const char *name, uint64_t bps, uint64_t pps,
 	struct pol_volume v = { bps, pps, true };
 	struct pol_usage u = { 2 * G, 1000000, 1 };
 
-	pol_decide(peer(name), &v, &conf->capacity, &u, cand, 3, d);
+	pol_decide(peer(name), &v, &conf->capacity, &u, cand, 3, NULL, d);
 }
 
 static void test_local(void)
@@ -71,7 +71,7 @@ static void test_local(void)
 	CHECK_STR(d.reason, "local: 8 Gbit/s fits 8 Gbit/s free");
 	/* with no upstream at all, small stays local */
 	pol_decide(peer("cust"), &(struct pol_volume){ 1500000000, 1, true },
-	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, NULL, 0, &d);
+	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, NULL, 0, NULL, &d);
 	CHECK(d.local && d.status == 0);
 	CHECK_STR(d.reason, "local: 1.5 Gbit/s fits 10 Gbit/s free");
 	/* a mesh peer may ask too */
@@ -120,13 +120,13 @@ static void test_upstream(void)
 		struct pol_volume v = { 1, 1, true };
 		struct pol_usage u = { 0, 0, 3 };
 
-		pol_decide(peer("cust"), &v, &conf->capacity, &u, cand, 3,
+		pol_decide(peer("cust"), &v, &conf->capacity, &u, cand, 3, NULL,
 		    &d);
 		CHECK(!d.local && d.n_up == 3);
 		CHECK_STR(d.reason, "upstream: local rules full (3 of 3); "
 		    "relayed to isp-b, isp-c, mesh");
 		u.rules = 2;
-		pol_decide(peer("cust"), &v, &conf->capacity, &u, cand, 3,
+		pol_decide(peer("cust"), &v, &conf->capacity, &u, cand, 3, NULL,
 		    &d);
 		CHECK(d.local);
 	}
@@ -162,7 +162,7 @@ static void test_exceeded(void)
 	CHECK(d.local && d.status == 0);
 	/* no candidates; candidates that are not upstream peers */
 	pol_decide(peer("cust"), &(struct pol_volume){ 20 * G, 1, false },
-	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, NULL, 0, &d);
+	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, NULL, 0, NULL, &d);
 	CHECK(d.status == DOTS_STATUS_EXCEEDED);
 	CHECK_STR(d.reason, "exceeded: 20 Gbit/s exceeds local free 10 "
 	    "Gbit/s; no upstream configured for it");
@@ -173,7 +173,7 @@ static void test_exceeded(void)
 	bad[2].peer = peer("no-local");
 	bad[2].up = true;
 	pol_decide(peer("mesh"), &(struct pol_volume){ 20 * G, 1, false },
-	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, bad, 3, &d);
+	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, bad, 3, NULL, &d);
 	CHECK(d.n_up == 0 && d.status == DOTS_STATUS_EXCEEDED);
 	/* a zero capacity takes nothing, not even 1 bit/s */
 	{
@@ -181,7 +181,7 @@ static void test_exceeded(void)
 
 		set_up(false, false, false);
 		pol_decide(peer("cust"), &(struct pol_volume){ 1, 0, false },
-		    &zero, &(struct pol_usage){ 0, 0, 0 }, cand, 3, &d);
+		    &zero, &(struct pol_usage){ 0, 0, 0 }, cand, 3, NULL, &d);
 		CHECK(!d.local && d.status == DOTS_STATUS_EXCEEDED);
 		CHECK_STR(d.reason, "exceeded: 1 bit/s exceeds local free "
 		    "0 bit/s; no upstream up");
@@ -208,7 +208,7 @@ static void test_many(void)
 	}
 	pol_decide(peer("cust"), &(struct pol_volume){ 20 * G, 1, false },
 	    &conf->capacity, &(struct pol_usage){ 0, 0, 0 }, many,
-	    POL_MAX_UPSTREAMS + 8, &d);
+	    POL_MAX_UPSTREAMS + 8, NULL, &d);
 	CHECK(d.n_up == POL_MAX_UPSTREAMS);
 	CHECK(d.up[0] == 1 && d.up[POL_MAX_UPSTREAMS - 1] == POL_MAX_UPSTREAMS);
 	CHECK(strlen(d.reason) == sizeof(d.reason) - 1);
