@@ -12,6 +12,7 @@
 #include "gw.h"
 #include "peer.h"
 #include "server.h"
+#include "signal_loss.h"
 
 static void hb_timer_cb(evutil_socket_t, short, void *);
 
@@ -106,11 +107,20 @@ hb_timer_cb(evutil_socket_t fd, short what, void *arg)
 	/* RFC 9132 §4.7: never declare dead a peer we still hear from */
 	if (ds->missed >= allowed &&
 	    gw_now_ms() - ds->last_rx_ms >= allowed * iv * 1000) {
-		if (peer->up)
-			log_warnx("peer %s is down: %u heartbeats unanswered",
-			    peer->conf->name, ds->missed);
-		peer->up = false;
 		hb_session_stop(ds);	/* the idle timeout reaps it */
+		/* the peer is lost only when none of its sessions was heard
+		 * from meanwhile (a client may have moved to a new one) */
+		if (!peer->up)
+			return;
+		if (gw_now_ms() - peer->last_rx_ms < allowed * iv * 1000) {
+			log_info("peer %s: a session answers no heartbeats; "
+			    "the peer is heard on another", peer->conf->name);
+			return;
+		}
+		log_warnx("peer %s is down: %u heartbeats unanswered",
+		    peer->conf->name, ds->missed);
+		peer->up = false;
+		signal_loss(ds->gw, peer);
 		return;
 	}
 	hb_send(ds);
@@ -127,6 +137,7 @@ hb_response(struct ds_session *ds, const coap_pdu_t *pdu)
 		return;
 	ds->hb_pending = false;
 	ds->missed = 0;
+	ds->peer->last_rx_ms = gw_now_ms();	/* it hears us: alive */
 }
 
 void

@@ -394,7 +394,8 @@ mit_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct mitigation *m = arg;
 	struct mit_table *mt = m->client->mt;
 
-	if (m->status == DOTS_STATUS_TERMINATED) {
+	if (m->status == DOTS_STATUS_TERMINATED ||
+	    m->status == DOTS_STATUS_WITHDRAWN) {
 		mit_remove(mt, m);
 		return;
 	}
@@ -415,6 +416,30 @@ mit_end_now(struct mit_table *mt, struct mitigation *m)
 	relay_withdraw(m);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, 0);
+}
+
+void
+mit_activate(struct mit_table *mt, struct mitigation *m)
+{
+	if (m->status != DOTS_STATUS_SIGNAL_LOSS)
+		return;
+	set_status(m, DOTS_STATUS_IN_PROGRESS);
+	log_action("activated on signal loss", m);
+	relay_activate(m);
+	mit_changed(mt, m);
+}
+
+void
+mit_server_withdraw(struct mit_table *mt, struct mitigation *m)
+{
+	if (!mit_is_active(m))
+		return;
+	set_status(m, DOTS_STATUS_WITHDRAWN);
+	log_action("withdrawn by the server", m);
+	relay_withdraw(m);
+	m->expires_ms = gw_now_ms();
+	timer_in(m, MIT_GRACE_MS);
+	mit_changed(mt, m);
 }
 
 struct gw *

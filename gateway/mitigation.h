@@ -98,6 +98,11 @@ void	mit_remove(struct mit_table *, struct mitigation *);
 /* Terminated now and removed on the next loop turn (safe inside the
  * handler of its own resource). */
 void	mit_end_now(struct mit_table *, struct mitigation *);
+/* A preconfigured request (status 8) starts now: its session is lost. */
+void	mit_activate(struct mit_table *, struct mitigation *);
+/* Withdrawn by us (status 7, RFC 9132 §4.4.1): no active-but-terminating
+ * period; shown for a moment, then removed. */
+void	mit_server_withdraw(struct mit_table *, struct mitigation *);
 struct gw *mit_gw(const struct mitigation *);
 /* The status and counters a GET reports (local or folded from upstream). */
 uint32_t mit_report_status(const struct mitigation *);

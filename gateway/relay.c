@@ -526,7 +526,11 @@ placement_body(const struct placement *p, uint32_t attack_status,
 
 	if (path_encode(&m->relay->path, &path) == -1)
 		return -1;
-	s.present &= DOTS_SCOPE_TRIGGER;
+	/* an activated preconfigured request goes up as an immediate one
+	 * (RFC 9132 §13: the upstream would activate it only when *our*
+	 * session to it is lost) */
+	s.present &= m->status == DOTS_STATUS_SIGNAL_LOSS ?
+	    DOTS_SCOPE_TRIGGER : 0;
 	s.present |= DOTS_SCOPE_LIFETIME;
 	s.lifetime = mit_lifetime_left(m);
 	if (attack_status != 0) {
@@ -694,6 +698,13 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	rs->path = plan->path;
 	memset(&plan->path, 0, sizeof(plan->path));
 	set_cdid(rq, m);
+	if (m->status == DOTS_STATUS_SIGNAL_LOSS) {
+		/* preconfigured: nothing runs until the session is lost,
+		 * then relay_activate() decides again */
+		log_info("%s: preconfigured, held until its signal channel "
+		    "is lost", mit_name(m, name, sizeof(name)));
+		return false;
+	}
 	metrics_decision(gw->metrics, plan->decision.local ? "local" :
 	    plan->decision.n_up > 0 ? "upstream" : "exceeded");
 	if (plan->decision.local)
@@ -907,7 +918,8 @@ relay_status(const struct mitigation *m)
 	uint32_t best = 0;
 	bool sending = false;
 
-	if (rs == NULL || !mit_is_active(m))
+	if (rs == NULL || !mit_is_active(m) ||
+	    m->status == DOTS_STATUS_SIGNAL_LOSS)
 		return m->status;
 	if (rs->local)
 		return m->status;
@@ -956,7 +968,8 @@ unhandled(const struct mitigation *m)
 {
 	const struct placement *p;
 
-	if (m->relay == NULL || m->relay->local || !mit_is_active(m))
+	if (m->relay == NULL || m->relay->local || !mit_is_active(m) ||
+	    m->status == DOTS_STATUS_SIGNAL_LOSS)
 		return false;
 	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
 		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
@@ -1051,6 +1064,12 @@ failed_over(struct mitigation *m)
 	for (size_t i = 0; i <= gw->n_ups; i++)
 		if (!decide_again(gw, m))
 			break;
+}
+
+void
+relay_activate(struct mitigation *m)
+{
+	redecide(m, mit_gw(m));
 }
 
 void

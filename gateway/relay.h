@@ -107,6 +107,9 @@ bool	relay_start(const struct ds_request *, struct mitigation *,
 /* The held-back answer, when libcoap re-runs the handler. */
 void	relay_answer(const struct ds_request *, coap_pdu_t *);
 
+/* A preconfigured request went active (signal loss): decide now, with
+ * today's capacity and upstreams, and send it up as an immediate one. */
+void	relay_activate(struct mitigation *);
 void	relay_refresh(struct mitigation *);
 void	relay_efficacy(struct mitigation *);
 void	relay_withdraw(struct mitigation *);

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Downstream signal loss (RFC 9132 §4.4.1, §4.7, §13), customer -> A -> B.
+# A preconfigured request (trigger-mitigation false) is held at A (status
+# 8, nothing sent to B) while the customer keeps answering heartbeats, even
+# on another session; once nothing is heard for missing-hb-allowed x
+# heartbeat-interval it is activated: status in progress, relayed to B as
+# an immediate request, and the customer's overlapping immediate request is
+# withdrawn by A (status 7). The channel coming back stops nothing; a
+# DELETE does.
+. "$(dirname "$0")/../lib.sh"
+t_init
+for n in gw-a gw-b; do
+	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+done
+PA=$(free_port) PB=$(free_port)
+while [ "$PB" = "$PA" ]; do PB=$(free_port); done
+
+node_conf() {	# NAME PORT CAPACITY_BPS; heartbeats every second, 3 missed
+	cat > "$TMP/$1.yaml" <<EOF2
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls, tls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+signal-config:
+  heartbeat-interval: { min: 1, max: 240, default: 1 }
+  missing-hb-allowed: { min: 1, max: 20, default: 3 }
+mitigation: { active-but-terminating: 2 }
+capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
+gateway: { relay-timeout: 3000 }
+peers:
+EOF2
+	chmod 600 "$TMP/$1.yaml"
+}
+node_conf gw-a "$PA" 1000000000
+cat >> "$TMP/gw-a.yaml" <<EOF2
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+EOF2
+node_conf gw-b "$PB" 100000000000
+cat >> "$TMP/gw-b.yaml" <<EOF2
+  - name: gw-a
+    cert-name: gw-a
+    trusted-gateway: true
+    prefixes: [$PFX1]
+EOF2
+node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
+up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
+wait_for 10 up || { fail "A -> B up" "no 'is up' line"; exit 1; }
+
+A=coaps://$HOST:$PA
+cat > "$TMP/pre.json" <<EOF2
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["192.0.2.0/28"], "lifetime": 600, "trigger-mitigation": false,
+  "ietf-dots-telemetry:total-attack-traffic": [{"unit": "gigabit-ps", "peak-g": "5"}]
+}]}}
+EOF2
+status_a() { ctl psk1 "$A" get --mid "$1"; jget 's["status"]'; }
+b_puts() { grep -c 'peer gw-a: PUT .well-known/dots/mitigate' "$TMP/gw-b.log"; }
+
+# an immediate request (small: local at A) and an overlapping preconfigured one
+ctl psk1 "$A" mitigate --mid 19 --prefix 192.0.2.1/32 --lifetime 600
+check_eq "immediate request mid 19: 2.01" "$(code_of)" 2.01
+# the customer keeps a heartbeat session of its own from now on
+"$DOTSCTL" -s "$A" $(cred_args psk1) hb --count 60 --interval 1 \
+    > "$TMP/hb.out" 2>&1 &
+HB=$!
+# and one more that dies at once without closing: a silent session
+"$DOTSCTL" -s "$A" $(cred_args psk1) hb --count 60 --interval 1 \
+    > /dev/null 2>&1 &
+HB2=$!
+ctl psk1 "$A" mitigate --mid 20 --file "$TMP/pre.json"
+check_eq "preconfigured request mid 20: 2.01" "$(code_of)" 2.01
+check_eq "preconfigured: status signal-loss" "$(status_a 20)" \
+    attack-mitigation-signal-loss
+check_eq "preconfigured: nothing sent to B" "$(b_puts)" 0
+
+# the request sessions are closed (dotsctl exited), the hb session answers:
+# well past missing-hb-allowed x heartbeat-interval (3 s), nothing moves
+sleep 0.5
+kill -KILL "$HB2"
+wait "$HB2" 2>/dev/null
+sleep 6
+grep -q "peer customer1: a session answers no heartbeats; the peer is heard on another" \
+    "$TMP/gw-a.log" && pass "a silent session is noticed" ||
+    fail "a silent session is noticed" "no line in A's log"
+dead_session() { grep -q "peer customer1 is down" "$TMP/gw-a.log"; }
+! dead_session && ! grep -q "activated on signal loss" "$TMP/gw-a.log" &&
+    pass "customer answers heartbeats on another session: not activated" ||
+    fail "not activated while answering" "$(grep -E 'is down|activated' "$TMP/gw-a.log")"
+check_eq "while answering: still signal-loss" "$(status_a 20)" \
+    attack-mitigation-signal-loss
+check_eq "while answering: still nothing at B" "$(b_puts)" 0
+
+# now the customer is silent: killed, its DTLS session is never closed
+kill -KILL "$HB"
+wait "$HB" 2>/dev/null
+t0=$SECONDS
+activated() { grep -q "mid 20.*activated on signal loss\|activated on signal loss: peer customer1 cuid [^ ]* mid 20" "$TMP/gw-a.log"; }
+wait_for 15 activated && pass "silent customer: mid 20 activated after $((SECONDS - t0)) s" ||
+    fail "silent customer: activated" "$(grep -E 'is down|signal' "$TMP/gw-a.log" | tail -n 3)"
+at_b() { grep -q 'peer gw-a: PUT .well-known/dots/mitigate.*"target-prefix":\["192.0.2.0/28"\]' "$TMP/gw-b.log"; }
+wait_for 5 at_b && pass "activated request relayed to B" || fail "relayed to B" "no PUT at B"
+! grep 'peer gw-a: PUT .well-known/dots/mitigate' "$TMP/gw-b.log" | grep -q '"trigger-mitigation":false' &&
+    pass "relayed as an immediate request (no trigger-mitigation false)" ||
+    fail "relayed as immediate" "$(grep 'PUT .well-known/dots/mitigate' "$TMP/gw-b.log" | tail -n 1)"
+grep -q "withdrawn by the server: peer customer1 cuid [^ ]* mid 19" "$TMP/gw-a.log" &&
+    pass "overlapping immediate mid 19 withdrawn by the server (status 7)" ||
+    fail "mid 19 withdrawn" "$(grep 'mid 19' "$TMP/gw-a.log" | tail -n 2)"
+check_eq "activated: status in progress (as B reports)" "$(status_a 20)" \
+    attack-mitigation-in-progress
+lt=$(jget 's["lifetime"]')
+[[ $lt =~ ^[0-9]+$ ]] && [ "$lt" -le 600 ] && [ "$lt" -ge 560 ] &&
+    pass "lifetime keeps running as granted ($lt s left of 600)" ||
+    fail "lifetime after activation" "got '$lt'"
+
+# the channel comes back: nothing is stopped by that
+"$DOTSCTL" -s "$A" $(cred_args psk1) hb --count 3 --interval 1 > /dev/null 2>&1
+check_eq "channel back: still in progress" "$(status_a 20)" \
+    attack-mitigation-in-progress
+! grep -q 'peer gw-a: DELETE' "$TMP/gw-b.log" &&
+    pass "channel back: nothing withdrawn at B" || fail "channel back" "B saw a DELETE"
+
+# a DELETE does
+ctl psk1 "$A" withdraw --mid 20
+check_eq "withdraw mid 20: 2.02" "$(code_of)" 2.02
+del_b() { grep -q 'peer gw-a: DELETE .well-known/dots/mitigate' "$TMP/gw-b.log"; }
+wait_for 5 del_b && pass "withdrawal reaches B" || fail "withdrawal reaches B" "no DELETE"
