@@ -15,6 +15,7 @@
 #include "../common/conf.h"
 #include "../common/log.h"
 #include "admin.h"
+#include "audit.h"
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
@@ -52,6 +53,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(gw->base, NULL);
 }
 
+/* SIGHUP: reopen the audit log (rotation). */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct gw *gw = arg;
+
+	log_info("SIGHUP: reopening the audit log");
+	if (audit_reopen(gw) == -1)
+		log_warnx("audit log: cannot reopen; still writing the old "
+		    "file");
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -63,6 +76,7 @@ gw_free(struct gw *gw)
 	peers_free(gw);
 	persist_close(gw);
 	metrics_free(gw->metrics);
+	audit_close(gw->audit);
 	conf_free(gw->conf);
 	if (gw->base != NULL)
 		event_base_free(gw->base);
@@ -72,7 +86,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = DEFAULT_CONFIG;
-	struct event *sigev[2];
+	struct event *sigev[2], *hupev;
 	const int sigs[2] = { SIGTERM, SIGINT };
 	char err[CONF_ERRLEN];
 	int ch, foreground = 0, check = 0, verbose = 0;
@@ -123,6 +137,8 @@ main(int argc, char *argv[])
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL ||
 	    (gw.metrics = metrics_new()) == NULL)
 		fatalx("out of memory");
+	if (audit_open(&gw) == -1)
+		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1) {
 		gw_free(&gw);
@@ -133,12 +149,15 @@ main(int argc, char *argv[])
 		sigev[i] = evsignal_new(gw.base, sigs[i], on_signal, &gw);
 		event_add(sigev[i], NULL);
 	}
+	hupev = evsignal_new(gw.base, SIGHUP, on_hup, &gw);
+	event_add(hupev, NULL);
 	log_info("dotsgwd ready: node %s, %zu peers", gw.conf->node_id,
 	    gw.conf->n_peers);
 	event_base_dispatch(gw.base);
 	gw.stopping = true;
 	for (int i = 0; i < 2; i++)
 		event_free(sigev[i]);
+	event_free(hupev);
 	gw_free(&gw);
 	coap_cleanup();
 	return 0;

@@ -20,6 +20,7 @@ struct upstream;
 struct store;
 struct gw_metrics;
 struct admin;
+struct audit;
 
 struct gw {
 	struct event_base *base;
@@ -38,6 +39,7 @@ struct gw {
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */
 	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */
+	struct audit	  *audit;	/* decisions, one JSON line each */
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
 };
 

@@ -12,6 +12,7 @@
 #include "../common/dots_codec.h"
 #include "../common/log.h"
 #include "../policies/authz.h"
+#include "audit.h"
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
@@ -330,6 +331,8 @@ remove_replaced(struct mit_table *mt, struct mit_client *c,
 		    dots_scope_overlaps(&m->scope, s)) {
 			log_info("peer %s cuid %s: mid %u replaced by mid %u",
 			    c->peer->conf->name, c->cuid, m->mid, mid);
+			audit_mitigation(mit_gw(m), "replaced", m,
+			    "overlapping request with a higher mid");
 			mit_remove(mt, m);	/* c keeps the new one */
 		}
 	}
@@ -397,7 +400,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	struct dots_err err = { 0 };
 	struct mit_client *c;
 	struct mitigation *m = NULL;
-	struct dots_scope *s;
+	struct dots_scope *s = NULL;
 	struct relay_plan plan = { 0 };
 	const uint8_t *body;
 	size_t len, replaced, max;
@@ -485,6 +488,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	if (!relay_start(rq, m, &plan))
 		reply_mid_lifetime(rq, resp, 201, m);
 done:
+	audit_put(rq, resp, s, m);
 	relay_plan_free(&plan);
 	dots_mitigation_free(&req);
 }
@@ -514,6 +518,8 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 		reply_errf(resp, 503, "peer %s sends requests faster than its "
 		    "rate (%u/s, burst %u)", peer->conf->name,
 		    peer->conf->policy.rate_per_s, peer->conf->policy.rate_burst);
+		if (rq->method == COAP_REQUEST_CODE_PUT)
+			audit_put(rq, resp, NULL, NULL);
 		return;
 	}
 	switch (rq->method) {

@@ -5,6 +5,7 @@
 
 #include "../common/conf.h"
 #include "../common/log.h"
+#include "audit.h"
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
@@ -357,6 +358,7 @@ mit_withdraw(struct mit_table *mt, struct mitigation *m)
 		timer_in(m, MIT_GRACE_MS);
 	}
 	log_action("withdrawn by client", m);
+	audit_mitigation(mt->gw, "withdrawn", m, "DELETE from the client");
 	relay_withdraw(m);
 	mit_changed(mt, m);
 }
@@ -402,6 +404,10 @@ mit_timer_cb(evutil_socket_t fd, short what, void *arg)
 	log_action(m->status == DOTS_STATUS_CLIENT_WITHDRAWN ?
 	    "terminated after active-but-terminating period" :
 	    "lifetime expired", m);
+	audit_mitigation(mt->gw, m->status == DOTS_STATUS_CLIENT_WITHDRAWN ?
+	    "terminated" : "expired", m, m->status ==
+	    DOTS_STATUS_CLIENT_WITHDRAWN ? "end of active-but-terminating" :
+	    "lifetime ran out");
 	set_status(m, DOTS_STATUS_TERMINATED);
 	relay_withdraw(m);
 	m->expires_ms = gw_now_ms();

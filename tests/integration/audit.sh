@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Audit log (issue 7): one JSON line per decision, parsed with python:
+# accepted local and upstream (with the rule and where it was sent),
+# refused with code and rule, refresh, withdrawal, end of
+# active-but-terminating, expiry; SIGHUP reopens the file (rotation).
+. "$(dirname "$0")/../lib.sh"
+t_init
+for n in gw-a gw-b; do
+	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+done
+PA=$(free_port) PB=$(free_port) PM=$(free_port)
+while [ "$PB" = "$PA" ]; do PB=$(free_port); done
+while [ "$PM" = "$PA" ] || [ "$PM" = "$PB" ]; do PM=$(free_port); done
+AUDIT=$TMP/a-audit.log
+node_conf() {	# NAME PORT
+	cat > "$TMP/$1.yaml" <<EOF
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+mitigation: { active-but-terminating: 1 }
+capacity: { bps: 1000000000, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
+peers:
+EOF
+	chmod 600 "$TMP/$1.yaml"
+}
+node_conf gw-a "$PA"
+sed -i "1a audit-log: $AUDIT\nadmin: { port: $PM }" "$TMP/gw-a.yaml"
+cat >> "$TMP/gw-a.yaml" <<EOF
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+EOF
+node_conf gw-b "$PB"
+printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
+    "$PFX1" >> "$TMP/gw-b.yaml"
+sed -i 's/bps: 1000000000,/bps: 100000000000,/' "$TMP/gw-b.yaml"
+node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
+wait_for 10 grep -q "upstream gw-b is up" "$TMP/gw-a.log" ||
+    fail "upstream up" "no 'is up' line"
+A=coaps://$HOST:$PA
+
+# aline N EXPR: evaluate EXPR on audit line N (1-based; -1 = last) as j
+aline() {
+	$PY - "$AUDIT" "$1" "$2" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+n = int(sys.argv[2])
+try:
+    j = json.loads(lines[n - 1 if n > 0 else n])
+    v = eval(sys.argv[3])
+except Exception as e:
+    v = "<%s: %s>" % (type(e).__name__, e)
+print(json.dumps(v) if not isinstance(v, str) else v)
+PY
+}
+nlines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+
+expect "small request -> 2.01 (local)" 2.01 psk1 "$A" mitigate --mid 1 \
+    --prefix 192.0.2.1/32 --proto 17 --lifetime 600
+check_eq "audit: one line per decision" "$(nlines "$AUDIT")" 1
+check_eq "audit: accepted local, who and what" \
+    "$(aline 1 '[j["event"], j["peer"], j["mid"], j["result"], j["code"], j["decision"], j["targets"]["prefixes"], j["targets"]["protocols"], j["sent-to"], j["node"]]')" \
+    '["request", "customer1", 1, "accepted", "2.01", "local", ["192.0.2.1/32"], [17], [], "gw-a"]'
+check_eq "audit: the rule that decided (policies/decide)" \
+    "$(aline 1 'j["rule"].startswith("local: ")')" true
+check_eq "audit: cuid and timestamp" \
+    "$(aline 1 '[j["cuid"] == "'"$(cuid_psk "$PSK1_ID")"'", j["ts"].endswith("Z")]')" '[true, true]'
+
+cat > "$TMP/big.json" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["192.0.2.64/26"], "lifetime": 600,
+  "ietf-dots-telemetry:total-attack-traffic": [{"unit": "gigabit-ps", "peak-g": "5"}]
+}]}}
+EOF
+expect "big request -> 2.01 (upstream)" 2.01 psk1 "$A" mitigate --mid 2 --file "$TMP/big.json"
+check_eq "audit: accepted upstream, sent to gw-b" \
+    "$(aline 2 '[j["mid"], j["result"], j["decision"], j["sent-to"]]')" \
+    '[2, "accepted", "upstream", [{"mid": 1, "upstream": "gw-b"}]]'
+check_eq "audit: upstream rule" "$(aline 2 '"upstream" in j["rule"]')" true
+
+# the same request in the metrics: relay latency and the placement
+$PY - "http://$HOST:$PM/metrics" > "$TMP/metrics" <<'PY'
+import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
+PY
+metric() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "absent" }' "$TMP/metrics"; }
+check_eq "metrics: one relay latency sample" "$(metric dotsgw_relay_latency_seconds_count)" 1
+check_eq "metrics: relay latency under 2 s" "$(metric 'dotsgw_relay_latency_seconds_bucket{le="2.5"}')" 1
+check_eq "metrics: one active placement at gw-b" "$(metric 'dotsgw_placements{upstream="gw-b",state="active"}')" 1
+check_eq "metrics: upstream gw-b up" "$(metric 'dotsgw_upstream_up{upstream="gw-b"}')" 1
+check_eq "metrics: decisions upstream" "$(metric 'dotsgw_decisions_total{result="upstream"}')" 1
+
+expect "outside its prefixes -> 4.01" 4.01 psk1 "$A" mitigate --mid 3 \
+    --prefix 10.0.0.1/32 --lifetime 600
+check_eq "audit: refused with code and the authz rule" \
+    "$(aline 3 '[j["result"], j["code"], j["targets"]["prefixes"], "outside the prefixes of peer customer1" in j["rule"]]')" \
+    '["refused", "4.01", ["10.0.0.1/32"], true]'
+expect "lifetime 0 -> 4.00" 4.00 psk1 "$A" mitigate --mid 4 \
+    --prefix 192.0.2.9/32 --lifetime 0
+check_eq "audit: 4.00 with its reason" \
+    "$(aline 4 '[j["result"], j["code"], j["rule"]]')" '["refused", "4.00", "lifetime 0 is not allowed"]'
+
+expect "refresh mid 1 -> 2.04" 2.04 psk1 "$A" mitigate --mid 1 \
+    --prefix 192.0.2.1/32 --proto 17 --lifetime 900
+check_eq "audit: refresh" "$(aline 5 '[j["event"], j["code"], j["lifetime"]]')" '["refresh", "2.04", 900]'
+
+expect "withdraw mid 1 -> 2.02" 2.02 psk1 "$A" withdraw --mid 1
+check_eq "audit: withdrawal" "$(aline 6 '[j["event"], j["mid"], j["targets"]["prefixes"]]')" \
+    '["withdrawn", 1, ["192.0.2.1/32"]]'
+ended() { [ "$(nlines "$AUDIT")" -ge 7 ]; }
+wait_for 5 ended
+check_eq "audit: end of active-but-terminating" "$(aline 7 '[j["event"], j["mid"]]')" '["terminated", 1]'
+
+expect "short lifetime -> 2.01" 2.01 psk1 "$A" mitigate --mid 5 \
+    --prefix 192.0.2.5/32 --lifetime 1
+expired() { grep -q '"event":"expired"' "$AUDIT"; }
+wait_for 5 expired
+check_eq "audit: expiry" "$(aline -1 '[j["event"], j["mid"], j["reason"]]')" \
+    '["expired", 5, "lifetime ran out"]'
+expect "withdraw mid 2 (relayed) -> 2.02" 2.02 psk1 "$A" withdraw --mid 2
+check_eq "audit: withdrawal of a relayed request names the upstream" \
+    "$(aline -1 '[j["event"], j["mid"], j["sent-to"]]')" '["withdrawn", 2, [{"mid": 1, "upstream": "gw-b"}]]'
+
+# rotation: move the file away, SIGHUP, the next line goes to a new file
+$PY -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$AUDIT" &&
+    pass "audit: every line is one JSON object" || fail "audit JSON" "$(cat "$AUDIT")"
+before=$(nlines "$AUDIT")
+mv "$AUDIT" "$AUDIT.1"
+kill -HUP "${NODE_PID[gw-a]}"
+wait_for 5 grep -q "SIGHUP" "$TMP/gw-a.log"
+expect "request after rotation -> 4.01" 4.01 psk1 "$A" mitigate --mid 9 \
+    --prefix 10.9.9.9/32 --lifetime 600
+check_eq "audit: rotated file keeps its lines" "$(nlines "$AUDIT.1")" "$before"
+check_eq "audit: reopened on SIGHUP" "$(aline 1 '[j["mid"], j["code"]]')" '[9, "4.01"]'
+[ "$(stat -c %a "$AUDIT")" = 640 ] && pass "audit: file mode 0640" ||
+    fail "audit file mode" "$(stat -c %a "$AUDIT")"
+kill -0 "${NODE_PID[gw-a]}" && pass "gw-a still running" || fail "gw-a" "died"
+exit $((T_FAILS > 0))
