@@ -888,6 +888,24 @@ static const struct key gateway_keys[] = {
 };
 static const struct schema gateway_schema = { gateway_keys, NULL };
 
+static const struct key overload_rate_keys[] = {
+	{ "per-second", KT_SCALAR, false, 1, 10000000,
+	    offsetof(struct conf_overload, rate_per_s), h_u32, NULL },
+	{ "burst", KT_SCALAR, false, 1, 10000000,
+	    offsetof(struct conf_overload, rate_burst), h_u32, NULL },
+	KEY_END
+};
+static const struct schema overload_rate_schema = { overload_rate_keys,
+	NULL };
+
+static const struct key overload_keys[] = {
+	{ "rate", KT_MAP, false, 0, 0, 0, h_map, &overload_rate_schema },
+	{ "max-clients-per-peer", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_overload, max_clients), h_u32, NULL },
+	KEY_END
+};
+static const struct schema overload_schema = { overload_keys, NULL };
+
 /* ---- admin endpoint and audit log ------------------------------------- */
 
 static bool addr_loopback(const char *a)
@@ -1870,6 +1888,8 @@ static const struct key root_keys[] = {
 	    h_map, &capacity_schema },
 	{ "gateway", KT_MAP, false, 0, 0, offsetof(struct conf, gateway),
 	    h_map, &gateway_schema },
+	{ "overload", KT_MAP, false, 0, 0, offsetof(struct conf, overload),
+	    h_map, &overload_schema },
 	{ "admin", KT_MAP, false, 0, 0, offsetof(struct conf, admin),
 	    h_map, &admin_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
@@ -2006,6 +2026,9 @@ static void conf_defaults(struct conf *c)
 	c->gateway.cdid = CDID_INSERT;
 	c->gateway.hop_limit = 16;
 	c->gateway.relay_timeout_ms = 2000;
+	c->overload.rate_per_s = 1000;
+	c->overload.rate_burst = 2000;
+	c->overload.max_clients = 64;
 	strcpy(c->admin.address, "127.0.0.1");
 }
 

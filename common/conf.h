@@ -163,6 +163,18 @@ struct conf_admin {
 	bool		 allow_remote;	/* a non-loopback address needs it */
 };
 
+/*
+ * Overload protection ("overload:"): one token bucket for every
+ * downstream request together (5.03 with Max-Age when empty; shared
+ * fairly, see policies/rate.h), and how many DOTS clients (cuids) one
+ * peer may hold in the table at once.
+ */
+struct conf_overload {
+	uint32_t	 rate_per_s;	/* default 1000 */
+	uint32_t	 rate_burst;	/* default 2000 */
+	uint32_t	 max_clients;	/* cuids per peer, default 64 */
+};
+
 /* Server policy for one signal-config parameter: range and default. */
 struct conf_sigparam {
 	uint32_t	 min, max, def;	/* decimals in hundredths */
@@ -182,6 +194,7 @@ struct conf {
 	uint32_t	 active_but_terminating;	/* seconds, RFC 9132 §4.4.4 */
 	struct conf_capacity capacity;
 	struct conf_gateway gateway;
+	struct conf_overload overload;
 	struct conf_admin admin;
 	char		*audit_log;	/* absolute; NULL = no audit log */
 	struct conf_peer *peers;

@@ -89,9 +89,10 @@ static const char usage_text[] =
 "      --lifetime defaults to 3600 (-1 = indefinite). --file sends an\n"
 "      RFC-style JSON body converted to CBOR as is; --cbor-file sends raw\n"
 "      bytes; --content-format overrides 271 (\"none\" omits the option).\n"
-"  get [--mid N] [--observe SECONDS]\n"
+"  get [--mid N] [--observe SECONDS | --count N]\n"
 "      GET one or all mitigations; --observe prints each notification as it\n"
-"      arrives for SECONDS, then cancels (Observe 1).\n"
+"      arrives for SECONDS, then cancels (Observe 1); --count sends N GETs\n"
+"      back to back on one session (load tests) and prints each answer.\n"
 "  withdraw --mid N\n"
 "      DELETE .../mitigate/cuid=X/mid=N.\n"
 "  efficacy --mid N --attack-status under-attack|mitigated\n"
@@ -768,7 +769,8 @@ cmd_get(struct ctl *c, struct args *a)
 	struct dc_req q;
 	int st;
 
-	allow_only(a, SEEN(O_MID) | SEEN(O_OBSERVE) | BODY_OPTS);
+	allow_only(a, SEEN(O_MID) | SEEN(O_OBSERVE) | SEEN(O_COUNT) |
+	    BODY_OPTS);
 	req_init(&q, COAP_REQUEST_CODE_GET, c->con);
 	path_mitigate(c, &q, a->has_mid, a->mid, s1, s2, s3, sizeof(s1));
 	/* A body on GET only for interop tests (an empty non-CBOR one). */
@@ -777,7 +779,8 @@ cmd_get(struct ctl *c, struct args *a)
 	if (a->seen & (BODY_OPTS))
 		req_body(&q, &a->body);
 	if (!(a->seen & SEEN(O_OBSERVE))) {
-		run_request(c, &q);
+		for (unsigned i = 0; i < a->count; i++)
+			run_request(c, &q);
 		return;
 	}
 	c->status = EX_NORESP;

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "../policies/capacity.h"
+#include "../policies/rate.h"
 
 struct conf;
 struct server;
@@ -35,6 +36,7 @@ struct gw {
 					   (allocated alone, like peers) */
 	size_t		   n_ups;
 	struct pol_usage   local_usage;	/* what local mitigations hold */
+	struct pol_bucket  global_rate;	/* every downstream request */
 	struct store	  *store;	/* state that survives restarts */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */

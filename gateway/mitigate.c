@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "gw.h"
 #include "mitigation.h"
+#include "overload.h"
 #include "peer.h"
 #include "relay.h"
 #include "server.h"
@@ -468,6 +469,8 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		    "its max-mitigations", peer->conf->name, peer->active);
 		goto done;
 	}
+	if (c == NULL && overload_new_client(rq, resp) == -1)
+		goto done;
 	if ((c = mit_client_get(rq->gw->mt, peer, rq->path.cuid)) == NULL) {
 		reply_errf(resp, 500, "out of memory");
 		goto done;
@@ -518,6 +521,11 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 		reply_errf(resp, 503, "peer %s sends requests faster than its "
 		    "rate (%u/s, burst %u)", peer->conf->name,
 		    peer->conf->policy.rate_per_s, peer->conf->policy.rate_burst);
+		if (rq->method == COAP_REQUEST_CODE_PUT)
+			audit_put(rq, resp, NULL, NULL);
+		return;
+	}
+	if (overload_admit(rq, resp) == -1) {
 		if (rq->method == COAP_REQUEST_CODE_PUT)
 			audit_put(rq, resp, NULL, NULL);
 		return;

@@ -148,6 +148,7 @@ mit_client_get(struct mit_table *mt, struct peer_rt *peer, const char *cuid)
 	c->hnext = mt->hash[h];
 	mt->hash[h] = c;
 	mt->n_clients++;
+	peer->n_clients++;
 	return c;
 }
 
@@ -163,6 +164,7 @@ client_free(struct mit_table *mt, struct mit_client *c)
 			break;
 		}
 	mt->n_clients--;
+	c->peer->n_clients--;
 	server_resource_delete(mt->gw->srv, c->coll);
 	server_resource_delete(mt->gw->srv, c->coll_cdid);
 	free(c->cuid);

@@ -29,6 +29,8 @@ struct peer_rt {
 	bool		 up;		/* heard from within missing-hb */
 	uint64_t	 last_rx_ms;	/* any request from it */
 	struct pol_bucket rate;		/* its request rate */
+	struct pol_bucket global_share;	/* its share of the global rate */
+	size_t		 n_clients;	/* its cuids in the table */
 };
 
 int	peers_init(struct gw *);

@@ -1,4 +1,4 @@
-/* Unit tests of policies/rate.c: the per-peer token bucket. */
+/* Unit tests of policies/rate.c: per-peer and global token buckets. */
 #include "../../policies/rate.h"
 #include "unit.h"
 
@@ -126,11 +126,56 @@ static void test_wait(void)
 	CHECK(pol_rate_wait(&b, &p) == UINT32_MAX);
 }
 
+/* The global bucket: a flooder cannot starve a light peer. */
+static void test_global_fair(void)
+{
+	struct conf_overload ov = { .rate_per_s = 20, .rate_burst = 40 };
+	struct pol_bucket g = { 0, 0 }, flood = { 0, 0 }, light = { 0, 0 };
+	uint32_t wait;
+	int n = 0, light_ok = 0;
+
+	/* alone at t=1s: the upper half (21: 40 down to 19), then its share
+	 * (40/2/2 = 10) */
+	while (n < 1000 && pol_global_take(&g, &flood, &ov, 2, 1000, &wait))
+		n++;
+	CHECK(n == 31);
+	CHECK(wait == 1);
+	/* the light peer still finds the reserve */
+	CHECK(pol_global_take(&g, &light, &ov, 2, 1000, &wait));
+	/* 10 s of flooding every ms plus a light request every 500 ms:
+	 * the light peer every time, the flooder the rest (at least its
+	 * share of 10/s, at most the global 20/s) */
+	n = 0;
+	for (uint64_t t = 1001; t <= 11000; t++) {
+		if (pol_global_take(&g, &flood, &ov, 2, t, &wait))
+			n++;
+		if (t % 500 == 0 && pol_global_take(&g, &light, &ov, 2, t,
+		    &wait))
+			light_ok++;
+	}
+	CHECK(light_ok == 20);
+	CHECK(n >= 100 && n <= 200);
+	/* uncontended again after a pause: a full burst for anyone */
+	n = 0;
+	while (n < 1000 && pol_global_take(&g, &light, &ov, 2, 100000, &wait))
+		n++;
+	CHECK(n >= 20 + 10);
+	/* one peer, tiny burst: the share is at least one token */
+	ov.rate_per_s = 1;
+	ov.rate_burst = 1;
+	memset(&g, 0, sizeof(g));
+	memset(&flood, 0, sizeof(flood));
+	CHECK(pol_global_take(&g, &flood, &ov, 1, 5, &wait));
+	CHECK(!pol_global_take(&g, &flood, &ov, 1, 5, &wait));
+	CHECK(wait == 1);
+}
+
 int main(void)
 {
 	TEST("rate: starts full at burst") test_burst();
 	TEST("rate: refill per elapsed ms") test_refill();
 	TEST("rate: clock steps") test_clock();
 	TEST("rate: wait") test_wait();
+	TEST("rate: global bucket shared fairly") test_global_fair();
 	return UNIT_EXIT();
 }
