@@ -11,6 +11,7 @@
 #include "admin.h"
 #include "gw.h"
 #include "metrics.h"
+#include "reload.h"
 #include "status.h"
 
 #define ADMIN_MAX_BODY	4096	/* nothing we take has a body of its own */
@@ -101,6 +102,29 @@ on_status(struct evhttp_request *req, void *arg)
 	json_decref(j);
 }
 
+/* POST /reload: as SIGHUP; the answer says what changed, or why not. */
+static void
+on_reload(struct evhttp_request *req, void *arg)
+{
+	struct admin *a = arg;
+	char msg[CONF_ERRLEN + 64];
+	size_t len;
+
+	if (!method_is(req, EVHTTP_REQ_POST))
+		return;
+	log_info("admin: reload requested");
+	if (gw_reload(a->gw, msg, sizeof(msg) - 1) == -1) {
+		len = strlen(msg);
+		msg[len++] = '\n';
+		reply(req, 422, "Unprocessable Entity",
+		    "text/plain; charset=utf-8", msg, len);
+		return;
+	}
+	len = strlen(msg);
+	msg[len++] = '\n';
+	reply(req, 200, "OK", "text/plain; charset=utf-8", msg, len);
+}
+
 static void
 on_other(struct evhttp_request *req, void *arg)
 {
@@ -130,9 +154,10 @@ admin_start(struct gw *gw)
 	evhttp_set_timeout(a->http, 10);
 	evhttp_set_cb(a->http, "/metrics", on_metrics, a);
 	evhttp_set_cb(a->http, "/status", on_status, a);
+	evhttp_set_cb(a->http, "/reload", on_reload, a);
 	evhttp_set_gencb(a->http, on_other, a);
 	if (evhttp_bind_socket(a->http, c->address, c->port) != 0) {
-		log_warnx("admin: cannot listen on %s port %u", c->address,
+		log_warn("admin: cannot listen on %s port %u", c->address,
 		    c->port);
 		admin_free(a);
 		return -1;

@@ -21,6 +21,7 @@
 #include "mitigation.h"
 #include "peer.h"
 #include "persist.h"
+#include "reload.h"
 #include "server.h"
 #include "upstream.h"
 
@@ -53,14 +54,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(gw->base, NULL);
 }
 
-/* SIGHUP: reopen the audit log (rotation). */
+/* SIGHUP: reload the configuration and reopen the audit log (rotation);
+ * a bad file changes nothing but the audit log is reopened all the same. */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct gw *gw = arg;
+	char msg[CONF_ERRLEN + 64];
 
-	log_info("SIGHUP: reopening the audit log");
-	if (audit_reopen(gw) == -1)
+	log_info("SIGHUP: reloading %s", gw->conf->path);
+	if (gw_reload(gw, msg, sizeof(msg)) == -1 && audit_reopen(gw) == -1)
 		log_warnx("audit log: cannot reopen; still writing the old "
 		    "file");
 }

@@ -1133,3 +1133,36 @@ relay_session_gone(struct gw *gw, coap_session_t *s)
 	if (gw->mt != NULL)		/* NULL during shutdown */
 		mit_foreach(gw->mt, forget_wait, s);
 }
+
+/*
+ * us goes away (a reload removed its peer): its placements end here,
+ * withdrawn there while the session still exists (a NON DELETE leaves at
+ * once), and their mitigations no longer count on it.
+ */
+void
+relay_upstream_removed(struct upstream *us)
+{
+	struct placement *p;
+
+	while ((p = TAILQ_FIRST(&us->placements)) != NULL) {
+		struct mitigation *m = p->m;
+
+		placement_detach(p);
+		if (holding(p))
+			delete_upstream(p);
+		TAILQ_REMOVE(&m->relay->placements, p, m_entry);
+		TAILQ_REMOVE(&us->placements, p, u_entry);
+		event_free(p->refresh);
+		free(p);
+		if (waiting(m->relay) && settled(m->relay))
+			answer_now(m);
+		mit_changed(m->client->mt, m);
+	}
+}
+
+void
+relay_reconsider(struct gw *gw)
+{
+	if (gw->mt != NULL)
+		mit_foreach(gw->mt, redecide, gw);
+}

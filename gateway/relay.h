@@ -122,6 +122,10 @@ void	relay_counters(const struct mitigation *, uint64_t c[4]);
 /* Upstream session events. */
 void	relay_upstream_up(struct upstream *);
 void	relay_upstream_down(struct upstream *);
+/* A reload removed us: its placements are withdrawn and freed. */
+void	relay_upstream_removed(struct upstream *);
+/* Decide again for every mitigation nothing takes (after a reload). */
+void	relay_reconsider(struct gw *);
 /* A downstream session is gone: forget answers held for it. */
 void	relay_session_gone(struct gw *, coap_session_t *);
 

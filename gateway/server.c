@@ -317,6 +317,19 @@ server_kick(struct server *srv)
 }
 
 void
+server_unbind_peer(struct server *srv, struct peer_rt *peer)
+{
+	struct ds_session *ds;
+
+	TAILQ_FOREACH(ds, &srv->sessions, entry)
+		if (ds->peer == peer) {
+			hb_session_stop(ds);
+			relay_session_gone(ds->gw, ds->session);
+			ds->peer = NULL;
+		}
+}
+
+void
 server_foreach_session(struct server *srv,
     void (*fn)(struct ds_session *, void *), void *arg)
 {
@@ -620,7 +633,7 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 {
 	struct ds_session *ds = coap_session_get_app_data(s);
 
-	if (ds != NULL)
+	if (ds != NULL && ds->peer != NULL)
 		hb_response(ds, received);
 	return COAP_RESPONSE_OK;
 }

@@ -338,3 +338,60 @@ upstream_next_mid(struct upstream *us)
 		us->next_mid = 1;
 	return us->next_mid++;
 }
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Would we reach it, and present ourselves, differently? */
+static bool
+reach_same(const struct conf_upstream *a, const struct conf_upstream *b)
+{
+	return strcmp(a->address, b->address) == 0 && a->port == b->port &&
+	    a->tls == b->tls && str_same(a->psk_identity, b->psk_identity) &&
+	    a->psk_key_len == b->psk_key_len &&
+	    memcmp(a->psk_key, b->psk_key, a->psk_key_len) == 0 &&
+	    str_same(a->ca_file, b->ca_file) &&
+	    str_same(a->cert_file, b->cert_file) &&
+	    str_same(a->key_file, b->key_file) &&
+	    str_same(a->server_name, b->server_name);
+}
+
+int
+upstream_set_conf(struct upstream *us, const struct conf_peer *peer)
+{
+	const struct conf_upstream *u = &peer->up;
+	char cuid[CUID_BUFLEN];
+	bool same = reach_same(&us->peer->up, u);
+	int r;
+
+	if (same) {
+		us->peer = peer;
+		return 0;
+	}
+	r = u->psk_identity != NULL ? cuid_from_psk_identity(u->psk_identity,
+	    strlen(u->psk_identity), cuid) :
+	    cuid_from_cert_file(u->cert_file, cuid);
+	if (r == -1) {
+		log_warnx("upstream %s: cannot derive our cuid from %s; "
+		    "keeping the current session", peer->name,
+		    u->psk_identity ? "the PSK identity" : u->cert_file);
+		us->peer = peer;
+		return -1;
+	}
+	us->peer = peer;
+	memcpy(us->cuid, cuid, sizeof(us->cuid));
+	log_info("upstream %s: how we reach it changed: new session",
+	    peer->name);
+	if (us->up) {
+		us->up = false;
+		relay_upstream_down(us);
+	}
+	us->restart = true;
+	us->backoff_s = 1;
+	us->reconnect_ms = now_ms();
+	return 0;
+}

@@ -48,6 +48,10 @@ int	upstreams_init(struct gw *);
 void	upstreams_free(struct gw *);
 struct upstream *upstream_new(struct gw *, const struct conf_peer *);
 void	upstream_free(struct upstream *);
+/* Point it at its peer in a reloaded configuration; a new session when
+ * how we reach it changed. -1 when our new credential cannot be read
+ * (re-pointed, but the current session and cuid are kept). */
+int	upstream_set_conf(struct upstream *, const struct conf_peer *);
 struct upstream *upstream_find(struct gw *, const char *name);
 
 /* 0 when it is not connected or the request cannot be sent. */
