@@ -941,6 +941,159 @@ static int admin_check(struct ld *ld, yaml_node_t *map, void *obj)
 	    "expose it anyway)");
 }
 static const struct schema admin_schema = { admin_keys, admin_check };
+/* ---- mitigator and offload --------------------------------------------- */
+
+static const struct word act_words[] = {
+	{ "rate-limit", CONF_ACT_RATE_LIMIT }, { "discard", CONF_ACT_DISCARD },
+	{ "rtbh", CONF_ACT_RTBH }, { NULL, 0 }
+};
+
+static int h_mitigator_type(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "log", MITIGATOR_LOG }, { "bgp", MITIGATOR_BGP },
+		{ NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	((struct conf_mitigator *)obj)->type = (enum conf_mitigator_type)v;
+	return 0;
+}
+
+/* "ASN:VALUE", both 0..65535 (RFC 1997). */
+static int h_community(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_mitigator *m = obj;
+	const char	*s;
+	unsigned	 a, v;
+	char		 c;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (sscanf(s, "%5u:%5u%c", &a, &v, &c) != 2 || a > 65535 ||
+	    v > 65535 || *s < '0' || *s > '9')
+		return lerr(ld, line_of(n), "expected ASN:VALUE (each 0..65535),"
+		    " not \"%.40s\"", s);
+	if (a == 65535 && v == 666)
+		return lerr(ld, line_of(n), "65535:666 is BLACKHOLE (RFC "
+		    "7999), not a marker");
+	m->community_asn = (uint16_t)a;
+	m->community_value = (uint16_t)v;
+	return 0;
+}
+
+/* One action per severity: "none", "low", "medium", "high", "unknown"
+ * (RFC 9244 attack-severity 1..5) and "default" (no attack-detail). */
+static int h_severity(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const char *const sev[CONF_SEVERITIES] = {
+		"default", "none", "low", "medium", "high", "unknown"
+	};
+	unsigned	*act = ((struct conf_mitigator *)obj)->severity_action;
+	yaml_node_pair_t *pr;
+	const char	*name;
+	size_t		 save;
+	int		 i, v;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lerr(ld, line_of(n), "expected a mapping");
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	    pr++) {
+		if ((name = scalar(ld, node_get(ld, pr->key))) == NULL)
+			return -1;
+		save = path_push_key(ld, name);
+		for (i = 0; i < CONF_SEVERITIES; i++)
+			if (strcmp(name, sev[i]) == 0)
+				break;
+		if (i == CONF_SEVERITIES)
+			return lerr(ld, line_of(node_get(ld, pr->key)),
+			    "unknown severity (default, none, low, medium, "
+			    "high or unknown)");
+		if (keyword(ld, node_get(ld, pr->value), act_words, false,
+		    &v) == -1)
+			return -1;
+		act[i] = (unsigned)v;
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static const struct key mitigator_keys[] = {
+	{ "type", KT_SCALAR, false, 0, 0, 0, h_mitigator_type, NULL },
+	{ "gobgp", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_mitigator, gobgp), h_str, NULL },
+	{ "api-address", KT_SCALAR, false, 0,
+	    (int64_t)sizeof(((struct conf_mitigator *)NULL)->api_host),
+	    offsetof(struct conf_mitigator, api_host), h_address, NULL },
+	{ "api-port", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct conf_mitigator, api_port), h_u16, NULL },
+	{ "community", KT_SCALAR, false, 0, 0, 0, h_community, NULL },
+	{ "rtbh-next-hop", KT_SCALAR, false, 0,
+	    (int64_t)sizeof(((struct conf_mitigator *)NULL)->rtbh_next_hop),
+	    offsetof(struct conf_mitigator, rtbh_next_hop), h_address, NULL },
+	{ "timeout", KT_SCALAR, false, 100, 60000,
+	    offsetof(struct conf_mitigator, timeout_ms), h_u32, NULL },
+	{ "max-rules", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_mitigator, max_rules), h_u32, NULL },
+	{ "rate-limit", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_mitigator, rate_limit), h_u64, NULL },
+	{ "severity-actions", KT_MAP, false, 0, 0, 0, h_severity, NULL },
+	{ "counters", KT_SCALAR, false, 0, PATH_MAX,
+	    offsetof(struct conf_mitigator, counters), h_str, NULL },
+	{ "stats-interval", KT_SCALAR, false, 1, 3600,
+	    offsetof(struct conf_mitigator, stats_interval), h_u32, NULL },
+	KEY_END
+};
+static const struct schema mitigator_schema = { mitigator_keys, NULL };
+
+static int offload_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_offload *o = obj;
+
+	if (o->high != 0 && o->low >= o->high)
+		return key_err(ld, map, "low", "must be below high (the gap "
+		    "is the hysteresis)");
+	return 0;
+}
+
+static const struct key offload_keys[] = {
+	{ "high", KT_SCALAR, false, 1, 100,
+	    offsetof(struct conf_offload, high), h_u32, NULL },
+	{ "low", KT_SCALAR, false, 0, 99,
+	    offsetof(struct conf_offload, low), h_u32, NULL },
+	{ "running", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_offload, running), h_bool, NULL },
+	KEY_END
+};
+static const struct schema offload_schema = { offload_keys, offload_check };
+
+static int h_mitigation_actions(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	unsigned	*acts = &((struct conf_peer *)obj)->policy.
+			    mitigation_actions;
+	int		 v;
+
+	if (n->type != YAML_SEQUENCE_NODE || seq_len(n) == 0)
+		return lerr(ld, line_of(n), "expected a non-empty list of "
+		    "rate-limit, discard, rtbh");
+	*acts = 0;
+	for (size_t i = 0; i < seq_len(n); i++) {
+		size_t save = path_push_index(ld, i);
+
+		if (keyword(ld, seq_item(ld, n, i), act_words, false,
+		    &v) == -1)
+			return -1;
+		*acts |= (unsigned)v;
+		path_pop(ld, save);
+	}
+	return 0;
+}
 
 /* ---- peers: PSK secrets, for both directions --------------------------- */
 
@@ -1524,6 +1677,10 @@ static const struct key peer_keys[] = {
 	    offsetof(struct conf_peer, policy.select), h_map, &select_schema },
 	{ "select-by-target", KT_LIST, false, 0, 0, 0, h_select_by_target,
 	    NULL },
+	{ "mitigation-actions", KT_LIST, false, 0, 0, 0,
+	    h_mitigation_actions, NULL },
+	{ "max-rules", KT_SCALAR, false, 1, 1000000,
+	    offsetof(struct conf_peer, policy.max_rules), h_u32, NULL },
 	KEY_END
 };
 
@@ -1532,7 +1689,8 @@ static const struct key peer_keys[] = {
 static const char *const downstream_keys[] = {
 	"trusted-gateway", "prefixes", "ports", "protocols", "fqdns",
 	"max-mitigations", "max-lifetime", "actions", "upstreams", "rate",
-	"drop-optional", "select", "select-by-target", NULL
+	"drop-optional", "select", "select-by-target", "mitigation-actions",
+	"max-rules", NULL
 };
 
 /*
@@ -1729,6 +1887,8 @@ static int item_peer(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 	p->policy.allow_local = p->policy.allow_upstream = true;
 	p->policy.rate_per_s = 10;
 	p->policy.rate_burst = 20;
+	p->policy.mitigation_actions = CONF_ACT_RATE_LIMIT | CONF_ACT_DISCARD;
+	p->policy.max_rules = 100;
 	if (walk_map(ld, n, &peer_schema, p) == -1)
 		return -1;
 	return peer_dup(ld, n, i);
@@ -1871,7 +2031,9 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 	for (i = 0; i < c->n_peers; i++)
 		if (up_creds(ld, map, i) == -1)
 			return -1;
-	return 0;
+	if (dup_default(&c->mitigator.gobgp, "gobgp") == -1)
+		return oom(ld, 1);
+	return resolve(ld, &c->mitigator.counters, c->state_dir);
 }
 
 static const struct key root_keys[] = {
@@ -1894,6 +2056,10 @@ static const struct key root_keys[] = {
 	    h_map, &admin_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
 	    offsetof(struct conf, audit_log), h_str, NULL },
+	{ "mitigator", KT_MAP, false, 0, 0, offsetof(struct conf, mitigator),
+	    h_map, &mitigator_schema },
+	{ "offload", KT_MAP, false, 0, 0, offsetof(struct conf, offload),
+	    h_map, &offload_schema },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
 	KEY_END
 };
@@ -2030,6 +2196,18 @@ static void conf_defaults(struct conf *c)
 	c->overload.rate_burst = 2000;
 	c->overload.max_clients = 64;
 	strcpy(c->admin.address, "127.0.0.1");
+	c->mitigator.type = MITIGATOR_LOG;
+	strcpy(c->mitigator.api_host, "127.0.0.1");
+	c->mitigator.api_port = 50051;
+	c->mitigator.community_asn = 65535;
+	c->mitigator.community_value = 4646;
+	strcpy(c->mitigator.rtbh_next_hop, "192.0.2.1");
+	c->mitigator.timeout_ms = 5000;
+	c->mitigator.max_rules = 1000;
+	c->mitigator.rate_limit = 1000000;
+	for (int i = 0; i < CONF_SEVERITIES; i++)
+		c->mitigator.severity_action[i] = CONF_ACT_DISCARD;
+	c->mitigator.stats_interval = 5;
 }
 
 static int load(struct ld *ld, const char *text, size_t len,
@@ -2217,6 +2395,8 @@ void conf_free(struct conf *c)
 	free(c->creds.key_file);
 	free(c->creds.psk_hint);
 	free(c->audit_log);
+	free(c->mitigator.gobgp);
+	free(c->mitigator.counters);
 	for (i = 0; i < c->n_peers; i++)
 		peer_free(&c->peers[i]);
 	free(c->peers);

@@ -87,6 +87,9 @@ struct conf_policy {
 	struct conf_select select;	/* "select:" */
 	struct conf_select_target *select_by_target;	/* first match wins */
 	size_t		 n_select_by_target;
+	/* what our local mitigator may do for it ("mitigation-actions") */
+	unsigned	 mitigation_actions;	/* CONF_ACT_* bits */
+	uint32_t	 max_rules;	/* mitigator rules at once; default 100 */
 };
 
 /* A peer role: downstream peers ask us, upstream peers serve us. */
@@ -139,6 +142,43 @@ struct conf_capacity {
 	uint32_t	 rules;		/* mitigations at once; 0 = unlimited */
 	uint64_t	 default_attack_bps;	/* volume of a request that */
 	uint64_t	 default_attack_pps;	/* carries no attack information */
+};
+
+/* Local mitigator actions (policies/flowspec.h), weakest first. */
+#define CONF_ACT_RATE_LIMIT	0x1	/* flowspec traffic-rate (RFC 8955) */
+#define CONF_ACT_DISCARD	0x2	/* flowspec traffic-rate 0 */
+#define CONF_ACT_RTBH		0x4	/* BLACKHOLE route (RFC 7999) */
+
+enum conf_mitigator_type {
+	MITIGATOR_LOG,		/* log the rules only */
+	MITIGATOR_BGP,		/* a local gobgpd, driven by its CLI */
+};
+
+#define CONF_SEVERITIES		6	/* attack-severity 1..5; 0 = none given */
+
+/* The local mitigator back-end ("mitigator:"). */
+struct conf_mitigator {
+	enum conf_mitigator_type type;
+	char		*gobgp;		/* CLI program; default "gobgp" */
+	char		 api_host[64];	/* gobgpd gRPC; default 127.0.0.1 */
+	uint16_t	 api_port;	/* default 50051 */
+	uint16_t	 community_asn;	/* marker community on every route */
+	uint16_t	 community_value;	/* we announce, default 65535:4646 */
+	char		 rtbh_next_hop[64];	/* default 192.0.2.1 */
+	uint32_t	 timeout_ms;	/* one CLI run at most; default 5000 */
+	uint32_t	 max_rules;	/* all peers together; default 1000 */
+	uint64_t	 rate_limit;	/* bytes/s of the rate-limit action */
+	/* action per attack-severity (RFC 9244 attack-detail), CONF_ACT_* */
+	unsigned	 severity_action[CONF_SEVERITIES];
+	char		*counters;	/* counter file (absolute); NULL = none */
+	uint32_t	 stats_interval;	/* seconds; default 5 */
+};
+
+/* Offload by utilization (draft-hayashi-dots-dms-offload). */
+struct conf_offload {
+	uint32_t	 high;		/* percent; 0 = never offload */
+	uint32_t	 low;		/* take back below this */
+	bool		 running;	/* move running overflow upstream too */
 };
 
 enum conf_cdid_mode {
@@ -197,6 +237,8 @@ struct conf {
 	struct conf_overload overload;
 	struct conf_admin admin;
 	char		*audit_log;	/* absolute; NULL = no audit log */
+	struct conf_mitigator mitigator;
+	struct conf_offload offload;
 	struct conf_peer *peers;
 	size_t		 n_peers;
 };

@@ -19,6 +19,7 @@
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
+#include "mitigator.h"
 #include "peer.h"
 #include "persist.h"
 #include "reload.h"
@@ -72,6 +73,7 @@ static void
 gw_free(struct gw *gw)
 {
 	admin_free(gw->admin);
+	mitigator_free(gw);		/* rules stay: a restart reconciles */
 	mit_table_free(gw->mt);		/* before the resources it points at */
 	gw->mt = NULL;
 	upstreams_free(gw);
@@ -138,7 +140,7 @@ main(int argc, char *argv[])
 		fatalx("cannot open the state store in %s", gw.conf->state_dir);
 	gw.started_ms = gw_now_ms();
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL ||
-	    (gw.metrics = metrics_new()) == NULL)
+	    (gw.metrics = metrics_new()) == NULL || mitigator_new(&gw) == -1)
 		fatalx("out of memory");
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);

@@ -22,6 +22,7 @@ struct store;
 struct gw_metrics;
 struct admin;
 struct audit;
+struct mitigator;
 
 struct gw {
 	struct event_base *base;
@@ -43,6 +44,7 @@ struct gw {
 	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */
 	struct audit	  *audit;	/* decisions, one JSON line each */
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
+	struct mitigator  *mitig;	/* local mitigator back-end */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow

@@ -10,6 +10,7 @@
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
+#include "mitigator.h"
 #include "peer.h"
 #include "relay.h"
 #include "server.h"
@@ -148,6 +149,29 @@ candidates(struct gw *gw, const struct mitigation *m,
 	return n;
 }
 
+/*
+ * pol_decide, with local mitigation ruled out when our mitigator cannot
+ * take the request (offload, actions, rule limits): the peer's policy
+ * as if local were not allowed, so the decision goes upstream.
+ */
+static void
+decide(struct gw *gw, const struct conf_peer *peer, const struct dots_scope *s,
+    const struct pol_volume *vol, const struct pol_upstream *cand, size_t n,
+    const struct pol_request *rq, struct pol_decision *d, bool *offloaded)
+{
+	struct conf_peer req = *peer;	/* borrowed members, read only */
+	char why[200];
+
+	*offloaded = false;
+	if (req.policy.allow_local && !mitigator_admit(gw, peer, s, vol,
+	    offloaded, why, sizeof(why))) {
+		log_info("peer %s: not local: %s", peer->name, why);
+		req.policy.allow_local = false;
+	}
+	pol_decide(&req, vol, &gw->conf->capacity, &gw->local_usage, cand, n,
+	    rq, d);
+}
+
 int
 relay_plan(const struct ds_request *rq, const struct dots_scope *s,
     struct relay_plan *plan, struct dots_err *err)
@@ -188,8 +212,8 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	n = candidates(gw, NULL, cand);
 	for (size_t i = 0; i < n; i++)
 		plan->cand_us[i] = gw->ups[i];
-	pol_decide(rq->ds->peer->conf, &plan->vol, &c->capacity,
-	    &gw->local_usage, cand, n, &sel_rq, &plan->decision);
+	decide(gw, rq->ds->peer->conf, s, &plan->vol, cand, n, &sel_rq,
+	    &plan->decision, &plan->offloaded);
 	if (plan->decision.n_up == 0)
 		return 0;
 
@@ -643,10 +667,12 @@ local_start(struct gw *gw, struct mitigation *m)
 
 	rs->local = true;
 	pol_usage_add(&gw->local_usage, &rs->vol);
-	log_info("%s: local mitigation (%s); no mitigator configured, "
-	    "logged only", mit_name(m, name, sizeof(name)),
+	log_info("%s: local mitigation (%s)", mit_name(m, name, sizeof(name)),
 	    rs->decision.reason);
+	(void)mitigator_install(gw, m);
 }
+
+static void offload_check(struct gw *);
 
 static void
 local_stop(struct gw *gw, struct mitigation *m)
@@ -654,6 +680,8 @@ local_stop(struct gw *gw, struct mitigation *m)
 	if (m->relay->local) {
 		m->relay->local = false;
 		pol_usage_sub(&gw->local_usage, &m->relay->vol);
+		mitigator_withdraw(gw, m);
+		offload_check(gw);
 	}
 }
 
@@ -697,6 +725,7 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	rs->hop_limit = plan->hop_limit;
 	rs->path = plan->path;
 	memset(&plan->path, 0, sizeof(plan->path));
+	rs->offloaded = plan->offloaded && !plan->decision.local;
 	set_cdid(rq, m);
 	if (m->status == DOTS_STATUS_SIGNAL_LOSS) {
 		/* preconfigured: nothing runs until the session is lost,
@@ -707,8 +736,10 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	}
 	metrics_decision(gw->metrics, plan->decision.local ? "local" :
 	    plan->decision.n_up > 0 ? "upstream" : "exceeded");
-	if (plan->decision.local)
+	if (plan->decision.local) {
 		local_start(gw, m);
+		offload_check(gw);
+	}
 	if (plan->decision.status == DOTS_STATUS_EXCEEDED)
 		log_warnx("%s: %s", mit_name(m, name, sizeof(name)),
 		    plan->decision.reason);
@@ -850,14 +881,12 @@ relay_efficacy(struct mitigation *m)
 			send_put(p, m->attack_status);
 }
 
-void
-relay_withdraw(struct mitigation *m)
+/* Every placement of m ends: withdrawn upstream where it may be held. */
+static void
+placements_end(struct mitigation *m)
 {
 	struct placement *p;
 
-	if (m->relay == NULL)
-		return;
-	local_stop(mit_gw(m), m);
 	TAILQ_FOREACH(p, &m->relay->placements, m_entry) {
 		if (p->state == PL_ENDED)
 			continue;
@@ -866,6 +895,15 @@ relay_withdraw(struct mitigation *m)
 			delete_upstream(p);
 		p->state = PL_ENDED;
 	}
+}
+
+void
+relay_withdraw(struct mitigation *m)
+{
+	if (m->relay == NULL)
+		return;
+	local_stop(mit_gw(m), m);
+	placements_end(m);
 }
 
 void
@@ -1009,12 +1047,15 @@ decide_again(struct gw *gw, struct mitigation *m)
 	char name[200];
 	size_t n;
 
+	bool offloaded;
+
 	if (!unhandled(m))
 		return false;
 	pol_request_of(&m->scope, rs->vol.bps, rs->vol.pps, &rq);
 	n = candidates(gw, m, cand);
-	pol_decide(m->client->peer->conf, &rs->vol, &gw->conf->capacity,
-	    &gw->local_usage, cand, n, &rq, &d);
+	decide(gw, m->client->peer->conf, &m->scope, &rs->vol, cand, n, &rq,
+	    &d, &offloaded);
+	rs->offloaded = offloaded && !d.local;
 	if (d.local) {
 		rs->decision = d;
 		local_start(gw, m);
@@ -1070,6 +1111,102 @@ void
 relay_activate(struct mitigation *m)
 {
 	redecide(m, mit_gw(m));
+}
+
+/* ---------------------------------------------------------------- */
+/* Offload by utilization (policies/offload.h) */
+
+/* Below low again: an offloaded mitigation comes back when it fits
+ * under high; its placements are withdrawn upstream. */
+static int
+take_back(struct mitigation *m, void *arg)
+{
+	struct gw *gw = arg;
+	struct relay_state *rs = m->relay;
+	bool offloaded;
+	char why[200], name[200];
+
+	if (rs == NULL || !rs->offloaded || rs->local || !mit_is_active(m) ||
+	    gw->mitig->offload.active)
+		return 0;
+	if (!mitigator_admit(gw, m->client->peer->conf, &m->scope, &rs->vol,
+	    &offloaded, why, sizeof(why)))
+		return 0;
+	rs->offloaded = false;
+	snprintf(rs->decision.reason, sizeof(rs->decision.reason),
+	    "taken back from offload");
+	rs->decision.local = true;
+	local_start(gw, m);
+	placements_end(m);
+	log_info("%s: taken back from offload", mit_name(m, name,
+	    sizeof(name)));
+	mit_changed(m->client->mt, m);
+	return 0;
+}
+
+static int
+last_local(struct mitigation *m, void *arg)
+{
+	if (m->relay != NULL && m->relay->local && mit_is_active(m))
+		*(struct mitigation **)arg = m;
+	return 0;
+}
+
+/* Above high with offload of running ones on: the newest local one goes
+ * upstream, when an upstream takes it. */
+static bool
+shed_one(struct gw *gw)
+{
+	struct pol_upstream cand[POL_MAX_UPSTREAMS];
+	struct mitigation *m = NULL;
+	struct pol_decision d;
+	struct pol_request rq;
+	struct conf_peer req;
+	char name[200];
+
+	mit_foreach(gw->mt, last_local, &m);
+	if (m == NULL)
+		return false;
+	req = *m->client->peer->conf;
+	req.policy.allow_local = false;
+	pol_request_of(&m->scope, m->relay->vol.bps, m->relay->vol.pps, &rq);
+	pol_decide(&req, &m->relay->vol, &gw->conf->capacity,
+	    &gw->local_usage, cand, candidates(gw, m, cand), &rq, &d);
+	if (d.n_up == 0)
+		return false;
+	log_info("%s: offloading a running mitigation upstream",
+	    mit_name(m, name, sizeof(name)));
+	m->relay->local = false;
+	pol_usage_sub(&gw->local_usage, &m->relay->vol);
+	mitigator_withdraw(gw, m);
+	redecide(m, gw);
+	m->relay->offloaded = true;
+	return true;
+}
+
+static void
+offload_check(struct gw *gw)
+{
+	struct mitigator *mg = gw->mitig;
+	const struct conf *c = gw->conf;
+	static const unsigned max_shed = 64;
+	uint32_t util;
+
+	if (mg == NULL || c->offload.high == 0 || mg->offload_busy)
+		return;
+	mg->offload_busy = true;
+	for (unsigned i = 0; i < max_shed; i++) {
+		util = pol_utilization(&c->capacity, &gw->local_usage);
+		if (pol_offload_update(&mg->offload, &c->offload, util))
+			log_info("offload %s: utilization %u%% (high %u%%, "
+			    "low %u%%)", mg->offload.active ? "on" : "off",
+			    util, c->offload.high, c->offload.low);
+		if (!pol_offload_shed(&c->offload, util) || !shed_one(gw))
+			break;
+	}
+	if (!mg->offload.active)
+		mit_foreach(gw->mt, take_back, gw);
+	mg->offload_busy = false;
 }
 
 void

@@ -69,6 +69,8 @@ struct relay_state {
 	struct pol_decision	 decision;
 	struct pol_volume	 vol;
 	bool			 local;		/* counted in gw local usage */
+	bool			 offloaded;	/* upstream because of offload:
+						   taken back below low */
 	char			 cdid_up[DOTS_ID_MAX + 1];	/* "" = none */
 	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* relay path so far, ours last */
@@ -87,6 +89,7 @@ struct relay_plan {
 	struct pol_volume	 vol;
 	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* incoming path + our node id */
+	bool			 offloaded;	/* not local because of offload */
 	struct upstream		*cand_us[POL_MAX_UPSTREAMS];
 };
 

@@ -55,9 +55,13 @@ static int scale(uint64_t unit, uint64_t v, enum unit_class *cls,
 	return 0;
 }
 
-static bool map_uint(const cbor_item_t *map, uint64_t key, uint64_t *v)
+bool pol_map_uint(const cbor_item_t *map, uint64_t key, uint64_t *v)
 {
-	struct cbor_pair *pairs = cbor_map_handle(map);
+	struct cbor_pair *pairs;
+
+	if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
+		return false;
+	pairs = cbor_map_handle(map);
 	size_t		 i;
 
 	for (i = 0; i < cbor_map_size(map); i++)
@@ -79,10 +83,10 @@ static int entry_rate(const cbor_item_t *e, enum unit_class *cls,
 	uint64_t	 key;
 
 	if (!cbor_isa_map(e) || !cbor_map_is_definite(e) ||
-	    !map_uint(e, TM_UNIT, &unit))
+	    !pol_map_uint(e, TM_UNIT, &unit))
 		return -1;
 	for (key = TM_PEAK_G; key >= TM_LOW_G; key--)
-		if (map_uint(e, key, &v))
+		if (pol_map_uint(e, key, &v))
 			return scale(unit, v, cls, rate);
 	return -1;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <cbor.h>
+
 #include "../common/conf.h"
 #include "../common/dots_msg.h"
 
@@ -32,6 +34,8 @@ void	pol_attack_volume(const struct dots_scope *,
 /* used + vol stays within cap (a zero cap.bps/pps absorbs nothing). */
 bool	pol_capacity_fits(const struct conf_capacity *,
 	    const struct pol_usage *used, const struct pol_volume *vol);
+/* The uint value of key in a definite CBOR map (telemetry, call home). */
+bool	pol_map_uint(const cbor_item_t *map, uint64_t key, uint64_t *v);
 void	pol_usage_add(struct pol_usage *, const struct pol_volume *);
 void	pol_usage_sub(struct pol_usage *, const struct pol_volume *);
 

@@ -8,6 +8,7 @@
 #include "../../common/dots_json.h"
 #include "../../policies/capacity.h"
 #include "unit.h"
+#include "unit_request.h"
 
 static const struct conf_capacity defcap = {
 	.bps = 10000000000ULL, .pps = 10000000, .rules = 0,
@@ -21,36 +22,13 @@ static const struct conf_capacity defcap = {
 static int decode(const char *tat, struct dots_mitigation *m)
 {
 	char		 text[2048];
-	json_t		*root;
-	json_error_t	 jerr;
-	struct dots_err	 err;
-	uint8_t		*buf = NULL;
-	size_t		 len;
-	int		 rc;
 
 	snprintf(text, sizeof(text), "{\"ietf-dots-signal-channel:"
 	    "mitigation-scope\":{\"scope\":[{\"target-prefix\":"
 	    "[\"192.0.2.0/24\"],\"lifetime\":3600%s%s}]}}",
 	    tat ? ",\"ietf-dots-telemetry:total-attack-traffic\":" : "",
 	    tat ? tat : "");
-	memset(m, 0, sizeof(*m));
-	if ((root = json_loads(text, 0, &jerr)) == NULL) {
-		printf("  json: %s\n", jerr.text);
-		return -1;
-	}
-	rc = dots_json_to_cbor(root, &buf, &len, &err);
-	json_decref(root);
-	if (rc == -1) {
-		printf("  to cbor: %s\n", err.msg);
-		return -1;
-	}
-	rc = dots_decode_mitigation(buf, len, DOTS_REQ, m, &err);
-	free(buf);
-	if (rc == -1 || m->n_scope != 1) {
-		printf("  decode: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
+	return unit_request(text, m);
 }
 
 /* The volume of a request carrying tat; want from_request as given. */

@@ -1,0 +1,106 @@
+/*
+ * The local mitigator: what a mitigation that relay.c keeps local turns
+ * into. A back-end ("log" or "bgp", mitigator: type) installs and
+ * withdraws the rules policies/flowspec.c builds from the scope, reports
+ * drop statistics and reconciles what it holds with our table. Every
+ * back-end call is asynchronous: nothing here waits for a speaker.
+ *
+ * Each mitigation's rules are one rule set, tagged with the owner (a
+ * hash of peer and cuid) and mid so that what the speaker holds can be
+ * matched to our table after a restart: at start and then periodically
+ * the speaker's routes carrying our marker community are listed, the
+ * ones no active local mitigation owns are withdrawn and ours are
+ * announced again.
+ */
+#ifndef DOTSGW_MITIGATOR_H
+#define DOTSGW_MITIGATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+
+#include "../common/dots_msg.h"
+#include "../policies/capacity.h"
+#include "../policies/flowspec.h"
+#include "../policies/offload.h"
+
+struct gw;
+struct mitigation;
+struct mitigator;
+
+#define MITIGATOR_RECONCILE_S	30	/* periodic reconcile */
+
+/* The rules of one local mitigation. */
+struct mit_rules {
+	TAILQ_ENTRY(mit_rules) entry;
+	struct mitigator *mg;
+	struct mitigation *m;		/* NULL once withdrawn; no pointer
+					   into the conf: reload frees it */
+	uint32_t	 owner;		/* mitigator_owner(peer, cuid) */
+	uint32_t	 mid;
+	unsigned	 action;	/* CONF_ACT_* */
+	struct pol_rule	*rules;
+	size_t		 n;
+	bool		 installed;	/* the back-end confirmed every rule */
+	unsigned	 pending;	/* back-end operations in flight */
+	uint64_t	 c[4];		/* bytes, pkts, bps, pps dropped */
+};
+TAILQ_HEAD(mit_rules_head, mit_rules);
+
+struct mitigator_ops {
+	const char *name;
+	int	(*init)(struct mitigator *);
+	/* announce every rule of r; mitigator_done(r, ok) when finished */
+	void	(*install)(struct mitigator *, struct mit_rules *);
+	/* withdraw every rule of r; mitigator_done(r, ok) when finished */
+	void	(*withdraw)(struct mitigator *, struct mit_rules *);
+	/* withdraw what carries our marker and is not in owned */
+	void	(*reconcile)(struct mitigator *);
+	void	(*free)(struct mitigator *);
+};
+
+struct mitigator {
+	struct gw	*gw;
+	const struct mitigator_ops *ops;
+	void		*be;		/* back-end state */
+	struct mit_rules_head owned;	/* active and being withdrawn */
+	uint32_t	 n_rules;	/* rules of active rule sets */
+	struct pol_offload offload;
+	bool		 offload_busy;	/* relay.c is moving mitigations */
+	struct event	*stats_ev;
+	struct event	*reconcile_ev;
+	uint64_t	 installs, withdrawals, failures;
+};
+
+extern const struct mitigator_ops mitigator_log_ops;
+extern const struct mitigator_ops mitigator_bgp_ops;
+
+/* From gw->conf; gw->mitig set. -1 on failure. The first reconcile runs
+ * on the first loop turn, after the table is loaded. */
+int	mitigator_new(struct gw *);
+void	mitigator_free(struct gw *);
+
+/*
+ * Whether a new request of peer may be mitigated locally: offload allows
+ * it, the peer may trigger an action, the rules can be built and fit the
+ * peer's and the total limits. Else false with why.
+ */
+bool	mitigator_admit(struct gw *, const struct conf_peer *,
+	    const struct dots_scope *, const struct pol_volume *,
+	    bool *offload, char *why, size_t len);
+/* Install m's rules; -1 when they cannot be built (logged). */
+int	mitigator_install(struct gw *, struct mitigation *);
+/* Withdraw m's rules (nothing when it has none). */
+void	mitigator_withdraw(struct gw *, struct mitigation *);
+
+/* For back-ends. */
+void	mitigator_done(struct mit_rules *, bool ok);
+uint32_t mitigator_owner(const char *peer, const char *cuid);
+/* The owner/mid pair is an active rule set of ours. */
+bool	mitigator_owns(struct mitigator *, uint32_t owner, uint32_t mid);
+/* "match destination 192.0.2.0/24 protocol ==17 ..." for logs. */
+void	mitigator_rule_text(const struct pol_rule *, char *buf, size_t len);
+
+#endif

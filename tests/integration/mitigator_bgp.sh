@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# BGP mitigator back-end (issue 6): dotsgwd drives a local gobgpd (the
+# speaker) through the gobgp CLI; a second gobgpd (the "router") is peered
+# with it over 127.0.0.1 and its RIB is what we check. Flowspec rules from
+# the mitigation scope (target prefix/protocol/port, call-home source
+# prefix and ports), withdrawal, lifetime expiry, RTBH and rate-limit by
+# severity, rule limits, and a kill -9 restart leaving no orphan while
+# the operator's own routes stay. Both gobgpd are stopped by PID.
+. "$(dirname "$0")/../lib.sh"
+command -v gobgpd > /dev/null && command -v gobgp > /dev/null ||
+    { skip mitigator_bgp "gobgpd not installed"; exit 0; }
+t_init
+
+ports=()
+while [ ${#ports[@]} -lt 4 ]; do
+	p=$(free_port)
+	case " ${ports[*]} $PORT " in *" $p "*) continue ;; esac
+	ports+=("$p")
+done
+SPK_BGP=${ports[0]} RTR_BGP=${ports[1]} SPK_API=${ports[2]} RTR_API=${ports[3]}
+
+# bgp_conf FILE AS ROUTER-ID PORT PEER-AS PEER-PORT PASSIVE
+bgp_conf() {
+	cat > "$1" <<EOF
+[global.config]
+  as = $2
+  router-id = "$3"
+  port = $4
+  local-address-list = ["$HOST"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$HOST"
+    peer-as = $5
+  [neighbors.transport.config]
+    remote-port = $6
+    local-address = "$HOST"
+    passive-mode = $7
+  [neighbors.timers.config]
+    connect-retry = 1
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-flowspec"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv6-flowspec"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+EOF
+}
+BGP_PIDS=()
+bgp_stop() {
+	local p
+	for p in "${BGP_PIDS[@]}"; do stop_pid "$p"; done
+	BGP_PIDS=()
+}
+trap 'bgp_stop; t_cleanup' EXIT
+bgp_conf "$TMP/spk.toml" 64512 10.255.0.1 "$SPK_BGP" 64513 "$RTR_BGP" false
+bgp_conf "$TMP/rtr.toml" 64513 10.255.0.2 "$RTR_BGP" 64512 "$SPK_BGP" true
+gobgpd -f "$TMP/spk.toml" --api-hosts "$HOST:$SPK_API" --pprof-disable \
+    > "$TMP/spk.log" 2>&1 &
+BGP_PIDS+=($!)
+gobgpd -f "$TMP/rtr.toml" --api-hosts "$HOST:$RTR_API" --pprof-disable \
+    > "$TMP/rtr.log" 2>&1 &
+BGP_PIDS+=($!)
+established() { gobgp -u $HOST -p "$SPK_API" neighbor 2>/dev/null | grep -q Establ; }
+wait_for 30 established && pass "speaker and router gobgpd established on 127.0.0.1" ||
+    { fail "gobgpd session" "$(tail -n 5 "$TMP/spk.log")"; exit 1; }
+
+# the operator's own flowspec route on the speaker: never ours to touch
+gobgp -u $HOST -p "$SPK_API" global rib -a ipv4-flowspec add match destination \
+    203.0.113.99/32 then discard community 64512:1 > /dev/null
+
+cat >> "$CONF" <<EOF
+mitigator:
+  type: bgp
+  api-port: $SPK_API
+  community: "64512:4646"
+  rate-limit: 125000
+  severity-actions: { default: discard, low: rate-limit, high: rtbh }
+  timeout: 3000
+EOF
+sed -i "/psk-identity: $PSK1_ID/a\\    mitigation-actions: [rate-limit, discard, rtbh]\\n    max-rules: 3" "$CONF"
+gw_start || exit 1
+URI=$URI_D
+
+# rib FAMILY: the router's RIB as JSON (what it learnt from the speaker)
+rib() { gobgp -u $HOST -p "$RTR_API" -j global rib -a "$1" 2>/dev/null; }
+# has_fs PYEXPR: some router flowspec route satisfies PYEXPR over its
+# components c (type -> value list) and attributes a (type -> attr)
+has_fs() {
+	rib ipv4-flowspec | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+ok = False
+for k, paths in d.items():
+    for p in paths:
+        c = {x["type"]: x["value"] for x in p["nlri"]["value"]}
+        a = {x["type"]: x for x in p["attrs"]}
+        try:
+            ok = ok or bool(eval(sys.argv[1]))
+        except Exception:
+            pass
+sys.exit(0 if ok else 1)' "$1"
+}
+no_fs() { ! has_fs "$1"; }
+MARK=$(( (64512 << 16) | 4646 ))
+
+req() {	# FILE MID PREFIX LIFETIME EXTRA-JSON
+	cat > "$1" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["$3"], "target-protocol": [17],
+  "target-port-range": [{"lower-port": 53}], "lifetime": $4 $5
+}]}}
+EOF
+}
+
+# --- 1. a request becomes a flowspec rule at the router ----------------------
+req "$TMP/r1.json" 1 192.0.2.0/28 600 ', "ietf-dots-call-home:source-prefix": ["198.51.100.0/24"],
+  "ietf-dots-call-home:source-port-range": [{"lower-port": 1024, "upper-port": 65535}]'
+ctl psk1 "$URI" mitigate --mid 1 --file "$TMP/r1.json"
+[ "$(code_of)" = 2.01 ] && pass "mitigation request: 2.01" || fail "mitigation request" "$(_ctl_why)"
+R1='(c.get(1) == {"prefix": "192.0.2.0/28"} and c.get(2) == {"prefix": "198.51.100.0/24"}
+and c.get(3) == [{"op": 129, "value": 17}] and c.get(5) == [{"op": 129, "value": 53}]
+and [x["value"] for x in c.get(6)] == [1024, 65535]
+and a[16]["value"][0]["rate"] == 0 and '$MARK' in a[8]["communities"])'
+wait_for 10 has_fs "$R1" &&
+    pass "router RIB: flowspec dst 192.0.2.0/28 src 198.51.100.0/24 udp port 53 sport 1024-65535, discard, marker" ||
+    fail "flowspec rule at the router" "$(rib ipv4-flowspec | cut -c1-600)"
+grep -q "mid 1: bgp rule 1/1: match destination 192.0.2.0/28 source 198.51.100.0/24 protocol ==17 destination-port ==53 source-port >=1024&<=65535 then discard" \
+    "$GW_LOG" && pass "the rule is logged as announced" || fail "rule log" "$(grep 'bgp rule' "$GW_LOG" | head -n 2)"
+
+# --- 2. withdrawal removes it ----------------------------------------------------
+ctl psk1 "$URI" withdraw --mid 1
+[ "$(code_of)" = 2.02 ] && pass "withdraw: 2.02" || fail "withdraw" "$(_ctl_why)"
+wait_for 10 no_fs 'c.get(1) == {"prefix": "192.0.2.0/28"}' &&
+    pass "withdrawal removes the rule from the router RIB" ||
+    fail "withdrawal removes the rule" "$(rib ipv4-flowspec | cut -c1-300)"
+
+# --- 3. lifetime expiry removes it --------------------------------------------
+req "$TMP/r2.json" 2 192.0.2.16/28 3 ''
+ctl psk1 "$URI" mitigate --mid 2 --file "$TMP/r2.json"
+wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.16/28"}' &&
+    pass "short-lived mitigation: rule at the router" || fail "short-lived rule" "$(_ctl_why)"
+wait_for 15 no_fs 'c.get(1) == {"prefix": "192.0.2.16/28"}' &&
+    pass "lifetime expiry (3 s) removes the rule" || fail "lifetime expiry" "rule still there"
+
+# --- 4. severity high -> RTBH; severity low -> rate-limit ---------------------
+req "$TMP/r3.json" 3 192.0.2.64/28 600 ', "ietf-dots-telemetry:attack-detail": [
+  {"vendor-id": 32473, "attack-id": 7, "attack-severity": "high"}]'
+ctl psk1 "$URI" mitigate --mid 3 --file "$TMP/r3.json"
+rtbh() {
+	rib ipv4 | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+p = d.get("192.0.2.64/28", [])
+sys.exit(0 if any((65535 << 16 | 666) in a.get("communities", []) and
+    '$MARK' in a.get("communities", []) for x in p for a in x["attrs"]) else 1)'
+}
+wait_for 10 rtbh && pass "severity high: RTBH 192.0.2.64/28 with BLACKHOLE 65535:666 at the router" ||
+    fail "RTBH route" "$(rib ipv4 | cut -c1-300)"
+no_rtbh() { ! rtbh; }
+ctl psk1 "$URI" withdraw --mid 3
+wait_for 10 no_rtbh && pass "RTBH withdrawn with the mitigation" || fail "RTBH withdrawn" "still there"
+
+req "$TMP/r4.json" 4 192.0.2.32/28 600 ', "ietf-dots-telemetry:attack-detail": [
+  {"vendor-id": 32473, "attack-id": 8, "attack-severity": "low"}]'
+ctl psk1 "$URI" mitigate --mid 4 --file "$TMP/r4.json"
+wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.32/28"} and a[16]["value"][0]["rate"] == 125000' &&
+    pass "severity low: flowspec rate-limit 125000 bytes/s" ||
+    fail "rate-limit rule" "$(rib ipv4-flowspec | cut -c1-400)"
+
+# --- 5. rule limit per peer: 3 ------------------------------------------------
+cat > "$TMP/r5.json" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["192.0.2.128/28", "192.0.2.144/28", "192.0.2.160/28"], "lifetime": 600
+}]}}
+EOF
+ctl psk1 "$URI" mitigate --mid 5 --file "$TMP/r5.json"
+grep -q "not local: 3 rules exceed the limits (peer customer1: 1 of 3" "$GW_LOG" &&
+    pass "max-rules 3: a request needing 3 more rules is not mitigated locally" ||
+    fail "max-rules" "$(grep 'not local' "$GW_LOG" | tail -n 1)"
+sleep 0.5
+no_fs 'c.get(1) == {"prefix": "192.0.2.128/28"}' && pass "and nothing of it reaches the router" ||
+    fail "rule limit" "rule announced"
+ctl psk1 "$URI" withdraw --mid 5
+
+# --- 6. kill -9 and restart: no orphans, the operator's route stays ----------
+req "$TMP/r6.json" 6 192.0.2.48/28 600 ''
+ctl psk1 "$URI" mitigate --mid 6 --file "$TMP/r6.json"
+wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.48/28"}' &&
+    pass "before the crash: rules for mid 4 and 6 at the router" || fail "before the crash" "no rule"
+stop_pid "$GW_PID" KILL
+GW_PID=
+sleep 0.5
+has_fs 'c.get(1) == {"prefix": "192.0.2.48/28"}' &&
+    pass "after kill -9: the speaker still announces the leftover rule" ||
+    fail "leftover rule" "gone before restart"
+t0=$SECONDS
+gw_start || exit 1
+wait_for 15 no_fs 'c.get(1) in ({"prefix": "192.0.2.48/28"}, {"prefix": "192.0.2.32/28"})' &&
+    pass "restart: orphan rules withdrawn within $((SECONDS - t0)) s (the table holds none)" ||
+    fail "orphans after restart" "$(rib ipv4-flowspec | cut -c1-400)"
+grep -q "orphan ipv4-flowspec .*192.0.2.48/28" "$GW_LOG" && pass "orphans are logged" ||
+    fail "orphan log" "no line"
+has_fs 'c.get(1) == {"prefix": "203.0.113.99/32"}' &&
+    pass "the operator's own route (no marker) is left alone" || fail "operator route" "withdrawn"
+
+# --- 7. the speaker is down: no hang, the request is still answered ------------
+bgp_stop
+t0=$SECONDS
+req "$TMP/r7.json" 7 192.0.2.80/28 600 ''
+ctl psk1 "$URI" mitigate --mid 7 --file "$TMP/r7.json"
+[ "$(code_of)" = 2.01 ] && [ $((SECONDS - t0)) -le 3 ] &&
+    pass "speaker down: the request is answered at once ($((SECONDS - t0)) s)" ||
+    fail "speaker down" "$(_ctl_why)"
+failed() { grep -q "bgp install failed" "$GW_LOG"; }
+wait_for 10 failed && pass "speaker down: the failed install is logged" || fail "install failure" "no log"
+gw_alive "dotsgwd survives a missing speaker"
+exit $((T_FAILS > 0))
