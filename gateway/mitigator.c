@@ -161,13 +161,11 @@ mitigator_admit(struct gw *gw, const struct conf_peer *peer,
 	*offload = false;
 	if (mg == NULL)
 		return true;
-	if (!pol_offload_keep(&mg->offload, &c->offload, &c->capacity,
-	    &gw->local_usage, vol)) {
+	if (!pol_offload_keep(&mg->offload, &c->offload)) {
 		*offload = true;
-		snprintf(why, len, "offload: utilization %" PRIu32 "%%%s, high "
-		    "%" PRIu32 "%%, low %" PRIu32 "%%",
+		snprintf(why, len, "offloading: utilization %" PRIu32 "%% "
+		    "(on at %" PRIu32 "%%, off below %" PRIu32 "%%)",
 		    pol_utilization(&c->capacity, &gw->local_usage),
-		    mg->offload.active ? " (offloading)" : " and this one",
 		    c->offload.high, c->offload.low);
 		return false;
 	}

@@ -1127,7 +1127,10 @@ take_back(struct mitigation *m, void *arg)
 	char why[200], name[200];
 
 	if (rs == NULL || !rs->offloaded || rs->local || !mit_is_active(m) ||
-	    gw->mitig->offload.active)
+	    !pol_offload_take_back(&gw->mitig->offload, &gw->conf->offload,
+	    &gw->conf->capacity, &gw->local_usage, &rs->vol) ||
+	    !pol_capacity_fits(&gw->conf->capacity, &gw->local_usage,
+	    &rs->vol))
 		return 0;
 	if (!mitigator_admit(gw, m->client->peer->conf, &m->scope, &rs->vol,
 	    &offloaded, why, sizeof(why)))

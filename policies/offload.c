@@ -41,16 +41,22 @@ pol_offload_update(struct pol_offload *st, const struct conf_offload *o,
 }
 
 bool
-pol_offload_keep(const struct pol_offload *st, const struct conf_offload *o,
-    const struct conf_capacity *cap, const struct pol_usage *used,
-    const struct pol_volume *vol)
+pol_offload_keep(const struct pol_offload *st, const struct conf_offload *o)
+{
+	return o->high == 0 || !st->active;
+}
+
+bool
+pol_offload_take_back(const struct pol_offload *st,
+    const struct conf_offload *o, const struct conf_capacity *cap,
+    const struct pol_usage *used, const struct pol_volume *vol)
 {
 	struct pol_usage after = *used;
 
-	if (o->high == 0)
-		return true;
 	if (st->active)
 		return false;
+	if (o->high == 0)
+		return true;
 	pol_usage_add(&after, vol);
 	return pol_utilization(cap, &after) < o->high;
 }

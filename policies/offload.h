@@ -32,14 +32,15 @@ uint32_t pol_utilization(const struct conf_capacity *,
 bool	pol_offload_update(struct pol_offload *, const struct conf_offload *,
 	    uint32_t util);
 
-/*
- * Whether a new mitigation of volume vol stays local: offloading is off,
- * or we are not offloading and taking it keeps utilization below high.
- * Taking back an offloaded one uses the same test.
- */
-bool	pol_offload_keep(const struct pol_offload *, const struct conf_offload *,
-	    const struct conf_capacity *, const struct pol_usage *used,
-	    const struct pol_volume *vol);
+/* Whether a new mitigation may stay local: not while offloading (the
+ * capacity check itself is pol_decide's). */
+bool	pol_offload_keep(const struct pol_offload *, const struct conf_offload *);
+
+/* Whether an offloaded mitigation of volume vol comes back: not
+ * offloading, and taking it keeps utilization below high. */
+bool	pol_offload_take_back(const struct pol_offload *,
+	    const struct conf_offload *, const struct conf_capacity *,
+	    const struct pol_usage *used, const struct pol_volume *vol);
 
 /* Running ones must go: offloading of running overflow is on and
  * utilization is at or above high. */

@@ -191,21 +191,24 @@ static void test_offload(void)
 	u.bps = UINT64_MAX;
 	CHECK(pol_utilization(&cap, &u) == 100000);
 	u.bps = 600;
-	/* 600 + 300 = 90% >= 80: offloaded, though it would fit */
-	CHECK(!pol_offload_keep(&st, &o, &cap, &u, &v));
+	/* not offloading: new ones stay (capacity is pol_decide's) */
+	CHECK(pol_offload_keep(&st, &o));
+	/* 600 + 300 = 90% >= 80: not taken back; 600 + 100 = 70%: taken */
+	CHECK(!pol_offload_take_back(&st, &o, &cap, &u, &v));
 	v.bps = 100;
-	CHECK(pol_offload_keep(&st, &o, &cap, &u, &v));
+	CHECK(pol_offload_take_back(&st, &o, &cap, &u, &v));
 	/* hysteresis: on at 80, stays on down to 50, off below 50 */
 	CHECK(!pol_offload_update(&st, &o, 79) && !st.active);
 	CHECK(pol_offload_update(&st, &o, 80) && st.active);
-	CHECK(!pol_offload_keep(&st, &o, &cap, &u, &v));
+	CHECK(!pol_offload_keep(&st, &o));
+	CHECK(!pol_offload_take_back(&st, &o, &cap, &u, &v));
 	CHECK(!pol_offload_update(&st, &o, 60) && st.active);
 	CHECK(!pol_offload_update(&st, &o, 50) && st.active);
 	CHECK(pol_offload_update(&st, &o, 49) && !st.active);
 	CHECK(!pol_offload_update(&st, &o, 79) && !st.active);
 	/* off: everything stays */
 	o.high = 0;
-	CHECK(pol_offload_keep(&st, &o, &cap, &u, &v));
+	CHECK(pol_offload_keep(&st, &o));
 	CHECK(!pol_offload_update(&st, &o, 100) && !st.active);
 	CHECK(!pol_offload_shed(&o, 100));
 	o.high = 80;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Offload by utilization (issue 6, draft-hayashi-dots-dms-offload): gateway
+# A (1 Gbit/s, offload on at 80 %, off below 50 %) relays to B. Requests
+# that fit stay at A until utilization reaches 80 %; then new ones go to B
+# with their blocked-traffic information (call-home source attributes);
+# dropping back to 60 % (between the thresholds) takes nothing back; below
+# 50 % the offloaded one comes back to A and is withdrawn at B. Then,
+# with running: true, a running mitigation above high is moved to B.
+. "$(dirname "$0")/../lib.sh"
+t_init
+for n in gw-a gw-b; do
+	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+done
+PA=$(free_port) PB=$(free_port)
+while [ "$PB" = "$PA" ]; do PB=$(free_port); done
+
+# conf NAME PORT CAPACITY OFFLOAD
+conf() {
+	cat > "$TMP/$1.yaml" <<EOF
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+mitigation: { active-but-terminating: 1 }
+capacity: { bps: $3, pps: 100000000, default-attack-bps: 1000000, default-attack-pps: 1000 }
+gateway: { relay-timeout: 3000 }
+$4
+peers:
+EOF
+	chmod 600 "$TMP/$1.yaml"
+}
+conf gw-a "$PA" 1000000000 "offload: { high: 80, low: 50 }"
+cat >> "$TMP/gw-a.yaml" <<EOF
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+EOF
+conf gw-b "$PB" 100000000000 ""
+printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
+    "$PFX1" >> "$TMP/gw-b.yaml"
+node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
+up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
+wait_for 10 up && pass "A's upstream session to B is up" || fail "A to B" "not up"
+A=coaps://$HOST:$PA
+
+req() {	# MID PREFIX MBIT
+	cat > "$TMP/r$1.json" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["$2"], "target-protocol": [17], "lifetime": 600,
+  "ietf-dots-call-home:source-prefix": ["198.51.100.0/24"],
+  "ietf-dots-call-home:source-port-range": [{"lower-port": 123}],
+  "ietf-dots-telemetry:total-attack-traffic": [{"unit": "megabit-ps", "peak-g": "$3"}]
+}]}}
+EOF
+	ctl psk1 "$A" mitigate --mid "$1" --file "$TMP/r$1.json"
+}
+at_b() { grep -q "PUT .*\"target-prefix\":\[\"$1\"\]" "$TMP/gw-b.log"; }
+
+req 1 192.0.2.0/28 600
+grep -q "mid 1: local mitigation" "$TMP/gw-a.log" && pass "600 Mbit/s: local at A (60 %)" ||
+    fail "first local" "$(grep 'mid 1' "$TMP/gw-a.log" | tail -n 2)"
+req 2 192.0.2.16/28 300
+grep -q "mid 2: local mitigation" "$TMP/gw-a.log" && pass "300 Mbit/s more: still local (90 %, it fits)" ||
+    fail "second local" "$(grep 'mid 2' "$TMP/gw-a.log" | tail -n 2)"
+grep -q "offload on: utilization 90%" "$TMP/gw-a.log" && pass "offload on at 90 % (high 80 %)" ||
+    fail "offload on" "$(grep offload "$TMP/gw-a.log")"
+req 3 192.0.2.32/28 50
+wait_for 5 at_b 192.0.2.32/28 && pass "50 Mbit/s while offloading: relayed to B, though it fits" ||
+    fail "offloaded to B" "$(grep 'mid 3' "$TMP/gw-a.log" | tail -n 3)"
+grep "PUT .*\"target-prefix\":\[\"192.0.2.32/28\"\]" "$TMP/gw-b.log" |
+    grep -q '"ietf-dots-call-home:source-prefix":\["198.51.100.0/24"\],"ietf-dots-call-home:source-port-range":\[{"lower-port":123}\]' &&
+    pass "B gets the blocked-traffic information (call-home source prefix and port)" ||
+    fail "blocked-traffic information" "$(grep '192.0.2.32/28' "$TMP/gw-b.log" | head -n 1 | cut -c1-400)"
+ctl psk1 "$A" get --mid 3
+grep -q '"status":"attack-mitigation-in-progress"' "$OUT" && pass "customer: offloaded one in progress" ||
+    fail "offloaded status" "$(_ctl_why)"
+
+# 90 % -> 60 %: between the thresholds, nothing comes back
+ctl psk1 "$A" withdraw --mid 2
+sleep 1
+! grep -q "mid 3: taken back" "$TMP/gw-a.log" && ! grep -q "offload off" "$TMP/gw-a.log" &&
+    pass "down to 60 % (above low 50 %): still offloading, nothing taken back" ||
+    fail "hysteresis" "$(grep -E 'offload|taken back' "$TMP/gw-a.log")"
+req 4 192.0.2.48/28 10
+wait_for 5 at_b 192.0.2.48/28 && pass "a new one at 60 % still goes to B" ||
+    fail "still offloading" "$(grep 'mid 4' "$TMP/gw-a.log" | tail -n 2)"
+
+# 60 % -> 0 %: below low, the offloaded ones come back
+ctl psk1 "$A" withdraw --mid 1
+back() { grep -q "mid 3: taken back from offload" "$TMP/gw-a.log" &&
+    grep -q "mid 4: taken back from offload" "$TMP/gw-a.log"; }
+wait_for 5 back && pass "below 50 %: offload off, both offloaded ones taken back to A" ||
+    fail "take back" "$(grep -E 'offload|taken back' "$TMP/gw-a.log")"
+grep -q "offload off: utilization 0%" "$TMP/gw-a.log" && pass "offload off logged at 0 %" ||
+    fail "offload off" "$(grep offload "$TMP/gw-a.log")"
+gone_b() { grep -q "withdrawn by client: peer gw-a .*192.0.2.32/28" "$TMP/gw-b.log"; }
+wait_for 5 gone_b && pass "the taken-back one is withdrawn at B" ||
+    fail "withdrawn at B" "$(grep -E 'withdrawn' "$TMP/gw-b.log" | tail -n 2)"
+ctl psk1 "$A" get --mid 3
+grep -q '"status":"attack-mitigation-in-progress"' "$OUT" && pass "customer: still in progress (now local)" ||
+    fail "status after take back" "$(_ctl_why)"
+ctl psk1 "$A" withdraw --mid 3
+ctl psk1 "$A" withdraw --mid 4
+
+# --- running: true: the newest local one moves up when above high ---------
+node_stop gw-a
+sed -i 's/^offload: { high: 80, low: 50 }/offload: { high: 80, low: 50, running: true }/' "$TMP/gw-a.yaml"
+: > "$TMP/gw-a.log"
+node_start gw-a "$TMP/gw-a.yaml" || exit 1
+wait_for 10 up || fail "A to B again" "not up"
+req 11 192.0.2.64/28 500
+req 12 192.0.2.80/28 400
+moved() { grep -q "mid 12: offloading a running mitigation upstream" "$TMP/gw-a.log"; }
+wait_for 5 moved && wait_for 5 at_b 192.0.2.80/28 &&
+    pass "running: 90 % -> the newest local one (mid 12) moves to B" ||
+    fail "running overflow" "$(grep -E 'offload|mid 12' "$TMP/gw-a.log" | tail -n 4)"
+! grep -q "mid 11: offloading" "$TMP/gw-a.log" && pass "running: mid 11 stays local (50 % < 80 %)" ||
+    fail "running overflow took too much" "mid 11 moved"
+ctl psk1 "$A" withdraw --mid 11
+ctl psk1 "$A" withdraw --mid 12
+exit $((T_FAILS > 0))
