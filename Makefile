@@ -21,7 +21,8 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 B	?= build
 OBJ	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all deps asan test unit run fuzz fuzz-smoke bench clean check-config
+.PHONY: all deps asan test unit run fuzz fuzz-smoke bench clean check-config \
+	install
 all: $(B)/dotsgwd $(B)/dotsctl
 
 deps:
@@ -93,6 +94,24 @@ run: deps all
 
 bench: deps all
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
+
+# `make install PREFIX=/usr DESTDIR=/tmp/pkg`: binaries, man pages and the
+# systemd unit (its ExecStart pointing at the installed dotsgwd).
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(B)/dotsgwd $(DESTDIR)$(SBINDIR)/dotsgwd
+	install -m 755 $(B)/dotsctl $(DESTDIR)$(BINDIR)/dotsctl
+	install -m 644 man/dotsgwd.8 man/dotsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/dotsgw.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/dotsgwd.service \
+	    > $(DESTDIR)$(UNITDIR)/dotsgwd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/dotsgwd.service
 
 clean:
 	rm -rf build
