@@ -80,6 +80,12 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	if (strcmp(old->state_dir, nc->state_dir) != 0)
 		log_warnx("reload: state-dir %s", why);
 	SWAP(old->state_dir, nc->state_dir);
+	/* the back-end is chosen at start; its other settings are read
+	 * where they are used */
+	if (old->mitigator.type != nc->mitigator.type) {
+		log_warnx("reload: mitigator type %s", why);
+		SWAP(old->mitigator, nc->mitigator);
+	}
 	if (memcmp(&old->admin, &nc->admin, sizeof(old->admin)) != 0)
 		log_warnx("reload: admin %s", why);
 	nc->admin = old->admin;

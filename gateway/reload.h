@@ -17,8 +17,8 @@
  *  - upstream peers added get a session, removed ones are withdrawn from
  *    and closed; one whose address, transport or credentials changed gets
  *    a new session;
- *  - what needs a restart (listen, credentials, node-id, state-dir, admin)
- *    is logged and the old value kept;
+ *  - what needs a restart (listen, credentials, node-id, state-dir, admin,
+ *    the mitigator type) is logged and the old value kept;
  *  - the audit log is reopened (a new path, or rotation).
  */
 #ifndef DOTSGW_RELOAD_H
