@@ -21,8 +21,8 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 B	?= build
 OBJ	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all deps asan test unit run fuzz fuzz-smoke bench clean check-config \
-	install
+.PHONY: all deps asan test unit run fuzz fuzz-smoke bench bench-bins clean \
+	check-config install
 all: $(B)/dotsgwd $(B)/dotsctl
 
 deps:
@@ -92,7 +92,18 @@ test: deps
 run: deps all
 	@bash topologies/quickstart/run.sh
 
-bench: deps all
+# Benchmark programs (bench/*.c): built with the same -Werror flags, run
+# only by `make bench`.
+BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server
+$(B)/bench/loadgen: $(call OBJ,bench/loadgen.c) $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/bench/floor_server: $(call OBJ,bench/floor_server.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+bench-bins: $(BENCH_BINS)
+
+bench: deps all bench-bins
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 # `make install PREFIX=/usr DESTDIR=/tmp/pkg`: binaries, man pages and the

@@ -7,17 +7,23 @@
 #include "../common/log.h"
 #include "audit.h"
 #include "gw.h"
+#include "mit_index.h"
 #include "mitigation.h"
 #include "peer.h"
 #include "relay.h"
 #include "server.h"
 
 #define MIT_HASH_SIZE	4096	/* power of two */
+#define MIT_MID_HASH_SIZE 65536	/* (client, mid) -> mitigation; power of two */
 #define MIT_GRACE_MS	2000	/* status 6 stays visible this long */
 
 struct mit_table {
 	struct gw	  *gw;
 	struct mit_client *hash[MIT_HASH_SIZE];
+	/* mit_find() without walking a client's list: a gateway peer sends
+	 * everything it relays under one cuid */
+	struct mitigation *mid_hash[MIT_MID_HASH_SIZE];
+	struct mit_index  *ix;		/* by target, for overlap checks */
 	size_t		   n_clients;
 	struct event	  *tick;	/* periodic notifications */
 	struct event	  *flush;	/* coalesced notifications */
@@ -96,12 +102,14 @@ mit_table_new(struct gw *gw)
 	TAILQ_INIT(&mt->dirty);
 	mt->tick = event_new(gw->base, -1, EV_PERSIST, mit_tick_cb, mt);
 	mt->flush = evtimer_new(gw->base, mit_flush_cb, mt);
-	if (mt->tick == NULL || mt->flush == NULL ||
+	mt->ix = mit_index_new();
+	if (mt->tick == NULL || mt->flush == NULL || mt->ix == NULL ||
 	    event_add(mt->tick, &tv) == -1) {
 		if (mt->tick != NULL)
 			event_free(mt->tick);
 		if (mt->flush != NULL)
 			event_free(mt->flush);
+		mit_index_free(mt->ix);
 		free(mt);
 		return NULL;
 	}
@@ -171,15 +179,37 @@ client_free(struct mit_table *mt, struct mit_client *c)
 	free(c);
 }
 
+static struct mitigation **
+mid_bucket(struct mit_client *c, uint32_t mid)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull ^
+	    (uint64_t)mid * 0xff51afd7ed558ccdull;
+
+	return &c->mt->mid_hash[(h >> 32) & (MIT_MID_HASH_SIZE - 1)];
+}
+
 struct mitigation *
 mit_find(struct mit_client *c, uint32_t mid)
 {
 	struct mitigation *m;
 
-	TAILQ_FOREACH(m, &c->mits, entry)
-		if (m->mid == mid)
+	for (m = *mid_bucket(c, mid); m != NULL; m = m->hnext)
+		if (m->client == c && m->mid == mid)
 			return m;
 	return NULL;
+}
+
+static void
+mid_unlink(struct mitigation *m)
+{
+	struct mitigation **pp;
+
+	for (pp = mid_bucket(m->client, m->mid); *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == m) {
+			*pp = m->hnext;
+			return;
+		}
 }
 
 bool
@@ -279,7 +309,7 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
     const char *cdid, const char *path_cdid, struct dots_scope *scope,
     int64_t lifetime)
 {
-	struct mitigation *m, *after;
+	struct mitigation *m, *before;
 	char path[256];
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -298,18 +328,28 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	m->mid = mid;
 	m->scope = *scope;
 	memset(scope, 0, sizeof(*scope));
+	if (mit_index_add(mt->ix, m) == -1) {
+		dots_scope_free(&m->scope);
+		event_free(m->timer);
+		free(m->cdid);
+		free(m);
+		return NULL;
+	}
 	m->start = (uint64_t)time(NULL);
 	m->status = DOTS_STATUS_TERMINATED;	/* not counted yet */
 	set_status(m, initial_status(m));
 	mit_set_lifetime(m, lifetime);
 
-	TAILQ_FOREACH(after, &c->mits, entry)
-		if (after->mid > mid)
+	/* from the tail: new mids are usually the highest */
+	TAILQ_FOREACH_REVERSE(before, &c->mits, mitigation_list, entry)
+		if (before->mid < mid)
 			break;
-	if (after != NULL)
-		TAILQ_INSERT_BEFORE(after, m, entry);
+	if (before != NULL)
+		TAILQ_INSERT_AFTER(&c->mits, before, m, entry);
 	else
-		TAILQ_INSERT_TAIL(&c->mits, m, entry);
+		TAILQ_INSERT_HEAD(&c->mits, m, entry);
+	m->hnext = *mid_bucket(c, mid);
+	*mid_bucket(c, mid) = m;
 
 	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
 	    c->cuid, mid);
@@ -375,6 +415,8 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	if (m->dirty)
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 	TAILQ_REMOVE(&c->mits, m, entry);
+	mid_unlink(m);
+	mit_index_del(mt->ix, m);
 	server_resource_delete(mt->gw->srv, m->res);
 	server_resource_delete(mt->gw->srv, m->res_cdid);
 	event_free(m->timer);
@@ -463,6 +505,13 @@ mit_report_status(const struct mitigation *m)
 }
 
 int
+mit_near(struct mit_table *mt, const struct dots_scope *s,
+    struct mitigation ***v, size_t *n)
+{
+	return mit_index_near(mt->ix, s, v, n);
+}
+
+int
 mit_foreach(struct mit_table *mt, int (*fn)(struct mitigation *, void *),
     void *arg)
 {
@@ -497,6 +546,7 @@ mit_table_free(struct mit_table *mt)
 	if (mt == NULL)
 		return;
 	mit_foreach(mt, remove_one, mt);
+	mit_index_free(mt->ix);
 	event_free(mt->tick);
 	event_free(mt->flush);
 	free(mt);

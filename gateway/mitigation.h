@@ -26,6 +26,7 @@
 struct gw;
 struct peer_rt;
 struct relay_state;
+struct mit_ix;
 
 struct mitigation;
 TAILQ_HEAD(mitigation_list, mitigation);
@@ -60,6 +61,8 @@ struct mitigation {
 	struct relay_state *relay;	/* relay.c: local and upstream */
 	bool		 dirty;		/* a notification is due */
 	TAILQ_ENTRY(mitigation) dirty_entry;
+	struct mitigation *hnext;	/* (client, mid) hash chain */
+	struct mit_ix	*ix;		/* mit_index.c: filed by target */
 };
 
 struct mit_table;
@@ -114,6 +117,11 @@ void	mit_changed(struct mit_table *, struct mitigation *);
 bool	mit_is_active(const struct mitigation *);
 /* Seconds left, as GET reports it; -1 indefinite. */
 int64_t	mit_lifetime_left(const struct mitigation *);
+
+/* The mitigations (any peer, any state) whose targets may overlap s: see
+ * mit_index_near() in mit_index.h for the three results. */
+int	mit_near(struct mit_table *, const struct dots_scope *s,
+	    struct mitigation ***v, size_t *n);
 
 /* Iterate every mitigation (any peer); stop early when fn returns != 0. */
 int	mit_foreach(struct mit_table *,

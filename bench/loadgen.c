@@ -1,0 +1,999 @@
+/*
+ * loadgen: a DOTS signal-channel load generator over libcoap 4.3.1 (DTLS
+ * PSK), for the bench/ scripts only; never part of make test.
+ *
+ * It opens many DTLS sessions (a bounded number of handshakes at a time),
+ * then sends mitigation PUTs as NON requests (RFC 9132 §4.4.1), several
+ * outstanding per session and a bounded number in all, each with its own
+ * cuid (one per session), mid and target (one /32 per request). Bodies are
+ * built before the clock starts, with the project's codec. Each answer's
+ * latency is taken from its first send; a request unanswered for the
+ * timeout is sent again (NON is never repeated by libcoap). Optionally the
+ * sessions are then held open, with heartbeats, and the server's own
+ * heartbeats are answered. With -P PID it also reads that process's CPU
+ * time and memory from /proc around the request phase. Sessions are
+ * spread over worker processes of at most 900 each (see struct lg_res).
+ *
+ * Output: one line of key=value pairs on stdout (read by the bench/ scripts);
+ * progress and the first error answers on stderr.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <coap3/coap.h>
+#include <jansson.h>
+
+#include "../common/dots_codec.h"
+#include "../common/dots_json.h"
+#include "../common/prefix.h"
+
+#define DOTS_CF		271
+#define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */
+#define MAX_ERR_PRINT	5
+
+enum sess_state { S_IDLE, S_CONNECTING, S_UP, S_FAILED };
+enum req_state { R_UNSENT, R_OUT, R_DONE, R_FAILED };
+
+struct lg_session {
+	coap_session_t	*s;
+	uint8_t		 state;
+	uint64_t	 t_start;	/* handshake started, us */
+	unsigned	 next_k;	/* next request of this session */
+	uint64_t	 next_hb;	/* us */
+	char		 cuid[40];
+};
+
+struct lg_req {
+	uint64_t	 t_first;	/* first send, us */
+	uint64_t	 t_sent;	/* latest send, us */
+	uint32_t	 lat_us;
+	uint32_t	 slot;		/* index in the outstanding array */
+	uint16_t	 code;		/* e.g. 201 */
+	uint8_t		 state;
+	uint8_t		 tries;
+};
+
+struct lg {
+	/* options */
+	coap_address_t	 dst;
+	const char	*identity, *key, *cuid_prefix;
+	unsigned	 n_sessions, pipeline, window, handshakes, total;
+	unsigned	 timeout_ms, retries, hold_s, hb_s, lifetime;
+	uint32_t	 mid_base;
+	uint32_t	 target_base;	/* host order IPv4 */
+	const char	*gbps;		/* total-attack-traffic peak-g, or NULL */
+	int		 pid;		/* measured daemon, or 0 */
+	bool		 quiet;
+	unsigned	 per_worker;	/* sessions per process at most */
+	uint32_t	 lo, hi;	/* this worker's sessions */
+
+	coap_context_t	*ctx;
+	struct lg_session *sess;
+	struct lg_req	*req;
+	uint8_t		*bodies;	/* total bodies, body_off[i]..[i+1] */
+	size_t		*body_off;
+
+	/* sessions with a free pipeline slot (may repeat): a ring */
+	uint32_t	*ready;
+	size_t		 ready_cap, ready_head, ready_len;
+	uint32_t	*outv;		/* outstanding request indexes */
+	unsigned	 n_out;
+
+	/* counters */
+	unsigned	 up, failed_hs, connecting, next_connect;
+	unsigned	 done, failed, sent, resent, code_2xx, code_err;
+	unsigned	 hb_sent, hb_ok, srv_hb;
+	unsigned	 err_printed;
+	unsigned	 still_up;
+};
+
+/*
+ * What a worker reports to the parent, followed by nlat latencies (us).
+ * Workers exist because libcoap 4.3.1's GnuTLS client waits for DTLS
+ * records with select(), so a process's sockets must stay below
+ * FD_SETSIZE (1024): fortified FD_SET aborts on a larger descriptor.
+ */
+struct lg_res {
+	unsigned	 up, failed_hs, done, failed, sent, resent;
+	unsigned	 code_2xx, code_err, hb_sent, hb_ok, srv_hb, still_up;
+	size_t		 nlat;
+};
+
+static struct lg *G;	/* for the libcoap handlers, which take no arg */
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: loadgen -s ADDR:PORT -i PSK-IDENTITY -k PSK-KEY [options]\n"
+"  -c N   DTLS sessions (1)               -p N  outstanding per session (1)\n"
+"  -w N   outstanding in all (256)        -j N  handshakes at a time (32)\n"
+"  -n N   mitigation PUTs in all (0)      -t MS resend after MS (3000)\n"
+"  -r N   resends at most (3)             -l S  lifetime (3600)\n"
+"  -m N   first mid (1)                   -a A  first target address (10.0.0.1)\n"
+"  -u S   cuid prefix (lg)                -g G  total-attack-traffic peak-g\n"
+"  -H S   hold sessions S seconds after   -b S  heartbeat every S s while held\n"
+"  -P PID report CPU and memory of PID    -q    no progress on stderr\n"
+"  -W N   sessions per worker process (900; below FD_SETSIZE)\n");
+	exit(2);
+}
+
+static unsigned
+num(const char *s, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v > max) {
+		fprintf(stderr, "loadgen: bad number '%s'\n", s);
+		exit(2);
+	}
+	return (unsigned)v;
+}
+
+static void
+parse_addr(struct lg *lg, const char *arg)
+{
+	char host[64];
+	const char *colon = strrchr(arg, ':');
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - arg)) >= sizeof(host)) {
+		fprintf(stderr, "loadgen: -s wants ADDR:PORT\n");
+		exit(2);
+	}
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	coap_address_init(&lg->dst);
+	lg->dst.addr.sin.sin_family = AF_INET;
+	lg->dst.addr.sin.sin_port = htons((uint16_t)num(colon + 1, 65535));
+	lg->dst.size = sizeof(lg->dst.addr.sin);
+	if (inet_pton(AF_INET, host, &lg->dst.addr.sin.sin_addr) != 1) {
+		fprintf(stderr, "loadgen: -s wants an IPv4 address\n");
+		exit(2);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* /proc readings of the measured process */
+
+static uint64_t
+proc_cpu_ticks(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields after the command name, which may hold spaces */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return 0;
+	return (uint64_t)ut + st;
+}
+
+static unsigned long
+proc_status_kb(int pid, const char *field)
+{
+	char path[64], line[256];
+	unsigned long v = 0;
+	size_t flen = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+			v = strtoul(line + flen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* ---------------------------------------------------------------- */
+/* Bodies: one template through the codec, then one target per request. */
+
+static void
+build_bodies(struct lg *lg)
+{
+	char json[512];
+	json_t *j;
+	json_error_t jerr;
+	struct dots_err err = { 0 };
+	struct dots_mitigation m = { 0 };
+	uint8_t *cbor, *buf;
+	size_t len, cap = 0;
+
+	snprintf(json, sizeof(json),
+	    "{\"ietf-dots-signal-channel:mitigation-scope\":{\"scope\":[{"
+	    "\"target-prefix\":[\"10.0.0.1/32\"],\"lifetime\":%u%s%s%s}]}}",
+	    lg->lifetime, lg->gbps ? ",\"ietf-dots-telemetry:total-attack-"
+	    "traffic\":[{\"unit\":\"gigabit-ps\",\"peak-g\":\"" : "",
+	    lg->gbps ? lg->gbps : "", lg->gbps ? "\"}]" : "");
+	if ((j = json_loads(json, 0, &jerr)) == NULL ||
+	    dots_json_to_cbor(j, &cbor, &len, &err) == -1 ||
+	    dots_decode_mitigation(cbor, len, DOTS_REQ, &m, &err) == -1) {
+		fprintf(stderr, "loadgen: template: %s\n", err.msg);
+		exit(1);
+	}
+	json_decref(j);
+	free(cbor);
+	lg->body_off = calloc((size_t)lg->total + 1, sizeof(size_t));
+	if (lg->body_off == NULL)
+		exit(1);
+	lg->bodies = NULL;
+	for (unsigned i = 0; i < lg->total; i++) {
+		struct prefix *p = &m.scope[0].target_prefix[0];
+		uint32_t a = htonl(lg->target_base + i);
+
+		memcpy(p->addr, &a, 4);
+		if (dots_encode_mitigation(&m, &buf, &len) == -1)
+			exit(1);
+		if (lg->body_off[i] + len > cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if ((lg->bodies = realloc(lg->bodies, cap)) == NULL)
+				exit(1);
+		}
+		memcpy(lg->bodies + lg->body_off[i], buf, len);
+		lg->body_off[i + 1] = lg->body_off[i] + len;
+		free(buf);
+	}
+	dots_mitigation_free(&m);
+}
+
+/* ---------------------------------------------------------------- */
+/* Sending */
+
+static void
+add_token(coap_pdu_t *pdu, uint32_t v)
+{
+	uint8_t t[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v };
+
+	coap_add_token(pdu, sizeof(t), t);
+}
+
+static void
+add_path(coap_pdu_t *pdu, const char *seg)
+{
+	coap_add_option(pdu, COAP_OPTION_URI_PATH, strlen(seg),
+	    (const uint8_t *)seg);
+}
+
+static void
+add_cf(coap_pdu_t *pdu)
+{
+	uint8_t cf[2];
+
+	coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(cf, sizeof(cf), DOTS_CF), cf);
+}
+
+/* Request i belongs to session i % S and is that session's (i / S)th. */
+static int
+send_req(struct lg *lg, uint32_t i)
+{
+	struct lg_session *ss = &lg->sess[i % lg->n_sessions];
+	struct lg_req *r = &lg->req[i];
+	coap_pdu_t *pdu;
+	char mid[24];
+
+	pdu = coap_new_pdu(COAP_MESSAGE_NON, COAP_REQUEST_CODE_PUT, ss->s);
+	if (pdu == NULL)
+		return -1;
+	add_token(pdu, i);
+	add_path(pdu, ".well-known");
+	add_path(pdu, "dots");
+	add_path(pdu, "mitigate");
+	add_path(pdu, ss->cuid);
+	snprintf(mid, sizeof(mid), "mid=%u", lg->mid_base + i /
+	    lg->n_sessions);
+	add_path(pdu, mid);
+	add_cf(pdu);
+	coap_add_data(pdu, lg->body_off[i + 1] - lg->body_off[i],
+	    lg->bodies + lg->body_off[i]);
+	r->t_sent = now_us();
+	if (r->tries == 0)
+		r->t_first = r->t_sent;
+	r->tries++;
+	if (coap_send(ss->s, pdu) == COAP_INVALID_MID)
+		return -1;
+	return 0;
+}
+
+static void
+ready_push(struct lg *lg, uint32_t s)
+{
+	lg->ready[(lg->ready_head + lg->ready_len) % lg->ready_cap] = s;
+	lg->ready_len++;
+}
+
+static void
+out_remove(struct lg *lg, uint32_t i)
+{
+	uint32_t slot = lg->req[i].slot, last = lg->outv[--lg->n_out];
+
+	lg->outv[slot] = last;
+	lg->req[last].slot = slot;
+}
+
+/* A request finished (answered or given up): free its slot. */
+static void
+finish(struct lg *lg, uint32_t i, uint8_t state)
+{
+	struct lg_session *ss = &lg->sess[i % lg->n_sessions];
+	uint32_t si = i % lg->n_sessions;
+
+	lg->req[i].state = state;
+	out_remove(lg, i);
+	if (state == R_DONE)
+		lg->done++;
+	else
+		lg->failed++;
+	if (ss->state == S_UP && si + (uint64_t)ss->next_k * lg->n_sessions <
+	    lg->total)
+		ready_push(lg, si);
+}
+
+static void
+pump(struct lg *lg)
+{
+	while (lg->n_out < lg->window && lg->ready_len > 0) {
+		uint32_t si = lg->ready[lg->ready_head];
+		struct lg_session *ss = &lg->sess[si];
+		uint64_t i = si + (uint64_t)ss->next_k * lg->n_sessions;
+
+		lg->ready_head = (lg->ready_head + 1) % lg->ready_cap;
+		lg->ready_len--;
+		if (ss->state != S_UP || i >= lg->total)
+			continue;
+		ss->next_k++;
+		lg->req[i].state = R_OUT;
+		lg->req[i].slot = lg->n_out;
+		lg->outv[lg->n_out++] = (uint32_t)i;
+		lg->sent++;
+		if (send_req(lg, (uint32_t)i) == -1)
+			finish(lg, (uint32_t)i, R_FAILED);
+	}
+}
+
+static void
+check_timeouts(struct lg *lg, uint64_t now)
+{
+	for (unsigned k = 0; k < lg->n_out; k++) {
+		uint32_t i = lg->outv[k];
+		struct lg_req *r = &lg->req[i];
+
+		if (now - r->t_sent < (uint64_t)lg->timeout_ms * 1000)
+			continue;
+		if (r->tries > lg->retries) {
+			finish(lg, i, R_FAILED);
+			k--;	/* the slot now holds another request */
+			continue;
+		}
+		lg->resent++;
+		if (send_req(lg, i) == -1) {
+			finish(lg, i, R_FAILED);
+			k--;
+		}
+	}
+}
+
+static void
+send_hb(struct lg *lg, uint32_t si)
+{
+	struct lg_session *ss = &lg->sess[si];
+	struct dots_heartbeat hb = { .peer_hb_status = true };
+	coap_pdu_t *pdu;
+	uint8_t *body;
+	size_t len;
+
+	if (dots_encode_heartbeat(&hb, &body, &len) == -1)
+		return;
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_NON, COAP_REQUEST_CODE_PUT,
+	    ss->s)) != NULL) {
+		add_token(pdu, HB_TOKEN_BIT | si);
+		add_path(pdu, ".well-known");
+		add_path(pdu, "dots");
+		add_path(pdu, "hb");
+		add_cf(pdu);
+		coap_add_data(pdu, len, body);
+		if (coap_send(ss->s, pdu) != COAP_INVALID_MID)
+			lg->hb_sent++;
+	}
+	free(body);
+}
+
+/* ---------------------------------------------------------------- */
+/* libcoap handlers */
+
+static uint32_t
+token_value(const coap_pdu_t *pdu, bool *ok)
+{
+	coap_bin_const_t t = coap_pdu_get_token(pdu);
+
+	*ok = t.length == 4;
+	if (!*ok)
+		return 0;
+	return (uint32_t)t.s[0] << 24 | (uint32_t)t.s[1] << 16 |
+	    (uint32_t)t.s[2] << 8 | t.s[3];
+}
+
+static coap_response_t
+on_response(coap_session_t *s, const coap_pdu_t *sent,
+    const coap_pdu_t *rcvd, const coap_mid_t id)
+{
+	struct lg *lg = G;
+	coap_pdu_code_t c = coap_pdu_get_code(rcvd);
+	int code = (c >> 5) * 100 + (c & 31);
+	struct lg_req *r;
+	bool ok;
+	uint32_t i = token_value(rcvd, &ok);
+
+	if (!ok)
+		return COAP_RESPONSE_OK;
+	if (i & HB_TOKEN_BIT) {
+		if (code == 204)
+			lg->hb_ok++;
+		return COAP_RESPONSE_OK;
+	}
+	if (i >= lg->total || (r = &lg->req[i])->state != R_OUT ||
+	    lg->sess[i % lg->n_sessions].s != s)
+		return COAP_RESPONSE_OK;	/* late duplicate */
+	r->code = (uint16_t)code;
+	r->lat_us = (uint32_t)(now_us() - r->t_first);
+	if (code >= 200 && code < 300) {
+		lg->code_2xx++;
+	} else {
+		lg->code_err++;
+		if (lg->err_printed++ < MAX_ERR_PRINT) {
+			size_t len;
+			const uint8_t *data;
+
+			if (!coap_get_data(rcvd, &len, &data))
+				len = 0;
+			fprintf(stderr, "loadgen: request %u: %d.%02d %.*s\n",
+			    i, code / 100, code % 100, (int)len,
+			    (const char *)data);
+		}
+	}
+	finish(lg, i, R_DONE);
+	return COAP_RESPONSE_OK;
+}
+
+static void
+on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_reason_t
+    reason, const coap_mid_t id)
+{
+	struct lg_session *ss = coap_session_get_app_data(s);
+
+	if (ss != NULL && (reason == COAP_NACK_TLS_FAILED ||
+	    reason == COAP_NACK_NOT_DELIVERABLE) && ss->state == S_CONNECTING)
+		ss->state = S_FAILED;
+}
+
+static int
+on_event(coap_session_t *s, const coap_event_t ev)
+{
+	struct lg_session *ss = coap_session_get_app_data(s);
+
+	if (ss == NULL)
+		return 0;
+	if (ev == COAP_EVENT_DTLS_CLOSED || ev == COAP_EVENT_DTLS_ERROR ||
+	    ev == COAP_EVENT_SESSION_FAILED) {
+		if (ss->state == S_UP)
+			G->up--;
+		if (ss->state == S_UP || ss->state == S_CONNECTING)
+			ss->state = S_FAILED;
+	}
+	return 0;
+}
+
+/* The server's heartbeats to us (RFC 9132 §4.7): 2.04. */
+static void
+on_hb(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	G->srv_hb++;
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(204));
+}
+
+/* ---------------------------------------------------------------- */
+/* Phases */
+
+static void
+start_session(struct lg *lg, uint32_t si)
+{
+	struct lg_session *ss = &lg->sess[si];
+	coap_dtls_cpsk_t cpsk;
+	uint8_t tok[8];
+
+	memset(&cpsk, 0, sizeof(cpsk));
+	cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+	cpsk.psk_info.identity.s = (const uint8_t *)lg->identity;
+	cpsk.psk_info.identity.length = strlen(lg->identity);
+	cpsk.psk_info.key.s = (const uint8_t *)lg->key;
+	cpsk.psk_info.key.length = strlen(lg->key);
+	snprintf(ss->cuid, sizeof(ss->cuid), "cuid=%s%06u", lg->cuid_prefix,
+	    si);
+	ss->t_start = now_us();
+	ss->s = coap_new_client_session_psk2(lg->ctx, NULL, &lg->dst,
+	    COAP_PROTO_DTLS, &cpsk);
+	if (ss->s == NULL) {
+		ss->state = S_FAILED;
+		lg->failed_hs++;
+		return;
+	}
+	coap_prng(tok, sizeof(tok));
+	coap_session_init_token(ss->s, sizeof(tok), tok);
+	coap_session_set_app_data(ss->s, ss);
+	ss->state = S_CONNECTING;
+	lg->connecting++;
+}
+
+/* Handshakes, at most lg->handshakes at a time; 30 s each at most. */
+static void
+connect_all(struct lg *lg)
+{
+	uint32_t *cv = calloc(lg->handshakes, sizeof(*cv));
+	unsigned ncv = 0, last_report = 0;
+
+	if (cv == NULL)
+		exit(1);
+	lg->next_connect = lg->lo;
+	while (lg->next_connect < lg->hi || ncv > 0) {
+		uint64_t now;
+
+		while (ncv < lg->handshakes && lg->next_connect < lg->hi) {
+			uint32_t si = lg->next_connect++;
+
+			start_session(lg, si);
+			if (lg->sess[si].state == S_CONNECTING)
+				cv[ncv++] = si;
+		}
+		coap_io_process(lg->ctx, 5);
+		now = now_us();
+		for (unsigned k = 0; k < ncv; k++) {
+			struct lg_session *ss = &lg->sess[cv[k]];
+
+			if (ss->state == S_CONNECTING && coap_session_get_state(
+			    ss->s) == COAP_SESSION_STATE_ESTABLISHED) {
+				ss->state = S_UP;
+				lg->up++;
+			} else if (ss->state == S_CONNECTING &&
+			    now - ss->t_start > 30000000) {
+				ss->state = S_FAILED;
+			}
+			if (ss->state == S_CONNECTING)
+				continue;
+			if (ss->state == S_FAILED)
+				lg->failed_hs++;
+			cv[k--] = cv[--ncv];
+		}
+		if (!lg->quiet && lg->up / 1000 != last_report) {
+			last_report = lg->up / 1000;
+			fprintf(stderr, "loadgen: %u sessions up\n", lg->up);
+		}
+	}
+	free(cv);
+}
+
+static void
+run_requests(struct lg *lg)
+{
+	uint64_t last_check = now_us(), last_report = 0;
+
+	lg->ready_cap = (size_t)(lg->hi - lg->lo) * lg->pipeline + 1;
+	if ((lg->ready = calloc(lg->ready_cap, sizeof(uint32_t))) == NULL ||
+	    (lg->outv = calloc(lg->window, sizeof(uint32_t))) == NULL)
+		exit(1);
+	for (unsigned p = 0; p < lg->pipeline; p++)
+		for (uint32_t si = lg->lo; si < lg->hi; si++)
+			if (lg->sess[si].state == S_UP &&
+			    si + (uint64_t)p * lg->n_sessions < lg->total)
+				ready_push(lg, si);
+	while (lg->done + lg->failed < lg->sent || lg->ready_len > 0) {
+		uint64_t now;
+
+		pump(lg);
+		coap_io_process(lg->ctx, lg->n_out > 0 ? 1 : 0);
+		now = now_us();
+		if (now - last_check > 100000) {
+			last_check = now;
+			check_timeouts(lg, now);
+		}
+		if (!lg->quiet && (lg->done + lg->failed) / 10000 !=
+		    last_report) {
+			last_report = (lg->done + lg->failed) / 10000;
+			fprintf(stderr, "loadgen: %u requests answered\n",
+			    lg->done);
+		}
+		if (lg->up == 0 && lg->n_out == 0)
+			break;
+		if (lg->up == 0) {	/* every session is gone */
+			while (lg->n_out > 0)
+				finish(lg, lg->outv[0], R_FAILED);
+			break;
+		}
+	}
+}
+
+static void
+hold(struct lg *lg)
+{
+	uint64_t end = now_us() + (uint64_t)lg->hold_s * 1000000;
+	uint64_t iv = (uint64_t)lg->hb_s * 1000000;
+
+	for (uint32_t si = lg->lo; si < lg->hi; si++)
+		lg->sess[si].next_hb = now_us() + (iv ? (uint64_t)random() %
+		    iv : 0);
+	while (now_us() < end) {
+		uint64_t now = now_us();
+
+		coap_io_process(lg->ctx, 10);
+		if (iv == 0)
+			continue;
+		/* cheap enough: one pass per loop turn over the sessions */
+		for (uint32_t si = lg->lo; si < lg->hi; si++) {
+			struct lg_session *ss = &lg->sess[si];
+
+			if (ss->state == S_UP && ss->next_hb <= now) {
+				ss->next_hb = now + iv;
+				send_hb(lg, si);
+			}
+		}
+	}
+	for (uint32_t si = lg->lo; si < lg->hi; si++)
+		if (lg->sess[si].state == S_UP && coap_session_get_state(
+		    lg->sess[si].s) == COAP_SESSION_STATE_ESTABLISHED)
+			lg->still_up++;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(const uint32_t *v, size_t n, double p)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = (size_t)(p * (double)n);
+	if (k >= n)
+		k = n - 1;
+	return v[k] / 1000.0;
+}
+
+static void
+xwrite(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0 && errno != EINTR)
+			_exit(1);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+}
+
+static int
+xread(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return -1;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* The parent says go (one byte per worker on a shared pipe). */
+static void
+barrier(int ready_w, int go_r)
+{
+	char b = 0;
+
+	xwrite(ready_w, &b, 1);
+	if (xread(go_r, &b, 1) == -1)
+		_exit(1);
+}
+
+/* One process: sessions lo..hi-1 and their requests. */
+static void
+worker(struct lg *lg, int ready_w, int go_r, int res_w)
+{
+	struct lg_res res = { 0 };
+	uint32_t *lat;
+	coap_resource_t *hb;
+
+	coap_startup();
+	coap_set_log_level(getenv("LOADGEN_DEBUG") ? LOG_DEBUG : LOG_EMERG);
+	coap_dtls_set_log_level(LOG_EMERG);
+	srandom((unsigned)getpid());
+	if ((lg->ctx = coap_new_context(NULL)) == NULL)
+		_exit(1);
+	coap_register_response_handler(lg->ctx, on_response);
+	coap_register_nack_handler(lg->ctx, on_nack);
+	coap_register_event_handler(lg->ctx, on_event);
+	hb = coap_resource_init(coap_make_str_const(".well-known/dots/hb"), 0);
+	coap_register_request_handler(hb, COAP_REQUEST_PUT, on_hb);
+	coap_add_resource(lg->ctx, hb);
+
+	connect_all(lg);
+	barrier(ready_w, go_r);
+	if (lg->total > 0)
+		run_requests(lg);
+	barrier(ready_w, go_r);
+	if (lg->hold_s > 0)
+		hold(lg);
+
+	if ((lat = calloc((size_t)lg->total + 1, sizeof(*lat))) == NULL)
+		_exit(1);
+	for (uint64_t i = lg->lo; i < lg->total; i += lg->n_sessions)
+		for (uint64_t j = i; j < i + (lg->hi - lg->lo) &&
+		    j < lg->total; j++)
+			if (lg->req[j].state == R_DONE &&
+			    lg->req[j].code >= 200 && lg->req[j].code < 300)
+				lat[res.nlat++] = lg->req[j].lat_us;
+	res.up = lg->up;
+	res.failed_hs = lg->failed_hs;
+	res.done = lg->done;
+	res.failed = lg->failed;
+	res.sent = lg->sent;
+	res.resent = lg->resent;
+	res.code_2xx = lg->code_2xx;
+	res.code_err = lg->code_err;
+	res.hb_sent = lg->hb_sent;
+	res.hb_ok = lg->hb_ok;
+	res.srv_hb = lg->srv_hb;
+	res.still_up = lg->still_up;
+	xwrite(res_w, &res, sizeof(res));
+	xwrite(res_w, lat, res.nlat * sizeof(*lat));
+	/* exit without closing 1000 sessions one by one: the server's
+	 * idle timeout reaps them, and the next run is not slowed */
+	_exit(0);
+}
+
+/* Wait for one byte from each of n workers. */
+static int
+gather(int ready_r, unsigned n)
+{
+	char b;
+
+	for (unsigned k = 0; k < n; k++)
+		if (xread(ready_r, &b, 1) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+release(int go_w, unsigned n)
+{
+	char b = 0;
+
+	for (unsigned k = 0; k < n; k++)
+		xwrite(go_w, &b, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lg lg;
+	struct lg_res tot = { 0 };
+	struct in_addr ta;
+	uint64_t t0, t1, th0, cpu0 = 0, cpu1 = 0;
+	uint32_t *lat;
+	size_t nlat = 0;
+	unsigned long rss_req = 0;
+	double secs, hz = (double)sysconf(_SC_CLK_TCK);
+	int ch, ready[2], go[2], *res_r;
+	unsigned nw;
+	pid_t *pids;
+	bool broken = false;
+
+	memset(&lg, 0, sizeof(lg));
+	G = &lg;
+	lg.n_sessions = 1;
+	lg.pipeline = 1;
+	lg.window = 256;
+	lg.handshakes = 32;
+	lg.timeout_ms = 3000;
+	lg.retries = 3;
+	lg.lifetime = 3600;
+	lg.mid_base = 1;
+	lg.per_worker = 900;
+	lg.cuid_prefix = "lg";
+	inet_pton(AF_INET, "10.0.0.1", &ta);
+	lg.target_base = ntohl(ta.s_addr);
+	while ((ch = getopt(argc, argv,
+	    "s:i:k:c:p:w:j:n:t:r:l:m:a:u:g:H:b:P:W:q")) != -1) {
+		switch (ch) {
+		case 's': parse_addr(&lg, optarg); break;
+		case 'i': lg.identity = optarg; break;
+		case 'k': lg.key = optarg; break;
+		case 'c': lg.n_sessions = num(optarg, 1000000); break;
+		case 'p': lg.pipeline = num(optarg, 1000); break;
+		case 'w': lg.window = num(optarg, 1000000); break;
+		case 'j': lg.handshakes = num(optarg, 10000); break;
+		case 'n': lg.total = num(optarg, 100000000); break;
+		case 't': lg.timeout_ms = num(optarg, 600000); break;
+		case 'r': lg.retries = num(optarg, 100); break;
+		case 'l': lg.lifetime = num(optarg, 100000000); break;
+		case 'm': lg.mid_base = num(optarg, 2000000000); break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &ta) != 1)
+				usage();
+			lg.target_base = ntohl(ta.s_addr);
+			break;
+		case 'u': lg.cuid_prefix = optarg; break;
+		case 'g': lg.gbps = optarg; break;
+		case 'H': lg.hold_s = num(optarg, 86400); break;
+		case 'b': lg.hb_s = num(optarg, 86400); break;
+		case 'P': lg.pid = (int)num(optarg, 1 << 30); break;
+		case 'W': lg.per_worker = num(optarg, 1000); break;
+		case 'q': lg.quiet = true; break;
+		default: usage();
+		}
+	}
+	if (lg.dst.size == 0 || lg.identity == NULL || lg.key == NULL ||
+	    lg.n_sessions == 0 || lg.pipeline == 0 || lg.window == 0 ||
+	    lg.handshakes == 0 || lg.per_worker == 0)
+		usage();
+	if ((lg.sess = calloc(lg.n_sessions, sizeof(*lg.sess))) == NULL ||
+	    (lg.req = calloc((size_t)lg.total + 1, sizeof(*lg.req))) == NULL)
+		exit(1);
+	build_bodies(&lg);
+
+	/* workers share the window and the handshake budget */
+	nw = (lg.n_sessions + lg.per_worker - 1) / lg.per_worker;
+	lg.window = lg.window / nw ? lg.window / nw : 1;
+	lg.handshakes = lg.handshakes / nw ? lg.handshakes / nw : 1;
+	if (pipe(ready) == -1 || pipe(go) == -1 ||
+	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
+	    (pids = calloc(nw, sizeof(*pids))) == NULL)
+		exit(1);
+	th0 = now_us();
+	for (unsigned w = 0; w < nw; w++) {
+		int rp[2];
+
+		if (pipe(rp) == -1)
+			exit(1);
+		lg.lo = w * lg.per_worker;
+		lg.hi = lg.lo + lg.per_worker < lg.n_sessions ? lg.lo +
+		    lg.per_worker : lg.n_sessions;
+		if ((pids[w] = fork()) == -1)
+			exit(1);
+		if (pids[w] == 0) {
+			close(rp[0]);
+			lg.quiet |= w > 0;
+			worker(&lg, ready[1], go[0], rp[1]);
+		}
+		close(rp[1]);
+		res_r[w] = rp[0];
+	}
+	close(ready[1]);
+	close(go[0]);
+
+	broken |= gather(ready[0], nw) == -1;
+	secs = (double)(now_us() - th0) / 1e6;
+	if (lg.pid > 0)
+		cpu0 = proc_cpu_ticks(lg.pid);
+	t0 = now_us();
+	release(go[1], nw);
+	broken |= gather(ready[0], nw) == -1;
+	t1 = now_us();
+	if (lg.pid > 0) {
+		cpu1 = proc_cpu_ticks(lg.pid);
+		rss_req = proc_status_kb(lg.pid, "VmRSS");
+	}
+	release(go[1], nw);
+
+	if ((lat = calloc((size_t)lg.total + 1, sizeof(*lat))) == NULL)
+		exit(1);
+	for (unsigned w = 0; w < nw; w++) {
+		struct lg_res r;
+
+		if (xread(res_r[w], &r, sizeof(r)) == -1 ||
+		    nlat + r.nlat > lg.total + (size_t)1 ||
+		    xread(res_r[w], lat + nlat, r.nlat * sizeof(*lat)) == -1) {
+			broken = true;
+			continue;
+		}
+		nlat += r.nlat;
+		tot.up += r.up;
+		tot.failed_hs += r.failed_hs;
+		tot.done += r.done;
+		tot.failed += r.failed;
+		tot.sent += r.sent;
+		tot.resent += r.resent;
+		tot.code_2xx += r.code_2xx;
+		tot.code_err += r.code_err;
+		tot.hb_sent += r.hb_sent;
+		tot.hb_ok += r.hb_ok;
+		tot.srv_hb += r.srv_hb;
+		tot.still_up += r.still_up;
+	}
+	for (unsigned w = 0; w < nw; w++)
+		waitpid(pids[w], NULL, 0);
+	if (broken)
+		fprintf(stderr, "loadgen: a worker died\n");
+
+	printf("sessions=%u workers=%u up=%u handshake_failed=%u "
+	    "handshake_s=%.2f handshakes_per_s=%.0f", lg.n_sessions, nw,
+	    tot.up, tot.failed_hs, secs, secs > 0 ? tot.up / secs : 0);
+	qsort(lat, nlat, sizeof(*lat), cmp_u32);
+	secs = (double)(t1 - t0) / 1e6;
+	printf(" requests=%u ok=%u errors=%u lost=%u resent=%u req_s=%.3f "
+	    "rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f", lg.total,
+	    tot.code_2xx, tot.code_err, lg.total - tot.code_2xx -
+	    tot.code_err, tot.resent, secs, secs > 0 ? tot.code_2xx / secs :
+	    0, pct(lat, nlat, 0.5), pct(lat, nlat, 0.99),
+	    nlat ? lat[nlat - 1] / 1000.0 : 0);
+	if (lg.pid > 0)
+		printf(" cpu_s=%.2f cpu_us_per_req=%.1f rss_kb=%lu",
+		    (double)(cpu1 - cpu0) / hz, tot.code_2xx ? (double)(cpu1 -
+		    cpu0) / hz * 1e6 / tot.code_2xx : 0, rss_req);
+	if (lg.hold_s > 0)
+		printf(" held_s=%u still_up=%u hb_sent=%u hb_ok=%u "
+		    "server_hb_answered=%u", lg.hold_s, tot.still_up,
+		    tot.hb_sent, tot.hb_ok, tot.srv_hb);
+	if (lg.pid > 0)
+		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
+		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));
+	printf("\n");
+	free(lat);
+	free(lg.sess);
+	free(lg.req);
+	free(lg.bodies);
+	free(lg.body_off);
+	free(res_r);
+	free(pids);
+	return broken || tot.up == 0 || (lg.total > 0 && tot.code_2xx == 0);
+}

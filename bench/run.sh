@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# All of issue 7's benchmarks in one run, with one table at the end
+# (bench/README.md explains each line). Only 127.0.0.1; every process is
+# started here and stopped by PID. Sizes come from the environment:
+#   THRU_N=20000      PUTs per throughput run (floor, direct, relay)
+#   LAT_N=300         sequential PUTs per chain length (hop latency)
+#   MAX_HOPS=5        longest chain of relaying gateways
+#   SCALE_SESSIONS=10000 SCALE_MITS=100000   the scale run
+#   RESTORE_N=100000  mitigations for the restart run (needs persistence)
+#   SKIP="scale restart"   parts to leave out (thru lat scale restart)
+#   ONLY="scale"           the parts to run
+# Usage: bench/run.sh   (or make bench)
+. "$(dirname "$0")/../tests/lib.sh"
+LOADGEN=${LOADGEN:-$ROOT/build/bench/loadgen}
+FLOOR=${FLOOR:-$ROOT/build/bench/floor_server}
+THRU_N=${THRU_N:-20000}
+LAT_N=${LAT_N:-300}
+MAX_HOPS=${MAX_HOPS:-5}
+SCALE_SESSIONS=${SCALE_SESSIONS:-10000}
+SCALE_MITS=${SCALE_MITS:-100000}
+RESTORE_N=${RESTORE_N:-100000}
+SKIP=${SKIP:-}
+ONLY=${ONLY:-}
+for b in "$LOADGEN" "$FLOOR"; do
+	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
+done
+t_init >/dev/null
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+ROWS=()	# "metric|result|target|mark"
+row() { ROWS+=("$1|$2|$3|$4"); }
+skipped() { [[ " $SKIP " == *" $1 "* ]] || { [ -n "$ONLY" ] && [[ " $ONLY " != *" $1 "* ]]; }; }
+# kv LINE KEY: the value of KEY=... in a loadgen line
+kv() { sed -n "s/.*\<$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+# mark GOT OP LIMIT: PASS or MISS (awk compares decimals)
+mark() { awk -v g="$1" -v l="$3" "BEGIN { print (g $2 l) ? \"PASS\" : \"MISS\" }"; }
+lg() { "$LOADGEN" -q -i "$PSK1_ID" -k "$PSK1_KEY" "$@"; }
+
+# ---- gateways ---------------------------------------------------------------
+
+names=(g0 g1 g2 g3 g4 g5)
+declare -A GPORT
+for n in "${names[@]}"; do
+	_cert "$TMP/pki" "$n" "$n"
+	p=$(free_port); while [[ " ${GPORT[*]} " == *" $p "* ]]; do p=$(free_port); done
+	GPORT[$n]=$p
+done
+
+# gconf I LAST: gateway names[I] of a chain names[0..LAST]; names[0] takes
+# customer1's PSK; every gateway but the last relays (capacity 1 Gbit/s,
+# requests carry 5 Gbit/s); the last mitigates everything locally.
+gconf() {
+	local i=$1 last=$2 n=${names[$1]} cap=1000000000
+	local lim='rate: { per-second: 1000000, burst: 1000000 }, max-mitigations: 1000000, max-lifetime: 86400'
+	[ "$i" = "$last" ] && cap=1000000000000000000
+	mkdir -p "$TMP/state-$n"
+	cat > "$TMP/$n.yaml" <<CONF
+node-id: $n
+state-dir: $TMP/state-$n
+listen: [{ address: $HOST, port: ${GPORT[$n]}, transports: [dtls] }]
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$n.pem, key: $TMP/pki/$n.key }
+capacity: { bps: $cap, pps: 1000000000000000000, default-attack-bps: 1000, default-attack-pps: 1 }
+peers:
+CONF
+	if [ "$i" = 0 ]; then
+		printf '  - { name: customer1, psk-identity: %s, psk-key: %s, prefixes: ["10.0.0.0/8"], %s }\n' \
+		    "$PSK1_ID" "$PSK1_KEY" "$lim" >> "$TMP/$n.yaml"
+	else
+		printf '  - { name: %s, cert-name: %s, trusted-gateway: true, prefixes: ["10.0.0.0/8"], %s }\n' \
+		    "${names[$((i - 1))]}" "${names[$((i - 1))]}" "$lim" >> "$TMP/$n.yaml"
+	fi
+	[ "$i" != "$last" ] && printf '  - { name: %s, upstream: { address: %s, port: %s } }\n' \
+	    "${names[$((i + 1))]}" "$HOST" "${GPORT[${names[$((i + 1))]}]}" >> "$TMP/$n.yaml"
+	chmod 600 "$TMP/$n.yaml"
+}
+
+# bstart NAME: dotsgwd at its default verbosity (no per-request debug log)
+bstart() {
+	local n=$1 log=$TMP/$1.log
+	: > "$log"
+	"$DOTSGWD" -f -c "$TMP/$n.yaml" 2>>"$log" >/dev/null &
+	NODE_PID[$n]=$!
+	wait_for 10 grep -q ready "$log" || { echo "$n did not start: $(tail -n 3 "$log")"; return 1; }
+}
+
+# chain H: gateways g0..gH (H relaying in front of a terminal one), up
+chain_up() {
+	local h=$1 i
+	for i in $(seq "$h" -1 0); do gconf "$i" "$h"; bstart "${names[$i]}" || return 1; done
+	for i in $(seq 0 $((h - 1))); do
+		wait_for 10 grep -q "upstream ${names[$((i + 1))]} is up" "$TMP/${names[$i]}.log" ||
+		    { echo "upstream ${names[$((i + 1))]} of ${names[$i]} not up"; return 1; }
+	done
+}
+chain_down() { local n; for n in "${!NODE_PID[@]}"; do node_stop "$n"; done; }
+
+echo "bench: $(nproc) cores, load $LOAD0; results at the end" >&2
+
+# ---- 1. throughput: floor, one gateway, one relay hop ------------------------
+
+if ! skipped thru; then
+THRU="-c 16 -p 8 -w 128 -n $THRU_N"
+fport=$(free_port)
+"$FLOOR" -A "$HOST" -p "$fport" -k "$PSK1_KEY" >/dev/null 2>&1 &
+FPID=$!
+sleep 0.3
+echo "bench: floor (bare libcoap DTLS PSK server)" >&2
+F=$(lg -s "$HOST:$fport" $THRU)
+stop_pid "$FPID"
+echo "  $F" >&2
+row "floor: bare libcoap server, $THRU_N PUTs" "$(kv "$F" rps) req/s, p50 $(kv "$F" p50_ms) ms, p99 $(kv "$F" p99_ms) ms" "-" ""
+
+echo "bench: one dotsgwd mitigating locally" >&2
+gconf 0 0; bstart g0 || exit 1
+D=$(lg -s "$HOST:${GPORT[g0]}" $THRU -P "${NODE_PID[g0]}")
+chain_down
+echo "  $D" >&2
+row "one dotsgwd, local mitigation" "$(kv "$D" rps) req/s, p50 $(kv "$D" p50_ms) ms, p99 $(kv "$D" p99_ms) ms, $(kv "$D" cpu_us_per_req) us CPU/req" "-" ""
+
+echo "bench: loadgen -> g0 -> g1 (relay, g1 mitigates)" >&2
+chain_up 1 || exit 1
+R=$(lg -s "$HOST:${GPORT[g0]}" $THRU -g 5 -P "${NODE_PID[g0]}")
+chain_down
+echo "  $R" >&2
+row "relay: loadgen -> A -> B" "$(kv "$R" rps) req/s, p50 $(kv "$R" p50_ms) ms, p99 $(kv "$R" p99_ms) ms, A $(kv "$R" cpu_us_per_req) us CPU/req" "-" ""
+ratio=$(awk -v r="$(kv "$R" rps)" -v f="$(kv "$F" rps)" 'BEGIN { printf "%.3f", (f > 0 ? r / f : 0) }')
+row "relay / floor throughput" "$ratio" ">= 0.5" "$(mark "$ratio" '>=' 0.5)"
+for x in "$F" "$D" "$R"; do
+	[ "$(kv "$x" ok)" = "$THRU_N" ] || row "  (a throughput run lost requests)" "ok=$(kv "$x" ok) errors=$(kv "$x" errors) lost=$(kv "$x" lost)" "all $THRU_N" MISS
+done
+
+fi
+
+# ---- 2. added latency per hop, 1..MAX_HOPS -----------------------------------
+
+# One request at a time, so each is a clean round trip; hops=0 is the
+# terminal gateway alone, and each relaying hop adds (L_h - L_0) / h.
+declare -A P50 P99
+skipped lat && MAX_HOPS=-1
+for h in $(seq 0 "$MAX_HOPS"); do
+	echo "bench: latency, $h relaying hop(s)" >&2
+	chain_up "$h" || exit 1
+	L=$(lg -s "$HOST:${GPORT[g0]}" -c 1 -p 1 -w 1 -n "$LAT_N" -g 5)
+	chain_down
+	echo "  $L" >&2
+	P50[$h]=$(kv "$L" p50_ms)
+	P99[$h]=$(kv "$L" p99_ms)
+done
+[ "$MAX_HOPS" -ge 0 ] && row "latency, terminal gateway alone" "p50 ${P50[0]} ms, p99 ${P99[0]} ms" "-" ""
+for h in $(seq 1 "$MAX_HOPS"); do
+	a50=$(awk -v l="${P50[$h]}" -v b="${P50[0]}" -v h="$h" 'BEGIN { printf "%.3f", (l - b) / h }')
+	a99=$(awk -v l="${P99[$h]}" -v b="${P99[0]}" -v h="$h" 'BEGIN { printf "%.3f", (l - b) / h }')
+	row "added per hop, $h hop(s) (end to end p50 ${P50[$h]}, p99 ${P99[$h]})" "p50 $a50 ms, p99 $a99 ms" "p99 < 1 ms" "$(mark "$a99" '<' 1)"
+done
+
+# ---- 3. scale: sessions and mitigations on one gateway -----------------------
+
+if ! skipped scale; then
+	echo "bench: scale, $SCALE_SESSIONS sessions, $SCALE_MITS mitigations" >&2
+	gconf 0 0; bstart g0 || exit 1
+	S=$(lg -s "$HOST:${GPORT[g0]}" -c "$SCALE_SESSIONS" -p 2 -w 128 -j 32 \
+	    -n "$SCALE_MITS" -t 5000 -H 20 -b 10 -P "${NODE_PID[g0]}")
+	echo "  $S" >&2
+	active=$(grep -c "^.*accepted: peer customer1" "$TMP/g0.log")
+	chain_down
+	rss=$(( $(kv "$S" vmrss_kb) / 1024 )) hwm=$(( $(kv "$S" vmhwm_kb) / 1024 ))
+	row "scale: DTLS sessions up, still up after 20 s held" "$(kv "$S" up) / $(kv "$S" still_up) ($(kv "$S" handshakes_per_s) handshakes/s)" "$SCALE_SESSIONS" "$(mark "$(kv "$S" still_up)" '>=' "$SCALE_SESSIONS")"
+	row "scale: mitigations accepted" "$(kv "$S" ok) ($active in the log), $(kv "$S" rps) req/s" "$SCALE_MITS" "$(mark "$(kv "$S" ok)" '>=' "$SCALE_MITS")"
+	row "scale: VmRSS / VmHWM" "$rss / $hwm MiB" "< 1024 MiB" "$(mark "$hwm" '<' 1024)"
+	row "scale: CPU per request" "$(kv "$S" cpu_us_per_req) us (p50 $(kv "$S" p50_ms) ms, p99 $(kv "$S" p99_ms) ms)" "-" ""
+fi
+
+# ---- 4. restart with active mitigations ---------------------------------------
+
+if ! skipped restart; then
+	row "restart: restore $RESTORE_N mitigations" "not measured: needs SQLite persistence (bench/restore.sh)" "-" ""
+fi
+
+# ---- table -----------------------------------------------------------------
+
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+echo
+echo "dotsgw bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r)"
+echo "load average at start $LOAD0, at end $LOAD1"
+echo
+printf '| %s | %s | %s | %s |\n' metric result target mark
+printf '|---|---|---|---|\n'
+for r in "${ROWS[@]}"; do
+	IFS='|' read -r m v t k <<<"$r"
+	printf '| %s | %s | %s | %s |\n' "$m" "$v" "$t" "$k"
+done
