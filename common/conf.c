@@ -2403,6 +2403,12 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
+bool conf_str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 const struct conf_peer *conf_peer_by_name(const struct conf *c,
     const char *name)
 {

@@ -261,6 +261,10 @@ const struct conf_peer *conf_peer_by_psk_identity(const struct conf *,
 const struct conf_peer *conf_peer_by_cert_name(const struct conf *,
 	    const char *name);
 
+/* Two optional strings (NULL = absent) are the same, for comparing
+ * configurations. */
+bool	conf_str_same(const char *, const char *);
+
 /* The RFC 9132 Appendix C defaults, as conf_load fills them. */
 void	conf_sig_defaults(struct conf_sigparam sig[DOTS_CFG_NPARAMS]);
 

@@ -453,3 +453,24 @@ dots_status_name(uint32_t status)
 		return "unknown";
 	return names[status];
 }
+
+const char *
+dots_cfg_param_name(enum dots_cfg_param_id id)
+{
+	static const char *const names[DOTS_CFG_NPARAMS] = {
+		[DOTS_CFG_HEARTBEAT_INTERVAL] = "heartbeat-interval",
+		[DOTS_CFG_MISSING_HB_ALLOWED] = "missing-hb-allowed",
+		[DOTS_CFG_MAX_RETRANSMIT] = "max-retransmit",
+		[DOTS_CFG_ACK_TIMEOUT] = "ack-timeout",
+		[DOTS_CFG_ACK_RANDOM_FACTOR] = "ack-random-factor",
+		[DOTS_CFG_PROBING_RATE] = "probing-rate",
+	};
+
+	return (unsigned)id < DOTS_CFG_NPARAMS ? names[id] : "unknown";
+}
+
+bool
+dots_cfg_param_is_decimal(enum dots_cfg_param_id id)
+{
+	return id == DOTS_CFG_ACK_TIMEOUT || id == DOTS_CFG_ACK_RANDOM_FACTOR;
+}

@@ -213,5 +213,8 @@ bool	dots_scope_overlaps(const struct dots_scope *a,
 	    const struct dots_scope *b);
 
 const char *dots_status_name(uint32_t status);	/* "attack-..." or "unknown" */
+/* "heartbeat-interval"...; ack-timeout and ack-random-factor are decimal. */
+const char *dots_cfg_param_name(enum dots_cfg_param_id);
+bool	dots_cfg_param_is_decimal(enum dots_cfg_param_id);
 
 #endif

@@ -282,11 +282,6 @@ render_mitigations(FILE *f, struct gw *gw)
 	free(mc.n);
 }
 
-static const char *const pl_state_name[] = {
-	[PL_SENDING] = "sending", [PL_ACTIVE] = "active",
-	[PL_REFUSED] = "refused", [PL_LOST] = "lost", [PL_ENDED] = "ended",
-};
-
 static void
 render_upstreams(FILE *f, struct gw *gw)
 {
@@ -308,7 +303,7 @@ render_upstreams(FILE *f, struct gw *gw)
 		for (int s = PL_SENDING; s <= PL_ENDED; s++) {
 			fputs("dotsgw_placements{upstream=\"", f);
 			label(f, gw->ups[i]->peer->name);
-			fprintf(f, "\",state=\"%s\"} %llu\n", pl_state_name[s],
+			fprintf(f, "\",state=\"%s\"} %llu\n", placement_state_name(s),
 			    (unsigned long long)n[s]);
 		}
 	}

@@ -1306,3 +1306,16 @@ relay_reconsider(struct gw *gw)
 	if (gw->mt != NULL)
 		mit_foreach(gw->mt, redecide, gw);
 }
+
+const char *
+placement_state_name(enum placement_state st)
+{
+	static const char *const names[] = {
+		[PL_SENDING] = "sending", [PL_ACTIVE] = "active",
+		[PL_REFUSED] = "refused", [PL_LOST] = "lost",
+		[PL_ENDED] = "ended",
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] :
+	    "unknown";
+}

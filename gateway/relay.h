@@ -118,6 +118,9 @@ void	relay_efficacy(struct mitigation *);
 void	relay_withdraw(struct mitigation *);
 void	relay_free(struct mitigation *);	/* m is being removed */
 
+/* "sending", "active", "refused", "lost", "ended". */
+const char *placement_state_name(enum placement_state);
+
 /* The status and counters the downstream client sees. */
 uint32_t relay_status(const struct mitigation *);
 void	relay_counters(const struct mitigation *, uint64_t c[4]);

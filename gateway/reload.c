@@ -21,13 +21,6 @@ conf_warning(void *arg, const char *msg)
 }
 
 static bool
-str_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static bool
 listen_same(const struct conf *a, const struct conf *b)
 {
 	if (a->n_listen != b->n_listen)
@@ -44,10 +37,10 @@ listen_same(const struct conf *a, const struct conf *b)
 static bool
 creds_same(const struct conf_credentials *a, const struct conf_credentials *b)
 {
-	return str_same(a->ca_file, b->ca_file) &&
-	    str_same(a->cert_file, b->cert_file) &&
-	    str_same(a->key_file, b->key_file) &&
-	    str_same(a->psk_hint, b->psk_hint);
+	return conf_str_same(a->ca_file, b->ca_file) &&
+	    conf_str_same(a->cert_file, b->cert_file) &&
+	    conf_str_same(a->key_file, b->key_file) &&
+	    conf_str_same(a->psk_hint, b->psk_hint);
 }
 
 #define SWAP(a, b) do {							\

@@ -13,20 +13,6 @@
 #include "peer.h"
 #include "server.h"
 
-static const char *const param_name[DOTS_CFG_NPARAMS] = {
-	[DOTS_CFG_HEARTBEAT_INTERVAL] = "heartbeat-interval",
-	[DOTS_CFG_MISSING_HB_ALLOWED] = "missing-hb-allowed",
-	[DOTS_CFG_MAX_RETRANSMIT] = "max-retransmit",
-	[DOTS_CFG_ACK_TIMEOUT] = "ack-timeout",
-	[DOTS_CFG_ACK_RANDOM_FACTOR] = "ack-random-factor",
-	[DOTS_CFG_PROBING_RATE] = "probing-rate",
-};
-
-static bool
-is_decimal(int i)
-{
-	return i == DOTS_CFG_ACK_TIMEOUT || i == DOTS_CFG_ACK_RANDOM_FACTOR;
-}
 
 static void
 with_ranges(const struct conf *c, const struct dots_cfg_set *cur,
@@ -82,13 +68,13 @@ check_set(const struct conf *c, const char *set, const struct dots_cfg_set *s,
 			continue;
 		if (p->cur >= r->min && p->cur <= r->max)
 			continue;
-		if (is_decimal(i))
+		if (dots_cfg_param_is_decimal(i))
 			return dots_errf(err, 422, "%s %s %u.%02u outside "
-			    "%u.%02u..%u.%02u", set, param_name[i], p->cur / 100,
-			    p->cur % 100, r->min / 100, r->min % 100,
-			    r->max / 100, r->max % 100);
+			    "%u.%02u..%u.%02u", set, dots_cfg_param_name(i),
+			    p->cur / 100, p->cur % 100, r->min / 100,
+			    r->min % 100, r->max / 100, r->max % 100);
 		return dots_errf(err, 422, "%s %s %u outside %u..%u", set,
-		    param_name[i], p->cur, r->min, r->max);
+		    dots_cfg_param_name(i), p->cur, r->min, r->max);
 	}
 	return 0;
 }

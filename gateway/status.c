@@ -12,20 +12,6 @@
 #include "status.h"
 #include "upstream.h"
 
-static const char *const cfg_name[DOTS_CFG_NPARAMS] = {
-	[DOTS_CFG_HEARTBEAT_INTERVAL] = "heartbeat-interval",
-	[DOTS_CFG_MISSING_HB_ALLOWED] = "missing-hb-allowed",
-	[DOTS_CFG_MAX_RETRANSMIT] = "max-retransmit",
-	[DOTS_CFG_ACK_TIMEOUT] = "ack-timeout",
-	[DOTS_CFG_ACK_RANDOM_FACTOR] = "ack-random-factor",
-	[DOTS_CFG_PROBING_RATE] = "probing-rate",
-};
-
-static const char *const pl_state_name[] = {
-	[PL_SENDING] = "sending", [PL_ACTIVE] = "active",
-	[PL_REFUSED] = "refused", [PL_LOST] = "lost", [PL_ENDED] = "ended",
-};
-
 /* Seconds since a gw_now_ms() time; null when it never happened. */
 static json_t *
 ago(uint64_t then_ms)
@@ -45,11 +31,12 @@ cfg_json(const struct dots_cfg_set *s)
 	for (int i = 0; i < DOTS_CFG_NPARAMS; i++) {
 		uint32_t v = s->p[i].cur;
 
-		if (i == DOTS_CFG_ACK_TIMEOUT || i == DOTS_CFG_ACK_RANDOM_FACTOR)
-			json_object_set_new(o, cfg_name[i],
+		if (dots_cfg_param_is_decimal(i))
+			json_object_set_new(o, dots_cfg_param_name(i),
 			    json_real((double)v / 100));
 		else
-			json_object_set_new(o, cfg_name[i], json_integer(v));
+			json_object_set_new(o, dots_cfg_param_name(i),
+			    json_integer(v));
 	}
 	return o;
 }
@@ -163,7 +150,7 @@ relay_json(const struct relay_state *rs)
 	TAILQ_FOREACH(p, &rs->placements, m_entry) {
 		json_t *po = json_pack("{s:s, s:I, s:s, s:i}", "upstream",
 		    p->us->peer->name, "mid", (json_int_t)p->umid, "state",
-		    pl_state_name[p->state], "status", p->status);
+		    placement_state_name(p->state), "status", p->status);
 
 		if (p->code != 0)
 			json_object_set_new(po, "code", json_sprintf("%d.%02d",

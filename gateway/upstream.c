@@ -339,25 +339,19 @@ upstream_next_mid(struct upstream *us)
 	return us->next_mid++;
 }
 
-static bool
-str_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* Would we reach it, and present ourselves, differently? */
 static bool
 reach_same(const struct conf_upstream *a, const struct conf_upstream *b)
 {
 	return strcmp(a->address, b->address) == 0 && a->port == b->port &&
-	    a->tls == b->tls && str_same(a->psk_identity, b->psk_identity) &&
+	    a->tls == b->tls &&
+	    conf_str_same(a->psk_identity, b->psk_identity) &&
 	    a->psk_key_len == b->psk_key_len &&
 	    memcmp(a->psk_key, b->psk_key, a->psk_key_len) == 0 &&
-	    str_same(a->ca_file, b->ca_file) &&
-	    str_same(a->cert_file, b->cert_file) &&
-	    str_same(a->key_file, b->key_file) &&
-	    str_same(a->server_name, b->server_name);
+	    conf_str_same(a->ca_file, b->ca_file) &&
+	    conf_str_same(a->cert_file, b->cert_file) &&
+	    conf_str_same(a->key_file, b->key_file) &&
+	    conf_str_same(a->server_name, b->server_name);
 }
 
 int

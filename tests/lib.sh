@@ -356,6 +356,34 @@ check() {
 	fi
 }
 
+# ---- the admin endpoint (HTTP) --------------------------------------------
+
+# http METHOD URL FILE: the body into FILE (its Content-Type into
+# FILE.type); prints the status code (0 when there was no answer).
+http() {
+	$PY - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+m, url, out = sys.argv[1:4]
+req = urllib.request.Request(url, method=m, data=b"" if m == "POST" else None)
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    code, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+except urllib.error.HTTPError as e:
+    code, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+except Exception as e:
+    code, body, ctype = 0, str(e).encode(), ""
+open(out, "wb").write(body)
+open(out + ".type", "w").write(ctype)
+print(code)
+PY
+}
+
+# metric NAME{LABELS} FILE: a sample's value in a /metrics body, or
+# "absent".
+metric() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "absent" }' "$2"
+}
+
 # ---- coap-client-gnutls and CBOR -------------------------------------------
 
 # cc_args KIND: coap-client credential options.

@@ -10,32 +10,11 @@ printf 'admin: { address: %s, port: %s }\n' "$HOST" "$APORT" >> "$CONF"
 gw_start || exit 1
 ADMIN=http://$HOST:$APORT
 
-# http METHOD PATH: body to $TMP/http.body, status code on stdout
-http() {
-	$PY - "$1" "$ADMIN$2" "$TMP/http.body" <<'PY'
-import sys, urllib.request, urllib.error
-m, url, out = sys.argv[1:4]
-req = urllib.request.Request(url, method=m, data=b"" if m == "POST" else None)
-try:
-    r = urllib.request.urlopen(req, timeout=5)
-    code, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
-except urllib.error.HTTPError as e:
-    code, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
-except Exception as e:
-    code, body, ctype = 0, str(e).encode(), ""
-open(out, "wb").write(body)
-open(out + ".type", "w").write(ctype)
-print(code)
-PY
-}
-# metric NAME{LABELS}: its value in the last /metrics body ("absent" if none)
-metric() {
-	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "absent" }' \
-	    "$TMP/metrics"
-}
-scrape() { http GET /metrics >/dev/null; cp "$TMP/http.body" "$TMP/metrics"; }
+get() { http "$1" "$ADMIN$2" "$TMP/http.body"; }
+scrape() { get GET /metrics >/dev/null; cp "$TMP/http.body" "$TMP/metrics"; }
+m() { metric "$1" "$TMP/metrics"; }
 
-check_eq "GET /metrics -> 200" "$(http GET /metrics)" 200
+check_eq "GET /metrics -> 200" "$(get GET /metrics)" 200
 grep -q 'version=0.0.4' "$TMP/http.body.type" &&
     pass "/metrics Content-Type is Prometheus text 0.0.4" ||
     fail "/metrics Content-Type" "$(cat "$TMP/http.body.type")"
@@ -56,9 +35,9 @@ sys.exit(0 if ok else 1)
 PY
 scrape
 check_eq "no requests counted before any" \
-    "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" absent
-check_eq "capacity configured (bps)" "$(metric 'dotsgw_capacity_configured{unit="bps"}')" 10000000000
-check_eq "capacity in use before any mitigation" "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 0
+    "$(m 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" absent
+check_eq "capacity configured (bps)" "$(m 'dotsgw_capacity_configured{unit="bps"}')" 10000000000
+check_eq "capacity in use before any mitigation" "$(m 'dotsgw_capacity_in_use{unit="bps"}')" 0
 
 expect "PUT mid 1 -> 2.01" 2.01 psk1 "$URI_D" mitigate --mid 1 --prefix 192.0.2.1/32 --lifetime 600
 expect "PUT mid 2 -> 2.01" 2.01 psk1 "$URI_D" mitigate --mid 2 --prefix 192.0.2.2/32 --lifetime 600
@@ -66,29 +45,29 @@ expect "PUT outside its prefixes -> 4.01" 4.01 psk1 "$URI_D" mitigate --mid 3 --
 expect "GET mid 1 -> 2.05" 2.05 psk1 "$URI_D" get --mid 1
 expect "customer3 PUT over TLS -> 2.01" 2.01 psk3 "$URI_T" mitigate --mid 7 --prefix 203.0.113.7/32 --lifetime 600
 scrape
-check_eq "requests customer1 PUT 2.01 = 2" "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" 2
-check_eq "requests customer1 PUT 4.01 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="PUT",code="4.01"}')" 1
-check_eq "requests customer1 GET 2.05 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="GET",code="2.05"}')" 1
-check_eq "requests customer3 PUT 2.01 = 1" "$(metric 'dotsgw_requests_total{peer="customer3",method="PUT",code="2.01"}')" 1
-check_eq "decisions local = 3" "$(metric 'dotsgw_decisions_total{result="local"}')" 3
-check_eq "active mitigations customer1 = 2" "$(metric 'dotsgw_mitigations_active{peer="customer1"}')" 2
+check_eq "requests customer1 PUT 2.01 = 2" "$(m 'dotsgw_requests_total{peer="customer1",method="PUT",code="2.01"}')" 2
+check_eq "requests customer1 PUT 4.01 = 1" "$(m 'dotsgw_requests_total{peer="customer1",method="PUT",code="4.01"}')" 1
+check_eq "requests customer1 GET 2.05 = 1" "$(m 'dotsgw_requests_total{peer="customer1",method="GET",code="2.05"}')" 1
+check_eq "requests customer3 PUT 2.01 = 1" "$(m 'dotsgw_requests_total{peer="customer3",method="PUT",code="2.01"}')" 1
+check_eq "decisions local = 3" "$(m 'dotsgw_decisions_total{result="local"}')" 3
+check_eq "active mitigations customer1 = 2" "$(m 'dotsgw_mitigations_active{peer="customer1"}')" 2
 check_eq "mitigations customer1 in progress = 2" \
-    "$(metric 'dotsgw_mitigations{peer="customer1",status="attack-mitigation-in-progress"}')" 2
+    "$(m 'dotsgw_mitigations{peer="customer1",status="attack-mitigation-in-progress"}')" 2
 check_eq "capacity in use: 3 x the default attack volume" \
-    "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 3000000000
-check_eq "peer customer1 up" "$(metric 'dotsgw_peer_up{peer="customer1"}')" 1
-check_eq "peer customer2 not heard from" "$(metric 'dotsgw_peer_up{peer="customer2"}')" 0
-check_eq "no relay latency without upstreams" "$(metric 'dotsgw_relay_latency_seconds_count')" 0
+    "$(m 'dotsgw_capacity_in_use{unit="bps"}')" 3000000000
+check_eq "peer customer1 up" "$(m 'dotsgw_peer_up{peer="customer1"}')" 1
+check_eq "peer customer2 not heard from" "$(m 'dotsgw_peer_up{peer="customer2"}')" 0
+check_eq "no relay latency without upstreams" "$(m 'dotsgw_relay_latency_seconds_count')" 0
 
 expect "DELETE mid 2 -> 2.02" 2.02 psk1 "$URI_D" withdraw --mid 2
 scrape
-check_eq "requests customer1 DELETE 2.02 = 1" "$(metric 'dotsgw_requests_total{peer="customer1",method="DELETE",code="2.02"}')" 1
+check_eq "requests customer1 DELETE 2.02 = 1" "$(m 'dotsgw_requests_total{peer="customer1",method="DELETE",code="2.02"}')" 1
 check_eq "withdrawn mitigation shows status 5" \
-    "$(metric 'dotsgw_mitigations{peer="customer1",status="dots-client-withdrawn-mitigation"}')" 1
-check_eq "capacity in use after the withdrawal" "$(metric 'dotsgw_capacity_in_use{unit="bps"}')" 2000000000
+    "$(m 'dotsgw_mitigations{peer="customer1",status="dots-client-withdrawn-mitigation"}')" 1
+check_eq "capacity in use after the withdrawal" "$(m 'dotsgw_capacity_in_use{unit="bps"}')" 2000000000
 
 # /status
-check_eq "GET /status -> 200" "$(http GET /status)" 200
+check_eq "GET /status -> 200" "$(get GET /status)" 200
 $PY - "$TMP/http.body" "$PFX1" <<'PY' && pass "/status JSON: peers, mitigations, targets, decision, capacity" || fail "/status JSON" "see above"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -132,8 +111,8 @@ $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(len(j["mitigat
 "$DOTSCTL" --admin "$HOST:$PORT" status > /dev/null 2>&1
 check_eq "dotsctl status without an admin endpoint exits 2" "$?" 2
 
-check_eq "POST /metrics -> 405" "$(http POST /metrics)" 405
-check_eq "GET /nothing -> 404" "$(http GET /nothing)" 404
+check_eq "POST /metrics -> 405" "$(get POST /metrics)" 405
+check_eq "GET /nothing -> 404" "$(get GET /nothing)" 404
 
 # a non-loopback admin address is refused unless allow-remote
 sed "s/^admin: .*/admin: { address: 192.0.2.1, port: $APORT }/" "$CONF" > "$TMP/remote.yaml"

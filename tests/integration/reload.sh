@@ -133,12 +133,9 @@ expect "old config in force: customer3 still there" 2.05 psk3 "$A" get --mid 7
 kill -HUP "${NODE_PID[gw-a]}"
 wait_for 5 eval '[ "$(grep -c "reload refused" "$TMP/gw-a.log")" -ge 2 ]' &&
     pass "SIGHUP with an invalid file: refused too" || fail "SIGHUP invalid" "no second 'reload refused'"
-"$PY" - "http://$ADMIN/metrics" > "$TMP/metrics" <<'PY'
-import sys, urllib.request
-print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
-PY
-grep -q '^dotsgw_reloads_total{result="failed"} 2$' "$TMP/metrics" &&
-    grep -q '^dotsgw_reloads_total{result="ok"} 1$' "$TMP/metrics" &&
+http GET "http://$ADMIN/metrics" "$TMP/metrics" > /dev/null
+[ "$(metric 'dotsgw_reloads_total{result="failed"}' "$TMP/metrics")" = 2 ] &&
+    [ "$(metric 'dotsgw_reloads_total{result="ok"}' "$TMP/metrics")" = 1 ] &&
     pass "metrics: reloads ok 1, failed 2" || fail "reload metrics" "$(grep reloads "$TMP/metrics")"
 
 # --- 3. add a peer and an upstream (SIGHUP) --------------------------------
