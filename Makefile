@@ -22,7 +22,7 @@ B	?= build
 OBJ	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 .PHONY: all deps asan test unit run fuzz fuzz-smoke bench bench-bins clean \
-	check-config install
+	check-config install demo
 all: $(B)/dotsgwd $(B)/dotsctl
 
 deps:
@@ -91,6 +91,15 @@ test: deps
 
 run: deps all
 	@bash topologies/quickstart/run.sh
+
+# Two topologies one after the other (topologies/run, see topologies/README.md).
+demo: deps all
+	@if [ -f topologies/orchestrator/topology.sh ]; then \
+		bash topologies/run orchestrator --check; \
+	else \
+		echo "demo: topologies/orchestrator does not exist yet; skipping it"; \
+	fi
+	@bash topologies/run cascade-5 --check
 
 # Benchmark programs (bench/*.c): built with the same -Werror flags, run
 # only by `make bench`.

@@ -20,6 +20,8 @@
 #define RELAY_OBS_TIMEOUT_MS	30000
 
 static void placement_send(struct placement *);
+static void placement_detach(struct placement *);
+static void delete_upstream(struct placement *);
 static void failed_over(struct mitigation *);
 
 /* ---------------------------------------------------------------- */
@@ -375,8 +377,12 @@ take_report(struct placement *p, const struct dc_resp *r)
 	    DOTS_RESP, &msg, &err) == -1)
 		return;
 	if ((s = find_scope(&msg, p->umid)) != NULL) {
-		if (s->present & DOTS_SCOPE_STATUS)
+		if (s->present & DOTS_SCOPE_STATUS) {
 			p->status = s->status;
+			if (s->status == DOTS_STATUS_IN_PROGRESS ||
+			    s->status == DOTS_STATUS_MITIGATED)
+				p->took = true;
+		}
 		if (s->present & DOTS_SCOPE_LIFETIME)
 			p->lifetime = s->lifetime;
 		if (s->present & DOTS_SCOPE_BYTES_DROPPED)
@@ -389,6 +395,33 @@ take_report(struct placement *p, const struct dc_resp *r)
 			p->pps_dropped = s->pps_dropped;
 	}
 	dots_mitigation_free(&msg);
+}
+
+/*
+ * An upstream that accepted but reports attack-exceeded-capability
+ * before it ever reported the mitigation in progress does not take it:
+ * for a one-upstream strategy that is a refusal. The placement is
+ * withdrawn there and counts as refused, so the next candidate is tried
+ * (and this one not again). Once it took it, a later exceeded is its
+ * own upstreams' trouble (their failover), not a reason to move.
+ */
+static void
+check_exceeded(struct placement *p)
+{
+	struct mitigation *m = p->m;
+	char name[200];
+
+	if (p->state != PL_ACTIVE || p->status != DOTS_STATUS_EXCEEDED ||
+	    p->took || m->relay->decision.strategy == SEL_ALL ||
+	    !mit_is_active(m))
+		return;
+	log_warnx("%s: upstream %s reports attack-exceeded-capability for "
+	    "mid %u; withdrawn there", mit_name(m, name, sizeof(name)),
+	    p->us->peer->name, p->umid);
+	placement_detach(p);
+	delete_upstream(p);
+	p->state = PL_REFUSED;
+	snprintf(p->diag, sizeof(p->diag), "attack-exceeded-capability");
 }
 
 static void
@@ -411,8 +444,12 @@ obs_cb(void *arg, int status, const struct dc_resp *r)
 		p->state = PL_LOST;
 		p->obs_id = 0;
 		failed_over(p->m);
-	} else if (r->code == 205)
+	} else if (r->code == 205) {
 		take_report(p, r);
+		check_exceeded(p);
+		if (p->state == PL_REFUSED)
+			failed_over(p->m);
+	}
 	relay_update(p, before);
 }
 
@@ -506,6 +543,7 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 		take_report(p, r);
 		schedule_refresh(p);
 		observe(p);
+		check_exceeded(p);
 	} else {
 		p->code = r->code;
 		p->state = PL_REFUSED;
@@ -1037,7 +1075,7 @@ placement_at(struct mitigation *m, struct upstream *us)
  * marked moved. Returns whether anything was placed.
  */
 static bool
-decide_again(struct gw *gw, struct mitigation *m)
+decide_again(struct gw *gw, struct mitigation *m, bool log_none)
 {
 	struct relay_state *rs = m->relay;
 	struct pol_upstream cand[POL_MAX_UPSTREAMS];
@@ -1077,14 +1115,16 @@ decide_again(struct gw *gw, struct mitigation *m)
 		log_info("%s: decided again: %s", mit_name(m, name,
 		    sizeof(name)), d.reason);
 		mit_changed(m->client->mt, m);
-	}
+	} else if (log_none)
+		log_warnx("%s: decided again: %s", mit_name(m, name,
+		    sizeof(name)), d.reason);
 	return d.local || d.n_up > 0;
 }
 
 static int
 redecide(struct mitigation *m, void *arg)
 {
-	(void)decide_again(arg, m);
+	(void)decide_again(arg, m, false);
 	return 0;
 }
 
@@ -1103,7 +1143,7 @@ failed_over(struct mitigation *m)
 	    !mit_is_active(m))
 		return;
 	for (size_t i = 0; i <= gw->n_ups; i++)
-		if (!decide_again(gw, m))
+		if (!decide_again(gw, m, true))
 			break;
 }
 

@@ -57,6 +57,8 @@ struct placement {
 	uint64_t		 bps_dropped, pps_dropped;
 	struct event		*refresh;	/* before its lifetime ends */
 	uint64_t		 t0_us;		/* placed; 0 once answered */
+	bool			 took;		/* it reported in-progress or
+						   mitigated at least once */
 	bool			 moved;		/* lost, and failed over to
 						   another upstream: withdrawn
 						   here when it is back */

@@ -7,6 +7,8 @@
 # Only 127.0.0.1 is ever used.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# the topology runner's helpers: ports, waits, stopping by PID, topo_*
+. "$ROOT/topologies/topo.sh"
 DOTSGWD=${DOTSGWD:-$ROOT/build/dotsgwd}
 DOTSCTL=${DOTSCTL:-$ROOT/build/dotsctl}
 COAP_CLIENT=${COAP_CLIENT:-coap-client-gnutls}
@@ -87,20 +89,7 @@ gen_pki() {
 # ---- ports, config, daemon ----------------------------------------------
 
 # A random high port free on 127.0.0.1 for both UDP and TCP.
-free_port() {
-	local i p
-	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		if ! ss -Hlun 2>/dev/null | awk '{print $4}' |
-		    grep -qE "(^|[:\]])$p\$" &&
-		    ! ss -Hltn 2>/dev/null | awk '{print $4}' |
-		    grep -qE "(^|[:\]])$p\$"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+free_port() { topo_free_port; }
 
 # write_config FILE PORT [ABT] [HB_MIN HB_MAX HB_DEFAULT]: schema of
 # topologies/quickstart/dotsgw.yaml, absolute paths, short
@@ -172,15 +161,7 @@ gw_start() {
 }
 
 # stop_pid PID [SIGNAL]: signal it (TERM), give it 3 s, then KILL; reap it.
-stop_pid() {
-	kill "-${2:-TERM}" "$1" 2>/dev/null
-	for _ in $(seq 1 30); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+stop_pid() { topo_stop_pid "$@"; }
 
 gw_stop() {
 	if [ -n "$GW_PID" ]; then
@@ -230,15 +211,7 @@ nodes_stop() {
 }
 
 # wait_for SECONDS COMMAND...: poll (every 0.2 s) until it succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
+wait_for() { topo_wait "$@"; }
 
 # The daemon must still be running (no crash); name the check.
 gw_alive() {
