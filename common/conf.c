@@ -1792,6 +1792,33 @@ static const char *select_ref(const struct conf *c, size_t i,
 	return "is not in this peer's upstreams";
 }
 
+/* Whether an upstream peers[i] may use declares serves: or sources:. */
+static bool select_has_prefixes(const struct conf *c, size_t i,
+    const struct conf_select *sel)
+{
+	const struct conf_peer *q;
+
+	for (size_t j = 0; j < c->n_peers; j++) {
+		q = &c->peers[j];
+		if (j == i || !(q->roles & PEER_UPSTREAM) ||
+		    select_ref(c, i, q->name) != NULL)
+			continue;
+		if (sel->upstreams.n > 0) {
+			size_t k;
+
+			for (k = 0; k < sel->upstreams.n; k++)
+				if (strcmp(sel->upstreams.v[k], q->name) == 0)
+					break;
+			if (k == sel->upstreams.n)
+				continue;
+		}
+		if (sel->strategy == SEL_PREFIX ? q->up.n_serves > 0 :
+		    q->up.n_sources > 0)
+			return true;
+	}
+	return false;
+}
+
 /* The upstreams of one select mapping (at map) of peers[i]. */
 static int select_links(struct ld *ld, size_t i, yaml_node_t *map,
     const struct conf_select *sel)
@@ -1799,6 +1826,16 @@ static int select_links(struct ld *ld, size_t i, yaml_node_t *map,
 	yaml_node_t	*ln;
 	const char	*why;
 	size_t		 j;
+
+	if ((sel->strategy == SEL_PREFIX || sel->strategy == SEL_NEAR_SOURCE) &&
+	    !select_has_prefixes(ld->conf, i, sel)) {
+		size_t save = path_push_key(ld, "strategy");
+
+		lwarn(ld, line_of(map), "no candidate upstream declares %s: "
+		    "every request takes the fallback",
+		    sel->strategy == SEL_PREFIX ? "serves" : "sources");
+		path_pop(ld, save);
+	}
 
 	for (j = 0; j < sel->upstreams.n; j++) {
 		if ((why = select_ref(ld->conf, i, sel->upstreams.v[j])) ==

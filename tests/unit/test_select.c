@@ -401,6 +401,41 @@ static void test_decide(void)
 	conf_free(conf);
 }
 
+static void count_warn(void *arg, const char *msg)
+{
+	int	*n = arg;
+
+	if (strstr(msg, "peers[0].select-by-target[0].strategy: no candidate "
+	    "upstream declares serves: every request takes the fallback") !=
+	    NULL)
+		(*n)++;
+}
+
+/* A prefix strategy without any serves: loads, with a warning. */
+static void test_conf_warning(void)
+{
+	static const char config[] =
+	    "credentials: { ca: ca.pem, cert: gw.pem, key: gw.key }\n"
+	    "peers:\n"
+	    "  - name: cust\n"
+	    "    psk-identity: cust\n"
+	    "    psk-key: k\n"
+	    "    prefixes: [192.0.2.0/24]\n"
+	    "    select: { strategy: near-source }\n"
+	    "    select-by-target:\n"
+	    "      - { prefix: 192.0.2.0/25, strategy: prefix }\n"
+	    "  - name: isp-b\n"
+	    "    upstream: { address: 192.0.2.11, sources: [10.0.0.0/8] }\n";
+	struct conf *conf;
+	char err[CONF_ERRLEN];
+	int	 n = 0;
+
+	CHECK(conf_load_string("w.yaml", config, sizeof(config) - 1, &conf,
+	    err, sizeof(err), count_warn, &n) == 0);
+	CHECK(n == 1);
+	conf_free(conf);
+}
+
 int main(void)
 {
 	TEST("select: all") test_all();
@@ -412,5 +447,7 @@ int main(void)
 	TEST("select: select-by-target rule") test_rule();
 	TEST("select: RFC 9066 source-prefix of a request") test_request_of();
 	TEST("select: through pol_decide with a config") test_decide();
+	TEST("select: prefix strategy without serves: warns")
+		test_conf_warning();
 	return UNIT_EXIT();
 }
