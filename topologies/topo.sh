@@ -46,12 +46,16 @@ topo_load() {
 		return 1; }
 }
 
-# A random high port free on 127.0.0.1 for UDP and TCP, not yet taken
-# by this topology.
+# A random port free on 127.0.0.1 for UDP and TCP, not yet taken by
+# this topology, and below the ephemeral range: nodes started first
+# connect out from ephemeral ports and would take a later node's port.
 topo_free_port() {
-	local i p used
+	local i p used lo=20000 hi
+	hi=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range \
+	    2>/dev/null)
+	[ -n "$hi" ] && [ "$hi" -gt $((lo + 1000)) ] || hi=60000
 	for i in $(seq 1 100); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
 		used=" ${TOPO_PORT[*]} ${TOPO_ADMIN[*]} "
 		[[ $used == *" $p "* ]] && continue
 		if ! ss -Hlun 2>/dev/null | awk '{print $4}' |
