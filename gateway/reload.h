@@ -12,8 +12,8 @@
  *    accepted stay);
  *  - added peers start fresh;
  *  - removed peers: their mitigations are withdrawn (upstream too) and
- *    removed at once (audit "removed"), their sessions are unbound: they
- *    answer 4.01 to everything and the idle timeout closes them;
+ *    removed at once (audit "removed"; observers get 4.04), their
+ *    sessions closed (server_unbind_peer);
  *  - upstream peers added get a session, removed ones are withdrawn from
  *    and closed; one whose address, transport or credentials changed gets
  *    a new session;

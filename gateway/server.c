@@ -326,6 +326,12 @@ server_unbind_peer(struct server *srv, struct peer_rt *peer)
 			hb_session_stop(ds);
 			relay_session_gone(ds->gw, ds->session);
 			ds->peer = NULL;
+			/* DTLS close_notify or TCP close now; libcoap frees
+			 * the session (SERVER_SESSION_DEL) at its idle
+			 * timeout, and anything arriving meanwhile is
+			 * answered 4.01 (no peer) */
+			coap_session_disconnected(ds->session,
+			    COAP_NACK_NOT_DELIVERABLE);
 		}
 }
 

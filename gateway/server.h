@@ -66,8 +66,8 @@ struct ds_request {
 struct server *server_new(struct gw *);
 void	server_free(struct server *);
 void	server_kick(struct server *);
-/* The peer is gone (reload): its sessions stay open but answer 4.01 to
- * everything, send no heartbeats, and the idle timeout closes them. */
+/* The peer is gone (reload): its sessions are closed (DTLS close_notify,
+ * TCP close) and unbound: no heartbeats, 4.01 to anything still coming. */
 void	server_unbind_peer(struct server *, struct peer_rt *);
 /* Each authenticated downstream session (for status). */
 void	server_foreach_session(struct server *,

@@ -167,6 +167,15 @@ check_eq "status: customer3's mitigation and customer5 present" \
     '[["customer1", "customer3", "customer5", "gw-b"], [["customer1", 2], ["customer1", 4], ["customer1", 5], ["customer3", 7], ["customer5", 1]]]'
 
 # --- 4. remove a peer and the upstream --------------------------------------
+# customer3 observes its mitigation over TLS and DTLS, customer1 over DTLS,
+# across the reload that removes customer3 (its sessions are closed)
+"$DOTSCTL" -s "coaps+tcp://$HOST:$PA" $(cred_args psk3) --json get --mid 7 --observe 6 > "$TMP/obs3.json" 2>&1 &
+OBS3=$!
+"$DOTSCTL" -s "$A" $(cred_args psk3) --json get --mid 7 --observe 6 > "$TMP/obs3d.json" 2>&1 &
+OBS3D=$!
+"$DOTSCTL" -s "$A" $(cred_args psk1) --json get --mid 2 --observe 6 > "$TMP/obs1.json" 2>&1 &
+OBS1=$!
+sleep 1
 conf_a "$PFX1, 198.18.0.0/15" "" with-c5
 reload
 [ $RRC -eq 0 ] && grep -q "2 peers (0 added, 2 removed), 0 upstreams (0 added, 1 removed), 1 mitigations of removed peers withdrawn" "$TMP/reload.out" &&
@@ -180,6 +189,14 @@ sys.exit(not (len(r) == 1 and r[0]["peer"] == "customer3" and r[0]["mid"] == 7
 PY
 ctl psk3 "$A" get --mid 7
 [ "$RC" -ne 0 ] && pass "removed peer customer3: no longer served (exit $RC)" || fail "removed peer" "$(_ctl_why)"
+expect "customer1 still served after the removals (DTLS)" 2.01 psk1 "$A" mitigate --mid 6 --prefix 192.0.2.6/32 --lifetime 600
+wait $OBS3 $OBS3D $OBS1
+grep -q '"code":"4.04"' "$TMP/obs3.json" && grep -q '"code":"4.04"' "$TMP/obs3d.json" &&
+    pass "removed peer's observers (TLS, DTLS): the mitigation is gone (4.04)" ||
+    fail "removed peer's observer" "$(tr '\n' ' ' < "$TMP/obs3.json" | head -c 300)"
+grep -q '"code":"2.05"' "$TMP/obs1.json" && ! grep -q '"code":"4.04"' "$TMP/obs1.json" &&
+    pass "kept peer's observer across the removal: no 4.04" ||
+    fail "kept peer's observer" "$(tr '\n' ' ' < "$TMP/obs1.json" | head -c 300)"
 status
 check_eq "status: customer3 and gw-b gone, no placements" \
     "$(sj '[sorted(p["name"] for p in j["peers"]), j["upstreams"], [m["relay"]["placements"] for m in j["mitigations"] if m["mid"] == 5 and m["peer"] == "customer1"]]')" \
