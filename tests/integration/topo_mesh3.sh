@@ -139,6 +139,9 @@ ended() {
 }
 topo_wait 15 ended && pass "500 G: answered ($c) and reported back within $((SECONDS - start)) s" ||
     fail "500 G: reported back" "answer '$ans', status '$(cust_status 9)'"
+grep -q "upstream isp-b reports attack-exceeded-capability for mid" "$A_LOG" &&
+    pass "500 G: isp-b takes it only to say attack-exceeded-capability: withdrawn there" ||
+    fail "500 G: exceeded at isp-b" "$(grep 'mid 9' "$A_LOG" | tail -n 3)"
 grep -q "every candidate refused or was lost" "$A_LOG" &&
     pass "500 G: isp-a tried isp-b, then isp-c, then stopped (reason logged)" ||
     fail "500 G: chain at isp-a" "$(grep 'mid 9' "$A_LOG" | tail -n 3)"
