@@ -85,6 +85,35 @@ dots_optv_copy(struct dots_optv *dst, const struct dots_optv *src)
 	return 0;
 }
 
+int
+dots_optv_set(struct dots_optv *ov, const struct dots_opt *o)
+{
+	struct dots_opt *nv;
+	uint8_t *c;
+	size_t i;
+
+	if ((c = malloc(o->len ? o->len : 1)) == NULL)
+		return -1;
+	memcpy(c, o->cbor, o->len);
+	for (i = 0; i < ov->n; i++)
+		if (ov->v[i].key == o->key) {
+			free(ov->v[i].cbor);
+			ov->v[i].cbor = c;
+			ov->v[i].len = o->len;
+			return 0;
+		}
+	if ((nv = realloc(ov->v, (ov->n + 1) * sizeof(*nv))) == NULL) {
+		free(c);
+		return -1;
+	}
+	ov->v = nv;
+	ov->v[ov->n].key = o->key;
+	ov->v[ov->n].cbor = c;
+	ov->v[ov->n].len = o->len;
+	ov->n++;
+	return 0;
+}
+
 const struct dots_opt *
 dots_optv_get(const struct dots_optv *ov, uint64_t key)
 {

@@ -193,6 +193,8 @@ int	strv_copy(struct strv *dst, const struct strv *src);
 
 void	dots_optv_free(struct dots_optv *);
 int	dots_optv_copy(struct dots_optv *dst, const struct dots_optv *src);
+/* Replace the value of o->key, or add it (copied); 0 or -1. */
+int	dots_optv_set(struct dots_optv *, const struct dots_opt *o);
 const struct dots_opt *dots_optv_get(const struct dots_optv *, uint64_t key);
 
 void	dots_scope_free(struct dots_scope *);	/* members only */

@@ -445,6 +445,7 @@ efficacy_update(const struct ds_request *rq, coap_pdu_t *resp,
 		mit_set_lifetime(m, pol_grant_lifetime(pol, s->lifetime));
 	}
 	m->attack_status = s->attack_status;
+	relay_attack_info(m, s);
 	log_info("peer %s cuid %s mid %u: efficacy update: %s",
 	    rq->ds->peer->conf->name, rq->path.cuid, m->mid,
 	    s->attack_status == DOTS_ATTACK_UNDER_ATTACK ? "under-attack" :

@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -905,6 +906,43 @@ relay_refresh(struct mitigation *m)
 		if (p->state == PL_ACTIVE ||
 		    (p->state == PL_LOST && !p->moved))
 			placement_send(p);
+}
+
+/* What an efficacy update may carry of RFC 9244 (extensions.md A.4). */
+static const uint64_t attack_info_keys[] = {
+	205,	/* ietf-dots-telemetry:total-attack-traffic */
+	207,	/* ietf-dots-telemetry:attack-detail */
+};
+
+void
+relay_attack_info(struct mitigation *m, const struct dots_scope *upd)
+{
+	struct gw *gw = mit_gw(m);
+	struct relay_state *rs = m->relay;
+	const struct dots_opt *o;
+	struct pol_volume vol;
+	bool changed = false;
+	char name[200];
+
+	for (size_t i = 0; i < sizeof(attack_info_keys) /
+	    sizeof(attack_info_keys[0]); i++)
+		if ((o = dots_optv_get(&upd->opt, attack_info_keys[i])) !=
+		    NULL && dots_optv_set(&m->scope.opt, o) == 0)
+			changed = true;
+	if (!changed || rs == NULL)
+		return;
+	pol_attack_volume(&m->scope, &gw->conf->capacity, &vol);
+	log_info("%s: attack information updated: %" PRIu64 " bit/s, %"
+	    PRIu64 " pkt/s (was %" PRIu64 ", %" PRIu64 ")",
+	    mit_name(m, name, sizeof(name)), vol.bps, vol.pps, rs->vol.bps,
+	    rs->vol.pps);
+	if (rs->local) {
+		pol_usage_sub(&gw->local_usage, &rs->vol);
+		pol_usage_add(&gw->local_usage, &vol);
+	}
+	rs->vol = vol;
+	if (rs->local)
+		offload_check(gw);
 }
 
 void

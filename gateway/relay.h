@@ -117,6 +117,10 @@ void	relay_answer(const struct ds_request *, coap_pdu_t *);
 void	relay_activate(struct mitigation *);
 void	relay_refresh(struct mitigation *);
 void	relay_efficacy(struct mitigation *);
+/* An efficacy update's attack information (RFC 9244 total-attack-traffic,
+ * attack-detail) replaces what m holds, is relayed with it, and its
+ * volume counts against local capacity from now on. */
+void	relay_attack_info(struct mitigation *, const struct dots_scope *upd);
 void	relay_withdraw(struct mitigation *);
 void	relay_free(struct mitigation *);	/* m is being removed */
 
