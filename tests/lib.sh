@@ -210,6 +210,44 @@ nodes_stop() {
 	done
 }
 
+# node_certs NAME...: a certificate per node (CN = NAME); exits on failure.
+node_certs() {
+	local n
+	for n in "$@"; do
+		_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+	done
+}
+
+# node_ports VAR...: a distinct free port into each variable.
+node_ports() {
+	local v p used=" $PORT "
+	for v in "$@"; do
+		p=$(free_port)
+		while [[ $used == *" $p "* ]]; do p=$(free_port); done
+		used="$used$p "
+		printf -v "$v" %s "$p"
+	done
+}
+
+# node_gw_conf NAME PORT CAPACITY-BPS [EXTRA-YAML]: a relay node's config
+# up to "peers:" (DTLS, 1 s active-but-terminating, 3 s relay timeout);
+# the caller appends the peers.
+node_gw_conf() {
+	cat > "$TMP/$1.yaml" <<EOF
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+mitigation: { active-but-terminating: 1 }
+capacity: { bps: $3, pps: 100000000, default-attack-bps: 1000000, default-attack-pps: 1000 }
+gateway: { relay-timeout: 3000 }
+${4:-}
+peers:
+EOF
+	chmod 600 "$TMP/$1.yaml"
+}
+
 # wait_for SECONDS COMMAND...: poll (every 0.2 s) until it succeeds.
 wait_for() { topo_wait "$@"; }
 

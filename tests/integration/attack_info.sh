@@ -9,28 +9,9 @@
 # configured counter source) reach the customer at A through B.
 . "$(dirname "$0")/../lib.sh"
 t_init
-for n in gw-a gw-b gw-c; do
-	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
-done
-PA=$(free_port) PB=$(free_port) PC=$(free_port)
-while [ "$PB" = "$PA" ]; do PB=$(free_port); done
-while [ "$PC" = "$PA" ] || [ "$PC" = "$PB" ]; do PC=$(free_port); done
-
-conf() {	# NAME PORT CAPACITY EXTRA
-	cat > "$TMP/$1.yaml" <<EOF
-node-id: $1
-state-dir: $TMP/state
-listen:
-  - { address: $HOST, port: $2, transports: [dtls] }
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
-mitigation: { active-but-terminating: 1 }
-capacity: { bps: $3, pps: 100000000, default-attack-bps: 1000000, default-attack-pps: 1000 }
-gateway: { relay-timeout: 3000 }
-$4
-peers:
-EOF
-	chmod 600 "$TMP/$1.yaml"
-}
+node_certs gw-a gw-b gw-c
+node_ports PA PB PC
+conf() { node_gw_conf "$@"; }
 down() { printf '  - name: %s\n    cert-name: %s\n    trusted-gateway: true\n    prefixes: [%s]\n' "$1" "$1" "$PFX1" >> "$2"; }
 upto() { printf '  - name: %s\n    upstream: { address: %s, port: %s, transport: dtls }\n' "$1" "$HOST" "$2" >> "$3"; }
 conf gw-a "$PA" 1000000000 ""

@@ -8,28 +8,9 @@
 # with running: true, a running mitigation above high is moved to B.
 . "$(dirname "$0")/../lib.sh"
 t_init
-for n in gw-a gw-b; do
-	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
-done
-PA=$(free_port) PB=$(free_port)
-while [ "$PB" = "$PA" ]; do PB=$(free_port); done
-
-# conf NAME PORT CAPACITY OFFLOAD
-conf() {
-	cat > "$TMP/$1.yaml" <<EOF
-node-id: $1
-state-dir: $TMP/state
-listen:
-  - { address: $HOST, port: $2, transports: [dtls] }
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
-mitigation: { active-but-terminating: 1 }
-capacity: { bps: $3, pps: 100000000, default-attack-bps: 1000000, default-attack-pps: 1000 }
-gateway: { relay-timeout: 3000 }
-$4
-peers:
-EOF
-	chmod 600 "$TMP/$1.yaml"
-}
+node_certs gw-a gw-b
+node_ports PA PB
+conf() { node_gw_conf "$@"; }
 conf gw-a "$PA" 1000000000 "offload: { high: 80, low: 50 }"
 cat >> "$TMP/gw-a.yaml" <<EOF
   - name: customer1
