@@ -1248,12 +1248,147 @@ static const struct key up_capacity_keys[] = {
 };
 static const struct schema up_capacity_schema = { up_capacity_keys, NULL };
 
+/* ---- upstream: what we register at an orchestrator --------------------- */
+
+static int item_prefix(struct ld *, yaml_node_t *, void *, size_t);
+
+static int h_reg_address(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct dots_registration *r = obj;
+	char		 buf[64];
+	struct key	 ak = { .max = sizeof(buf), .off = 0 };
+
+	if (h_address(ld, n, buf, &ak) == -1)
+		return -1;
+	free(r->server_address);
+	if ((r->server_address = strdup(buf)) == NULL)
+		return oom(ld, line_of(n));
+	return 0;
+}
+
+static int h_reg_transport(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "dtls", DOTS_REG_DTLS }, { "tls", DOTS_REG_TLS }, { NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	((struct dots_registration *)obj)->server_transport = (uint8_t)v;
+	return 0;
+}
+
+/* An attack type or countermeasure name, as the registration carries it. */
+static int item_reg_word(struct ld *ld, yaml_node_t *n, void *sv, size_t i)
+{
+	struct strv	*v = sv;
+	const char	*s;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (*s == '\0' || strlen(s) > DOTS_REG_MAX_TEXT || !printable(s, false))
+		return lerr(ld, line_of(n), "1..%d printable characters "
+		    "without spaces", DOTS_REG_MAX_TEXT);
+	for (size_t j = 0; j < v->n; j++)
+		if (strcmp(v->v[j], s) == 0)
+			return lerr(ld, line_of(n), "\"%.60s\" given twice", s);
+	if (strv_push(v, s) == -1)
+		return oom(ld, line_of(n));
+	return 0;
+}
+
+static int reg_words(struct ld *ld, yaml_node_t *n, struct strv *sv)
+{
+	if (seq_len(n) > DOTS_REG_MAX_LIST)
+		return lerr(ld, line_of(n), "at most %d values",
+		    DOTS_REG_MAX_LIST);
+	return walk_seq(ld, n, "must not be empty", item_reg_word, sv);
+}
+
+static int h_reg_attacks(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return reg_words(ld, n, &((struct dots_registration *)obj)->
+	    attack_types);
+}
+
+static int h_reg_counter(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return reg_words(ld, n, &((struct dots_registration *)obj)->
+	    countermeasures);
+}
+
+static int h_reg_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct dots_registration *r = obj;
+
+	if (seq_len(n) > DOTS_REG_MAX_LIST)
+		return lerr(ld, line_of(n), "at most %d prefixes",
+		    DOTS_REG_MAX_LIST);
+	return walk_items(ld, n, "must not be empty", sizeof(struct prefix),
+	    (void **)&r->served, &r->n_served, item_prefix);
+}
+
+static const struct key reg_capacity_keys[] = {
+	{ "bps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct dots_registration, capacity_bps), h_u64, NULL },
+	{ "pps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct dots_registration, capacity_pps), h_u64, NULL },
+	KEY_END
+};
+static const struct schema reg_capacity_schema = { reg_capacity_keys, NULL };
+
+static const struct key reg_threshold_keys[] = {
+	{ "bps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct dots_registration, threshold_bps), h_u64, NULL },
+	{ "pps", KT_SCALAR, false, 0, 0,
+	    offsetof(struct dots_registration, threshold_pps), h_u64, NULL },
+	{ "duration", KT_SCALAR, false, 1, UINT32_MAX,
+	    offsetof(struct dots_registration, threshold_duration), h_u32,
+	    NULL },
+	KEY_END
+};
+static const struct schema reg_threshold_schema = { reg_threshold_keys,
+    NULL };
+
+static const struct key register_keys[] = {
+	{ "address", KT_SCALAR, false, 0, 0, 0, h_reg_address, NULL },
+	{ "port", KT_SCALAR, false, 1, 65535,
+	    offsetof(struct dots_registration, server_port), h_u16, NULL },
+	{ "transport", KT_SCALAR, false, 0, 0, 0, h_reg_transport, NULL },
+	{ "capacity", KT_MAP, false, 0, 0, 0, h_map, &reg_capacity_schema },
+	{ "attack-types", KT_LIST, false, 0, 0, 0, h_reg_attacks, NULL },
+	{ "countermeasures", KT_LIST, false, 0, 0, 0, h_reg_counter, NULL },
+	{ "thresholds", KT_MAP, false, 0, 0, 0, h_map, &reg_threshold_schema },
+	{ "prefixes", KT_LIST, false, 0, 0, 0, h_reg_prefixes, NULL },
+	KEY_END
+};
+static const struct schema register_schema = { register_keys, NULL };
+
+static int h_register(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	u->has_register = true;
+	return walk_map(ld, n, &register_schema, &u->reg);
+}
+
 static const struct key upstream_keys[] = {
-	{ "address", KT_SCALAR, true, 0, ADDRLEN(conf_upstream),
+	/* required except on an orchestrator (root_check) */
+	{ "address", KT_SCALAR, false, 0, ADDRLEN(conf_upstream),
 	    offsetof(struct conf_upstream, address), h_address, NULL },
 	{ "port", KT_SCALAR, false, 1, 65535,
 	    offsetof(struct conf_upstream, port), h_u16, NULL },
 	{ "transport", KT_SCALAR, false, 0, 0, 0, h_transport, NULL },
+	{ "orchestrator", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_upstream, orchestrator), h_bool, NULL },
+	{ "register", KT_MAP, false, 0, 0, 0, h_register, NULL },
 	{ "psk-identity", KT_SCALAR, false, 0, CONF_PSK_MAX,
 	    offsetof(struct conf_upstream, psk_identity), h_str, NULL },
 	{ "psk-key", KT_SCALAR, false, 0, 0, 0, h_up_psk_key, NULL },
@@ -1282,6 +1417,10 @@ static int upstream_check(struct ld *ld, yaml_node_t *map, void *obj)
 
 	if (psk_check(ld, map, u->psk_identity != NULL) == -1)
 		return -1;
+	if (u->has_register && !u->orchestrator)
+		return key_err(ld, map, "register", "only toward an "
+		    "orchestrator (orchestrator: true)");
+	u->from_registration = u->address[0] == '\0';
 	if (u->psk_identity != NULL && (name = map_any(ld, map, x509)) != NULL)
 		return key_err(ld, map, name, "give psk-identity or X.509 "
 		    "(ca, cert, key), not both");
@@ -2026,6 +2165,63 @@ static int up_creds(struct ld *ld, yaml_node_t *root, size_t i)
 	    "key");
 }
 
+/*
+ * An upstream without an address is an ISP member of an orchestrator: it
+ * registers itself (so it needs an identity here) and the registration
+ * says where its DOTS server is. A gateway has no registrations.
+ */
+static int role_peer(struct ld *ld, yaml_node_t *root, size_t i)
+{
+	struct conf	*c = ld->conf;
+	const struct conf_peer *p = &c->peers[i];
+	yaml_node_t	*pn, *un;
+
+	if (!(p->roles & PEER_UPSTREAM) || !p->up.from_registration)
+		return 0;
+	pn = seq_item(ld, map_find(ld, root, "peers", NULL), i);
+	if (c->role != ROLE_ORCHESTRATOR) {
+		un = map_find(ld, pn, "upstream", NULL);
+		path_push_key(ld, "peers");
+		path_push_index(ld, i);
+		path_push_key(ld, "upstream");
+		path_push_key(ld, "address");
+		return lerr(ld, line_of(un), "required key is missing");
+	}
+	if (!(p->roles & PEER_DOWNSTREAM))
+		return peer_key_err(ld, root, i, "upstream", "an ISP that "
+		    "registers needs an identity here (psk-identity or "
+		    "cert-name)");
+	un = map_find(ld, pn, "upstream", NULL);
+	if (map_find(ld, un, "port", NULL) != NULL) {
+		path_push_key(ld, "peers");
+		path_push_index(ld, i);
+		path_push_key(ld, "upstream");
+		return key_err(ld, un, "port", "without an address: the "
+		    "registration tells the port");
+	}
+	return 0;
+}
+
+/* An orchestrator has no mitigator: it only fans requests out. */
+static int role_check(struct ld *ld, yaml_node_t *root)
+{
+	struct conf	*c = ld->conf;
+	yaml_node_t	*cap;
+	const char	*name;
+	static const char *const own[] = { "bps", "pps", "rules", NULL };
+
+	if (c->role != ROLE_ORCHESTRATOR)
+		return 0;
+	if ((cap = map_find(ld, root, "capacity", NULL)) != NULL &&
+	    (name = map_any(ld, cap, own)) != NULL) {
+		path_push_key(ld, "capacity");
+		return key_err(ld, cap, name, "an orchestrator has no "
+		    "mitigator of its own (only default-attack-* apply)");
+	}
+	c->capacity.bps = c->capacity.pps = 0;
+	return 0;
+}
+
 static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
 	struct conf	*c = obj;
@@ -2066,14 +2262,32 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 			return peer_key_err(ld, map, i, "cert-name",
 			    "needs credentials ca, cert and key");
 	for (i = 0; i < c->n_peers; i++)
-		if (up_creds(ld, map, i) == -1)
+		if (role_peer(ld, map, i) == -1 || up_creds(ld, map, i) == -1)
 			return -1;
 	if (dup_default(&c->mitigator.gobgp, "gobgp") == -1)
 		return oom(ld, 1);
-	return resolve(ld, &c->mitigator.counters, c->state_dir);
+	if (resolve(ld, &c->mitigator.counters, c->state_dir) == -1)
+		return -1;
+	return role_check(ld, map);
+}
+
+static int h_role(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "gateway", ROLE_GATEWAY },
+		{ "orchestrator", ROLE_ORCHESTRATOR }, { NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	((struct conf *)obj)->role = (enum conf_role)v;
+	return 0;
 }
 
 static const struct key root_keys[] = {
+	{ "role", KT_SCALAR, false, 0, 0, 0, h_role, NULL },
 	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
 	    offsetof(struct conf, node_id), h_name, NULL },
 	{ "state-dir", KT_SCALAR, false, 0, PATH_MAX,
@@ -2415,6 +2629,7 @@ static void peer_free(struct conf_peer *p)
 	free(p->up.cert_file);
 	free(p->up.key_file);
 	free(p->up.server_name);
+	dots_registration_free(&p->up.reg);
 }
 
 void conf_free(struct conf *c)

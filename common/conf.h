@@ -120,6 +120,14 @@ struct conf_upstream {
 	size_t		 n_serves;
 	struct prefix	*sources;	/* attack sources it is near to */
 	size_t		 n_sources;
+	/* an orchestrator learns the address of an ISP peer from its
+	 * registration (address absent in the config) */
+	bool		 from_registration;
+	/* toward an orchestrator ("orchestrator: true"): what we register
+	 * there on session up; without "register:" we cancel instead */
+	bool		 orchestrator;
+	bool		 has_register;
+	struct dots_registration reg;
 };
 
 struct conf_peer {
@@ -220,8 +228,15 @@ struct conf_sigparam {
 	uint32_t	 min, max, def;	/* decimals in hundredths */
 };
 
+enum conf_role {
+	ROLE_GATEWAY,		/* default */
+	ROLE_ORCHESTRATOR,	/* centralized mode: ISPs register, requests
+				   are fanned out to the other ISPs */
+};
+
 struct conf {
 	char		*path;		/* the file loaded */
+	enum conf_role	 role;
 	char		*node_id;	/* our name in 5.08 paths and logs */
 	char		*state_dir;	/* absolute */
 	struct conf_listen *listen;

@@ -963,6 +963,170 @@ dots_decode_redirect(const uint8_t *buf, size_t len,
 	return rc;
 }
 
+/* ---- dotsgw:registration (private use, README.md "Orchestrator") ---- */
+
+static int
+reg_text(struct dec *d, uint64_t k, cbor_item_t *v, char **out)
+{
+	const char *c;
+
+	if (*out != NULL)
+		free(*out);
+	*out = NULL;
+	if (get_text(d, k, v, out) == -1)
+		return -1;
+	if (strlen(*out) > DOTS_REG_MAX_TEXT)
+		return dots_errf(d->err, 422, "%s longer than %d bytes",
+		    kd(d, k), DOTS_REG_MAX_TEXT);
+	for (c = *out; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+			return dots_errf(d->err, 422, "%s: only printable "
+			    "ASCII without spaces", kd(d, k));
+	return 0;
+}
+
+static int
+reg_list(struct dec *d, uint64_t k, cbor_item_t *v, struct strv *sv)
+{
+	cbor_item_t **a = NULL;
+	size_t i, j, n = 0;
+	char *s = NULL;
+
+	if (get_array(d, k, v, &a, &n) == -1)
+		return -1;
+	if (n > DOTS_REG_MAX_LIST)
+		return dots_errf(d->err, 422, "more than %d values in %s",
+		    DOTS_REG_MAX_LIST, kd(d, k));
+	for (i = 0; i < n; i++) {
+		if (reg_text(d, k, a[i], &s) == -1) {
+			free(s);
+			return -1;
+		}
+		for (j = 0; j < sv->n; j++)
+			if (strcmp(sv->v[j], s) == 0)
+				break;
+		if (j < sv->n) {
+			dots_errf(d->err, 422, "%s: '%s' given twice",
+			    kd(d, k), s);
+			free(s);
+			return -1;
+		}
+		if (strv_push(sv, s) == -1) {
+			free(s);
+			return dots_errf(d->err, 500, "out of memory");
+		}
+		free(s);
+		s = NULL;
+	}
+	return 0;
+}
+
+static int
+reg_prefixes(struct dec *d, uint64_t k, cbor_item_t *v,
+    struct dots_registration *r)
+{
+	cbor_item_t **a = NULL;
+	size_t i, n = 0;
+	char *t = NULL;
+	int rc = 0;
+
+	if (get_array(d, k, v, &a, &n) == -1)
+		return -1;
+	if (n > DOTS_REG_MAX_LIST)
+		return dots_errf(d->err, 422, "more than %d values in %s",
+		    DOTS_REG_MAX_LIST, kd(d, k));
+	if ((r->served = calloc(n, sizeof(*r->served))) == NULL)
+		return dots_errf(d->err, 500, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		if (get_text(d, k, a[i], &t) == -1)
+			return -1;
+		if (prefix_parse(t, &r->served[i]) == -1)
+			rc = dots_errf(d->err, 422, "invalid %s '%.60s'",
+			    kd(d, k), t);
+		else
+			r->n_served++;
+		free(t);
+	}
+	return rc;
+}
+
+static int
+reg_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
+{
+	struct dots_registration *r = arg;
+	struct prefix host;
+	uint64_t u = 0;
+
+	switch (k) {
+	case DK_REG_SERVER_ADDRESS:
+		if (reg_text(d, k, v, &r->server_address) == -1)
+			return -1;
+		if (prefix_parse_addr(r->server_address, &host) == -1)
+			return dots_errf(d->err, 422, "%s '%s' is not a "
+			    "numeric IPv4 or IPv6 address", kd(d, k),
+			    r->server_address);
+		return 0;
+	case DK_REG_SERVER_PORT:
+		if (get_uint(d, k, v, 65535, &u) == -1)
+			return -1;
+		if (u == 0)
+			return dots_errf(d->err, 422, "%s must be 1..65535",
+			    kd(d, k));
+		r->server_port = (uint16_t)u;
+		return 0;
+	case DK_REG_SERVER_TRANSPORT:
+		if (get_uint(d, k, v, UINT8_MAX, &u) == -1)
+			return -1;
+		if (u != DOTS_REG_DTLS && u != DOTS_REG_TLS)
+			return dots_errf(d->err, 422, "%s must be 1 (dtls) "
+			    "or 2 (tls)", kd(d, k));
+		r->server_transport = (uint8_t)u;
+		return 0;
+	case DK_REG_CAPACITY_BPS:
+		return get_uint(d, k, v, UINT64_MAX, &r->capacity_bps);
+	case DK_REG_CAPACITY_PPS:
+		return get_uint(d, k, v, UINT64_MAX, &r->capacity_pps);
+	case DK_REG_ATTACK_TYPE:
+		return reg_list(d, k, v, &r->attack_types);
+	case DK_REG_COUNTERMEASURE:
+		return reg_list(d, k, v, &r->countermeasures);
+	case DK_REG_THRESHOLD_BPS:
+		return get_uint(d, k, v, UINT64_MAX, &r->threshold_bps);
+	case DK_REG_THRESHOLD_PPS:
+		return get_uint(d, k, v, UINT64_MAX, &r->threshold_pps);
+	case DK_REG_THRESHOLD_DURATION:
+		return get_u32(d, k, v, &r->threshold_duration);
+	case DK_REG_SERVED_PREFIX:
+		return reg_prefixes(d, k, v, r);
+	case DK_REG_TIME:
+		if (d->dir == DOTS_REQ)
+			return bad(d, "%s is set by the orchestrator", k);
+		return get_uint(d, k, v, UINT64_MAX, &r->registration_time);
+	}
+	/* strict: a registration has no optional extensions */
+	return dots_errf(d->err, 400, "unexpected key %s in a registration",
+	    kd(d, k));
+}
+
+int
+dots_decode_registration(const uint8_t *buf, size_t len, enum dots_dir dir,
+    struct dots_registration *out, struct dots_err *err)
+{
+	struct dec d = { .dir = dir, .err = err };
+	cbor_item_t *root, *c;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((root = load(buf, len, err)) == NULL)
+		return -1;
+	if ((c = top_container(&d, root, DK_REGISTRATION)) != NULL)
+		rc = walk(&d, DK_REGISTRATION, c, reg_member, out, NULL);
+	cbor_decref(&root);
+	if (rc == -1)
+		dots_registration_free(out);
+	return rc;
+}
+
 /* ---- encoding ---- */
 
 struct wbuf {
@@ -1344,4 +1508,45 @@ dots_encode_redirect(const struct dots_redirect *r, uint8_t **buf,
 		w_text(member(&m, DK_ALT_SERVER), r->alt_server);
 	w_strv(&m, DK_ALT_SERVER_RECORD, &r->alt_server_record);
 	return w_wrap(DK_REDIRECTED_SIGNAL, &m, buf, len);
+}
+
+int
+dots_encode_registration(const struct dots_registration *r, uint8_t **buf,
+    size_t *len)
+{
+	char pb[PREFIX_STRLEN];
+	struct wmap m;
+	struct wbuf *w;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	if (r->server_address != NULL)
+		w_text(member(&m, DK_REG_SERVER_ADDRESS), r->server_address);
+	if (r->server_port != 0)
+		w_head(member(&m, DK_REG_SERVER_PORT), 0, r->server_port);
+	if (r->server_transport != 0)
+		w_head(member(&m, DK_REG_SERVER_TRANSPORT), 0,
+		    r->server_transport);
+	if (r->capacity_bps != 0)
+		w_head(member(&m, DK_REG_CAPACITY_BPS), 0, r->capacity_bps);
+	if (r->capacity_pps != 0)
+		w_head(member(&m, DK_REG_CAPACITY_PPS), 0, r->capacity_pps);
+	w_strv(&m, DK_REG_ATTACK_TYPE, &r->attack_types);
+	w_strv(&m, DK_REG_COUNTERMEASURE, &r->countermeasures);
+	if (r->threshold_bps != 0)
+		w_head(member(&m, DK_REG_THRESHOLD_BPS), 0, r->threshold_bps);
+	if (r->threshold_pps != 0)
+		w_head(member(&m, DK_REG_THRESHOLD_PPS), 0, r->threshold_pps);
+	if (r->threshold_duration != 0)
+		w_head(member(&m, DK_REG_THRESHOLD_DURATION), 0,
+		    r->threshold_duration);
+	if (r->n_served > 0) {
+		w = member(&m, DK_REG_SERVED_PREFIX);
+		w_head(w, 4, r->n_served);
+		for (i = 0; i < r->n_served; i++)
+			w_text(w, prefix_format(&r->served[i], pb, sizeof(pb)));
+	}
+	if (r->registration_time != 0)
+		w_head(member(&m, DK_REG_TIME), 0, r->registration_time);
+	return w_wrap(DK_REGISTRATION, &m, buf, len);
 }

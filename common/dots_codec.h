@@ -31,6 +31,9 @@ int	dots_decode_heartbeat(const uint8_t *buf, size_t len,
 	    struct dots_heartbeat *out, struct dots_err *err);
 int	dots_decode_redirect(const uint8_t *buf, size_t len,
 	    struct dots_redirect *out, struct dots_err *err);
+/* dotsgw:registration: every member checked, unknown keys refused. */
+int	dots_decode_registration(const uint8_t *buf, size_t len,
+	    enum dots_dir, struct dots_registration *out, struct dots_err *err);
 
 /* Encoders: *buf is malloc'ed, caller frees. 0 or -1 (allocation). */
 int	dots_encode_mitigation(const struct dots_mitigation *,
@@ -40,6 +43,8 @@ int	dots_encode_signal_config(const struct dots_signal_config *,
 int	dots_encode_heartbeat(const struct dots_heartbeat *,
 	    uint8_t **buf, size_t *len);
 int	dots_encode_redirect(const struct dots_redirect *,
+	    uint8_t **buf, size_t *len);
+int	dots_encode_registration(const struct dots_registration *,
 	    uint8_t **buf, size_t *len);
 
 #endif

@@ -56,6 +56,10 @@ static const char *const query_type_labels[] = {
 	"source-icmp-type", "content", NULL
 };
 
+static const char *const transport_labels[] = {
+	"", "dtls", "tls", NULL
+};
+
 #define SC	"ietf-dots-signal-channel:"
 #define TM	"ietf-dots-telemetry:"
 #define CH	"ietf-dots-call-home:"
@@ -213,6 +217,21 @@ static const struct dots_key keys[] = {
 	/* dotsgw private use (49152-65535, comprehension-optional): the node
 	 * ids of the dotsgw relays a request passed, for loop detection */
 	KA(49152, "dotsgw:relay-path", TEXT),
+	/* the orchestrator registration resource .well-known/dots/register
+	 * (README.md "Orchestrator"); members only valid inside 49153 */
+	K(49153, "dotsgw:registration", MAP),
+	K(49154, "server-address", TEXT),
+	K(49155, "server-port", UINT),
+	KE(49156, "server-transport", transport_labels),
+	K(49157, "capacity-bps", UINT64STR),
+	K(49158, "capacity-pps", UINT64STR),
+	KA(49159, "attack-type", TEXT),
+	KA(49160, "countermeasure", TEXT),
+	K(49161, "threshold-bps", UINT64STR),
+	K(49162, "threshold-pps", UINT64STR),
+	K(49163, "threshold-duration", UINT),
+	KA(49164, "served-prefix", TEXT),
+	K(49165, "registration-time", UINT64STR),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -291,6 +291,18 @@ dots_redirect_free(struct dots_redirect *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void
+dots_registration_free(struct dots_registration *r)
+{
+	if (r == NULL)
+		return;
+	free(r->server_address);
+	strv_free(&r->attack_types);
+	strv_free(&r->countermeasures);
+	free(r->served);
+	memset(r, 0, sizeof(*r));
+}
+
 /* Set equality with duplicates ignored: every a is in b and vice versa. */
 static bool
 in_prefixes(const struct prefix *p, const struct prefix *v, size_t n)

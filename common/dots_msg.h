@@ -187,6 +187,37 @@ struct dots_redirect {
 	struct strv	 alt_server_record;	/* key 48 */
 };
 
+/*
+ * dotsgw:registration (private-use key 49153): what an ISP gateway tells
+ * an orchestrator about itself in the provisioning stage (draft-nishizuka
+ * -dots-inter-domain-mechanism §4.1, carried on the signal channel).
+ */
+enum dots_reg_transport {
+	DOTS_REG_DTLS = 1,
+	DOTS_REG_TLS = 2,
+};
+
+#define DOTS_REG_MAX_LIST	32	/* attack types, countermeasures,
+					   served prefixes */
+#define DOTS_REG_MAX_TEXT	64
+
+struct dots_registration {
+	char		*server_address;	/* numeric; NULL = the address
+						   the registration came from */
+	uint16_t	 server_port;		/* 0 = 4646 */
+	uint8_t		 server_transport;	/* DOTS_REG_*; 0 = dtls */
+	uint64_t	 capacity_bps, capacity_pps;	/* 0 = not said */
+	struct strv	 attack_types;
+	struct strv	 countermeasures;
+	uint64_t	 threshold_bps, threshold_pps;	/* refuses above */
+	uint32_t	 threshold_duration;	/* seconds; 0 = not said */
+	struct prefix	*served;		/* prefixes it serves */
+	size_t		 n_served;
+	uint64_t	 registration_time;	/* Unix seconds; responses */
+};
+
+void	dots_registration_free(struct dots_registration *);
+
 void	strv_free(struct strv *);
 int	strv_push(struct strv *, const char *);	/* copies; 0 or -1 */
 int	strv_copy(struct strv *dst, const struct strv *src);

@@ -140,13 +140,21 @@ dots_path_parse(const struct dots_seg *sg, size_t n, struct dots_path *p,
 			    "cuid, cdid or mid (RFC 9132 §4.7)");
 		return 0;
 	}
+	if (seg_is(&sg[2], "register")) {
+		p->resource = DOTS_RES_REGISTER;
+		if (n > 3)
+			return dots_errf(err, 400, "a registration is the "
+			    "peer's own: no Uri-Path after 'register'");
+		return 0;
+	}
 	return dots_errf(err, 404, "not a DOTS resource");
 }
 
 int
 dots_path_format(const struct dots_path *p, char *buf, size_t len)
 {
-	static const char *const names[] = { "mitigate", "config", "hb" };
+	static const char *const names[] = { "mitigate", "config", "hb",
+	    "register" };
 	int n;
 
 	n = snprintf(buf, len, ".well-known/dots/%s", names[p->resource]);

@@ -3,6 +3,7 @@
  *   .well-known/dots/mitigate[/cdid=X]/cuid=Y[/mid=N]
  *   .well-known/dots/config[/sid=N]
  *   .well-known/dots/hb
+ *   .well-known/dots/register   (dotsgw orchestrator extension)
  * Order matters (cdid before cuid, mid after cuid); empty values, unknown
  * parameters, repeated ones and non-decimal numbers are refused.
  */
@@ -21,6 +22,7 @@ enum dots_resource {
 	DOTS_RES_MITIGATE,
 	DOTS_RES_CONFIG,
 	DOTS_RES_HB,
+	DOTS_RES_REGISTER,
 };
 
 struct dots_path {

@@ -117,6 +117,9 @@ static const char usage_text[] =
 "  reload\n"
 "      Reload dotsgwd's configuration (POST /reload, as SIGHUP); prints\n"
 "      what changed, or the error (FILE:LINE) and exits 1.\n"
+"  register get | put --file reg.json | delete\n"
+"      An ISP's registration at a dotsgw orchestrator (CON, the dotsgw\n"
+"      extension .well-known/dots/register; JSON names as in README.md).\n"
 "\n"
 "Output: \"<code> <reason>\" (e.g. \"2.01 Created\") then the body as JSON or\n"
 "the diagnostic text. Exit status: 0 when the last response is 2.xx, 1 for\n"
@@ -893,6 +896,32 @@ cmd_hb(struct ctl *c, struct args *a)
 		    "server\n", dc_heartbeats_received(c->dc));
 }
 
+/* .well-known/dots/register: the dotsgw orchestrator extension. */
+static void
+cmd_register(struct ctl *c, struct args *a, const char *sub)
+{
+	struct dc_req q;
+
+	allow_only(a, BODY_OPTS);
+	if (strcmp(sub, "put") == 0) {
+		if (a->body.json_file == NULL && a->body.cbor_file == NULL)
+			usage_err("register put: --file F or --cbor-file F");
+		body_from_file(&a->body);
+		req_init(&q, COAP_REQUEST_CODE_PUT, true);
+		req_body(&q, &a->body);
+	} else {
+		if (a->body.json_file != NULL || a->body.cbor_file != NULL)
+			usage_err("register %s takes no body", sub);
+		req_init(&q, strcmp(sub, "get") == 0 ? COAP_REQUEST_CODE_GET :
+		    COAP_REQUEST_CODE_DELETE, true);
+	}
+	q.npath = 3;
+	q.path[0] = ".well-known";
+	q.path[1] = "dots";
+	q.path[2] = "register";
+	run_request(c, &q);
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 static void
@@ -1018,7 +1047,7 @@ main(int argc, char **argv)
 	parse_global(&c, argc, argv);
 	if (optind >= argc)
 		usage_err("no command (mitigate, get, withdraw, efficacy, "
-		    "config, hb, status, reload)");
+		    "config, hb, status, reload, register)");
 	ci = optind;
 	a.cmd = argv[ci];
 	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
@@ -1027,9 +1056,9 @@ main(int argc, char **argv)
 		return ctl_admin(c.admin ? c.admin : CTL_ADMIN_DEFAULT, a.cmd,
 		    c.json, c.timeout);
 	}
-	if (strcmp(a.cmd, "config") == 0) {
+	if (strcmp(a.cmd, "config") == 0 || strcmp(a.cmd, "register") == 0) {
 		if (ci + 1 >= argc)
-			usage_err("config: want get, put or delete");
+			usage_err("%s: want get, put or delete", a.cmd);
 		sub = argv[++ci];
 	} else if (strcmp(a.cmd, "mitigate") && strcmp(a.cmd, "get") &&
 	    strcmp(a.cmd, "withdraw") && strcmp(a.cmd, "efficacy") &&
@@ -1038,7 +1067,7 @@ main(int argc, char **argv)
 	parse_cmd_args(&a, argc - ci, argv + ci);
 	if (sub != NULL && strcmp(sub, "get") && strcmp(sub, "put") &&
 	    strcmp(sub, "delete"))
-		usage_err("config: want get, put or delete, not '%s'", sub);
+		usage_err("%s: want get, put or delete, not '%s'", a.cmd, sub);
 	check_credentials(&c);
 
 	coap_startup();
@@ -1063,6 +1092,8 @@ main(int argc, char **argv)
 		cmd_withdraw(&c, &a);
 	else if (strcmp(a.cmd, "config") == 0)
 		cmd_config(&c, &a, sub);
+	else if (strcmp(a.cmd, "register") == 0)
+		cmd_register(&c, &a, sub);
 	else
 		cmd_hb(&c, &a);
 	dc_free(c.dc);

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "mitigation.h"
 #include "mitigator.h"
+#include "orch.h"
 #include "peer.h"
 #include "persist.h"
 #include "reload.h"
@@ -76,6 +77,7 @@ gw_free(struct gw *gw)
 	mitigator_free(gw);		/* rules stay: a restart reconciles */
 	mit_table_free(gw->mt);		/* before the resources it points at */
 	gw->mt = NULL;
+	orch_free(gw->orch);
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
@@ -145,7 +147,8 @@ main(int argc, char *argv[])
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
-	    admin_start(&gw) == -1) {
+	    admin_start(&gw) == -1 ||
+	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");
@@ -156,8 +159,9 @@ main(int argc, char *argv[])
 	}
 	hupev = evsignal_new(gw.base, SIGHUP, on_hup, &gw);
 	event_add(hupev, NULL);
-	log_info("dotsgwd ready: node %s, %zu peers", gw.conf->node_id,
-	    gw.conf->n_peers);
+	log_info("dotsgwd ready: node %s, %zu peers%s", gw.conf->node_id,
+	    gw.conf->n_peers, gw.conf->role == ROLE_ORCHESTRATOR ?
+	    ", orchestrator" : "");
 	event_base_dispatch(gw.base);
 	gw.stopping = true;
 	for (int i = 0; i < 2; i++)

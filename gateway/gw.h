@@ -23,6 +23,7 @@ struct gw_metrics;
 struct admin;
 struct audit;
 struct mitigator;
+struct orch;
 
 struct gw {
 	struct event_base *base;
@@ -45,6 +46,7 @@ struct gw {
 	struct audit	  *audit;	/* decisions, one JSON line each */
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
 	struct mitigator  *mitig;	/* local mitigator back-end */
+	struct orch	  *orch;	/* role orchestrator only, else NULL */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow

@@ -253,12 +253,24 @@ struct overlap_search {
 	struct mitigation	*found;
 };
 
+/*
+ * Two orchestrators of one redundant pair speak for the same ISPs: after
+ * a failover the standby places again what the dead one placed here, so
+ * their requests do not conflict with each other.
+ */
+static bool
+orchestrator_pair(const struct peer_rt *a, const struct peer_rt *b)
+{
+	return a->conf->up.orchestrator && b->conf->up.orchestrator;
+}
+
 static int
 other_peer_overlap(struct mitigation *m, void *arg)
 {
 	struct overlap_search *os = arg;
 
 	if (m->client->peer == os->peer || !mit_is_active(m) ||
+	    orchestrator_pair(m->client->peer, os->peer) ||
 	    !dots_scope_overlaps(&m->scope, os->scope))
 		return 0;
 	os->found = m;

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "mitigation.h"
 #include "mitigator.h"
+#include "orch.h"
 #include "peer.h"
 #include "relay.h"
 #include "server.h"
@@ -135,7 +136,8 @@ candidates(struct gw *gw, const struct mitigation *m,
 
 		memset(&cand[n], 0, sizeof(cand[n]));
 		cand[n].peer = us->peer;
-		cand[n].up = us->up;
+		cand[n].up = upstream_usable(us);
+		cand[n].reg = orch_registration(gw, us);
 		TAILQ_FOREACH(p, &us->placements, u_entry) {
 			if (holding(p))
 				pol_usage_add(&cand[n].placed_use,
@@ -1290,12 +1292,38 @@ offload_check(struct gw *gw)
 	mg->offload_busy = false;
 }
 
+/*
+ * A standby orchestrator that is back: what we placed there before we
+ * moved to the other one is stale; withdraw it rather than place it twice.
+ */
+static void
+end_stale(struct upstream *us)
+{
+	struct placement *p;
+
+	TAILQ_FOREACH(p, &us->placements, u_entry) {
+		struct seen before = seen_of(p);
+
+		if (p->state != PL_LOST && p->state != PL_SENDING)
+			continue;
+		placement_detach(p);
+		delete_upstream(p);
+		p->state = PL_ENDED;
+		p->moved = false;
+		relay_update(p, before);
+	}
+}
+
 void
 relay_upstream_up(struct upstream *us)
 {
 	struct gw *gw = us->gw;
 	struct placement *p;
 
+	if (!upstream_usable(us)) {
+		end_stale(us);
+		return;
+	}
 	/* re-place what we could not place or lost contact with; what
 	 * failed over elsewhere meanwhile is withdrawn here instead (the
 	 * upstream may still hold it: no duplicate mitigation) */

@@ -15,6 +15,7 @@
 #include "coap_loop.h"
 #include "gw.h"
 #include "metrics.h"
+#include "orch.h"
 #include "peer.h"
 #include "pki.h"
 #include "relay.h"
@@ -624,6 +625,9 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	case DOTS_RES_HB:
 		hb_handle(&rq, resp);
 		break;
+	case DOTS_RES_REGISTER:
+		register_handle(&rq, resp);
+		break;
 	}
 	if (!rq.observe)
 		metrics_request(gw->metrics, rq.ds->peer->conf->name,
@@ -712,7 +716,8 @@ server_new(struct gw *gw)
 	coap_add_resource(srv->ctx, srv->unknown);
 	if ((srv->config = resource_init(srv, ".well-known/dots/config",
 	    true)) == NULL ||
-	    resource_init(srv, ".well-known/dots/hb", false) == NULL)
+	    resource_init(srv, ".well-known/dots/hb", false) == NULL ||
+	    resource_init(srv, ".well-known/dots/register", false) == NULL)
 		goto fail;
 
 	if ((srv->loop = coap_loop_attach(gw->base, srv->ctx)) == NULL) {

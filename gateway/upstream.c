@@ -7,6 +7,7 @@
 #include "../common/log.h"
 #include "coap_loop.h"
 #include "gw.h"
+#include "orch_member.h"
 #include "relay.h"
 #include "upstream.h"
 
@@ -35,6 +36,7 @@ us_down(struct upstream *us, const char *why)
 	us->backoff_s = us->backoff_s * 2 > US_BACKOFF_MAX_S ?
 	    US_BACKOFF_MAX_S : us->backoff_s * 2;
 	relay_upstream_down(us);
+	orch_member_down(us);
 }
 
 /* Its signal-config tells us how often to send heartbeats (§4.5). */
@@ -74,8 +76,10 @@ us_config_cb(void *arg, int status, const struct dc_resp *r)
 	us->missed = 0;
 	us->hb_pending = false;
 	us->next_hb_ms = now_ms() + (uint64_t)us->hb_interval * 1000;
+	us->last_ok_ms = now_ms();
 	log_info("upstream %s is up (heartbeat %us, missing-hb-allowed %u)",
 	    us->peer->name, us->hb_interval, us->missing_hb_allowed);
+	orch_member_up(us);
 	relay_upstream_up(us);
 }
 
@@ -87,9 +91,9 @@ us_connect(struct upstream *us)
 	struct dc_req req = { 0 };
 	char uri[128], err[DC_ERRLEN];
 
-	snprintf(uri, sizeof(uri), "%s://%s%s%s:%u", u->tls ? "coaps+tcp" :
-	    "coaps", strchr(u->address, ':') ? "[" : "", u->address,
-	    strchr(u->address, ':') ? "]" : "", u->port);
+	snprintf(uri, sizeof(uri), "%s://%s%s%s:%u", us->tls ? "coaps+tcp" :
+	    "coaps", strchr(us->addr, ':') ? "[" : "", us->addr,
+	    strchr(us->addr, ':') ? "]" : "", us->port);
 	o.uri = uri;
 	if (u->psk_identity != NULL) {
 		o.psk_identity = u->psk_identity;
@@ -152,6 +156,7 @@ us_hb_cb(void *arg, int status, const struct dc_resp *r)
 	if (status == DC_OK) {
 		us->hb_pending = false;
 		us->missed = 0;
+		us->last_ok_ms = now_ms();
 	}
 }
 
@@ -199,12 +204,21 @@ us_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (us->restart && us->dc != NULL)
 		us_disconnect(us);
+	if (!us->enabled)
+		return;
 	if (us->dc == NULL) {
 		if (now >= us->reconnect_ms && us_connect(us) == -1)
 			us_down(us, "cannot start a session");
 		return;
 	}
 	dc_tick(us->dc);
+	/* RFC 9132 §4.7, counted in time: down once missing-hb-allowed
+	 * intervals passed without an answer, whatever the send phase */
+	if (us->up && us->hb_interval > 0 && now > us->last_ok_ms +
+	    (uint64_t)us->missing_hb_allowed * us->hb_interval * 1000) {
+		us_down(us, "heartbeats unanswered");
+		return;
+	}
 	if (us->up && us->hb_interval > 0 && now >= us->next_hb_ms) {
 		us->next_hb_ms = now + (uint64_t)us->hb_interval * 1000;
 		us_heartbeat(us);
@@ -225,6 +239,13 @@ us_init(struct gw *gw, struct upstream *us, const struct conf_peer *peer)
 	us->backoff_s = 1;
 	us->next_mid = 1;
 	TAILQ_INIT(&us->placements);
+	us->standby = u->orchestrator;	/* until chosen (orch_member.c) */
+	if (!u->from_registration) {
+		snprintf(us->addr, sizeof(us->addr), "%s", u->address);
+		us->port = u->port;
+		us->tls = u->tls;
+		us->enabled = true;
+	}
 	r = u->psk_identity != NULL ? cuid_from_psk_identity(u->psk_identity,
 	    strlen(u->psk_identity), us->cuid) :
 	    cuid_from_cert_file(u->cert_file, us->cuid);
@@ -378,6 +399,12 @@ upstream_set_conf(struct upstream *us, const struct conf_peer *peer)
 	}
 	us->peer = peer;
 	memcpy(us->cuid, cuid, sizeof(us->cuid));
+	if (!u->from_registration) {
+		snprintf(us->addr, sizeof(us->addr), "%s", u->address);
+		us->port = u->port;
+		us->tls = u->tls;
+		us->enabled = true;
+	}
 	log_info("upstream %s: how we reach it changed: new session",
 	    peer->name);
 	if (us->up) {
@@ -388,4 +415,41 @@ upstream_set_conf(struct upstream *us, const struct conf_peer *peer)
 	us->backoff_s = 1;
 	us->reconnect_ms = now_ms();
 	return 0;
+}
+
+bool
+upstream_usable(const struct upstream *us)
+{
+	return us->up && !us->standby;
+}
+
+void
+upstream_set_endpoint(struct upstream *us, const char *addr, uint16_t port,
+    bool tls)
+{
+	if (us->enabled && strcmp(us->addr, addr) == 0 && us->port == port &&
+	    us->tls == tls)
+		return;
+	snprintf(us->addr, sizeof(us->addr), "%s", addr);
+	us->port = port;
+	us->tls = tls;
+	if (us->dc != NULL)
+		us_down(us, "endpoint changed by its registration");
+	us->enabled = true;
+	us->backoff_s = 1;
+	us->reconnect_ms = 0;
+	log_info("upstream %s: reachable at %s port %u (%s), from its "
+	    "registration", us->peer->name, addr, port, tls ? "tls" : "dtls");
+}
+
+void
+upstream_disable(struct upstream *us, const char *why)
+{
+	if (!us->enabled)
+		return;
+	us->enabled = false;
+	if (us->dc != NULL)
+		us_down(us, why);
+	us->backoff_s = 1;
+	log_info("upstream %s: %s", us->peer->name, why);
 }

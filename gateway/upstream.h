@@ -42,6 +42,16 @@ struct upstream {
 	uint32_t		 backoff_s;
 	struct event		*tick;
 	struct placement_list	 placements;	/* relay.c owns them */
+	/* where its DOTS server is: from the config, or (an orchestrator's
+	 * ISP member) from its registration; no session while !enabled */
+	char			 addr[64];
+	uint16_t		 port;
+	bool			 tls;
+	bool			 enabled;
+	uint64_t		 last_ok_ms;	/* last heartbeat answered */
+	/* an orchestrator we are registered at but do not use now
+	 * (orch_member.c: only the active one takes requests) */
+	bool			 standby;
 };
 
 int	upstreams_init(struct gw *);
@@ -60,5 +70,12 @@ uint64_t upstream_send(struct upstream *, const struct dc_req *,
 void	upstream_cancel(struct upstream *, uint64_t id);
 /* The next mid under our cuid there: unique and increasing (§4.4.1). */
 uint32_t upstream_next_mid(struct upstream *);
+/* Up and meant to take requests (not a standby orchestrator). */
+bool	upstream_usable(const struct upstream *);
+/* The endpoint from a registration: (re)connect there now. */
+void	upstream_set_endpoint(struct upstream *, const char *addr,
+	    uint16_t port, bool tls);
+/* Registration cancelled: end the session, no reconnection. */
+void	upstream_disable(struct upstream *, const char *why);
 
 #endif

@@ -103,6 +103,16 @@ static void to_candidate(const struct pol_upstream *u,
 	c->n_serves = up->n_serves;
 	c->sources = up->sources;
 	c->n_sources = up->n_sources;
+	if (u->reg != NULL) {
+		/* the prefixes an ISP serves are where it protects targets
+		 * and where it is near to sources */
+		c->capacity_known = u->reg->capacity_bps != 0 ||
+		    u->reg->capacity_pps != 0;
+		c->headroom_bps = left(u->reg->capacity_bps, u->placed_use.bps);
+		c->headroom_pps = left(u->reg->capacity_pps, u->placed_use.pps);
+		c->serves = c->sources = u->reg->served;
+		c->n_serves = c->n_sources = u->reg->n_served;
+	}
 }
 
 void pol_decide(const struct conf_peer *req, const struct pol_volume *vol,

@@ -31,6 +31,9 @@ struct pol_upstream {
 	bool		 failed;	/* refused it or lost it */
 	bool		 placed;	/* holds it (accepted or pending) */
 	struct pol_usage placed_use;	/* what we placed there, all requests */
+	/* an orchestrator's ISP member: capacity and prefixes come from its
+	 * registration rather than from the config; NULL otherwise */
+	const struct dots_registration *reg;
 };
 
 struct pol_decision {

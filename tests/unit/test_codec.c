@@ -725,7 +725,7 @@ test_model(void)
 			CHECK(dots_key_by_name(d->name) == d);
 		}
 		/* RFC 9132+9133, RFC 9244, RFC 9066, dotsgw relay path */
-		CHECK(n == 53 + 83 + 8 + 1);
+		CHECK(n == 53 + 83 + 8 + 1 + 13);
 		CHECK(dots_key_is_optional(49152));
 	}
 	TEST("dots_status_name") {

@@ -1,0 +1,160 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/conf.h"
+#include "../common/dots_codec.h"
+#include "../common/log.h"
+#include "gw.h"
+#include "orch_member.h"
+#include "relay.h"
+#include "upstream.h"
+
+#define REG_TIMEOUT_MS	10000
+
+static bool
+is_orch(const struct upstream *us)
+{
+	return us->peer->up.orchestrator;
+}
+
+/* The active orchestrator other than us, if any. */
+static struct upstream *
+active_other(struct gw *gw, const struct upstream *us)
+{
+	for (size_t i = 0; i < gw->n_ups; i++) {
+		struct upstream *o = gw->ups[i];
+
+		if (o != us && is_orch(o) && o->up && !o->standby)
+			return o;
+	}
+	return NULL;
+}
+
+static void
+reg_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct upstream *us = arg;
+	const char *what = us->peer->up.has_register ? "registration" :
+	    "cancellation";
+
+	if (status != DC_OK)
+		log_warnx("orchestrator %s: %s got no answer", us->peer->name,
+		    what);
+	else if (r->code / 100 == 2)
+		log_info("orchestrator %s: %s %s (%d.%02d)", us->peer->name,
+		    what, us->peer->up.has_register ? "accepted" : "done",
+		    r->code / 100, r->code % 100);
+	else
+		log_warnx("orchestrator %s: %s refused: %d.%02d %.*s",
+		    us->peer->name, what, r->code / 100, r->code % 100,
+		    r->content_format == -1 ? (int)r->len : 0,
+		    (const char *)r->payload);
+}
+
+/*
+ * What we declare, with the defaults filled from our first listener: its
+ * address (unless a wildcard: then the orchestrator takes the address our
+ * registration comes from), port and transport.
+ */
+static int
+reg_body(const struct gw *gw, const struct conf_upstream *u, uint8_t **buf,
+    size_t *len)
+{
+	const struct conf_listen *l = &gw->conf->listen[0];
+	struct dots_registration r = u->reg;	/* borrowed members */
+	int rc;
+
+	if (r.server_address == NULL && strcmp(l->address, "0.0.0.0") != 0 &&
+	    strcmp(l->address, "::") != 0)
+		r.server_address = (char *)l->address;
+	if (r.server_port == 0)
+		r.server_port = l->port;
+	if (r.server_transport == 0)
+		r.server_transport = l->dtls ? DOTS_REG_DTLS : DOTS_REG_TLS;
+	rc = dots_encode_registration(&r, buf, len);
+	return rc;
+}
+
+/* PUT what the config declares, or DELETE when it declares nothing. */
+static void
+send_registration(struct upstream *us)
+{
+	const struct conf_upstream *u = &us->peer->up;
+	struct dc_req req = { 0 };
+	uint8_t *body = NULL;
+	size_t len = 0;
+
+	req.con = true;
+	req.path[0] = ".well-known";
+	req.path[1] = "dots";
+	req.path[2] = "register";
+	req.npath = 3;
+	req.content_format = -1;
+	req.observe = -1;
+	if (u->has_register) {
+		if (reg_body(us->gw, u, &body, &len) == -1) {
+			log_warnx("orchestrator %s: out of memory",
+			    us->peer->name);
+			return;
+		}
+		req.method = COAP_REQUEST_CODE_PUT;
+		req.content_format = 271;
+		req.payload = body;
+		req.len = len;
+	} else
+		req.method = COAP_REQUEST_CODE_DELETE;
+	if (upstream_send(us, &req, REG_TIMEOUT_MS, reg_cb, us) == 0)
+		log_warnx("orchestrator %s: cannot send the registration",
+		    us->peer->name);
+	free(body);
+}
+
+void
+orch_member_up(struct upstream *us)
+{
+	struct upstream *act;
+
+	if (!is_orch(us))
+		return;
+	if ((act = active_other(us->gw, us)) == NULL) {
+		us->standby = false;
+		log_info("orchestrator %s is active", us->peer->name);
+	} else {
+		us->standby = true;
+		log_info("orchestrator %s is standby (%s is active)",
+		    us->peer->name, act->peer->name);
+	}
+	send_registration(us);
+}
+
+void
+orch_member_down(struct upstream *us)
+{
+	struct gw *gw = us->gw;
+	struct upstream *next = NULL;
+	size_t at = 0;
+
+	if (!is_orch(us) || us->standby)
+		return;
+	us->standby = true;
+	while (at < gw->n_ups && gw->ups[at] != us)
+		at++;
+	/* the next one after it in config order that is up */
+	for (size_t k = 1; k < gw->n_ups && next == NULL; k++) {
+		struct upstream *o = gw->ups[(at + k) % gw->n_ups];
+
+		if (is_orch(o) && o->up)
+			next = o;
+	}
+	if (next == NULL) {
+		log_warnx("orchestrator %s is down and no other orchestrator "
+		    "is up", us->peer->name);
+		return;
+	}
+	next->standby = false;
+	log_warnx("orchestrator failover: %s is down, %s is active now; "
+	    "placing active mitigations there", us->peer->name,
+	    next->peer->name);
+	relay_reconsider(gw);
+}

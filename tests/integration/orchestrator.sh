@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Centralized mode (issue 4): ISPs isp-a, isp-b, isp-c register at the
+# orchestrator orch-1 (and at the standby orch-2); a customer request at
+# isp-a goes to the active orchestrator, which fans it out to every other
+# registered ISP, never back to isp-a. Checked: registration and
+# cancellation change who receives fan-outs, statuses and counters come
+# back, withdrawal clears every hop, registrations survive an orchestrator
+# restart, and killing the active orchestrator moves the ISPs and their
+# mitigations to the standby within missing-hb-allowed x heartbeat-interval.
+. "$(dirname "$0")/../lib.sh"
+t_init
+NODES="orch-1 orch-2 isp-a isp-b isp-c"
+for n in $NODES; do
+	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+done
+declare -A P
+used=" "
+for n in $NODES; do
+	p=$(free_port)
+	while [[ $used == *" $p "* ]]; do p=$(free_port); done
+	P[$n]=$p
+	used="$used$p "
+done
+HB=1 MISS=3	# the orchestrators' heartbeat-interval and missing-hb-allowed
+
+# node_conf NAME [ROLE] [CAPACITY_BPS]
+node_conf() {
+	cat > "$TMP/$1.yaml" <<EOF
+role: ${2:-gateway}
+node-id: $1
+state-dir: $TMP/state-$1
+listen:
+  - { address: $HOST, port: ${P[$1]}, transports: [dtls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+signal-config:
+  heartbeat-interval: { min: 1, max: 240, default: $HB }
+  missing-hb-allowed: { min: 1, max: 20, default: $MISS }
+mitigation: { active-but-terminating: 2 }
+EOF
+	[ -n "$3" ] && echo "capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }" >> "$TMP/$1.yaml"
+	echo "gateway: { relay-timeout: 3000 }" >> "$TMP/$1.yaml"
+	echo "peers:" >> "$TMP/$1.yaml"
+	mkdir -p "$TMP/state-$1"
+	chmod 600 "$TMP/$1.yaml"
+}
+# each orchestrator knows the three ISPs; their endpoints come from registration
+for o in orch-1 orch-2; do
+	node_conf $o orchestrator
+	for i in isp-a isp-b isp-c; do
+		cat >> "$TMP/$o.yaml" <<EOF
+  - name: $i
+    cert-name: $i
+    trusted-gateway: true
+    prefixes: [192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24]
+    upstream: { server-name: $i }
+EOF
+	done
+done
+# isp_conf NAME CAPACITY SERVED-PREFIX: customer1 at isp-a only
+isp_conf() {
+	node_conf "$1" gateway "$2"
+	for o in orch-1 orch-2; do
+		cat >> "$TMP/$1.yaml" <<EOF
+  - name: $o
+    cert-name: $o
+    prefixes: [192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24]
+    actions: [local]
+    upstream:
+      address: $HOST
+      port: ${P[$o]}
+      orchestrator: true
+      register:
+        capacity: { bps: $2, pps: 10000000 }
+        attack-types: [udp-flood, syn-flood]
+        countermeasures: [scrubbing]
+        thresholds: { bps: 100000000000, duration: 86400 }
+        prefixes: [$3]
+EOF
+	done
+}
+isp_conf isp-a 1000000000 198.51.100.0/24
+cat >> "$TMP/isp-a.yaml" <<EOF
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+EOF
+isp_conf isp-b 100000000000 203.0.113.0/25
+isp_conf isp-c 100000000000 203.0.113.128/25
+
+for n in $NODES; do
+	"$DOTSGWD" -n -c "$TMP/$n.yaml" 2>/dev/null || fail "config $n" "$("$DOTSGWD" -n -c "$TMP/$n.yaml" 2>&1)"
+done
+for n in $NODES; do node_start "$n" "$TMP/$n.yaml" || exit 1; done
+logged() { grep -q "$2" "$TMP/$1.log"; }
+registered() { logged "$1" "peer $2 registered"; }
+allreg() {
+	for o in orch-1 orch-2; do
+		for i in isp-a isp-b isp-c; do registered $o $i || return 1; done
+	done
+}
+wait_for 15 allreg && pass "every ISP registered at both orchestrators" ||
+    fail "registrations" "$(grep -h 'registered\|registration' "$TMP"/orch-*.log | tail -n 6)"
+fanout_up() { logged "$1" "upstream $2 is up"; }
+allup() {
+	for o in orch-1 orch-2; do
+		for i in isp-a isp-b isp-c; do fanout_up $o $i || return 1; done
+	done
+}
+wait_for 15 allup && pass "the orchestrators reach each ISP's DOTS server as a client" ||
+    fail "orchestrator -> ISP sessions" "$(grep -h 'upstream isp' "$TMP"/orch-*.log | tail -n 6)"
+logged isp-a "orchestrator orch-1 is active" && logged isp-a "orchestrator orch-2 is standby" &&
+    pass "isp-a: orch-1 active, orch-2 standby" ||
+    fail "active/standby" "$(grep orchestrator "$TMP/isp-a.log" | head -n 4)"
+
+# as isp-b toward an orchestrator (dotsctl with isp-b's certificate)
+as_isp() {	# ISP ORCH ARGS...
+	local i=$1 o=$2
+	shift 2
+	OUT=$TMP/reg.out
+	"$DOTSCTL" -s "coaps://$HOST:${P[$o]}" --cert "$TMP/pki/$i.pem" \
+	    --key "$TMP/pki/$i.key" --ca "$TMP/pki/ca.pem" --server-name "$o" \
+	    --json "$@" > "$OUT" 2>&1
+}
+as_isp isp-b orch-1 register get
+grep -q '"2.05"' "$OUT" && grep -q "\"server-port\":${P[isp-b]}" "$OUT" &&
+    grep -q '"served-prefix":\["203.0.113.0/25"\]' "$OUT" &&
+    grep -q '"attack-type":\["udp-flood","syn-flood"\]' "$OUT" &&
+    grep -q '"capacity-bps":"100000000000"' "$OUT" &&
+    grep -q '"registration-time":"[0-9]*"' "$OUT" &&
+    pass "GET register: what isp-b declared, with its port and a registration time" ||
+    fail "GET register" "$(cat "$OUT")"
+
+# --- strict validation --------------------------------------------------------
+regput() {	# NAME CODE PYEXPR [DIAG]
+	mkcbor "$TMP/r.cbor" "$3"
+	as_isp isp-b orch-2 register put --cbor-file "$TMP/r.cbor"
+	if grep -q "\"$2\"" "$OUT" && { [ -z "$4" ] || grep -q "$4" "$OUT"; }; then
+		pass "$1"
+	else
+		fail "$1" "$(cat "$OUT")"
+	fi
+}
+regput "bad: not a registration" 4.00 '{}' "missing dotsgw:registration (49153)"
+regput "bad: a mitigation body" 4.00 '{1: {}}' "unexpected key"
+regput "bad: port as text" 4.00 '{49153: {49155: "4646"}}' "server-port (49155) must be an unsigned integer"
+regput "bad: unknown member" 4.00 '{49153: {49199: 1}}' "unexpected key"
+regput "bad: port 0" 4.22 '{49153: {49155: 0}}' "server-port"
+regput "bad: host name as address" 4.22 '{49153: {49154: "isp-b.example"}}' "not a numeric"
+regput "bad: transport 7" 4.22 '{49153: {49156: 7}}' "server-transport"
+regput "bad: served prefix not configured" 4.22 '{49153: {49164: ["10.0.0.0/8"]}}' "not within the prefixes"
+regput "bad: registration-time from the client" 4.00 '{49153: {49165: 5}}' "set by the orchestrator"
+regput "bad: duplicate attack type" 4.22 '{49153: {49159: ["a", "a"]}}' "given twice"
+as_isp isp-b orch-2 register get
+grep -q '"2.05"' "$OUT" && grep -q "\"server-port\":${P[isp-b]}" "$OUT" &&
+    pass "refused registrations leave the registration as it was" || fail "refused leaves" "$(cat "$OUT")"
+"$DOTSCTL" -s "coaps://$HOST:${P[isp-b]}" --cert "$TMP/pki/orch-1.pem" --key "$TMP/pki/orch-1.key" \
+    --ca "$TMP/pki/ca.pem" --server-name isp-b --json register get > "$OUT" 2>&1
+grep -q '"4.04".*not an orchestrator' "$OUT" && pass "a gateway answers register with 4.04" ||
+    fail "gateway register" "$(cat "$OUT")"
+
+# --- fan-out: A's customer -> orch-1 -> B and C, never back to A -------------
+A=coaps://$HOST:${P[isp-a]}
+big() {	# MID PREFIX -> JSON body with 5 Gbit/s of attack traffic
+	cat > "$TMP/big$1.json" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["$2"], "target-protocol": [17], "lifetime": 600,
+  "ietf-dots-telemetry:total-attack-traffic": [{"unit": "gigabit-ps", "peak-g": "5"}]
+}]}}
+EOF
+	echo "$TMP/big$1.json"
+}
+CUID_O1=$(cuid_cert "$TMP/pki/orch-1.pem")
+CUID_O2=$(cuid_cert "$TMP/pki/orch-2.pem")
+ctl psk1 "$A" mitigate --mid 10 --file "$(big 10 192.0.2.0/28)"
+[ "$(code_of)" = 2.01 ] && pass "customer request at isp-a: 2.01" || fail "request at isp-a" "$(_ctl_why)"
+at() { grep -c "peer $2: PUT .*mitigate/.*cuid=$3/mid=[0-9]* hop-limit" "$TMP/$1.log"; }
+reached() { [ "$(at isp-b orch-1 "$CUID_O1")" -ge 1 ] && [ "$(at isp-c orch-1 "$CUID_O1")" -ge 1 ]; }
+wait_for 8 reached && pass "orch-1 fanned it out to isp-b and isp-c" ||
+    fail "fan-out" "b=$(at isp-b orch-1 "$CUID_O1") c=$(at isp-c orch-1 "$CUID_O1")"
+! grep -q "peer orch-1: PUT .*mitigate" "$TMP/isp-a.log" &&
+    pass "never back to the asking ISP (isp-a got nothing from orch-1)" ||
+    fail "back to isp-a" "$(grep 'peer orch-1: PUT' "$TMP/isp-a.log" | head -n 2)"
+! grep -q "PUT .*mitigate" "$TMP/orch-2.log" && pass "the standby orch-2 got nothing" ||
+    fail "standby got it" "$(grep 'PUT .*mitigate' "$TMP/orch-2.log" | head -n 1)"
+grep -q '"dotsgw:relay-path":\["isp-a","orch-1"\]' "$TMP/isp-b.log" &&
+    pass "relay path isp-a orch-1 at isp-b" || fail "relay path" "not in isp-b's log"
+logged isp-b "peer orch-1 cuid $CUID_O1 mid 1: local mitigation" &&
+    logged isp-c "peer orch-1 cuid $CUID_O1 mid 1: local mitigation" &&
+    pass "isp-b and isp-c mitigate it locally" || fail "local at B and C" "no local lines"
+progress() { ctl psk1 "$A" get --mid "$1"; [ "$(jget 's["status"]')" = attack-mitigation-in-progress ]; }
+wait_for 5 progress 10 && pass "status back at the customer: in progress" ||
+    fail "status back" "$(cat "$OUT")"
+
+as_isp isp-a orch-1 get
+grep -q '"status":"attack-mitigation-in-progress"' "$OUT" &&
+    pass "orch-1 reports its aggregated status to isp-a" || fail "orch-1 status" "$(cat "$OUT")"
+
+# --- cancellation: C leaves; the next request reaches only B ------------------
+as_isp isp-c orch-1 register delete
+grep -q '"2.02"' "$OUT" && pass "isp-c cancels its registration: 2.02" || fail "cancel" "$(cat "$OUT")"
+as_isp isp-c orch-1 register get
+grep -q '"4.04"' "$OUT" && pass "after cancel: GET is 4.04" || fail "after cancel GET" "$(cat "$OUT")"
+wait_for 5 logged orch-1 "upstream isp-c: registration cancelled" &&
+    pass "orch-1 ends its session to isp-c" || fail "orch-1 ends isp-c" "no line"
+b0=$(at isp-b orch-1 "$CUID_O1") c0=$(at isp-c orch-1 "$CUID_O1")
+ctl psk1 "$A" mitigate --mid 11 --file "$(big 11 192.0.2.16/28)"
+more_b() { [ "$(at isp-b orch-1 "$CUID_O1")" -gt "$b0" ]; }
+wait_for 8 more_b && sleep 0.5 && [ "$(at isp-c orch-1 "$CUID_O1")" -eq "$c0" ] &&
+    pass "after isp-c cancelled: the next request reaches isp-b only" ||
+    fail "after cancel fan-out" "b $b0->$(at isp-b orch-1 "$CUID_O1") c $c0->$(at isp-c orch-1 "$CUID_O1")"
+
+# --- registrations survive a restart -------------------------------------------
+# isp-c is stopped, so it cannot register again: what orch-2 knows of it
+# after the restart comes from its store
+rotate() { mv "$TMP/$1.log" "$TMP/$1.log.$SECONDS"; }
+node_stop isp-c
+node_stop orch-2
+rotate orch-2
+node_start orch-2 "$TMP/orch-2.yaml" || exit 1
+restored() { for i in isp-a isp-b isp-c; do logged orch-2 "peer $i: registration restored" || return 1; done; }
+restored && pass "orch-2 restarted: the three registrations restored from its store" ||
+    fail "restored" "$(grep -h 'registration' "$TMP/orch-2.log" | tail -n 4)"
+as_isp isp-c orch-2 register get
+grep -q '"2.05"' "$OUT" && grep -q "\"server-port\":${P[isp-c]}" "$OUT" &&
+    grep -q '"served-prefix":\["203.0.113.128/25"\]' "$OUT" &&
+    pass "isp-c (down, so not registered again) is still registered at orch-2" ||
+    fail "isp-c after restart" "$(cat "$OUT")"
+rotate isp-c
+node_start isp-c "$TMP/isp-c.yaml" || exit 1
+reup() { for i in isp-a isp-b isp-c; do grep -qE "orchestrator orch-2 is (standby|active)" "$TMP/$i.log" || return 1; done
+	[ "$(grep -c 'upstream orch-2 is up' "$TMP/isp-a.log")" -ge 2 ] && fanout_up orch-2 isp-c; }
+wait_for 15 reup && pass "ISPs back at orch-2 (standby), orch-2 reaches isp-c again" ||
+    fail "back at orch-2" "$(grep -h 'orch-2' "$TMP/isp-a.log" | tail -n 3)"
+
+# --- failover: kill the active orchestrator --------------------------------------
+# isp-a has mid 10 and 11 placed at orch-1
+t0=$EPOCHREALTIME
+node_stop orch-1 KILL
+failed_over() { logged isp-a "orchestrator failover: orch-1 is down, orch-2 is active now"; }
+wait_for 10 failed_over
+dt=$(echo "$EPOCHREALTIME $t0" | awk '{printf "%.1f", $1 - $2}')
+limit=$((MISS * HB))
+if failed_over && awk -v d="$dt" -v l="$limit" 'BEGIN { exit !(d <= l + 0.5) }'; then
+	pass "isp-a moved to orch-2 $dt s after orch-1 was killed (limit ${limit} s + 0.5 s polling)"
+else
+	fail "failover time" "$dt s (limit $limit s): $(grep -h 'orch' "$TMP/isp-a.log" | tail -n 3)"
+fi
+replaced() { [ "$(at isp-b orch-2 "$CUID_O2")" -ge 2 ] && [ "$(at isp-c orch-2 "$CUID_O2")" -ge 2 ]; }
+wait_for 8 replaced && pass "mid 10 and 11 re-placed: orch-2 fans them out to isp-b and isp-c" ||
+    fail "re-placed" "b=$(at isp-b orch-2 "$CUID_O2") c=$(at isp-c orch-2 "$CUID_O2")"
+acc() { [ "$(grep -c "accepted: peer $2 cuid $3 mid" "$TMP/$1.log")" -ge "$4" ]; }
+acc_all() { acc isp-b orch-2 "$CUID_O2" 2 && acc isp-c orch-2 "$CUID_O2" 2; }
+wait_for 5 acc_all && pass "isp-b and isp-c accept them from orch-2 (no conflict with orch-1's)" ||
+    fail "accepted from orch-2" "$(grep -h 'orch-2.*refused\|refused.*orch-2' "$TMP"/isp-*.log | tail -n 2)"
+wait_for 5 progress 10 && wait_for 5 progress 11 &&
+    pass "the customer's mitigations stay in progress across the failover" ||
+    fail "status after failover" "$(cat "$OUT")"
+
+# --- withdrawal clears every hop ----------------------------------------------------
+ctl psk1 "$A" withdraw --mid 10
+[ "$(code_of)" = 2.02 ] && pass "withdraw at isp-a: 2.02" || fail "withdraw" "$(_ctl_why)"
+del() { grep -q "peer $2: DELETE .*mitigate/.*cuid=$3/mid=" "$TMP/$1.log"; }
+cleared() { del orch-2 isp-a "$(cuid_cert "$TMP/pki/isp-a.pem")" && del isp-b orch-2 "$CUID_O2" &&
+	del isp-c orch-2 "$CUID_O2"; }
+wait_for 5 cleared && pass "the withdrawal reaches orch-2, isp-b and isp-c" ||
+    fail "withdrawal hops" "$(grep -h DELETE "$TMP"/*.log | tail -n 3)"
+gone10() { ctl psk1 "$A" get --mid 10; [ "$(code_of)" = 4.04 ]; }
+wait_for 10 gone10 && pass "isp-a cleaned after active-but-terminating" || fail "isp-a cleaned" "$(_ctl_why)"
+gone_o2() { as_isp isp-a orch-2 get; ! grep -q '"mid":' "$OUT" || [ "$(grep -o '"mid":' "$OUT" | wc -l)" -eq 1 ]; }
+wait_for 10 gone_o2 && pass "orch-2 holds only mid 11's placement" || fail "orch-2 cleaned" "$(cat "$OUT")"
+
+# --- the restarted orch-1 is standby and restores what it had -------------------------
+rotate orch-1
+node_start orch-1 "$TMP/orch-1.yaml" || exit 1
+logged orch-1 "peer isp-a: registration restored" && logged orch-1 "peer isp-b: registration restored" &&
+    logged orch-1 "peer isp-c: registration restored" &&
+    pass "orch-1 restarted: all three restored (isp-c registered again when it restarted)" ||
+    fail "orch-1 restore" "$(grep -h 'registration' "$TMP/orch-1.log" | tail -n 4)"
+sb() { [ "$(grep -c 'orchestrator orch-1 is standby' "$TMP/isp-a.log")" -ge 1 ]; }
+wait_for 15 sb && pass "isp-a takes orch-1 back as standby (no flapping back)" ||
+    fail "orch-1 standby" "$(grep -h 'orch-1' "$TMP/isp-a.log" | tail -n 3)"
+ctl psk1 "$A" withdraw --mid 11
+
+for n in $NODES; do
+	kill -0 "${NODE_PID[$n]}" 2>/dev/null && pass "$n still running" || fail "$n crashed" "not running"
+done
+exit 0
