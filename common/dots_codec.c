@@ -323,32 +323,39 @@ get_strv(struct dec *d, uint64_t key, cbor_item_t *v, struct strv *sv)
 	return 0;
 }
 
+/* An array of prefixes into a fresh *out; a bad one is a "code" error. */
 static int
-get_prefixes(struct dec *d, uint64_t key, cbor_item_t *v,
-    struct dots_scope *s)
+prefix_array(struct dec *d, uint64_t key, cbor_item_t *v, int code,
+    struct prefix **out, size_t *nout)
 {
 	cbor_item_t **a = NULL;
 	size_t i, n = 0;
 	char *t;
-	int rc;
+	int rc = 0;
 
 	if (get_array(d, key, v, &a, &n) == -1)
 		return -1;
-	if ((s->target_prefix = calloc(n, sizeof(*s->target_prefix))) == NULL)
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
 		return dots_errf(d->err, 500, "out of memory");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		if (get_text(d, key, a[i], &t) == -1)
 			return -1;
-		rc = prefix_parse(t, &s->target_prefix[i]);
-		if (rc == -1)
-			dots_errf(d->err, 400, "invalid %s '%.60s'",
+		if (prefix_parse(t, &(*out)[i]) == -1)
+			rc = dots_errf(d->err, code, "invalid %s '%.60s'",
 			    kd(d, key), t);
+		else
+			(*nout)++;
 		free(t);
-		if (rc == -1)
-			return -1;
-		s->n_target_prefix++;
 	}
-	return 0;
+	return rc;
+}
+
+static int
+get_prefixes(struct dec *d, uint64_t key, cbor_item_t *v,
+    struct dots_scope *s)
+{
+	return prefix_array(d, key, v, 400, &s->target_prefix,
+	    &s->n_target_prefix);
 }
 
 static int
@@ -965,21 +972,15 @@ dots_decode_redirect(const uint8_t *buf, size_t len,
 
 /* ---- dotsgw:registration (private use, README.md "Orchestrator") ---- */
 
+/* A name in a registration: short, printable, no spaces. */
 static int
-reg_text(struct dec *d, uint64_t k, cbor_item_t *v, char **out)
+reg_word(struct dec *d, uint64_t k, const char *s)
 {
-	const char *c;
-
-	if (*out != NULL)
-		free(*out);
-	*out = NULL;
-	if (get_text(d, k, v, out) == -1)
-		return -1;
-	if (strlen(*out) > DOTS_REG_MAX_TEXT)
+	if (strlen(s) > DOTS_REG_MAX_TEXT)
 		return dots_errf(d->err, 422, "%s longer than %d bytes",
 		    kd(d, k), DOTS_REG_MAX_TEXT);
-	for (c = *out; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
 			return dots_errf(d->err, 422, "%s: only printable "
 			    "ASCII without spaces", kd(d, k));
 	return 0;
@@ -990,33 +991,21 @@ reg_list(struct dec *d, uint64_t k, cbor_item_t *v, struct strv *sv)
 {
 	cbor_item_t **a = NULL;
 	size_t i, j, n = 0;
-	char *s = NULL;
 
 	if (get_array(d, k, v, &a, &n) == -1)
 		return -1;
 	if (n > DOTS_REG_MAX_LIST)
 		return dots_errf(d->err, 422, "more than %d values in %s",
 		    DOTS_REG_MAX_LIST, kd(d, k));
-	for (i = 0; i < n; i++) {
-		if (reg_text(d, k, a[i], &s) == -1) {
-			free(s);
+	if (get_strv(d, k, v, sv) == -1)
+		return -1;
+	for (i = 0; i < sv->n; i++) {
+		if (reg_word(d, k, sv->v[i]) == -1)
 			return -1;
-		}
-		for (j = 0; j < sv->n; j++)
-			if (strcmp(sv->v[j], s) == 0)
-				break;
-		if (j < sv->n) {
-			dots_errf(d->err, 422, "%s: '%s' given twice",
-			    kd(d, k), s);
-			free(s);
-			return -1;
-		}
-		if (strv_push(sv, s) == -1) {
-			free(s);
-			return dots_errf(d->err, 500, "out of memory");
-		}
-		free(s);
-		s = NULL;
+		for (j = 0; j < i; j++)
+			if (strcmp(sv->v[j], sv->v[i]) == 0)
+				return dots_errf(d->err, 422, "%s: '%s' given "
+				    "twice", kd(d, k), sv->v[i]);
 	}
 	return 0;
 }
@@ -1026,28 +1015,14 @@ reg_prefixes(struct dec *d, uint64_t k, cbor_item_t *v,
     struct dots_registration *r)
 {
 	cbor_item_t **a = NULL;
-	size_t i, n = 0;
-	char *t = NULL;
-	int rc = 0;
+	size_t n = 0;
 
 	if (get_array(d, k, v, &a, &n) == -1)
 		return -1;
 	if (n > DOTS_REG_MAX_LIST)
 		return dots_errf(d->err, 422, "more than %d values in %s",
 		    DOTS_REG_MAX_LIST, kd(d, k));
-	if ((r->served = calloc(n, sizeof(*r->served))) == NULL)
-		return dots_errf(d->err, 500, "out of memory");
-	for (i = 0; i < n && rc == 0; i++) {
-		if (get_text(d, k, a[i], &t) == -1)
-			return -1;
-		if (prefix_parse(t, &r->served[i]) == -1)
-			rc = dots_errf(d->err, 422, "invalid %s '%.60s'",
-			    kd(d, k), t);
-		else
-			r->n_served++;
-		free(t);
-	}
-	return rc;
+	return prefix_array(d, k, v, 422, &r->served, &r->n_served);
 }
 
 static int
@@ -1059,7 +1034,8 @@ reg_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 
 	switch (k) {
 	case DK_REG_SERVER_ADDRESS:
-		if (reg_text(d, k, v, &r->server_address) == -1)
+		if (get_text(d, k, v, &r->server_address) == -1 ||
+		    reg_word(d, k, r->server_address) == -1)
 			return -1;
 		if (prefix_parse_addr(r->server_address, &host) == -1)
 			return dots_errf(d->err, 422, "%s '%s' is not a "
