@@ -18,6 +18,8 @@
 /* One ISP member: an upstream whose address comes from registration. */
 struct orch_reg {
 	struct upstream		*us;
+	char			*name;	/* its peer's: tells a kept upstream
+					   from a new one at a reused address */
 	bool			 registered;
 	struct dots_registration reg;	/* address filled in */
 };
@@ -246,6 +248,24 @@ register_handle(const struct ds_request *rq, coap_pdu_t *resp)
 }
 
 /* A stored registration, checked as if it came again (config changes). */
+static int load_one(const char *, const uint8_t *, size_t, void *);
+
+/* The same, for members not registered yet (after a reload). */
+static int
+load_new(const char *key, const uint8_t *cbor, size_t len, void *arg)
+{
+	struct orch *o = arg;
+	const struct conf_peer *peer;
+	struct orch_reg *e;
+
+	if (strncmp(key, REG_KEY, strlen(REG_KEY)) != 0 ||
+	    (peer = conf_peer_by_name(o->gw->conf, key +
+	    strlen(REG_KEY))) == NULL || (e = reg_of_peer(o, peer)) == NULL ||
+	    e->registered)
+		return 0;
+	return load_one(key, cbor, len, arg);
+}
+
 static int
 load_one(const char *key, const uint8_t *cbor, size_t len, void *arg)
 {
@@ -280,6 +300,49 @@ load_one(const char *key, const uint8_t *cbor, size_t len, void *arg)
 	return 0;
 }
 
+/* The ISP members after a reload: kept upstreams keep their registration,
+ * added ones get theirs from the store, removed ones are forgotten. */
+int
+orch_reload(struct gw *gw)
+{
+	struct orch *o = gw->orch;
+	struct orch_reg *regs = NULL;
+	size_t n = 0;
+
+	if (o == NULL)
+		return 0;
+	if (gw->n_ups > 0 && (regs = calloc(gw->n_ups, sizeof(*regs))) == NULL)
+		return -1;
+	for (size_t i = 0; i < gw->n_ups; i++) {
+		struct upstream *us = gw->ups[i];
+
+		if (!us->peer->up.from_registration)
+			continue;
+		for (size_t j = 0; j < o->n; j++)
+			if (o->regs[j].us == us &&
+			    strcmp(o->regs[j].name, us->peer->name) == 0) {
+				regs[n] = o->regs[j];
+				memset(&o->regs[j], 0, sizeof(o->regs[j]));
+			}
+		regs[n].us = us;
+		if (regs[n].name == NULL &&
+		    (regs[n].name = strdup(us->peer->name)) == NULL)
+			continue;	/* not a member until the next reload */
+		n++;
+	}
+	for (size_t j = 0; j < o->n; j++) {
+		dots_registration_free(&o->regs[j].reg);
+		free(o->regs[j].name);
+	}
+	free(o->regs);
+	o->regs = regs;
+	o->n = n;
+	/* the added ones, if they registered before */
+	if (store_reg_foreach(gw->store, load_new, o) == -1)
+		log_warnx("registrations: cannot read the stored ones");
+	return 0;
+}
+
 struct orch *
 orch_new(struct gw *gw)
 {
@@ -293,9 +356,17 @@ orch_new(struct gw *gw)
 		free(o);
 		return NULL;
 	}
-	for (size_t i = 0; i < gw->n_ups; i++)
-		if (gw->ups[i]->peer->up.from_registration)
-			o->regs[o->n++].us = gw->ups[i];
+	for (size_t i = 0; i < gw->n_ups; i++) {
+		if (!gw->ups[i]->peer->up.from_registration)
+			continue;
+		o->regs[o->n].us = gw->ups[i];
+		if ((o->regs[o->n].name = strdup(gw->ups[i]->peer->name)) ==
+		    NULL) {
+			orch_free(o);
+			return NULL;
+		}
+		o->n++;
+	}
 	gw->orch = o;
 	if (store_reg_foreach(gw->store, load_one, o) == -1)
 		log_warnx("registrations: cannot read the stored ones");
@@ -308,8 +379,10 @@ orch_free(struct orch *o)
 {
 	if (o == NULL)
 		return;
-	for (size_t i = 0; i < o->n; i++)
+	for (size_t i = 0; i < o->n; i++) {
 		dots_registration_free(&o->regs[i].reg);
+		free(o->regs[i].name);
+	}
 	free(o->regs);
 	o->gw->orch = NULL;
 	free(o);

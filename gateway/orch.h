@@ -26,6 +26,8 @@ struct upstream;
 
 struct orch *orch_new(struct gw *);
 void	orch_free(struct orch *);
+/* After a reload swapped the upstreams (kept ones keep their pointer). */
+int	orch_reload(struct gw *);
 
 /* PUT, GET, DELETE of .well-known/dots/register (any role: a gateway
  * answers 4.04). */

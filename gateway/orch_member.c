@@ -110,14 +110,50 @@ send_registration(struct upstream *us)
 	free(body);
 }
 
+/* Its place in the config: the order of preference. */
+static size_t
+rank(const struct gw *gw, const struct upstream *us)
+{
+	size_t i;
+
+	for (i = 0; i < gw->n_ups && gw->ups[i] != us; i++)
+		;
+	return i;
+}
+
+/* Nothing placed there: switching away moves nothing. */
+static bool
+idle(const struct upstream *us)
+{
+	const struct placement *p;
+
+	TAILQ_FOREACH(p, &us->placements, u_entry)
+		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
+			return false;
+	return true;
+}
+
+/*
+ * The first orchestrator in config order that is up is active; one that
+ * holds mitigations stays active when an earlier one comes (back), so a
+ * failover is never undone while it matters.
+ */
 void
 orch_member_up(struct upstream *us)
 {
+	struct gw *gw = us->gw;
 	struct upstream *act;
 
 	if (!is_orch(us))
 		return;
-	if ((act = active_other(us->gw, us)) == NULL) {
+	act = active_other(gw, us);
+	if (act != NULL && rank(gw, us) < rank(gw, act) && idle(act)) {
+		act->standby = true;
+		log_info("orchestrator %s is standby (%s, earlier in the "
+		    "config, is up)", act->peer->name, us->peer->name);
+		act = NULL;
+	}
+	if (act == NULL) {
 		us->standby = false;
 		log_info("orchestrator %s is active", us->peer->name);
 	} else {
@@ -157,4 +193,15 @@ orch_member_down(struct upstream *us)
 	    "placing active mitigations there", us->peer->name,
 	    next->peer->name);
 	relay_reconsider(gw);
+}
+
+void
+orch_member_reload(struct gw *gw)
+{
+	for (size_t i = 0; i < gw->n_ups; i++) {
+		struct upstream *us = gw->ups[i];
+
+		if (is_orch(us) && us->up)
+			send_registration(us);
+	}
 }

@@ -8,6 +8,8 @@
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
+#include "orch.h"
+#include "orch_member.h"
 #include "peer.h"
 #include "relay.h"
 #include "reload.h"
@@ -67,6 +69,9 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	if (!creds_same(&old->creds, &nc->creds))
 		log_warnx("reload: credentials %s", why);
 	SWAP(old->creds, nc->creds);
+	if (old->role != nc->role)
+		log_warnx("reload: role %s", why);
+	nc->role = old->role;
 	if (strcmp(old->node_id, nc->node_id) != 0)
 		log_warnx("reload: node-id %s", why);
 	SWAP(old->node_id, nc->node_id);
@@ -307,6 +312,9 @@ gw_reload(struct gw *gw, char *msg, size_t msglen)
 	gw->conf = nc;
 	swap_peers(gw, np, &peers_added);
 	swap_upstreams(gw, &ups_added);
+	if (orch_reload(gw) == -1)
+		log_warnx("reload: orchestrator members: out of memory");
+	orch_member_reload(gw);
 	conf_free(old);
 	if (audit_reopen(gw) == -1)
 		log_warnx("reload: cannot open the audit log %s",

@@ -56,7 +56,7 @@ for o in orch-1 orch-2; do
 EOF
 	done
 done
-# isp_conf NAME CAPACITY SERVED-PREFIX: customer1 at isp-a only
+# isp_conf NAME CAPACITY SERVED-PREFIX [NO-REGISTER-AT]: customer1 at isp-a only
 isp_conf() {
 	node_conf "$1" gateway "$2"
 	for o in orch-1 orch-2; do
@@ -69,6 +69,9 @@ isp_conf() {
       address: $HOST
       port: ${P[$o]}
       orchestrator: true
+EOF
+		[ "$o" = "$4" ] && continue
+		cat >> "$TMP/$1.yaml" <<EOF
       register:
         capacity: { bps: $2, pps: 10000000 }
         attack-types: [udp-flood, syn-flood]
@@ -281,6 +284,17 @@ sb() { [ "$(grep -c 'orchestrator orch-1 is standby' "$TMP/isp-a.log")" -ge 1 ];
 wait_for 15 sb && pass "isp-a takes orch-1 back as standby (no flapping back)" ||
     fail "orch-1 standby" "$(grep -h 'orch-1' "$TMP/isp-a.log" | tail -n 3)"
 ctl psk1 "$A" withdraw --mid 11
+
+# --- cancel by a config change: isp-b declares nothing for orch-2 any more ------
+isp_conf isp-b 100000000000 203.0.113.0/25 orch-2
+kill -HUP "${NODE_PID[isp-b]}"
+wait_for 5 logged orch-2 "peer isp-b cancelled its registration" &&
+    pass "isp-b reloaded without register: for orch-2: it cancels there" ||
+    fail "cancel by reload" "$(grep -h 'reload\|registration' "$TMP/isp-b.log" | tail -n 3)"
+as_isp isp-b orch-2 register get
+grep -q '"4.04"' "$OUT" && pass "orch-2: isp-b not registered any more" || fail "after reload cancel" "$(cat "$OUT")"
+as_isp isp-b orch-1 register get
+grep -q '"2.05"' "$OUT" && pass "orch-1: isp-b still registered" || fail "orch-1 after reload" "$(cat "$OUT")"
 
 for n in $NODES; do
 	kill -0 "${NODE_PID[$n]}" 2>/dev/null && pass "$n still running" || fail "$n crashed" "not running"
