@@ -34,7 +34,7 @@ done
 [ -z "$missing" ] && pass "dotsgw.yaml(5) documents every top-level key" ||
     fail "dotsgw.yaml(5) keys" "missing:$missing"
 missing=
-for c in mitigate get withdraw efficacy config hb status reload; do
+for c in mitigate get withdraw efficacy config hb status reload register; do
 	"$ROOT/build/dotsctl" --help | grep -qE "^  $c( |$)" || missing="$missing $c(not in --help)"
 	grep -qE "^\.BR? \"?$c[ \"]|^\.BI? \"?$c( |$)|^\.B $c\$" "$MAN/dotsctl.8" || missing="$missing $c"
 done
