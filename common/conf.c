@@ -1047,6 +1047,8 @@ static const struct key mitigator_keys[] = {
 	    offsetof(struct conf_mitigator, counters), h_str, NULL },
 	{ "stats-interval", KT_SCALAR, false, 1, 3600,
 	    offsetof(struct conf_mitigator, stats_interval), h_u32, NULL },
+	{ "reconcile-interval", KT_SCALAR, false, 1, 86400,
+	    offsetof(struct conf_mitigator, reconcile_interval), h_u32, NULL },
 	KEY_END
 };
 static const struct schema mitigator_schema = { mitigator_keys, NULL };
@@ -2459,6 +2461,7 @@ static void conf_defaults(struct conf *c)
 	for (int i = 0; i < CONF_SEVERITIES; i++)
 		c->mitigator.severity_action[i] = CONF_ACT_DISCARD;
 	c->mitigator.stats_interval = 5;
+	c->mitigator.reconcile_interval = 30;
 }
 
 static int load(struct ld *ld, const char *text, size_t len,

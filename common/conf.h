@@ -180,6 +180,7 @@ struct conf_mitigator {
 	unsigned	 severity_action[CONF_SEVERITIES];
 	char		*counters;	/* counter file (absolute); NULL = none */
 	uint32_t	 stats_interval;	/* seconds; default 5 */
+	uint32_t	 reconcile_interval;	/* seconds; default 30 */
 };
 
 /* Offload by utilization (draft-hayashi-dots-dms-offload). */

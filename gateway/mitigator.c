@@ -281,15 +281,15 @@ mitigator_done(struct mit_rules *r, bool ok)
 	}
 }
 
-bool
+struct mit_rules *
 mitigator_owns(struct mitigator *mg, uint32_t owner, uint32_t mid)
 {
-	const struct mit_rules *r;
+	struct mit_rules *r;
 
 	TAILQ_FOREACH(r, &mg->owned, entry)
 		if (r->m != NULL && r->owner == owner && r->mid == mid)
-			return true;
-	return false;
+			return r;
+	return NULL;
 }
 
 /* ---- drop counters ------------------------------------------------- */
@@ -346,7 +346,7 @@ static void
 reconcile_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mitigator *mg = arg;
-	struct timeval tv = { MITIGATOR_RECONCILE_S, 0 };
+	struct timeval tv = { mg->gw->conf->mitigator.reconcile_interval, 0 };
 
 	mg->ops->reconcile(mg);
 	evtimer_add(mg->reconcile_ev, &tv);

@@ -10,7 +10,8 @@
  * matched to our table after a restart: at start and then periodically
  * the speaker's routes carrying our marker community are listed, the
  * ones no active local mitigation owns are withdrawn and ours are
- * announced again.
+ * announced again (mitigator: reconcile-interval, 30 s by default), which
+ * also repairs a failed install or a restarted speaker.
  */
 #ifndef DOTSGW_MITIGATOR_H
 #define DOTSGW_MITIGATOR_H
@@ -30,8 +31,6 @@ struct gw;
 struct mitigation;
 struct mitigator;
 
-#define MITIGATOR_RECONCILE_S	30	/* periodic reconcile */
-
 /* The rules of one local mitigation. */
 struct mit_rules {
 	TAILQ_ENTRY(mit_rules) entry;
@@ -45,6 +44,7 @@ struct mit_rules {
 	size_t		 n;
 	bool		 installed;	/* the back-end confirmed every rule */
 	unsigned	 pending;	/* back-end operations in flight */
+	size_t		 seen;		/* routes of it in the last listing */
 	uint64_t	 c[4];		/* bytes, pkts, bps, pps dropped */
 };
 TAILQ_HEAD(mit_rules_head, mit_rules);
@@ -98,8 +98,9 @@ void	mitigator_withdraw(struct gw *, struct mitigation *);
 /* For back-ends. */
 void	mitigator_done(struct mit_rules *, bool ok);
 uint32_t mitigator_owner(const char *peer, const char *cuid);
-/* The owner/mid pair is an active rule set of ours. */
-bool	mitigator_owns(struct mitigator *, uint32_t owner, uint32_t mid);
+/* The active rule set of ours with this owner/mid, or NULL. */
+struct mit_rules *mitigator_owns(struct mitigator *, uint32_t owner,
+	    uint32_t mid);
 /* "match destination 192.0.2.0/24 protocol ==17 ..." for logs. */
 void	mitigator_rule_text(const struct pol_rule *, char *buf, size_t len);
 

@@ -344,10 +344,15 @@ reconcile_list(struct bgp *b, int fam, const char *out)
 	json_object_foreach(root, key, paths) {
 		json_array_foreach(paths, i, path) {
 			struct bgp_cmd *c;
+			struct mit_rules *r;
 
 			if (!path_tag(path, marker, mc->community_asn, &owner,
-			    &mid) || mitigator_owns(b->mg, owner, mid))
+			    &mid))
 				continue;
+			if ((r = mitigator_owns(b->mg, owner, mid)) != NULL) {
+				r->seen++;
+				break;
+			}
 			log_info("mitigator bgp: orphan %s %s (owner %08x mid "
 			    "%u): withdrawn", families[fam], key, owner, mid);
 			if ((c = orphan_cmd(b, fam, key)) != NULL) {
@@ -363,15 +368,19 @@ reconcile_list(struct bgp *b, int fam, const char *out)
 		    families[fam]);
 }
 
-/* After the listings: announce ours again (the speaker may have
- * restarted, or an earlier install failed). */
+/* After the listings: announce again what the speaker lacks (it may have
+ * restarted, or an earlier install failed); what it has is left alone,
+ * so a reconcile sends the routers no update. */
 static void
 reannounce(struct bgp *b)
 {
 	struct mit_rules *r;
 
 	TAILQ_FOREACH(r, &b->mg->owned, entry)
-		if (r->m != NULL) {
+		if (r->m != NULL && r->pending == 0 && r->seen < r->n) {
+			log_info("mitigator bgp: owner %08x mid %u: %zu of %zu "
+			    "rule(s) at the speaker; announcing again",
+			    r->owner, r->mid, r->seen, r->n);
 			r->pending++;
 			rules_op(b, r, true);
 		}
@@ -465,8 +474,12 @@ bgp_reconcile(struct mitigator *mg)
 	struct bgp *b = mg->be;
 	struct bgp_cmd *c;
 
+	struct mit_rules *r;
+
 	if (b->reconciling)
 		return;
+	TAILQ_FOREACH(r, &mg->owned, entry)
+		r->seen = 0;
 	for (int fam = 0; fam < 4; fam++) {
 		if ((c = cmd_new(b, families[fam], true)) == NULL)
 			return;

@@ -57,12 +57,15 @@ bgp_stop() {
 trap 'bgp_stop; t_cleanup' EXIT
 bgp_conf "$TMP/spk.toml" 64512 10.255.0.1 "$SPK_BGP" 64513 "$RTR_BGP" false
 bgp_conf "$TMP/rtr.toml" 64513 10.255.0.2 "$RTR_BGP" 64512 "$SPK_BGP" true
-gobgpd -f "$TMP/spk.toml" --api-hosts "$HOST:$SPK_API" --pprof-disable \
-    > "$TMP/spk.log" 2>&1 &
-BGP_PIDS+=($!)
-gobgpd -f "$TMP/rtr.toml" --api-hosts "$HOST:$RTR_API" --pprof-disable \
-    > "$TMP/rtr.log" 2>&1 &
-BGP_PIDS+=($!)
+start_bgp() {
+	gobgpd -f "$TMP/spk.toml" --api-hosts "$HOST:$SPK_API" --pprof-disable \
+	    >> "$TMP/spk.log" 2>&1 &
+	BGP_PIDS+=($!)
+	gobgpd -f "$TMP/rtr.toml" --api-hosts "$HOST:$RTR_API" --pprof-disable \
+	    >> "$TMP/rtr.log" 2>&1 &
+	BGP_PIDS+=($!)
+}
+start_bgp
 established() { gobgp -u $HOST -p "$SPK_API" neighbor 2>/dev/null | grep -q Establ; }
 wait_for 30 established && pass "speaker and router gobgpd established on 127.0.0.1" ||
     { fail "gobgpd session" "$(tail -n 5 "$TMP/spk.log")"; exit 1; }
@@ -79,6 +82,7 @@ mitigator:
   rate-limit: 125000
   severity-actions: { default: discard, low: rate-limit, high: rtbh }
   timeout: 3000
+  reconcile-interval: 2
 EOF
 sed -i "/psk-identity: $PSK1_ID/a\\    mitigation-actions: [rate-limit, discard, rtbh]\\n    max-rules: 3" "$CONF"
 gw_start || exit 1
@@ -217,4 +221,15 @@ ctl psk1 "$URI" mitigate --mid 7 --file "$TMP/r7.json"
 failed() { grep -q "bgp install failed" "$GW_LOG"; }
 wait_for 10 failed && pass "speaker down: the failed install is logged" || fail "install failure" "no log"
 gw_alive "dotsgwd survives a missing speaker"
+
+# --- 8. the speakers come back: the next reconcile announces mid 7 --------
+start_bgp
+wait_for 30 established || fail "gobgpd again" "$(tail -n 3 "$TMP/spk.log")"
+wait_for 15 has_fs 'c.get(1) == {"prefix": "192.0.2.80/28"}' &&
+    pass "speaker back: the periodic reconcile announces the rule that failed" ||
+    fail "reconcile after speaker restart" "$(rib ipv4-flowspec | cut -c1-300)"
+! grep -qE "owner [0-9a-f]+ mid [1-6]: .*announcing again" "$GW_LOG" &&
+    grep -qE "owner [0-9a-f]+ mid 7: 0 of 1 rule\(s\) at the speaker; announcing again" "$GW_LOG" &&
+    pass "reconcile (every 2 s) announced again only what the speaker lacked" ||
+    fail "reconcile churn" "$(grep 'announcing again' "$GW_LOG" | head -n 3)"
 exit $((T_FAILS > 0))
