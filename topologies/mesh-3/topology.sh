@@ -11,3 +11,6 @@ REQUEST_TARGET=192.0.2.10/32
 REQUEST_GBPS=5
 EXPECT_HOLD="isp-a isp-b"
 EXPECT_LOCAL="isp-b"
+# topologies/run mesh-3 --failover: isp-b fails, isp-c takes over
+FAILOVER_NODE=isp-b
+EXPECT_HOLD_FAILOVER="isp-a isp-c"
