@@ -38,6 +38,9 @@ signal-config:
 mitigation: { active-but-terminating: 2 }
 EOF
 	[ -n "$3" ] && echo "capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }" >> "$TMP/$1.yaml"
+	# drop counters from a counter file (what an operator's collector
+	# exports): "PEER CUID MID BYTES PKTS BPS PPS"
+	[ -n "$3" ] && echo "mitigator: { type: log, counters: counters.txt, stats-interval: 1 }" >> "$TMP/$1.yaml"
 	echo "gateway: { relay-timeout: 3000 }" >> "$TMP/$1.yaml"
 	echo "peers:" >> "$TMP/$1.yaml"
 	mkdir -p "$TMP/state-$1"
@@ -198,6 +201,15 @@ wait_for 5 progress 10 && pass "status back at the customer: in progress" ||
 as_isp isp-a orch-1 get
 grep -q '"status":"attack-mitigation-in-progress"' "$OUT" &&
     pass "orch-1 reports its aggregated status to isp-a" || fail "orch-1 status" "$(cat "$OUT")"
+# isp-b and isp-c report drops for orch-1's placement (its mid 1 at each)
+echo "orch-1 $CUID_O1 1 1000 10 800 8" > "$TMP/state-isp-b/counters.txt"
+echo "orch-1 $CUID_O1 1 2000 20 1600 16" > "$TMP/state-isp-c/counters.txt"
+summed() { ctl psk1 "$A" get --mid 10; [ "$(jget 's.get("bytes-dropped")')" = 3000 ] &&
+	[ "$(jget 's.get("pkts-dropped")')" = 30 ] && [ "$(jget 's.get("bps-dropped")')" = 2400 ]; }
+wait_for 10 summed && pass "counters back at the customer: isp-b's and isp-c's drops summed (3000 bytes, 30 packets)" ||
+    fail "counters" "$(cat "$OUT")"
+as_isp isp-a orch-1 get
+grep -q '"bytes-dropped":"3000"' "$OUT" && pass "orch-1 reports the sum to isp-a" || fail "orch-1 counters" "$(cat "$OUT")"
 
 # --- cancellation: C leaves; the next request reaches only B ------------------
 as_isp isp-c orch-1 register delete
