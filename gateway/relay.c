@@ -8,6 +8,7 @@
 #include "../common/conf.h"
 #include "../common/dots_codec.h"
 #include "../common/log.h"
+#include "../policies/capable.h"
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
@@ -177,6 +178,29 @@ decide(struct gw *gw, const struct conf_peer *peer, const struct dots_scope *s,
 	    rq, d);
 }
 
+/*
+ * An orchestrator leaves out the registered ISPs that would refuse the
+ * request (thresholds) or cannot mitigate its attack type: as if they had
+ * refused it already (policies/capable.h).
+ */
+static void
+capable_only(struct gw *gw, const struct dots_scope *s,
+    const struct pol_volume *vol, struct pol_upstream *cand, size_t n)
+{
+	struct pol_attacks at;
+	char why[160];
+
+	if (gw->orch == NULL)
+		return;
+	pol_attacks_of(s, &at);
+	for (size_t i = 0; i < n; i++)
+		if (cand[i].reg != NULL && !cand[i].failed &&
+		    !pol_capable(cand[i].reg, vol, &at, why, sizeof(why))) {
+			cand[i].failed = true;
+			log_info("ISP %s left out: %s", cand[i].peer->name, why);
+		}
+}
+
 int
 relay_plan(const struct ds_request *rq, const struct dots_scope *s,
     struct relay_plan *plan, struct dots_err *err)
@@ -215,6 +239,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 	pol_attack_volume(s, &c->capacity, &plan->vol);
 	pol_request_of(s, plan->vol.bps, plan->vol.pps, &sel_rq);
 	n = candidates(gw, NULL, cand);
+	capable_only(gw, s, &plan->vol, cand, n);
 	for (size_t i = 0; i < n; i++)
 		plan->cand_us[i] = gw->ups[i];
 	decide(gw, rq->ds->peer->conf, s, &plan->vol, cand, n, &sel_rq,
@@ -1131,6 +1156,7 @@ decide_again(struct gw *gw, struct mitigation *m, bool log_none)
 		return false;
 	pol_request_of(&m->scope, rs->vol.bps, rs->vol.pps, &rq);
 	n = candidates(gw, m, cand);
+	capable_only(gw, &m->scope, &rs->vol, cand, n);
 	decide(gw, m->client->peer->conf, &m->scope, &rs->vol, cand, n, &rq,
 	    &d, &offloaded);
 	rs->offloaded = offloaded && !d.local;

@@ -1,13 +1,16 @@
 /*
  * libFuzzer target for the orchestrator registration decoder (untrusted:
  * any authenticated ISP sends it). Whatever decodes must encode, and the
- * encoding must decode again to the same bytes (abort() otherwise).
+ * encoding must decode again to the same bytes (abort() otherwise). The
+ * same bytes as the raw attack-detail (key 207) the orchestrator reads
+ * attack names from (policies/capable.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../common/dots_codec.h"
+#include "../../policies/capable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,7 +45,21 @@ once(const uint8_t *data, size_t size, enum dots_dir dir)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct dots_opt o = { 207, (uint8_t *)data, size };
+	struct dots_scope sc;
+	struct pol_attacks at;
+
 	once(data, size, DOTS_REQ);
 	once(data, size, DOTS_RESP);
+	memset(&sc, 0, sizeof(sc));
+	sc.opt.v = &o;
+	sc.opt.n = 1;
+	pol_attacks_of(&sc, &at);
+	if (at.n > POL_MAX_ATTACK_NAMES)
+		abort();
+	for (size_t i = 0; i < at.n; i++)
+		if (strlen(at.name[i]) == 0 ||
+		    strlen(at.name[i]) > DOTS_REG_MAX_TEXT)
+			abort();
 	return 0;
 }

@@ -77,7 +77,7 @@ EOF
 		cat >> "$TMP/$1.yaml" <<EOF
       register:
         capacity: { bps: $2, pps: 10000000 }
-        attack-types: [udp-flood, syn-flood]
+        attack-types: [${ATTACKS:-udp-flood, syn-flood}]
         countermeasures: [scrubbing]
         thresholds: { bps: 100000000000, duration: 86400 }
         prefixes: [$3]
@@ -92,7 +92,7 @@ cat >> "$TMP/isp-a.yaml" <<EOF
     prefixes: [$PFX1]
 EOF
 isp_conf isp-b 100000000000 203.0.113.0/25
-isp_conf isp-c 100000000000 203.0.113.128/25
+ATTACKS=syn-flood isp_conf isp-c 100000000000 203.0.113.128/25
 
 for n in $NODES; do
 	"$DOTSGWD" -n -c "$TMP/$n.yaml" 2>/dev/null || fail "config $n" "$("$DOTSGWD" -n -c "$TMP/$n.yaml" 2>&1)"
@@ -210,6 +210,18 @@ wait_for 10 summed && pass "counters back at the customer: isp-b's and isp-c's d
     fail "counters" "$(cat "$OUT")"
 as_isp isp-a orch-1 get
 grep -q '"bytes-dropped":"3000"' "$OUT" && pass "orch-1 reports the sum to isp-a" || fail "orch-1 counters" "$(cat "$OUT")"
+
+# --- capability: isp-c registered syn-flood only; a udp-flood skips it ------
+b0=$(at isp-b orch-1 "$CUID_O1") c0=$(at isp-c orch-1 "$CUID_O1")
+sed 's/"lifetime": 600,/"lifetime": 600, "ietf-dots-telemetry:attack-detail": [{"vendor-id": 32473, "attack-id": 1, "attack-description": "UDP-flood"}],/' \
+    "$(big 12 192.0.2.32/28)" > "$TMP/udp.json"
+ctl psk1 "$A" mitigate --mid 12 --file "$TMP/udp.json"
+more_b() { [ "$(at isp-b orch-1 "$CUID_O1")" -gt "$b0" ]; }
+wait_for 8 more_b && sleep 0.5 && [ "$(at isp-c orch-1 "$CUID_O1")" -eq "$c0" ] &&
+    logged orch-1 "ISP isp-c left out: not capable of UDP-flood" &&
+    pass "a udp-flood goes to isp-b only: isp-c registered syn-flood alone" ||
+    fail "capable attack type" "b $b0->$(at isp-b orch-1 "$CUID_O1") c $c0->$(at isp-c orch-1 "$CUID_O1")"
+ctl psk1 "$A" withdraw --mid 12
 
 # --- cancellation: C leaves; the next request reaches only B ------------------
 as_isp isp-c orch-1 register delete

@@ -1,0 +1,92 @@
+/*
+ * The orchestrator's capability filter (policies/capable.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cbor.h>
+
+#include "../common/cbor_guard.h"
+#include "capable.h"
+
+#define TM_ATTACK_DETAIL	207	/* ietf-dots-telemetry:attack-detail */
+#define ATTACK_DESCRIPTION	165
+
+static void
+one_detail(cbor_item_t *d, struct pol_attacks *out)
+{
+	struct cbor_pair *p;
+	size_t n;
+
+	if (!cbor_isa_map(d))
+		return;
+	p = cbor_map_handle(d);
+	for (size_t i = 0; i < cbor_map_size(d); i++) {
+		if (!cbor_isa_uint(p[i].key) ||
+		    cbor_get_int(p[i].key) != ATTACK_DESCRIPTION ||
+		    !cbor_isa_string(p[i].value) ||
+		    !cbor_string_is_definite(p[i].value) ||
+		    (n = cbor_string_length(p[i].value)) == 0 ||
+		    n > DOTS_REG_MAX_TEXT || out->n == POL_MAX_ATTACK_NAMES)
+			continue;
+		memcpy(out->name[out->n], cbor_string_handle(p[i].value), n);
+		out->name[out->n][n] = '\0';
+		if (strlen(out->name[out->n]) == n)	/* no NUL inside */
+			out->n++;
+	}
+}
+
+void
+pol_attacks_of(const struct dots_scope *sc, struct pol_attacks *out)
+{
+	const struct dots_opt *o;
+	struct cbor_load_result res;
+	struct dots_err err;
+	cbor_item_t *it;
+
+	memset(out, 0, sizeof(*out));
+	if (sc == NULL ||
+	    (o = dots_optv_get(&sc->opt, TM_ATTACK_DETAIL)) == NULL ||
+	    o->cbor == NULL || cbor_guard_check(o->cbor, o->len, &err) == -1 ||
+	    (it = cbor_load(o->cbor, o->len, &res)) == NULL)
+		return;
+	if (cbor_isa_array(it) && cbor_array_is_definite(it))
+		for (size_t i = 0; i < cbor_array_size(it); i++)
+			one_detail(cbor_array_handle(it)[i], out);
+	cbor_decref(&it);
+}
+
+static bool
+registered(const struct dots_registration *r, const char *name)
+{
+	for (size_t i = 0; i < r->attack_types.n; i++)
+		if (strcasecmp(r->attack_types.v[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool
+pol_capable(const struct dots_registration *r, const struct pol_volume *vol,
+    const struct pol_attacks *at, char *why, size_t whylen)
+{
+	if (r->threshold_bps != 0 && vol->bps > r->threshold_bps) {
+		snprintf(why, whylen, "%" PRIu64 " bit/s above its threshold "
+		    "%" PRIu64, vol->bps, r->threshold_bps);
+		return false;
+	}
+	if (r->threshold_pps != 0 && vol->pps > r->threshold_pps) {
+		snprintf(why, whylen, "%" PRIu64 " pkt/s above its threshold "
+		    "%" PRIu64, vol->pps, r->threshold_pps);
+		return false;
+	}
+	if (at->n == 0 || r->attack_types.n == 0)
+		return true;
+	for (size_t i = 0; i < at->n; i++)
+		if (registered(r, at->name[i]))
+			return true;
+	snprintf(why, whylen, "not capable of %s%s", at->name[0],
+	    at->n > 1 ? " (nor the others named)" : "");
+	return false;
+}
