@@ -89,10 +89,10 @@ static const char usage_text[] =
 "      --lifetime defaults to 3600 (-1 = indefinite). --file sends an\n"
 "      RFC-style JSON body converted to CBOR as is; --cbor-file sends raw\n"
 "      bytes; --content-format overrides 271 (\"none\" omits the option).\n"
-"  get [--mid N] [--observe SECONDS | --count N]\n"
+"  get [--mid N] [--observe SECONDS | --count N [--interval S]]\n"
 "      GET one or all mitigations; --observe prints each notification as it\n"
 "      arrives for SECONDS, then cancels (Observe 1); --count sends N GETs\n"
-"      back to back on one session (load tests) and prints each answer.\n"
+"      on one session, back to back or S seconds apart, printing each.\n"
 "  withdraw --mid N\n"
 "      DELETE .../mitigate/cuid=X/mid=N.\n"
 "  efficacy --mid N --attack-status under-attack|mitigated\n"
@@ -773,7 +773,7 @@ cmd_get(struct ctl *c, struct args *a)
 	int st;
 
 	allow_only(a, SEEN(O_MID) | SEEN(O_OBSERVE) | SEEN(O_COUNT) |
-	    BODY_OPTS);
+	    SEEN(O_INTERVAL) | BODY_OPTS);
 	req_init(&q, COAP_REQUEST_CODE_GET, c->con);
 	path_mitigate(c, &q, a->has_mid, a->mid, s1, s2, s3, sizeof(s1));
 	/* A body on GET only for interop tests (an empty non-CBOR one). */
@@ -782,8 +782,11 @@ cmd_get(struct ctl *c, struct args *a)
 	if (a->seen & (BODY_OPTS))
 		req_body(&q, &a->body);
 	if (!(a->seen & SEEN(O_OBSERVE))) {
-		for (unsigned i = 0; i < a->count; i++)
+		for (unsigned i = 0; i < a->count; i++) {
+			if (i > 0 && (a->seen & SEEN(O_INTERVAL)))
+				dc_wait(c->dc, a->interval * 1000);
 			run_request(c, &q);
+		}
 		return;
 	}
 	c->status = EX_NORESP;

@@ -28,6 +28,8 @@ struct mit_table {
 	struct event	  *tick;	/* periodic notifications */
 	struct event	  *flush;	/* coalesced notifications */
 	struct mitigation_list dirty;
+	struct event	  *repeat;	/* change notifications again */
+	struct mitigation_list repeating;
 };
 
 static void mit_timer_cb(evutil_socket_t, short, void *);
@@ -82,12 +84,43 @@ mit_flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct mit_table *mt = arg;
 	struct mitigation *m;
 
+	struct timeval tv = { MIT_REPEAT_MS / 1000, MIT_REPEAT_MS % 1000 * 1000 };
+
 	while ((m = TAILQ_FIRST(&mt->dirty)) != NULL) {
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 		m->dirty = false;
 		notify_item(mt, m);
 		notify_client(mt, m->client);
+		if (m->repeats == 0)
+			TAILQ_INSERT_TAIL(&mt->repeating, m, repeat_entry);
+		m->repeats = MIT_REPEATS;
 	}
+	if (!TAILQ_EMPTY(&mt->repeating) &&
+	    !evtimer_pending(mt->repeat, NULL))
+		evtimer_add(mt->repeat, &tv);
+}
+
+/*
+ * Notifications are NON (RFC 9132 §4.4.2.1) and a lost one would leave
+ * the observer with an old status until the next periodic one: a change
+ * is sent again MIT_REPEATS times, MIT_REPEAT_MS apart.
+ */
+static void
+mit_repeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mit_table *mt = arg;
+	struct mitigation *m, *next;
+	struct timeval tv = { MIT_REPEAT_MS / 1000, MIT_REPEAT_MS % 1000 * 1000 };
+
+	for (m = TAILQ_FIRST(&mt->repeating); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, repeat_entry);
+		notify_item(mt, m);
+		notify_client(mt, m->client);
+		if (--m->repeats == 0)
+			TAILQ_REMOVE(&mt->repeating, m, repeat_entry);
+	}
+	if (!TAILQ_EMPTY(&mt->repeating))
+		evtimer_add(mt->repeat, &tv);
 }
 
 struct mit_table *
@@ -100,16 +133,21 @@ mit_table_new(struct gw *gw)
 		return NULL;
 	mt->gw = gw;
 	TAILQ_INIT(&mt->dirty);
+	TAILQ_INIT(&mt->repeating);
 	mt->tick = event_new(gw->base, -1, EV_PERSIST, mit_tick_cb, mt);
 	mt->flush = evtimer_new(gw->base, mit_flush_cb, mt);
 	mt->ix = mit_index_new();
+	mt->repeat = evtimer_new(gw->base, mit_repeat_cb, mt);
 	if (mt->tick == NULL || mt->flush == NULL || mt->ix == NULL ||
+	    mt->repeat == NULL ||
 	    event_add(mt->tick, &tv) == -1) {
 		if (mt->tick != NULL)
 			event_free(mt->tick);
 		if (mt->flush != NULL)
 			event_free(mt->flush);
 		mit_index_free(mt->ix);
+		if (mt->repeat != NULL)
+			event_free(mt->repeat);
 		free(mt);
 		return NULL;
 	}
@@ -414,6 +452,8 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	relay_free(m);
 	if (m->dirty)
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
+	if (m->repeats > 0)
+		TAILQ_REMOVE(&mt->repeating, m, repeat_entry);
 	TAILQ_REMOVE(&c->mits, m, entry);
 	mid_unlink(m);
 	mit_index_del(mt->ix, m);
@@ -549,5 +589,6 @@ mit_table_free(struct mit_table *mt)
 	mit_index_free(mt->ix);
 	event_free(mt->tick);
 	event_free(mt->flush);
+	event_free(mt->repeat);
 	free(mt);
 }

@@ -63,12 +63,17 @@ struct mitigation {
 	TAILQ_ENTRY(mitigation) dirty_entry;
 	struct mitigation *hnext;	/* (client, mid) hash chain */
 	struct mit_ix	*ix;		/* mit_index.c: filed by target */
+	uint8_t		 repeats;	/* change notifications still to
+					   repeat (they are NON) */
+	TAILQ_ENTRY(mitigation) repeat_entry;
 };
 
 struct mit_table;
 
 #define MIT_NOTIFY_INTERVAL	60	/* seconds between periodic notifications */
 #define MIT_COALESCE_MS		100
+#define MIT_REPEATS		2	/* a change is notified again twice, */
+#define MIT_REPEAT_MS		2000	/* this far apart (lossy links) */
 
 struct mit_table *mit_table_new(struct gw *);
 void	mit_table_free(struct mit_table *);

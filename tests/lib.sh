@@ -172,13 +172,19 @@ gw_stop() {
 
 # ---- several daemons (relay tests) ----------------------------------------
 
+# NETNS=NAME runs node_start daemons and ctl inside that network namespace
+# (the test creates and deletes it); ns_exec prints the command prefix.
+NETNS=
+ns_exec() { if [ -n "$NETNS" ]; then echo "ip netns exec $NETNS"; fi; }
+
 declare -A NODE_PID
 
 # node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
 # wait (10 s at most) for its "ready" line.
 node_start() {
 	local name=$1 conf=$2 log=$TMP/$1.log i
-	"$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
+	# shellcheck disable=SC2046
+	$(ns_exec) "$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
 	NODE_PID[$name]=$!
 	for i in $(seq 1 100); do
 		grep -q ready "$log" 2>/dev/null && return 0
@@ -283,7 +289,7 @@ ctl() {
 	shift 2
 	OUT=$TMP/ctl.out ERR=$TMP/ctl.err
 	# shellcheck disable=SC2046
-	"$DOTSCTL" -s "$uri" $(cred_args "$cred") --json "$@" \
+	$(ns_exec) "$DOTSCTL" -s "$uri" $(cred_args "$cred") --json "$@" \
 	    >"$OUT" 2>"$ERR"
 	RC=$?
 	LINE=$(tail -n 1 "$OUT")
