@@ -31,6 +31,7 @@ struct peer_rt {
 	struct pol_bucket rate;		/* its request rate */
 	struct pol_bucket global_share;	/* its share of the global rate */
 	size_t		 n_clients;	/* its cuids in the table */
+	uint32_t	 rules;		/* mitigator.c: local rules it holds */
 };
 
 int	peers_init(struct gw *);
