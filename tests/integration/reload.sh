@@ -49,7 +49,7 @@ EOF
 EOF
 	[ "$4" = with-b ] && cat >> "$TMP/a.yaml.new" <<EOF
   - name: gw-b
-    upstream: { address: $HOST, port: $PB, transport: dtls }
+    upstream: { address: $HOST, port: ${BPORT:-$PB}, transport: dtls }
 EOF
 	chmod 600 "$TMP/a.yaml.new"
 	mv "$TMP/a.yaml.new" "$TMP/a.yaml"
@@ -165,6 +165,22 @@ status
 check_eq "status: customer3's mitigation and customer5 present" \
     "$(sj '[sorted(p["name"] for p in j["peers"]), sorted((m["peer"], m["mid"]) for m in j["mitigations"] if m["status"] < 5)]')" \
     '[["customer1", "customer3", "customer5", "gw-b"], [["customer1", 2], ["customer1", 4], ["customer1", 5], ["customer3", 7], ["customer5", 1]]]'
+
+# --- 3b. how we reach gw-b changes: a new session, the placement follows ---
+BPORT=$(free_port) conf_a "$PFX1, 198.18.0.0/15" with-c3 with-c5 with-b
+reload
+grep -q "upstream gw-b: how we reach it changed: new session" "$TMP/gw-a.log" &&
+    pass "upstream address changed: new session" || fail "upstream changed" "$(grep 'gw-b' "$TMP/gw-a.log" | tail -n 3)"
+status
+check_eq "status: gw-b down, the placement lost" \
+    "$(sj '[[u["up"] for u in j["upstreams"]], [p["state"] for m in j["mitigations"] if m["mid"] == 5 for p in m["relay"]["placements"]]]')" \
+    '[[false], ["lost"]]'
+conf_a "$PFX1, 198.18.0.0/15" with-c3 with-c5 with-b
+reload
+back() { [ "$(grep -c 'upstream gw-b is up' "$TMP/gw-a.log")" -ge 2 ]; }
+wait_for 10 back && pass "address changed back: gw-b up again" || fail "gw-b back" "$(grep 'gw-b' "$TMP/gw-a.log" | tail -n 3)"
+replaced() { status; [ "$(sj '[p["state"] for m in j["mitigations"] if m["mid"] == 5 for p in m["relay"]["placements"]]')" = '["active"]' ]; }
+wait_for 5 replaced && pass "the placement is active at gw-b again" || fail "placement again" "$(sj 'j["mitigations"]')"
 
 # --- 4. remove a peer and the upstream --------------------------------------
 # customer3 observes its mitigation over TLS and DTLS, customer1 over DTLS,
