@@ -103,11 +103,14 @@ demo: deps all
 
 # Benchmark programs (bench/*.c): built with the same -Werror flags, run
 # only by `make bench`.
-BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server
+BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many
 $(B)/bench/loadgen: $(call OBJ,bench/loadgen.c) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/bench/floor_server: $(call OBJ,bench/floor_server.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/bench/put_many: $(call OBJ,bench/put_many.c) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
 bench-bins: $(BENCH_BINS)

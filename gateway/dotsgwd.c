@@ -153,6 +153,11 @@ main(int argc, char *argv[])
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");
 	}
+	if (persist_restore(&gw) == -1) {
+		gw_free(&gw);
+		coap_cleanup();
+		fatalx("cannot restore the state store");
+	}
 	for (int i = 0; i < 2; i++) {
 		sigev[i] = evsignal_new(gw.base, sigs[i], on_signal, &gw);
 		event_add(sigev[i], NULL);

@@ -17,8 +17,10 @@
 #include "mitigation.h"
 #include "overload.h"
 #include "peer.h"
+#include "persist.h"
 #include "relay.h"
 #include "server.h"
+#include "store.h"
 
 #define DEFAULT_MAX_MITIGATIONS	64
 #define QUOTA_RETRY_SECONDS	60
@@ -464,6 +466,7 @@ efficacy_update(const struct ds_request *rq, coap_pdu_t *resp,
 	    "attack-successfully-mitigated");
 	relay_efficacy(m);
 	mit_changed(rq->gw->mt, m);
+	persist_mit(rq->gw, m);
 	reply_mid_lifetime(rq, resp, 204, m);
 }
 
@@ -616,6 +619,8 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 			audit_put(rq, resp, NULL, NULL);
 		return;
 	}
+	/* what the response acknowledges is committed before it leaves */
+	(void)store_begin(rq->gw->store);
 	switch (rq->method) {
 	case COAP_REQUEST_CODE_GET:
 		mitigate_get(rq, resp);
@@ -629,4 +634,8 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 	default:
 		reply_errf(resp, 405, "mitigate takes GET, PUT and DELETE");
 	}
+	if (store_end(rq->gw->store) == -1)
+		log_warnx("peer %s cuid %s mid %u: the state store did not "
+		    "commit this request", peer->conf->name, rq->path.cuid,
+		    rq->path.mid);
 }

@@ -10,6 +10,7 @@
 #include "mit_index.h"
 #include "mitigation.h"
 #include "peer.h"
+#include "persist.h"
 #include "relay.h"
 #include "server.h"
 
@@ -342,23 +343,27 @@ log_action(const char *what, const struct mitigation *m)
 	    (long long)m->lifetime, dots_status_name(m->status));
 }
 
-struct mitigation *
-mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
-    const char *cdid, const char *path_cdid, struct dots_scope *scope,
-    int64_t lifetime)
+/* Allocated, in c's list and with its resources; no status yet. */
+static struct mitigation *
+mit_new(struct mit_table *mt, struct mit_client *c, uint32_t mid,
+    const char *cdid, const char *path_cdid, struct dots_scope *scope)
 {
 	struct mitigation *m, *before;
 	char path[256];
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	if (cdid != NULL && (m->cdid = strdup(cdid)) == NULL) {
+	if ((cdid != NULL && (m->cdid = strdup(cdid)) == NULL) ||
+	    (path_cdid != NULL && path_cdid[0] != '\0' &&
+	    (m->path_cdid = strdup(path_cdid)) == NULL)) {
+		free(m->cdid);
 		free(m);
 		return NULL;
 	}
 	m->timer = evtimer_new(mt->gw->base, mit_timer_cb, m);
 	if (m->timer == NULL) {
 		free(m->cdid);
+		free(m->path_cdid);
 		free(m);
 		return NULL;
 	}
@@ -370,13 +375,11 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 		dots_scope_free(&m->scope);
 		event_free(m->timer);
 		free(m->cdid);
+		free(m->path_cdid);
 		free(m);
 		return NULL;
 	}
-	m->start = (uint64_t)time(NULL);
 	m->status = DOTS_STATUS_TERMINATED;	/* not counted yet */
-	set_status(m, initial_status(m));
-	mit_set_lifetime(m, lifetime);
 
 	/* from the tail: new mids are usually the highest */
 	TAILQ_FOREACH_REVERSE(before, &c->mits, mitigation_list, entry)
@@ -392,7 +395,7 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
 	    c->cuid, mid);
 	m->res = server_resource_new(mt->gw->srv, path);
-	if (path_cdid != NULL && path_cdid[0] != '\0') {
+	if (m->path_cdid != NULL) {
 		snprintf(path, sizeof(path), ".well-known/dots/mitigate/"
 		    "cdid=%s/cuid=%s", path_cdid, c->cuid);
 		if (c->coll_cdid == NULL)
@@ -401,8 +404,44 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 		    "cdid=%s/cuid=%s/mid=%u", path_cdid, c->cuid, mid);
 		m->res_cdid = server_resource_new(mt->gw->srv, path);
 	}
+	return m;
+}
+
+struct mitigation *
+mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
+    const char *cdid, const char *path_cdid, struct dots_scope *scope,
+    int64_t lifetime)
+{
+	struct mitigation *m;
+
+	if ((m = mit_new(mt, c, mid, cdid, path_cdid, scope)) == NULL)
+		return NULL;
+	m->start = (uint64_t)time(NULL);
+	set_status(m, initial_status(m));
+	mit_set_lifetime(m, lifetime);
 	log_action("accepted", m);
 	notify_client(mt, c);
+	persist_mit(mt->gw, m);
+	return m;
+}
+
+struct mitigation *
+mit_restore(struct mit_table *mt, struct mit_client *c,
+    const struct mit_saved *sv, struct dots_scope *scope)
+{
+	struct mitigation *m;
+
+	if ((m = mit_new(mt, c, sv->mid, sv->cdid, sv->path_cdid,
+	    scope)) == NULL)
+		return NULL;
+	m->start = sv->start;
+	m->attack_status = sv->attack_status;
+	set_status(m, sv->status);
+	m->lifetime = sv->lifetime;
+	if (sv->left >= 0) {
+		m->expires_ms = gw_now_ms() + (uint64_t)sv->left * 1000;
+		timer_in(m, (uint64_t)sv->left * 1000);
+	}
 	return m;
 }
 
@@ -416,6 +455,7 @@ mit_refresh(struct mit_table *mt, struct mitigation *m, int64_t lifetime)
 	mit_set_lifetime(m, lifetime);
 	relay_refresh(m);
 	mit_changed(mt, m);
+	persist_mit(mt->gw, m);
 }
 
 void
@@ -441,6 +481,7 @@ mit_withdraw(struct mit_table *mt, struct mitigation *m)
 	audit_mitigation(mt->gw, "withdrawn", m, "DELETE from the client");
 	relay_withdraw(m);
 	mit_changed(mt, m);
+	persist_mit(mt->gw, m);
 }
 
 void
@@ -449,6 +490,7 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	struct mit_client *c = m->client;
 
 	set_status(m, DOTS_STATUS_TERMINATED);
+	persist_mit(mt->gw, m);		/* gone, unless we are stopping */
 	relay_free(m);
 	if (m->dirty)
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
@@ -462,6 +504,7 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	event_free(m->timer);
 	dots_scope_free(&m->scope);
 	free(m->cdid);
+	free(m->path_cdid);
 	free(m);
 	if (TAILQ_EMPTY(&c->mits))
 		client_free(mt, c);
@@ -497,6 +540,7 @@ mit_timer_cb(evutil_socket_t fd, short what, void *arg)
 	m->expires_ms = gw_now_ms();
 	timer_in(m, MIT_GRACE_MS);
 	mit_changed(mt, m);
+	persist_mit(mt->gw, m);
 }
 
 void
@@ -506,6 +550,7 @@ mit_end_now(struct mit_table *mt, struct mitigation *m)
 	relay_withdraw(m);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, 0);
+	persist_mit(mt->gw, m);
 }
 
 void
@@ -517,6 +562,7 @@ mit_activate(struct mit_table *mt, struct mitigation *m)
 	log_action("activated on signal loss", m);
 	relay_activate(m);
 	mit_changed(mt, m);
+	persist_mit(mt->gw, m);
 }
 
 void
@@ -530,6 +576,7 @@ mit_server_withdraw(struct mit_table *mt, struct mitigation *m)
 	m->expires_ms = gw_now_ms();
 	timer_in(m, MIT_GRACE_MS);
 	mit_changed(mt, m);
+	persist_mit(mt->gw, m);
 }
 
 struct gw *

@@ -46,6 +46,7 @@ struct mitigation {
 	struct mit_client *client;
 	uint32_t	 mid;
 	char		*cdid;		/* only from a trusted gateway */
+	char		*path_cdid;	/* of the Uri-Path it came to, or NULL */
 	struct dots_scope scope;	/* the request as accepted */
 	int64_t		 lifetime;	/* granted; -1 indefinite */
 	uint64_t	 expires_ms;	/* gw_now_ms() deadline; 0 = never */
@@ -94,6 +95,21 @@ struct mitigation *mit_find(struct mit_client *, uint32_t mid);
 struct mitigation *mit_create(struct mit_table *, struct mit_client *,
 	    uint32_t mid, const char *cdid, const char *path_cdid,
 	    struct dots_scope *scope, int64_t lifetime);
+/* A mitigation as the state store kept it (gateway/persist.c). */
+struct mit_saved {
+	uint32_t	 mid;
+	const char	*cdid;		/* NULL = none */
+	const char	*path_cdid;	/* "" = none */
+	int64_t		 lifetime;	/* granted; -1 indefinite */
+	int64_t		 left;		/* seconds still to run; -1 never */
+	uint64_t	 start;
+	uint32_t	 status;
+	uint32_t	 attack_status;
+};
+/* Back into the table after a restart, with its resources, as it was
+ * (no notification, nothing stored again); takes *scope like mit_create. */
+struct mitigation *mit_restore(struct mit_table *, struct mit_client *,
+	    const struct mit_saved *, struct dots_scope *scope);
 /* Same mid again: restart the lifetime (and leave terminating state),
  * and refresh it upstream. */
 void	mit_refresh(struct mit_table *, struct mitigation *, int64_t lifetime);

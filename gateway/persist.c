@@ -1,11 +1,19 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/conf.h"
+#include "../common/dots_codec.h"
 #include "../common/log.h"
+#include "../policies/authz.h"
 #include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
 #include "persist.h"
+#include "relay.h"
 #include "store.h"
+#include "upstream.h"
 
 /* One database per node: gateways sharing a state-dir (tests, demos) do
  * not restore each other's state. */
@@ -47,8 +55,319 @@ persist_close(struct gw *gw)
 	if (st.commits > 0)
 		log_info("state store: %llu transactions, %.0f us each on "
 		    "average, %llu errors", (unsigned long long)st.commits,
-		    (double)st.commit_ns / 1000.0 / (double)st.commits,
+		    (double)st.write_ns / 1000.0 / (double)st.commits,
 		    (unsigned long long)st.errors);
 	store_close(gw->store);
 	gw->store = NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* Writing */
+
+/* The scope as accepted, without what only responses carry: what the
+ * codec decodes again as a request. */
+static int
+scope_encode(const struct dots_scope *in, uint8_t **buf, size_t *len)
+{
+	struct dots_scope s = *in;		/* borrowed members */
+	struct dots_mitigation msg = { .scope = &s, .n_scope = 1 };
+
+	s.present &= DOTS_SCOPE_LIFETIME | DOTS_SCOPE_TRIGGER;
+	s.conflict = NULL;
+	return dots_encode_mitigation(&msg, buf, len);
+}
+
+/* A monotonic deadline as wall-clock seconds: lifetimes go on running
+ * while we are down. */
+static int64_t
+wall_expiry(uint64_t expires_ms)
+{
+	uint64_t now = gw_now_ms();
+	uint64_t left = expires_ms > now ? (expires_ms - now + 999) / 1000 : 0;
+
+	return (int64_t)time(NULL) + (int64_t)left;
+}
+
+void
+persist_mit(struct gw *gw, const struct mitigation *m)
+{
+	const struct relay_state *rs = m->relay;
+	struct store_mit r;
+	uint8_t *scope;
+	size_t len;
+
+	if (gw->store == NULL)
+		return;
+	if (m->status == DOTS_STATUS_TERMINATED ||
+	    m->status == DOTS_STATUS_WITHDRAWN) {
+		if (!gw->stopping)
+			(void)store_mit_del(gw->store, m->client->cuid, m->mid);
+		return;
+	}
+	if (scope_encode(&m->scope, &scope, &len) == -1) {
+		log_warnx("state store: cannot encode cuid %s mid %u",
+		    m->client->cuid, m->mid);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.peer = m->client->peer->conf->name;
+	r.cuid = m->client->cuid;
+	r.mid = m->mid;
+	r.cdid = m->cdid;
+	r.path_cdid = m->path_cdid;
+	r.scope = scope;
+	r.scope_len = len;
+	r.lifetime = m->lifetime;
+	r.expires = m->expires_ms == 0 ? 0 : wall_expiry(m->expires_ms);
+	r.start = m->start;
+	r.status = m->status;
+	r.trigger = (m->scope.present & DOTS_SCOPE_TRIGGER) ?
+	    m->scope.trigger_mitigation : -1;
+	r.attack_status = m->attack_status;
+	r.local = rs != NULL && rs->local;
+	r.cdid_up = rs != NULL ? rs->cdid_up : "";
+	r.hop_limit = rs != NULL ? rs->hop_limit : 0;
+	(void)store_mit_put(gw->store, &r);
+	free(scope);
+}
+
+void
+persist_pl(struct gw *gw, const struct placement *p, bool gone)
+{
+	struct store_pl r;
+
+	if (gw->store == NULL || (gone && gw->stopping))
+		return;
+	if (gone) {
+		(void)store_pl_del(gw->store, p->us->peer->name, p->umid);
+		return;
+	}
+	r.cuid = p->m->client->cuid;
+	r.mid = p->m->mid;
+	r.upstream = p->us->peer->name;
+	r.umid = p->umid;
+	r.state = (int)p->state;
+	r.lifetime = p->lifetime;
+	(void)store_pl_put(gw->store, &r);
+}
+
+void
+persist_sigcfg(struct gw *gw, const struct peer_rt *peer)
+{
+	struct dots_signal_config sc = { 0 };
+	uint8_t *buf;
+	size_t len;
+
+	if (gw->store == NULL)
+		return;
+	if (!peer->has_sid) {
+		(void)store_sigcfg_del(gw->store, peer->conf->name);
+		return;
+	}
+	sc.has_mitigating = sc.has_idle = true;
+	sc.mitigating = peer->mitigating;
+	sc.idle = peer->idle;
+	if (dots_encode_signal_config(&sc, &buf, &len) == -1)
+		return;
+	(void)store_sigcfg_put(gw->store, peer->conf->name, peer->sid, buf,
+	    len);
+	free(buf);
+}
+
+/* ---------------------------------------------------------------- */
+/* Restoring */
+
+static int
+restore_sigcfg(const char *name, uint32_t sid, const uint8_t *v, size_t len,
+    void *arg)
+{
+	struct gw *gw = arg;
+	struct peer_rt *peer = peer_find(gw, name);
+	struct dots_signal_config sc;
+	struct dots_err err;
+
+	if (peer == NULL)
+		return 0;
+	if (dots_decode_signal_config(v, len, DOTS_REQ, &sc, &err) == -1) {
+		log_warnx("state store: peer %s: signal configuration: %s",
+		    name, err.msg);
+		return 0;
+	}
+	peer_config_reset(gw, peer);
+	if (sc.has_mitigating)
+		peer->mitigating = sc.mitigating;
+	if (sc.has_idle)
+		peer->idle = sc.idle;
+	peer->has_sid = true;
+	peer->sid = sid;
+	log_info("peer %s: session configuration sid %u restored", name, sid);
+	return 0;
+}
+
+/* Keys of rows to delete once the scan is over. */
+struct dropped {
+	char	**cuid;
+	uint32_t *mid;
+	size_t	  n, cap;
+};
+
+static int
+drop(struct dropped *d, const char *cuid, uint32_t mid)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		char **c = reallocarray(d->cuid, cap, sizeof(*c));
+		uint32_t *m;
+
+		if (c == NULL)
+			return -1;
+		d->cuid = c;
+		if ((m = reallocarray(d->mid, cap, sizeof(*m))) == NULL)
+			return -1;
+		d->mid = m;
+		d->cap = cap;
+	}
+	if ((d->cuid[d->n] = strdup(cuid)) == NULL)
+		return -1;
+	d->mid[d->n++] = mid;
+	return 0;
+}
+
+struct restore {
+	struct gw	*gw;
+	time_t		 now;
+	size_t		 restored, expired, refused;
+	struct dropped	 drop;
+};
+
+static int
+scope_decode(const struct store_mit *r, struct dots_scope *out,
+    struct dots_err *err)
+{
+	struct dots_mitigation msg;
+
+	if (dots_decode_mitigation(r->scope, r->scope_len, DOTS_REQ, &msg,
+	    err) == -1)
+		return -1;
+	if (msg.n_scope != 1) {
+		dots_mitigation_free(&msg);
+		return dots_errf(err, 500, "%zu scopes", msg.n_scope);
+	}
+	*out = msg.scope[0];
+	memset(&msg.scope[0], 0, sizeof(msg.scope[0]));
+	dots_mitigation_free(&msg);
+	return 0;
+}
+
+/* Why a stored mitigation is not restored, or NULL. */
+static const char *
+refuse(struct restore *rs, const struct store_mit *r, struct peer_rt **peer,
+    struct dots_scope *s, struct dots_err *err)
+{
+	struct mit_client *c;
+
+	if ((*peer = peer_find(rs->gw, r->peer)) == NULL)
+		return "its peer is no longer configured";
+	if (r->status == DOTS_STATUS_TERMINATED ||
+	    r->status == DOTS_STATUS_WITHDRAWN)
+		return "it had ended";
+	if (scope_decode(r, s, err) == -1)
+		return err->msg;
+	if (pol_authorize_scope((*peer)->conf, s, err) == -1)
+		return err->msg;
+	c = mit_client_find(rs->gw->mt, r->cuid);
+	if (c != NULL && c->peer != *peer)
+		return "its cuid now belongs to another peer";
+	return NULL;
+}
+
+static int
+restore_mit(const struct store_mit *r, void *arg)
+{
+	struct restore *rs = arg;
+	struct dots_scope s = { 0 };
+	struct dots_err err = { 0 };
+	struct peer_rt *peer;
+	struct mit_saved sv = { 0 };
+	struct mit_client *c;
+	struct mitigation *m;
+	const char *why;
+
+	if (r->expires != 0 && r->expires <= rs->now) {
+		log_info("peer %s cuid %s mid %u: lifetime ran out while we "
+		    "were down", r->peer, r->cuid, r->mid);
+		rs->expired++;
+		return drop(&rs->drop, r->cuid, r->mid);
+	}
+	if ((why = refuse(rs, r, &peer, &s, &err)) != NULL) {
+		log_warnx("peer %s cuid %s mid %u: not restored: %s", r->peer,
+		    r->cuid, r->mid, why);
+		dots_scope_free(&s);
+		rs->refused++;
+		return drop(&rs->drop, r->cuid, r->mid);
+	}
+	sv.mid = r->mid;
+	sv.cdid = r->cdid;
+	sv.path_cdid = r->path_cdid;
+	sv.lifetime = r->lifetime;
+	sv.left = r->expires == 0 ? -1 : r->expires - rs->now;
+	sv.start = r->start;
+	sv.status = r->status;
+	sv.attack_status = r->attack_status;
+	if ((c = mit_client_get(rs->gw->mt, peer, r->cuid)) == NULL ||
+	    (m = mit_restore(rs->gw->mt, c, &sv, &s)) == NULL) {
+		dots_scope_free(&s);
+		return -1;
+	}
+	if (relay_restore(m, r->local, r->cdid_up, r->hop_limit) == -1)
+		return -1;
+	rs->restored++;
+	return 0;
+}
+
+static int
+restore_pl(const struct store_pl *r, void *arg)
+{
+	struct restore *rs = arg;
+	struct mit_client *c = mit_client_find(rs->gw->mt, r->cuid);
+	struct mitigation *m = c != NULL ? mit_find(c, r->mid) : NULL;
+	struct upstream *us = upstream_find(rs->gw, r->upstream);
+
+	/* an upstream no longer configured: the mitigation is decided
+	 * again when another comes up */
+	if (m == NULL || us == NULL)
+		return 0;
+	return relay_restore_placement(m, us, r->umid, r->lifetime);
+}
+
+int
+persist_restore(struct gw *gw)
+{
+	struct restore rs = { .gw = gw, .now = time(NULL) };
+	uint64_t t0 = gw_now_ms();
+	int r = 0;
+
+	if (gw->store == NULL)
+		return 0;
+	if (store_sigcfg_foreach(gw->store, restore_sigcfg, gw) == -1 ||
+	    store_mit_foreach(gw->store, restore_mit, &rs) != 0 ||
+	    store_pl_foreach(gw->store, restore_pl, &rs) != 0)
+		r = -1;
+	(void)store_begin(gw->store);
+	for (size_t i = 0; i < rs.drop.n; i++) {
+		(void)store_mit_del(gw->store, rs.drop.cuid[i], rs.drop.mid[i]);
+		free(rs.drop.cuid[i]);
+	}
+	(void)store_end(gw->store);
+	free(rs.drop.cuid);
+	free(rs.drop.mid);
+	if (r == -1) {
+		log_warnx("state store: restoring failed after %zu mitigations",
+		    rs.restored);
+		return -1;
+	}
+	log_info("state store: %zu mitigations restored in %llu ms, %zu "
+	    "expired while down, %zu not restored", rs.restored,
+	    (unsigned long long)(gw_now_ms() - t0), rs.expired, rs.refused);
+	return (int)rs.restored;
 }

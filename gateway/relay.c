@@ -15,12 +15,14 @@
 #include "mitigator.h"
 #include "orch.h"
 #include "peer.h"
+#include "persist.h"
 #include "relay.h"
 #include "server.h"
 #include "upstream.h"
 
 #define RELAY_PUT_TIMEOUT_MS	30000	/* NON repeated every 2 s till then */
 #define RELAY_OBS_TIMEOUT_MS	30000
+#define RELAY_RESYNC_TIMEOUT_MS	30000
 
 static void placement_send(struct placement *);
 static void placement_detach(struct placement *);
@@ -582,6 +584,8 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 	}
 	if (p->state == PL_LOST || p->state == PL_REFUSED)
 		failed_over(p->m);
+	if (status == DC_OK)
+		persist_pl(mit_gw(p->m), p, false);
 	relay_update(p, before);
 }
 
@@ -680,7 +684,7 @@ placement_send(struct placement *p)
 }
 
 static struct placement *
-placement_new(struct mitigation *m, struct upstream *us)
+placement_alloc(struct mitigation *m, struct upstream *us, uint32_t umid)
 {
 	struct placement *p;
 
@@ -693,10 +697,20 @@ placement_new(struct mitigation *m, struct upstream *us)
 	}
 	p->m = m;
 	p->us = us;
-	p->umid = upstream_next_mid(us);
+	p->umid = umid;
 	p->t0_us = metrics_now_us();
 	TAILQ_INSERT_TAIL(&m->relay->placements, p, m_entry);
 	TAILQ_INSERT_TAIL(&us->placements, p, u_entry);
+	return p;
+}
+
+static struct placement *
+placement_new(struct mitigation *m, struct upstream *us)
+{
+	struct placement *p;
+
+	if ((p = placement_alloc(m, us, upstream_next_mid(us))) != NULL)
+		persist_pl(mit_gw(m), p, false);
 	return p;
 }
 
@@ -793,6 +807,7 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	memset(&plan->path, 0, sizeof(plan->path));
 	rs->offloaded = plan->offloaded && !plan->decision.local;
 	set_cdid(rq, m);
+	persist_mit(gw, m);
 	if (m->status == DOTS_STATUS_SIGNAL_LOSS) {
 		/* preconfigured: nothing runs until the session is lost,
 		 * then relay_activate() decides again */
@@ -804,6 +819,7 @@ relay_start(const struct ds_request *rq, struct mitigation *m,
 	    plan->decision.n_up > 0 ? "upstream" : "exceeded");
 	if (plan->decision.local) {
 		local_start(gw, m);
+		persist_mit(gw, m);
 		offload_check(gw);
 	}
 	if (plan->decision.status == DOTS_STATUS_EXCEEDED)
@@ -997,6 +1013,7 @@ placements_end(struct mitigation *m)
 		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
 			delete_upstream(p);
 		p->state = PL_ENDED;
+		persist_pl(mit_gw(m), p, true);
 	}
 }
 
@@ -1017,7 +1034,12 @@ relay_free(struct mitigation *m)
 
 	if (rs == NULL)
 		return;
-	relay_withdraw(m);
+	/* stopping: it goes on upstream and is restored at the next start */
+	if (!mit_gw(m)->stopping)
+		relay_withdraw(m);
+	else
+		TAILQ_FOREACH(p, &rs->placements, m_entry)
+			placement_detach(p);
 	while ((p = TAILQ_FIRST(&rs->placements)) != NULL) {
 		TAILQ_REMOVE(&rs->placements, p, m_entry);
 		TAILQ_REMOVE(&p->us->placements, p, u_entry);
@@ -1163,6 +1185,7 @@ decide_again(struct gw *gw, struct mitigation *m, bool log_none)
 	if (d.local) {
 		rs->decision = d;
 		local_start(gw, m);
+		persist_mit(gw, m);
 	}
 	for (size_t i = 0; i < d.n_up; i++) {
 		struct upstream *us = gw->ups[d.up[i]];
@@ -1340,8 +1363,8 @@ end_stale(struct upstream *us)
 	}
 }
 
-void
-relay_upstream_up(struct upstream *us)
+static void
+replace_all(struct upstream *us)
 {
 	struct gw *gw = us->gw;
 	struct placement *p;
@@ -1368,6 +1391,155 @@ relay_upstream_up(struct upstream *us)
 	}
 	/* and what found no taker while this upstream was away */
 	mit_foreach(gw->mt, redecide, gw);
+}
+
+/* Ours and still wanted: a live placement of an active mitigation. */
+static struct placement *
+live_placement(struct upstream *us, uint32_t umid)
+{
+	struct placement *p;
+
+	TAILQ_FOREACH(p, &us->placements, u_entry)
+		if (p->umid == umid && p->state != PL_ENDED &&
+		    mit_is_active(p->m))
+			return p;
+	return NULL;
+}
+
+static void
+delete_umid(struct upstream *us, uint32_t umid)
+{
+	struct dc_req req = { 0 };
+	char cuid[40], mid[24];
+
+	snprintf(cuid, sizeof(cuid), "cuid=%s", us->cuid);
+	snprintf(mid, sizeof(mid), "mid=%u", umid);
+	req.method = COAP_REQUEST_CODE_DELETE;
+	req.path[0] = ".well-known";
+	req.path[1] = "dots";
+	req.path[2] = "mitigate";
+	req.path[3] = cuid;
+	req.path[4] = mid;
+	req.npath = 5;
+	req.content_format = -1;
+	req.observe = -1;
+	(void)upstream_send(us, &req, RELAY_PUT_TIMEOUT_MS, NULL, NULL);
+}
+
+/*
+ * What the upstream has under our cuid after our restart: ours it keeps
+ * (observed again, no new PUT), what is no longer ours (expired or
+ * withdrawn while we were down, or placed just before a crash) is
+ * withdrawn, and what it lacks is placed again by replace_all().
+ */
+static void
+resync_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct upstream *us = arg;
+	struct dots_mitigation msg = { 0 };
+	struct dots_err err;
+	size_t kept = 0, withdrawn = 0;
+
+	if (status == DC_OK && r->code == 205 && dots_decode_mitigation(
+	    r->payload, r->len, DOTS_RESP, &msg, &err) == -1)
+		log_warnx("upstream %s: resynchronisation: %s", us->peer->name,
+		    err.msg);
+	for (size_t i = 0; i < msg.n_scope; i++) {
+		const struct dots_scope *s = &msg.scope[i];
+		struct placement *p;
+
+		if (!(s->present & DOTS_SCOPE_MID))
+			continue;
+		if (s->mid >= us->next_mid)
+			us->next_mid = s->mid + 1;	/* never reused */
+		if ((p = live_placement(us, s->mid)) == NULL) {
+			delete_umid(us, s->mid);
+			withdrawn++;
+			continue;
+		}
+		p->state = PL_ACTIVE;
+		if (s->present & DOTS_SCOPE_STATUS)
+			p->status = s->status;
+		if (s->present & DOTS_SCOPE_LIFETIME)
+			p->lifetime = s->lifetime;
+		schedule_refresh(p);
+		observe(p);
+		mit_changed(p->m->client->mt, p->m);
+		kept++;
+	}
+	dots_mitigation_free(&msg);
+	log_info("upstream %s resynchronised: %zu placements kept, %zu "
+	    "withdrawn%s", us->peer->name, kept, withdrawn, status != DC_OK ?
+	    " (no answer)" : "");
+	replace_all(us);
+}
+
+void
+relay_upstream_up(struct upstream *us)
+{
+	struct dc_req req = { 0 };
+	char cuid[40];
+
+	if (us->resync && upstream_usable(us)) {
+		snprintf(cuid, sizeof(cuid), "cuid=%s", us->cuid);
+		req.method = COAP_REQUEST_CODE_GET;
+		req.con = true;
+		req.path[0] = ".well-known";
+		req.path[1] = "dots";
+		req.path[2] = "mitigate";
+		req.path[3] = cuid;
+		req.npath = 4;
+		req.content_format = -1;
+		req.observe = -1;
+		if (upstream_send(us, &req, RELAY_RESYNC_TIMEOUT_MS, resync_cb,
+		    us) != 0) {
+			us->resync = false;
+			return;
+		}
+	}
+	replace_all(us);
+}
+
+int
+relay_restore(struct mitigation *m, bool local, const char *cdid_up,
+    uint32_t hop_limit)
+{
+	struct gw *gw = mit_gw(m);
+	struct relay_state *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return -1;
+	m->relay = rs;
+	TAILQ_INIT(&rs->placements);
+	snprintf(rs->decision.reason, sizeof(rs->decision.reason),
+	    "restored after a restart");
+	pol_attack_volume(&m->scope, &gw->conf->capacity, &rs->vol);
+	rs->hop_limit = hop_limit;
+	snprintf(rs->cdid_up, sizeof(rs->cdid_up), "%s", cdid_up ? cdid_up :
+	    "");
+	if (path_decode(&m->scope, &rs->path) == -1 ||
+	    strv_push(&rs->path, gw->conf->node_id) == -1)
+		return -1;
+	if (local && mit_is_active(m))
+		local_start(gw, m);
+	return 0;
+}
+
+int
+relay_restore_placement(struct mitigation *m, struct upstream *us,
+    uint32_t umid, int64_t lifetime)
+{
+	struct placement *p;
+
+	if (m->relay == NULL || (p = placement_alloc(m, us, umid)) == NULL)
+		return -1;
+	/* pending: neither lost (that would show no taker) nor sent; the
+	 * resynchronisation decides */
+	p->state = PL_SENDING;
+	p->lifetime = lifetime;
+	if (umid >= us->next_mid)
+		us->next_mid = umid + 1;
+	return 0;
 }
 
 void

@@ -115,6 +115,15 @@ void	relay_answer(const struct ds_request *, coap_pdu_t *);
 /* A preconfigured request went active (signal loss): decide now, with
  * today's capacity and upstreams, and send it up as an immediate one. */
 void	relay_activate(struct mitigation *);
+
+/* After a restart (gateway/persist.c): the relay state of a restored
+ * mitigation, then each of its placements, pending until its upstream is
+ * up and resynchronised. 0 or -1. */
+int	relay_restore(struct mitigation *, bool local, const char *cdid_up,
+	    uint32_t hop_limit);
+int	relay_restore_placement(struct mitigation *, struct upstream *,
+	    uint32_t umid, int64_t lifetime);
+
 void	relay_refresh(struct mitigation *);
 void	relay_efficacy(struct mitigation *);
 /* An efficacy update's attack information (RFC 9244 total-attack-traffic,

@@ -11,7 +11,9 @@
 #include "../common/log.h"
 #include "gw.h"
 #include "peer.h"
+#include "persist.h"
 #include "server.h"
+#include "store.h"
 
 
 static void
@@ -148,6 +150,7 @@ config_put(const struct ds_request *rq, coap_pdu_t *resp)
 	peer->has_sid = true;
 	peer->sid = rq->path.sid;
 	apply_session(rq->session, peer);
+	persist_sigcfg(rq->gw, peer);
 	log_info("peer %s: session configuration sid %u: heartbeat %us "
 	    "(idle %us), missing-hb-allowed %u", peer->conf->name, peer->sid,
 	    peer->mitigating.p[DOTS_CFG_HEARTBEAT_INTERVAL].cur,
@@ -166,6 +169,7 @@ config_delete(const struct ds_request *rq, coap_pdu_t *resp)
 
 	peer_config_reset(rq->gw, peer);
 	apply_session(rq->session, peer);
+	persist_sigcfg(rq->gw, peer);
 	log_info("peer %s: session configuration reset to defaults",
 	    peer->conf->name);
 	server_notify_config(rq->gw->srv);

@@ -93,8 +93,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S_COUNT];
 	int		 depth;		/* store_begin() nesting */
+	bool		 open;		/* BEGIN ran: at the first write */
 	bool		 failed;	/* a write inside the transaction failed */
-	uint64_t	 t0;		/* when the outermost begin ran */
 	struct store_stats stats;
 };
 
@@ -211,7 +211,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->depth > 0)
+	if (s->open)
 		(void)sqlite3_step(s->st[S_COMMIT]);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
@@ -232,8 +232,10 @@ store_stats(const struct store *s, struct store_stats *out)
 static int
 step_done(struct store *s, sqlite3_stmt *st)
 {
+	uint64_t t0 = now_ns();
 	int r = sqlite3_step(st);
 
+	s->stats.write_ns += now_ns() - t0;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r == SQLITE_DONE)
@@ -246,16 +248,21 @@ step_done(struct store *s, sqlite3_stmt *st)
 int
 store_begin(struct store *s)
 {
-	if (s == NULL)
+	if (s != NULL && s->depth++ == 0)
+		s->failed = s->open = false;
+	return 0;
+}
+
+/* The transaction starts with its first write: a request that changes
+ * nothing costs nothing. */
+static int
+store_open_txn(struct store *s)
+{
+	if (s->open)
 		return 0;
-	if (s->depth++ > 0)
-		return 0;
-	s->failed = false;
-	s->t0 = now_ns();
-	if (step_done(s, s->st[S_BEGIN]) == -1) {
-		s->depth = 0;
+	if (step_done(s, s->st[S_BEGIN]) == -1)
 		return -1;
-	}
+	s->open = true;
 	return 0;
 }
 
@@ -268,6 +275,9 @@ store_end(struct store *s)
 		return 0;
 	if (--s->depth > 0)
 		return 0;
+	if (!s->open)
+		return s->failed ? -1 : 0;
+	s->open = false;
 	if (s->failed) {
 		(void)step_done(s, s->st[S_ROLLBACK]);
 		return -1;
@@ -275,7 +285,6 @@ store_end(struct store *s)
 	if ((r = step_done(s, s->st[S_COMMIT])) == -1)
 		(void)step_done(s, s->st[S_ROLLBACK]);
 	s->stats.commits++;
-	s->stats.commit_ns += now_ns() - s->t0;
 	return r;
 }
 
@@ -285,9 +294,12 @@ write_one(struct store *s, sqlite3_stmt *st)
 {
 	int r;
 
-	if (store_begin(s) == -1) {
+	(void)store_begin(s);
+	if (store_open_txn(s) == -1) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
+		s->failed = true;
+		(void)store_end(s);
 		return -1;
 	}
 	if ((r = step_done(s, st)) == -1)

@@ -56,7 +56,7 @@ struct store_pl {
 
 struct store_stats {
 	uint64_t	 commits;	/* write transactions */
-	uint64_t	 commit_ns;	/* time spent in them, in total */
+	uint64_t	 write_ns;	/* time in their statements and commits */
 	uint64_t	 errors;
 };
 

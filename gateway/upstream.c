@@ -9,6 +9,7 @@
 #include "gw.h"
 #include "orch_member.h"
 #include "relay.h"
+#include "store.h"
 #include "upstream.h"
 
 #define US_TICK_MS		250
@@ -238,6 +239,9 @@ us_init(struct gw *gw, struct upstream *us, const struct conf_peer *peer)
 	us->missing_hb_allowed = 15;
 	us->backoff_s = 1;
 	us->next_mid = 1;
+	/* mids keep increasing across our restarts (§4.4.1) */
+	(void)store_next_mid_get(gw->store, peer->name, &us->next_mid);
+	us->resync = gw->store != NULL;
 	TAILQ_INIT(&us->placements);
 	us->standby = u->orchestrator;	/* until chosen (orch_member.c) */
 	if (!u->from_registration) {
@@ -357,6 +361,8 @@ upstream_next_mid(struct upstream *us)
 {
 	if (us->next_mid >= DOTS_MID_ROLLOVER)
 		us->next_mid = 1;
+	(void)store_next_mid_put(us->gw->store, us->peer->name,
+	    us->next_mid + 1);
 	return us->next_mid++;
 }
 

@@ -138,14 +138,18 @@ EOF
 	chmod 600 "$f"
 }
 
-# gw_start [CONF]: start the daemon, wait (10 s at most) for "ready".
+# ready_count LOG: "ready" lines so far (a restart appends to the log).
+ready_count() { grep -c ready "$1" 2>/dev/null || true; }
+
+# gw_start [CONF]: start the daemon, wait (10 s at most) for its "ready".
 gw_start() {
-	local conf=${1:-$CONF} i
+	local conf=${1:-$CONF} i n
 	GW_LOG=$TMP/dotsgwd.log
+	n=$(ready_count "$GW_LOG")
 	"$DOTSGWD" -f -c "$conf" 2>>"$GW_LOG" >/dev/null &
 	GW_PID=$!
 	for i in $(seq 1 100); do
-		if grep -q ready "$GW_LOG" 2>/dev/null; then
+		if [ "$(ready_count "$GW_LOG")" -gt "${n:-0}" ]; then
 			return 0
 		fi
 		if ! kill -0 "$GW_PID" 2>/dev/null; then
@@ -182,12 +186,13 @@ declare -A NODE_PID
 # node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
 # wait (10 s at most) for its "ready" line.
 node_start() {
-	local name=$1 conf=$2 log=$TMP/$1.log i
+	local name=$1 conf=$2 log=$TMP/$1.log i n
+	n=$(ready_count "$log")
 	# shellcheck disable=SC2046
 	$(ns_exec) "$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
 	NODE_PID[$name]=$!
 	for i in $(seq 1 100); do
-		grep -q ready "$log" 2>/dev/null && return 0
+		[ "$(ready_count "$log")" -gt "${n:-0}" ] && return 0
 		if ! kill -0 "${NODE_PID[$name]}" 2>/dev/null; then
 			fail "start $name" "exited before ready: $(tail -n 3 "$log")"
 			return 1

@@ -98,6 +98,7 @@ gw_alive "daemon alive after early config/heartbeat bursts"
 gw_stop
 PORT=$(free_port) URI_D=coaps://$HOST:$PORT
 write_config $TMP/hb.yaml $PORT 2 1 240 2
+rm -f "$TMP"/state/*.db*	# a new daemon: no configuration negotiated before
 gw_start $TMP/hb.yaml || exit 1
 ctl psk1 $URI_D hb --count 3 --interval 2
 check_eq "heartbeats answered while the server sends its own" \

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# State that survives restarts (issue 5): mitigations, their lifetimes and
+# negotiated signal configuration come back after SIGKILL and SIGTERM; a
+# lifetime that ran out while the daemon was down is gone; a relay that is
+# killed and restarted (customer -> A -> B) finds its placement at B again
+# without placing a duplicate, keeps relaying and observing, and its
+# withdrawal still clears B.
+. "$(dirname "$0")/../lib.sh"
+t_init
+gw_start || exit 1
+D=$URI_D
+
+# lifetime of mid M (psk1) as GET reports it, or "none"
+left() {
+	ctl psk1 "$D" get --mid "$1"
+	[ "$(code_of)" = 2.05 ] && jget 's["lifetime"]' || echo none
+}
+# LO <= lifetime <= HI
+in_range() { [ "$1" != none ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# --- before: mitigations of two peers, one short-lived, and a config ---------
+ctl psk1 "$D" config put --sid 41 --hb-interval 90 --missing-hb 7
+check_eq "config put sid 41" "$(code_of)" 2.01
+ctl psk1 "$D" mitigate --mid 1 --prefix 192.0.2.1/32 --lifetime 600
+check_eq "mid 1 (600 s) accepted" "$(code_of)" 2.01
+ctl psk1 "$D" mitigate --mid 2 --prefix 192.0.2.2/32 --lifetime 2
+check_eq "mid 2 (2 s) accepted" "$(code_of)" 2.01
+ctl psk1 "$D" mitigate --mid 3 --prefix 192.0.2.3/32 --lifetime 600 --no-trigger
+check_eq "mid 3 (preconfigured) accepted" "$(code_of)" 2.01
+ctl pki2 "$D" mitigate --mid 9 --prefix 198.51.100.9/32 --lifetime 86400
+check_eq "customer2 mid 9 accepted" "$(code_of)" 2.01
+t_kill=$SECONDS
+
+# --- SIGKILL, down for 3 s, restart -----------------------------------------
+kill -9 "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+sleep 3
+gw_start || exit 1
+grep -q "3 mitigations restored in [0-9]* ms, 1 expired while down" "$GW_LOG" &&
+    pass "SIGKILL: 3 restored, 1 expired while down (log)" ||
+    fail "SIGKILL: restore summary" "$(grep 'state store:' "$GW_LOG" | tail -n 1)"
+el=$((SECONDS - t_kill))
+l=$(left 1)
+in_range "$l" $((600 - el - 2)) $((600 - 3)) &&
+    pass "SIGKILL: mid 1 back with its remaining lifetime ($l s after ${el} s)" ||
+    fail "SIGKILL: mid 1 lifetime" "got $l after ${el} s"
+check_eq "SIGKILL: mid 1 status in progress" "$(jget 's["status"]')" \
+    attack-mitigation-in-progress
+check_eq "SIGKILL: mid 1 target" "$(jget 's["target-prefix"]')" '["192.0.2.1/32"]'
+check_eq "SIGKILL: mid 2 expired while down: 4.04" "$(left 2)" none
+l=$(left 3)
+check_eq "SIGKILL: mid 3 back, still waiting for signal loss" \
+    "$(jget 's["status"]')" attack-mitigation-signal-loss
+ctl pki2 "$D" get --mid 9
+in_range "$(jget 's["lifetime"]')" $((86400 - el - 2)) 86397 && pass "SIGKILL: customer2 mid 9 back (certificate peer)" || fail "SIGKILL: customer2 mid 9" "$(_ctl_why)"
+ctl psk1 "$D" get
+check_eq "SIGKILL: GET all lists mids 1 and 3" \
+    "$(jget '[x["mid"] for x in ms["scope"]]')" "[1, 3]"
+ctl psk1 "$D" config get --sid 41
+check_eq "SIGKILL: negotiated heartbeat-interval 90 survives" \
+    "$(jget 'b["ietf-dots-signal-channel:signal-config"]["mitigating-config"]["heartbeat-interval"]["current-value"]')" 90
+check_eq "SIGKILL: negotiated missing-hb-allowed 7 survives" \
+    "$(jget 'b["ietf-dots-signal-channel:signal-config"]["idle-config"]["missing-hb-allowed"]["current-value"]')" 7
+ctl psk1 "$D" mitigate --mid 4 --prefix 192.0.2.1/32 --lifetime 600
+check_eq "SIGKILL: a new overlapping mid 4 replaces the restored mid 1" \
+    "$(code_of)" 2.01
+check_eq "SIGKILL: mid 1 replaced" "$(left 1)" none
+
+# an observer sees a restored mitigation change
+"$DOTSCTL" -s "$D" $(cred_args psk1) --json get --mid 3 --observe 4 \
+    > "$TMP/obs.json" 2>&1 &
+OBS=$!
+sleep 1
+ctl psk1 "$D" withdraw --mid 3
+wait "$OBS"
+grep '"observe"' "$TMP/obs.json" | grep -q '"status":"attack-mitigation-terminated"' &&
+    pass "Observe on a restored mitigation: notified of its withdrawal" ||
+    fail "Observe on a restored mitigation" "$(tail -n 3 "$TMP/obs.json")"
+
+# --- SIGTERM: the same state comes back, a withdrawal stays withdrawn ---------
+gw_stop
+gw_start || exit 1
+grep -q "state store: 2 mitigations restored" "$GW_LOG" &&
+    pass "SIGTERM: 2 restored (mid 4, customer2 mid 9)" ||
+    fail "SIGTERM: restore summary" "$(grep 'state store:' "$GW_LOG" | tail -n 1)"
+l=$(left 4)
+in_range "$l" 550 600 && pass "SIGTERM: mid 4 back (lifetime $l)" ||
+    fail "SIGTERM: mid 4" "lifetime $l"
+check_eq "SIGTERM: withdrawn mid 3 not restored" "$(left 3)" none
+ctl psk1 "$D" withdraw --mid 4
+check_eq "withdraw after restart: 2.02" "$(code_of)" 2.02
+gone4() { [ "$(left 4)" = none ]; }
+wait_for 8 gone4 && pass "withdrawn after restart: gone after active-but-terminating" ||
+    fail "withdrawn after restart" "lifetime $(left 4)"
+gw_stop
+gw_start || exit 1
+check_eq "restart after the withdrawal: mid 4 stays gone" "$(left 4)" none
+ctl pki2 "$D" get --mid 9
+check_eq "restart: customer2 mid 9 still there" "$(code_of)" 2.05
+gw_stop
+
+# --- relay: customer -> A -> B; A killed with -9 and restarted -------------------
+for n in gw-a gw-b; do
+	_cert "$TMP/pki" "$n" "$n" || { fail pki "certtool failed for $n"; exit 1; }
+done
+PA=$(free_port) PB=$(free_port)
+while [ "$PB" = "$PA" ]; do PB=$(free_port); done
+node_conf() {	# NAME PORT CAPACITY_BPS
+	cat > "$TMP/$1.yaml" <<EOF
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls, tls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+signal-config:
+  heartbeat-interval: { min: 1, max: 240, default: 1 }
+  missing-hb-allowed: { min: 1, max: 20, default: 3 }
+mitigation: { active-but-terminating: 1 }
+capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
+gateway: { relay-timeout: 3000 }
+peers:
+EOF
+	chmod 600 "$TMP/$1.yaml"
+}
+node_conf gw-a "$PA" 1000
+cat >> "$TMP/gw-a.yaml" <<EOF
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+EOF
+node_conf gw-b "$PB" 100000000000
+printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
+    "$PFX1" >> "$TMP/gw-b.yaml"
+node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
+up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
+wait_for 10 up || fail "relay: A's upstream B up" "no line"
+A=coaps://$HOST:$PA
+CUID_A=$(cuid_cert "$TMP/pki/gw-a.pem")
+at_b() {	# what B holds for A (dotsctl with A's certificate)
+	OUT=$TMP/b.out
+	"$DOTSCTL" -s "coaps://$HOST:$PB" --cert "$TMP/pki/gw-a.pem" \
+	    --key "$TMP/pki/gw-a.key" --ca "$TMP/pki/ca.pem" \
+	    --server-name gw-b --cuid "$CUID_A" --json "$@" > "$OUT" 2>&1
+}
+b_mids() { at_b get; jget '[x["mid"] for x in ms["scope"]] if ms else []'; }
+
+ctl psk1 "$A" mitigate --mid 7 --prefix 192.0.2.64/28 --lifetime 600
+check_eq "relay: customer mid 7 accepted by A" "$(code_of)" 2.01
+ctl psk1 "$A" get --mid 7
+check_eq "relay: relayed to B (status from B)" "$(jget 's["status"]')" \
+    attack-mitigation-in-progress
+check_eq "relay: B holds one placement of A" "$(b_mids)" "[1]"
+
+node_stop gw-a KILL
+node_start gw-a "$TMP/gw-a.yaml" || exit 1
+resynced() { grep -q "upstream gw-b resynchronised: 1 placements kept, 0 withdrawn" "$TMP/gw-a.log"; }
+wait_for 10 resynced && pass "relay: A resynchronised with B after kill -9 (1 kept)" ||
+    fail "relay: resync" "$(grep -E 'resynchron|state store' "$TMP/gw-a.log" | tail -n 3)"
+check_eq "relay: B still has exactly one placement (no duplicate)" "$(b_mids)" "[1]"
+ctl psk1 "$A" get --mid 7
+check_eq "relay: customer's mitigation back at A, relayed" "$(jget 's["status"]')" \
+    attack-mitigation-in-progress
+reobs() { [ "$(grep -c "peer gw-a: GET .*mitigate/.*cuid=$CUID_A/mid=1" "$TMP/gw-b.log")" -ge 2 ]; }
+wait_for 5 reobs && pass "relay: A observes its placement at B again" ||
+    fail "relay: re-observe" "$(grep -c "GET .*cuid=$CUID_A/mid=1" "$TMP/gw-b.log") GETs at B"
+"$DOTSCTL" -s "$A" $(cred_args psk1) --json get --mid 7 --observe 3 \
+    > "$TMP/obs7.json" 2>&1
+grep -q '"status":"attack-mitigation-in-progress"' "$TMP/obs7.json" &&
+    pass "relay: the customer observes mid 7 after A's restart" ||
+    fail "relay: customer observe" "$(tail -n 2 "$TMP/obs7.json")"
+
+# a new request after the restart gets a fresh mid at B (never reused)
+ctl psk1 "$A" mitigate --mid 8 --prefix 192.0.2.96/28 --lifetime 600
+check_eq "relay: new request after restart placed with B-mid 2" "$(b_mids)" "[1, 2]"
+
+# what B holds under A's cuid that A does not know (placed just before a
+# crash, or ours no more) is withdrawn by A's resync; a mitigation whose
+# lifetime ran out while A was down is gone at A
+ctl psk1 "$A" mitigate --mid 9 --prefix 192.0.2.128/28 --lifetime 2
+check_eq "relay: short-lived mid 9 placed at B" "$(b_mids)" "[1, 2, 3]"
+at_b mitigate --mid 50 --prefix 192.0.2.200/32 --lifetime 600
+check_eq "relay: B-mid 50 under A's cuid that A never placed" "$(b_mids)" "[1, 2, 3, 50]"
+node_stop gw-a KILL
+sleep 3
+node_start gw-a "$TMP/gw-a.yaml" || exit 1
+cleared() { [ "$(b_mids)" = "[1, 2]" ]; }
+wait_for 10 cleared && pass "relay: after A's restart B holds exactly A's live placements" ||
+    fail "relay: orphans at B" "B has $(b_mids)"
+grep -q "upstream gw-b resynchronised: 2 placements kept, [12] withdrawn" "$TMP/gw-a.log" &&
+    pass "relay: resync kept 2 and withdrew the unknown" ||
+    fail "relay: second resync" "$(grep resynchronised "$TMP/gw-a.log" | tail -n 1)"
+ctl psk1 "$A" get --mid 9
+check_eq "relay: mid 9 expired while A was down: gone at A" "$(code_of)" 4.04
+ctl psk1 "$A" mitigate --mid 10 --prefix 192.0.2.160/28 --lifetime 600
+check_eq "relay: the next placement gets B-mid 51 (above all seen)" "$(b_mids)" "[1, 2, 51]"
+ctl psk1 "$A" withdraw --mid 10
+
+ctl psk1 "$A" withdraw --mid 7
+ctl psk1 "$A" withdraw --mid 8
+check_eq "relay: withdraw after restart: 2.02" "$(code_of)" 2.02
+clearedB() { [ "$(b_mids)" = "[]" ]; }
+wait_for 10 clearedB && pass "relay: withdrawal after restart clears B" ||
+    fail "relay: withdrawal clears B" "B has $(b_mids)"
+exit $((T_FAILS > 0))
