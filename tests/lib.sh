@@ -271,6 +271,27 @@ gw_alive() {
 	fi
 }
 
+# node_conf NAME PORT CAPACITY_BPS: the common part of a relay test node's
+# config ($TMP/NAME.yaml, its own certificate NAME.pem), peers appended by
+# the caller. Heartbeats every second, 3 missed; active-but-terminating 2 s.
+node_conf() {
+	cat > "$TMP/$1.yaml" <<EOF
+node-id: $1
+state-dir: $TMP/state
+listen:
+  - { address: $HOST, port: $2, transports: [dtls, tls] }
+credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
+signal-config:
+  heartbeat-interval: { min: 1, max: 240, default: 1 }
+  missing-hb-allowed: { min: 1, max: 20, default: 3 }
+mitigation: { active-but-terminating: 2 }
+capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
+gateway: { relay-timeout: 3000 }
+peers:
+EOF
+	chmod 600 "$TMP/$1.yaml"
+}
+
 # ---- dotsctl --------------------------------------------------------------
 
 # Credential sets: cred_args KIND prints the dotsctl global options.

@@ -201,6 +201,7 @@ has_fs 'c.get(1) == {"prefix": "192.0.2.48/28"}' &&
     pass "after kill -9: the speaker still announces the leftover rule" ||
     fail "leftover rule" "gone before restart"
 t0=$SECONDS
+rm -f "$TMP"/state/*.db*	# no state store: the table comes back empty
 gw_start || exit 1
 wait_for 15 no_fs 'c.get(1) in ({"prefix": "192.0.2.48/28"}, {"prefix": "192.0.2.32/28"})' &&
     pass "restart: orphan rules withdrawn within $((SECONDS - t0)) s (the table holds none)" ||
@@ -209,6 +210,21 @@ grep -q "orphan ipv4-flowspec .*192.0.2.48/28" "$GW_LOG" && pass "orphans are lo
     fail "orphan log" "no line"
 has_fs 'c.get(1) == {"prefix": "203.0.113.99/32"}' &&
     pass "the operator's own route (no marker) is left alone" || fail "operator route" "withdrawn"
+
+# with its state store a restarted daemon restores its mitigations: their
+# rules are no orphans and stay (installed again, nothing withdrawn)
+req "$TMP/r8.json" 8 192.0.2.96/28 600 ''
+ctl psk1 "$URI" mitigate --mid 8 --file "$TMP/r8.json"
+wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.96/28"}' ||
+    fail "mid 8 rule" "not at the router"
+stop_pid "$GW_PID" KILL
+GW_PID=
+gw_start || exit 1
+sleep 3
+has_fs 'c.get(1) == {"prefix": "192.0.2.96/28"}' &&
+    ! grep -q "orphan ipv4-flowspec .*192.0.2.96/28" "$GW_LOG" &&
+    pass "restart with state: the restored mitigation's rule stays" ||
+    fail "restored rule" "$(grep '192.0.2.96' "$GW_LOG" | tail -n 2)"
 
 # --- 7. the speaker is down: no hang, the request is still answered ------------
 bgp_stop

@@ -14,25 +14,6 @@ PA=$(free_port) PB=$(free_port) PC=$(free_port)
 while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 while [ "$PC" = "$PA" ] || [ "$PC" = "$PB" ]; do PC=$(free_port); done
 
-# node_conf NAME PORT CAPACITY_BPS: the common part of a node's config;
-# peers are appended by the caller. Heartbeats every second, 3 missed.
-node_conf() {
-	cat > "$TMP/$1.yaml" <<EOF
-node-id: $1
-state-dir: $TMP/state
-listen:
-  - { address: $HOST, port: $2, transports: [dtls, tls] }
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
-signal-config:
-  heartbeat-interval: { min: 1, max: 240, default: 1 }
-  missing-hb-allowed: { min: 1, max: 20, default: 3 }
-mitigation: { active-but-terminating: 2 }
-capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
-gateway: { relay-timeout: 3000 }
-peers:
-EOF
-	chmod 600 "$TMP/$1.yaml"
-}
 downstream() {	# NAME CERT-NAME FILE: a peer gateway trusted for cdid
 	printf '  - name: %s\n    cert-name: %s\n    trusted-gateway: true\n    prefixes: [%s]\n' \
 	    "$1" "$2" "$PFX1" >> "$3"

@@ -15,23 +15,6 @@ done
 PA=$(free_port) PB=$(free_port)
 while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 
-node_conf() {	# NAME PORT CAPACITY_BPS; heartbeats every second, 3 missed
-	cat > "$TMP/$1.yaml" <<EOF2
-node-id: $1
-state-dir: $TMP/state
-listen:
-  - { address: $HOST, port: $2, transports: [dtls, tls] }
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
-signal-config:
-  heartbeat-interval: { min: 1, max: 240, default: 1 }
-  missing-hb-allowed: { min: 1, max: 20, default: 3 }
-mitigation: { active-but-terminating: 2 }
-capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
-gateway: { relay-timeout: 3000 }
-peers:
-EOF2
-	chmod 600 "$TMP/$1.yaml"
-}
 node_conf gw-a "$PA" 1000000000
 cat >> "$TMP/gw-a.yaml" <<EOF2
   - name: customer1
