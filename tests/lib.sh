@@ -203,6 +203,13 @@ node_start() {
 	return 1
 }
 
+# node_up NAME UPSTREAM: NAME's session to UPSTREAM came up since NAME's
+# last start (its log goes on across restarts).
+node_up() {
+	tac "$TMP/$1.log" 2>/dev/null | sed '/dotsgwd ready/q' |
+	    grep -q "upstream $2 is up"
+}
+
 # node_stop NAME [SIGNAL]
 node_stop() {
 	[ -n "${NODE_PID[$1]}" ] || return 0

@@ -51,7 +51,7 @@ downstream gw-b gw-b "$TMP/gw-c.yaml"
 
 node_start gw-c "$TMP/gw-c.yaml" && node_start gw-b "$TMP/gw-b.yaml" &&
     node_start gw-a "$TMP/gw-a.yaml" || exit 1
-up() { grep -q "upstream $2 is up" "$TMP/$1.log"; }
+up() { node_up "$1" "$2"; }
 wait_for 10 up gw-a gw-b && wait_for 10 up gw-b gw-c &&
     pass "upstream sessions up hop by hop" ||
     fail "upstream sessions up hop by hop" "no 'is up' lines"
