@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "gw.h"
 #include "mitigation.h"
+#include "orch_member.h"
 #include "overload.h"
 #include "peer.h"
 #include "persist.h"
@@ -258,7 +259,8 @@ struct overlap_search {
 /*
  * Two orchestrators of one redundant pair speak for the same ISPs: after
  * a failover the standby places again what the dead one placed here, so
- * their requests do not conflict with each other.
+ * their requests do not conflict with each other (orch_member_takeover
+ * then keeps one copy).
  */
 static bool
 orchestrator_pair(const struct peer_rt *a, const struct peer_rt *b)
@@ -576,6 +578,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	}
 	if (replaced > 0)
 		remove_replaced(rq->gw->mt, c, &m->scope, m->mid);
+	orch_member_takeover(rq->gw, m);
 	/* when upstreams are asked, the answer waits for them (bounded) */
 	if (!relay_start(rq, m, &plan))
 		reply_mid_lifetime(rq, resp, 201, m);

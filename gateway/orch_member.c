@@ -6,6 +6,8 @@
 #include "../common/dots_codec.h"
 #include "../common/log.h"
 #include "gw.h"
+#include "mitigation.h"
+#include "peer.h"
 #include "orch_member.h"
 #include "relay.h"
 #include "upstream.h"
@@ -204,4 +206,40 @@ orch_member_reload(struct gw *gw)
 		if (is_orch(us) && us->up)
 			send_registration(us);
 	}
+}
+
+/* ---- at an ISP: requests from the two orchestrators of a pair ---- */
+
+static bool
+other_orchestrator(const struct peer_rt *a, const struct peer_rt *b)
+{
+	return a != b && a->conf->up.orchestrator && b->conf->up.orchestrator;
+}
+
+/* The same customer's request (cdid, kept from trusted gateways) placed
+ * here by the other orchestrator of the pair: the standby's copy after a
+ * failover, so the older copy is withdrawn by us (not held twice). */
+static int
+withdraw_copy(struct mitigation *m, void *arg)
+{
+	const struct mitigation *by = arg;
+
+	if (m == by || !mit_is_active(m) || m->cdid == NULL ||
+	    by->cdid == NULL || strcmp(m->cdid, by->cdid) != 0 ||
+	    !other_orchestrator(m->client->peer, by->client->peer) ||
+	    !dots_scope_overlaps(&m->scope, &by->scope))
+		return 0;
+	log_info("peer %s cuid %s mid %u takes over mid %u of %s (the same "
+	    "cdid, one redundant orchestrator pair)",
+	    by->client->peer->conf->name, by->client->cuid, by->mid, m->mid,
+	    m->client->peer->conf->name);
+	mit_server_withdraw(m->client->mt, m);
+	return 0;
+}
+
+void
+orch_member_takeover(struct gw *gw, struct mitigation *by)
+{
+	if (by->client->peer->conf->up.orchestrator && by->cdid != NULL)
+		mit_foreach(gw->mt, withdraw_copy, by);
 }

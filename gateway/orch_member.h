@@ -11,6 +11,8 @@
 #ifndef DOTSGW_ORCH_MEMBER_H
 #define DOTSGW_ORCH_MEMBER_H
 
+struct gw;
+struct mitigation;
 struct upstream;
 
 /* Session events of any upstream (no-ops for non-orchestrators). */
@@ -18,5 +20,14 @@ void	orch_member_up(struct upstream *);
 void	orch_member_down(struct upstream *);
 /* After a reload: declare again (or cancel) at every orchestrator up. */
 void	orch_member_reload(struct gw *);
+
+/*
+ * At an ISP that two orchestrators of a pair send requests to: after a
+ * failover the standby places again what the dead one placed here. A new
+ * mitigation from one orchestrator withdraws (status 7) the other one's
+ * overlapping mitigation with the same cdid (the same customer; the
+ * orchestrators must be trusted gateways here): one copy, not two.
+ */
+void	orch_member_takeover(struct gw *, struct mitigation *);
 
 #endif

@@ -66,6 +66,7 @@ isp_conf() {
 		cat >> "$TMP/$1.yaml" <<EOF
   - name: $o
     cert-name: $o
+    trusted-gateway: true
     prefixes: [192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24]
     actions: [local]
     upstream:
@@ -280,6 +281,11 @@ acc() { [ "$(grep -c "accepted: peer $2 cuid $3 mid" "$TMP/$1.log")" -ge "$4" ];
 acc_all() { acc isp-b orch-2 "$CUID_O2" 2 && acc isp-c orch-2 "$CUID_O2" 2; }
 wait_for 5 acc_all && pass "isp-b and isp-c accept them from orch-2 (no conflict with orch-1's)" ||
     fail "accepted from orch-2" "$(grep -h 'orch-2.*refused\|refused.*orch-2' "$TMP"/isp-*.log | tail -n 2)"
+# (isp-c held only mid 10: it was cancelled, then left out, for 11 and 12)
+tko() { [ "$(grep -c "peer orch-2 cuid $CUID_O2 mid [0-9]* takes over mid [0-9]* of orch-1" "$TMP/$1.log")" -ge "$2" ]; }
+wait_for 5 tko isp-b 2 && wait_for 5 tko isp-c 1 &&
+    pass "isp-b and isp-c keep one copy: orch-2's takes over orch-1's (same cdid)" ||
+    fail "takeover" "$(grep -h 'takes over' "$TMP"/isp-*.log | tail -n 2)"
 wait_for 5 progress 10 && wait_for 5 progress 11 &&
     pass "the customer's mitigations stay in progress across the failover" ||
     fail "status after failover" "$(cat "$OUT")"

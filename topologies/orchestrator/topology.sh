@@ -12,3 +12,7 @@ REQUEST_TARGET=192.0.2.10/32
 REQUEST_GBPS=5
 EXPECT_HOLD="orch-1 isp-a isp-b isp-c"
 EXPECT_LOCAL="isp-b isp-c"
+# --failover: kill the active orchestrator; the ISPs move to orch-2 within
+# missing-hb-allowed x heartbeat-interval (3 s) and place it there again
+FAILOVER_NODE=orch-1
+EXPECT_HOLD_FAILOVER="orch-2 isp-a isp-b isp-c"
