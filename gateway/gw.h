@@ -27,7 +27,11 @@ struct orch;
 
 struct gw {
 	struct event_base *base;
-	struct conf	  *conf;
+	struct conf	  *conf;	/* replaced whole by a reload
+					   (reload.c): read it at use time;
+					   only peer_rt->conf and
+					   upstream->peer point into it, and
+					   reload re-points them */
 	struct server	  *srv;		/* downstream DOTS server side */
 	struct mit_table  *mt;		/* accepted mitigations */
 	struct peer_rt	 **peers;	/* runtime state, one per conf peer, at

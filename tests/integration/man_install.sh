@@ -32,7 +32,7 @@ for k in $(grep -oE '^[a-z-]+:' "$ROOT/topologies/quickstart/dotsgw.yaml" | tr -
 	grep -qx "\.B $k" "$MAN/dotsgw.yaml.5" || missing="$missing $k"
 done
 [ -z "$missing" ] && pass "dotsgw.yaml(5) documents every top-level key" ||
-    fail "dotsgw.yaml(5) keys" "missing:$missing"
+    fail "dotsgw.yaml(5) keys" "missing:$missing (add a '.B key' entry under TOP-LEVEL KEYS in man/dotsgw.yaml.5)"
 missing=
 for c in mitigate get withdraw efficacy config hb status reload register; do
 	"$ROOT/build/dotsctl" --help | grep -qE "^  $c( |$)" || missing="$missing $c(not in --help)"
