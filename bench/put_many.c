@@ -2,8 +2,10 @@
  * Load for bench/restore.sh: N mitigation requests over one DTLS PSK
  * session, one after the other (CON), each for its own /32 so none
  * overlaps another, mids FIRST..FIRST+N-1. Prints how many were accepted
- * and the mean and worst round trip. Usage:
- *   put_many URI PSK-ID PSK-KEY FIRST-MID N BASE-ADDRESS LIFETIME
+ * and the mean and worst round trip. With -g it GETs each of those mids
+ * instead and counts the 2.05 answers whose lifetime is at least
+ * LIFETIME. Usage:
+ *   put_many [-g] URI PSK-ID PSK-KEY FIRST-MID N BASE-ADDRESS LIFETIME
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,23 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A GET answer for mid with a lifetime left of at least min seconds. */
+static bool
+lifetime_at_least(const struct dc_resp *r, uint32_t mid, int64_t min)
+{
+	struct dots_mitigation msg;
+	struct dots_err err;
+	bool ok;
+
+	if (dots_decode_mitigation(r->payload, r->len, DOTS_RESP, &msg,
+	    &err) == -1)
+		return false;
+	ok = msg.n_scope == 1 && msg.scope[0].mid == mid &&
+	    msg.scope[0].lifetime >= min;
+	dots_mitigation_free(&msg);
+	return ok;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -34,8 +53,13 @@ main(int argc, char *argv[])
 	unsigned long first, n, ok = 0;
 	struct in_addr base;
 	double worst = 0, total = 0;
-	int said = 0;
+	int said = 0, get = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-g") == 0) {
+		get = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 8 || inet_pton(AF_INET, argv[6], &base) != 1) {
 		fprintf(stderr, "usage: put_many URI PSK-ID PSK-KEY FIRST-MID N "
 		    "BASE-ADDRESS LIFETIME\n");
@@ -79,7 +103,7 @@ main(int argc, char *argv[])
 		if (dots_encode_mitigation(&msg, &body, &len) == -1)
 			return 2;
 		snprintf(mpath, sizeof(mpath), "mid=%lu", first + i);
-		req.method = COAP_REQUEST_CODE_PUT;
+		req.method = get ? COAP_REQUEST_CODE_GET : COAP_REQUEST_CODE_PUT;
 		req.con = true;
 		req.path[0] = ".well-known";
 		req.path[1] = "dots";
@@ -87,14 +111,18 @@ main(int argc, char *argv[])
 		req.path[3] = cpath;
 		req.path[4] = mpath;
 		req.npath = 5;
-		req.content_format = 271;
+		req.content_format = get ? -1 : 271;
 		req.observe = -1;
-		req.payload = body;
-		req.len = len;
+		req.payload = get ? NULL : body;
+		req.len = get ? 0 : len;
 		t0 = now_s();
 		if (dc_request(dc, &req, 10000, &r) == DC_OK) {
-			ok += r.code == 201;
-			if (r.code != 201 && !said++)
+			bool good = get ? r.code == 205 && lifetime_at_least(&r,
+			    (uint32_t)first + (uint32_t)i, s.lifetime) :
+			    r.code == 201;
+
+			ok += good;
+			if (!good && !said++)
 				fprintf(stderr, "put_many: mid %lu: %d %.*s\n",
 				    first + i, r.code, (int)r.len, r.payload);
 			dc_resp_free(&r);
@@ -105,9 +133,9 @@ main(int argc, char *argv[])
 			worst = dt;
 		free(body);
 	}
-	printf("accepted %lu of %lu, mean %.2f ms, worst %.2f ms, %.0f/s\n",
-	    ok, n, total / (double)n * 1000, worst * 1000,
-	    (double)n / total);
+	printf("%s %lu of %lu, mean %.2f ms, worst %.2f ms, %.0f/s\n",
+	    get ? "found" : "accepted", ok, n, total / (double)n * 1000,
+	    worst * 1000, (double)n / total);
 	dc_free(dc);
 	coap_cleanup();
 	return ok == n ? 0 : 1;
