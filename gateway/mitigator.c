@@ -258,6 +258,27 @@ mitigator_withdraw(struct gw *gw, struct mitigation *m)
 }
 
 void
+mitigator_update(struct gw *gw, struct mitigation *m)
+{
+	struct mitigator *mg = gw->mitig;
+	struct mit_rules *r;
+	unsigned sev, act;
+
+	if (mg == NULL || (r = rules_of(mg, m)) == NULL)
+		return;
+	sev = pol_attack_severity(&m->scope);
+	act = pol_action(&gw->conf->mitigator, &m->client->peer->conf->policy,
+	    sev);
+	if (act == r->action)
+		return;
+	log_info("peer %s cuid %s mid %u: attack-severity %u: %s instead of "
+	    "%s", m->client->peer->conf->name, m->client->cuid, m->mid, sev,
+	    pol_action_name(act), pol_action_name(r->action));
+	mitigator_withdraw(gw, m);
+	(void)mitigator_install(gw, m);
+}
+
+void
 mitigator_done(struct mit_rules *r, bool ok)
 {
 	struct mitigator *mg = r->mg;

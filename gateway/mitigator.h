@@ -94,6 +94,9 @@ bool	mitigator_admit(struct gw *, const struct conf_peer *,
 int	mitigator_install(struct gw *, struct mitigation *);
 /* Withdraw m's rules (nothing when it has none). */
 void	mitigator_withdraw(struct gw *, struct mitigation *);
+/* m's attack information changed: when its severity now maps to another
+ * action, the rules are withdrawn and installed again with it. */
+void	mitigator_update(struct gw *, struct mitigation *);
 
 /* For back-ends. */
 void	mitigator_done(struct mit_rules *, bool ok);

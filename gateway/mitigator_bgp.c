@@ -57,7 +57,6 @@ struct bgp {
 	struct bgp_cmd	*running;
 	struct proc	*proc;
 	bool		 reconciling;	/* a reconcile is queued */
-	char		 port[8];
 };
 
 static void run_next(struct bgp *);
@@ -103,9 +102,10 @@ cmd_new(struct bgp *b, const char *family, bool json)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->list = -1;
+	/* from the configuration of now: a reload may move the speaker */
 	if (arg(c, "%s", mc->gobgp) == -1 || arg(c, "-u") == -1 ||
 	    arg(c, "%s", mc->api_host) == -1 || arg(c, "-p") == -1 ||
-	    arg(c, "%s", b->port) == -1 || (json && arg(c, "-j") == -1) ||
+	    arg(c, "%u", mc->api_port) == -1 || (json && arg(c, "-j") == -1) ||
 	    arg(c, "global") == -1 || arg(c, "rib") == -1 ||
 	    arg(c, "-a") == -1 || arg(c, "%s", family) == -1) {
 		cmd_free(c);
@@ -451,7 +451,6 @@ bgp_init(struct mitigator *mg)
 		return -1;
 	b->mg = mg;
 	TAILQ_INIT(&b->queue);
-	snprintf(b->port, sizeof(b->port), "%u", mg->gw->conf->mitigator.api_port);
 	mg->be = b;
 	return 0;
 }

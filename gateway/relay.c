@@ -984,8 +984,10 @@ relay_attack_info(struct mitigation *m, const struct dots_scope *upd)
 		pol_usage_add(&gw->local_usage, &vol);
 	}
 	rs->vol = vol;
-	if (rs->local)
+	if (rs->local) {
+		mitigator_update(gw, m);
 		offload_check(gw);
+	}
 }
 
 void

@@ -173,6 +173,21 @@ ctl psk1 "$URI" mitigate --mid 4 --file "$TMP/r4.json"
 wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.32/28"} and a[16]["value"][0]["rate"] == 125000' &&
     pass "severity low: flowspec rate-limit 125000 bytes/s" ||
     fail "rate-limit rule" "$(rib ipv4-flowspec | cut -c1-400)"
+# an efficacy update raising the severity to high: RTBH instead
+sed 's/"low"}]/"high"}]/; s/"lifetime": 600/"lifetime": 600, "attack-status": "under-attack"/' \
+    "$TMP/r4.json" > "$TMP/e4.json"
+ctl psk1 "$URI" efficacy --mid 4 --attack-status under-attack --file "$TMP/e4.json"
+[ "$(code_of)" = 2.04 ] && pass "efficacy update, severity now high: 2.04" || fail "efficacy 4" "$(_ctl_why)"
+rtbh32() {
+	rib ipv4 | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any((65535 << 16 | 666) in a.get("communities", [])
+    for x in d.get("192.0.2.32/28", []) for a in x["attrs"]) else 1)'
+}
+wait_for 10 rtbh32 && wait_for 10 no_fs 'c.get(1) == {"prefix": "192.0.2.32/28"}' &&
+    pass "severity escalated: the rate-limit rule is replaced by an RTBH route" ||
+    fail "escalation" "$(grep 'instead of' "$GW_LOG")"
 
 # --- 5. rule limit per peer: 3 ------------------------------------------------
 cat > "$TMP/r5.json" <<EOF
@@ -193,7 +208,7 @@ ctl psk1 "$URI" withdraw --mid 5
 req "$TMP/r6.json" 6 192.0.2.48/28 600 ''
 ctl psk1 "$URI" mitigate --mid 6 --file "$TMP/r6.json"
 wait_for 10 has_fs 'c.get(1) == {"prefix": "192.0.2.48/28"}' &&
-    pass "before the crash: rules for mid 4 and 6 at the router" || fail "before the crash" "no rule"
+    pass "before the crash: rules for mid 4 (RTBH) and 6 at the router" || fail "before the crash" "no rule"
 stop_pid "$GW_PID" KILL
 GW_PID=
 sleep 0.5
@@ -208,6 +223,9 @@ wait_for 15 no_fs 'c.get(1) in ({"prefix": "192.0.2.48/28"}, {"prefix": "192.0.2
     fail "orphans after restart" "$(rib ipv4-flowspec | cut -c1-400)"
 grep -q "orphan ipv4-flowspec .*192.0.2.48/28" "$GW_LOG" && pass "orphans are logged" ||
     fail "orphan log" "no line"
+no_rtbh32() { ! rtbh32; }
+wait_for 10 no_rtbh32 && grep -q "orphan ipv4 192.0.2.32/28" "$GW_LOG" &&
+    pass "restart: the orphan RTBH route is withdrawn too" || fail "orphan RTBH" "still at the router"
 has_fs 'c.get(1) == {"prefix": "203.0.113.99/32"}' &&
     pass "the operator's own route (no marker) is left alone" || fail "operator route" "withdrawn"
 
