@@ -177,6 +177,23 @@ persist_sigcfg(struct gw *gw, const struct peer_rt *peer)
 /* ---------------------------------------------------------------- */
 /* Restoring */
 
+/* Negotiated against the ranges of the configuration of then: each
+ * current value must still lie inside today's (heartbeat 0 is off). */
+static bool
+cfg_in_range(const struct conf *c, const struct dots_cfg_set *set)
+{
+	for (int i = 0; i < DOTS_CFG_NPARAMS; i++) {
+		const struct dots_cfg_param *p = &set->p[i];
+
+		if (!p->has_cur || (i == DOTS_CFG_HEARTBEAT_INTERVAL &&
+		    p->cur == 0))
+			continue;
+		if (p->cur < c->sig[i].min || p->cur > c->sig[i].max)
+			return false;
+	}
+	return true;
+}
+
 static int
 restore_sigcfg(const char *name, uint32_t sid, const uint8_t *v, size_t len,
     void *arg)
@@ -191,6 +208,12 @@ restore_sigcfg(const char *name, uint32_t sid, const uint8_t *v, size_t len,
 	if (dots_decode_signal_config(v, len, DOTS_REQ, &sc, &err) == -1) {
 		log_warnx("state store: peer %s: signal configuration: %s",
 		    name, err.msg);
+		return 0;
+	}
+	if ((sc.has_mitigating && !cfg_in_range(gw->conf, &sc.mitigating)) ||
+	    (sc.has_idle && !cfg_in_range(gw->conf, &sc.idle))) {
+		log_warnx("peer %s: session configuration sid %u is outside "
+		    "the configured ranges now; defaults apply", name, sid);
 		return 0;
 	}
 	peer_config_reset(gw, peer);

@@ -98,6 +98,18 @@ gw_start || exit 1
 check_eq "restart after the withdrawal: mid 4 stays gone" "$(left 4)" none
 ctl pki2 "$D" get --mid 9
 check_eq "restart: customer2 mid 9 still there" "$(code_of)" 2.05
+ctl psk1 "$D" config get
+check_eq "restart: heartbeat-interval 90 still negotiated" \
+    "$(jget 'b["ietf-dots-signal-channel:signal-config"]["mitigating-config"]["heartbeat-interval"]["current-value"]')" 90
+# a configuration whose ranges no longer admit it: the defaults apply
+gw_stop
+write_config "$TMP/narrow.yaml" "$PORT" 2 15 60 30
+gw_start "$TMP/narrow.yaml" || exit 1
+ctl psk1 "$D" config get
+check_eq "ranges narrowed to 15..60: heartbeat-interval back to the default 30" \
+    "$(jget 'b["ietf-dots-signal-channel:signal-config"]["mitigating-config"]["heartbeat-interval"]["current-value"]')" 30
+grep -q "sid 41 is outside the configured ranges now" "$GW_LOG" &&
+    pass "ranges narrowed: logged" || fail "ranges narrowed: log" "no line"
 gw_stop
 
 # --- relay: customer -> A -> B; A killed with -9 and restarted -------------------
