@@ -92,9 +92,21 @@ want(j["capacity"]["configured"]["bps"] == 10000000000, "capacity configured")
 want(j["upstreams"] == [], "no upstreams")
 PY
 
-# dotsctl status: the same as a table and as JSON
+# dotsctl status: the same as a table and as JSON, while customer3 keeps
+# a TLS session open (it observes its mitigation)
+"$DOTSCTL" -s "$URI_T" $(cred_args psk3) --json get --mid 7 --observe 3 > /dev/null 2>&1 &
+OBS=$!
+sleep 1
 "$DOTSCTL" --admin "$HOST:$APORT" status > "$TMP/st.txt" 2>&1
 check_eq "dotsctl status exits 0" "$?" 0
+grep -qE '^  session tls +127\.0\.0\.1:[0-9]+ +last heartbeat ' "$TMP/st.txt" &&
+    pass "dotsctl status: customer3's open TLS session" ||
+    fail "dotsctl status session line" "$(cat "$TMP/st.txt")"
+get GET /status > /dev/null
+$PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; s=p["customer3"]["sessions"]; sys.exit(not (len(s) >= 1 and s[0]["transport"] == "tls" and s[0]["remote"].startswith("127.0.0.1:") and "last-heartbeat-ago" in s[0]))' "$TMP/http.body" &&
+    pass "/status: the session's transport, address and last heartbeat" ||
+    fail "/status sessions" "$(head -c 600 "$TMP/http.body")"
+wait $OBS
 grep -qE '^customer1 +psk +down +up +1 ' "$TMP/st.txt" &&
     pass "dotsctl status: customer1 up with 1 active (the other withdrawn)" ||
     fail "dotsctl status peer line" "$(cat "$TMP/st.txt")"
