@@ -123,7 +123,10 @@ expect "withdraw mid 2 (relayed) -> 2.02" 2.02 psk1 "$A" withdraw --mid 2
 check_eq "audit: withdrawal of a relayed request names the upstream" \
     "$(aline -1 '[j["event"], j["mid"], j["sent-to"]]')" '["withdrawn", 2, [{"mid": 1, "upstream": "gw-b"}]]'
 
-# rotation: move the file away, SIGHUP, the next line goes to a new file
+# rotation: move the file away, SIGHUP, the next line goes to a new file.
+# mid 2 ends active-but-terminating on a timer: wait for that line first so
+# that it cannot be the first line of the new file.
+wait_for 10 grep -q '"terminated".*"mid": *2\b\|"mid": *2,.*"terminated"' "$AUDIT"
 $PY -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$AUDIT" &&
     pass "audit: every line is one JSON object" || fail "audit JSON" "$(cat "$AUDIT")"
 before=$(nlines "$AUDIT")
