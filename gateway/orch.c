@@ -8,6 +8,7 @@
 #include "../common/conf.h"
 #include "../common/dots_codec.h"
 #include "../common/log.h"
+#include "../policies/rate.h"
 #include "gw.h"
 #include "orch.h"
 #include "peer.h"
@@ -145,7 +146,7 @@ register_put(const struct ds_request *rq, struct orch_reg *e,
 	struct dots_err err = { 0 };
 	const uint8_t *body;
 	char addr[64];
-	uint8_t *rec;
+	uint8_t *rec = NULL;
 	size_t len, rlen;
 	bool existed = e->registered;
 
@@ -175,8 +176,7 @@ register_put(const struct ds_request *rq, struct orch_reg *e,
 	r.registration_time = (uint64_t)time(NULL);
 	if (dots_encode_registration(&r, &rec, &rlen) == -1 ||
 	    reg_put(rq->gw, peer->name, rec, rlen) == -1) {
-		if (rec != NULL)
-			free(rec);
+		free(rec);
 		dots_registration_free(&r);
 		reply_errf(resp, 500, "cannot store the registration");
 		return;
@@ -225,6 +225,16 @@ register_handle(const struct ds_request *rq, coap_pdu_t *resp)
 		reply_errf(resp, 403, "peer %s may not register: the "
 		    "orchestrator's config has no upstream mapping without "
 		    "address for it", peer->name);
+		return;
+	}
+	/* each change is a store write: the peer's request rate applies */
+	if (rq->method != COAP_REQUEST_CODE_GET &&
+	    !pol_rate_take(&rq->ds->peer->rate, &peer->policy, gw_now_ms())) {
+		reply_max_age(resp, pol_rate_wait(&rq->ds->peer->rate,
+		    &peer->policy));
+		reply_errf(resp, 503, "peer %s sends requests faster than its "
+		    "rate (%u/s, burst %u)", peer->name, peer->policy.rate_per_s,
+		    peer->policy.rate_burst);
 		return;
 	}
 	switch (rq->method) {
