@@ -161,6 +161,14 @@ regput "bad: duplicate attack type" 4.22 '{49153: {49159: ["a", "a"]}}' "given t
 as_isp isp-b orch-2 register get
 grep -q '"2.05"' "$OUT" && grep -q "\"server-port\":${P[isp-b]}" "$OUT" &&
     pass "refused registrations leave the registration as it was" || fail "refused leaves" "$(cat "$OUT")"
+mkcbor "$TMP/r.cbor" '{49153: {49155: 0}}'
+for i in $(seq 1 40); do
+	as_isp isp-b orch-2 register put --cbor-file "$TMP/r.cbor"
+	grep -q '"5.03"' "$OUT" && break
+done
+grep -q '"5.03".*faster than its rate' "$OUT" && pass "register PUTs are rate-limited (5.03 after $i)" ||
+    fail "register rate" "$(cat "$OUT")"
+sleep 2.5	# the bucket refills (10/s)
 "$DOTSCTL" -s "coaps://$HOST:${P[isp-b]}" --cert "$TMP/pki/orch-1.pem" --key "$TMP/pki/orch-1.key" \
     --ca "$TMP/pki/ca.pem" --server-name isp-b --json register get > "$OUT" 2>&1
 grep -q '"4.04".*not an orchestrator' "$OUT" && pass "a gateway answers register with 4.04" ||
