@@ -4,6 +4,8 @@
 # and 405, and a non-loopback admin address refused by the config check.
 . "$(dirname "$0")/../lib.sh"
 t_init
+# active-but-terminating 60 s: the withdrawn mitigation stays in view
+write_config "$CONF" "$PORT" 60
 APORT=$(free_port)
 while [ "$APORT" = "$PORT" ]; do APORT=$(free_port); done
 printf 'admin: { address: %s, port: %s }\n' "$HOST" "$APORT" >> "$CONF"
