@@ -120,8 +120,12 @@ wait_for 5 expired
 check_eq "audit: expiry" "$(aline -1 '[j["event"], j["mid"], j["reason"]]')" \
     '["expired", 5, "lifetime ran out"]'
 expect "withdraw mid 2 (relayed) -> 2.02" 2.02 psk1 "$A" withdraw --mid 2
+w2=$(grep -n '"event":"withdrawn"' "$AUDIT" | grep '"mid":2,' | cut -d: -f1)
 check_eq "audit: withdrawal of a relayed request names the upstream" \
-    "$(aline -1 '[j["event"], j["mid"], j["sent-to"]]')" '["withdrawn", 2, [{"mid": 1, "upstream": "gw-b"}]]'
+    "$(aline "${w2:-0}" '[j["event"], j["mid"], j["sent-to"]]')" '["withdrawn", 2, [{"mid": 1, "upstream": "gw-b"}]]'
+# its end (after active-but-terminating) before the file is rotated
+ended2() { grep '"event":"terminated"' "$AUDIT" | grep -q '"mid":2,'; }
+wait_for 5 ended2 || fail "audit: mid 2 terminated" "no line"
 
 # rotation: move the file away, SIGHUP, the next line goes to a new file.
 # mid 2 ends active-but-terminating on a timer: wait for that line first so
