@@ -2,7 +2,7 @@
 # All of issue 7's benchmarks in one run, with one table at the end
 # (bench/README.md explains each line). Only 127.0.0.1; every process is
 # started here and stopped by PID. Sizes come from the environment:
-#   THRU_N=20000      PUTs per throughput run (floor, direct, relay)
+#   THRU_N=5000       PUTs per throughput run (floor, direct, relay)
 #   LAT_N=300         sequential PUTs per chain length (hop latency)
 #   MAX_HOPS=5        longest chain of relaying gateways
 #   SCALE_SESSIONS=10000 SCALE_MITS=100000   the scale run
@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../tests/lib.sh"
 LOADGEN=${LOADGEN:-$ROOT/build/bench/loadgen}
 FLOOR=${FLOOR:-$ROOT/build/bench/floor_server}
-THRU_N=${THRU_N:-20000}
+THRU_N=${THRU_N:-5000}
 LAT_N=${LAT_N:-300}
 MAX_HOPS=${MAX_HOPS:-5}
 SCALE_SESSIONS=${SCALE_SESSIONS:-10000}
@@ -62,6 +62,8 @@ gconf() {
 	local i=$1 last=$2 n=${names[$1]} cap=1000000000
 	local lim='rate: { per-second: 1000000, burst: 1000000 }, max-mitigations: 1000000, max-rules: 1000000, max-lifetime: 86400'
 	[ "$i" = "$last" ] && cap=1000000000000000000
+	# a fresh state store each time: nothing restored from a former run
+	rm -rf "$TMP/state-$n"
 	mkdir -p "$TMP/state-$n"
 	cat > "$TMP/$n.yaml" <<CONF
 node-id: $n
