@@ -9,6 +9,8 @@
 #   RESTORE_N=100000  mitigations for the restart run (needs persistence)
 #   SKIP="scale restart"   parts to leave out (thru lat scale restart)
 #   ONLY="scale"           the parts to run
+#   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
+#                          the test's temp dir, i.e. the real disk)
 # Usage: bench/run.sh   (or make bench)
 . "$(dirname "$0")/../tests/lib.sh"
 LOADGEN=${LOADGEN:-$ROOT/build/bench/loadgen}
@@ -25,6 +27,11 @@ for b in "$LOADGEN" "$FLOOR"; do
 	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
 done
 t_init >/dev/null
+SBASE=$TMP
+if [ -n "$STATE_BASE" ]; then
+	SBASE=$(mktemp -d "$STATE_BASE/dotsgw-bench.XXXXXX") || exit 1
+	trap 'rm -rf "$SBASE"; t_cleanup' EXIT
+fi
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()	# "metric|result|target|mark"
 row() { ROWS+=("$1|$2|$3|$4"); }
@@ -63,11 +70,11 @@ gconf() {
 	local lim='rate: { per-second: 1000000, burst: 1000000 }, max-mitigations: 1000000, max-rules: 1000000, max-lifetime: 86400'
 	[ "$i" = "$last" ] && cap=1000000000000000000
 	# a fresh state store each time: nothing restored from a former run
-	rm -rf "$TMP/state-$n"
-	mkdir -p "$TMP/state-$n"
+	rm -rf "$SBASE/state-$n"
+	mkdir -p "$SBASE/state-$n"
 	cat > "$TMP/$n.yaml" <<CONF
 node-id: $n
-state-dir: $TMP/state-$n
+state-dir: $SBASE/state-$n
 listen: [{ address: $HOST, port: ${GPORT[$n]}, transports: [dtls] }]
 credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$n.pem, key: $TMP/pki/$n.key }
 capacity: { bps: $cap, pps: 1000000000000000000, default-attack-bps: 1000, default-attack-pps: 1 }
@@ -196,7 +203,9 @@ if ! skipped restart; then
 		nb=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\1/p' <<<"$X")
 		ms=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\2/p' <<<"$X")
 		sr=$(sed -n 's/^process start -> ready: *\([0-9]*\) ms/\1/p' <<<"$X")
-		row "restart: $RESTORE_N mitigations restored after SIGKILL" "${nb:-?} in ${ms:-?} ms (daemon's count), process start -> ready ${sr:-?} ms" "all $RESTORE_N" "$(mark "${nb:-0}" '>=' "$RESTORE_N")"
+		ls=$(sed -n 's/^GET all after restart lists: *//p' <<<"$X")
+		sg=$(sed -n 's/^sample GETs by mid (of 6) ok: *//p' <<<"$X")
+		row "restart: $RESTORE_N mitigations restored after SIGKILL" "${nb:-?} in ${ms:-?} ms (daemon's count), process start -> ready ${sr:-?} ms; GET all lists ${ls:-?}, sample GETs ${sg:-?}/6" "all $RESTORE_N" "$(mark "${nb:-0}" '>=' "$RESTORE_N")"
 	else
 		row "restart: restore $RESTORE_N mitigations" "not measured: needs SQLite persistence (bench/restore.sh)" "-" ""
 	fi
@@ -207,7 +216,7 @@ fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "dotsgw bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r)"
-echo "load average at start $LOAD0, at end $LOAD1"
+echo "load average at start $LOAD0, at end $LOAD1; state stores in $(df --output=fstype "$SBASE" | tail -n 1) ($SBASE)"
 echo
 printf '| %s | %s | %s | %s |\n' metric result target mark
 printf '|---|---|---|---|\n'
