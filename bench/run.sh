@@ -203,9 +203,8 @@ if ! skipped restart; then
 		nb=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\1/p' <<<"$X")
 		ms=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\2/p' <<<"$X")
 		sr=$(sed -n 's/^process start -> ready: *\([0-9]*\) ms/\1/p' <<<"$X")
-		ls=$(sed -n 's/^GET all after restart lists: *//p' <<<"$X")
-		sg=$(sed -n 's/^sample GETs by mid (of 6) ok: *//p' <<<"$X")
-		row "restart: $RESTORE_N mitigations restored after SIGKILL" "${nb:-?} in ${ms:-?} ms (daemon's count), process start -> ready ${sr:-?} ms; GET all lists ${ls:-?}, sample GETs ${sg:-?}/6" "all $RESTORE_N" "$(mark "${nb:-0}" '>=' "$RESTORE_N")"
+		gf=$(sed -n 's/^GET of each mid after restart: *\([0-9]*\) found.*/\1/p' <<<"$X")
+		row "restart: $RESTORE_N mitigations restored after SIGKILL" "${nb:-?} in ${ms:-?} ms (daemon's count), process start -> ready ${sr:-?} ms; GET of each mid finds ${gf:-?}" "all $RESTORE_N" "$(mark "${gf:-0}" '>=' "$RESTORE_N")"
 	else
 		row "restart: restore $RESTORE_N mitigations" "not measured: needs SQLite persistence (bench/restore.sh)" "-" ""
 	fi
