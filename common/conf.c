@@ -1403,6 +1403,8 @@ static const struct key upstream_keys[] = {
 	    offsetof(struct conf_upstream, hop_limit), h_u32, NULL },
 	{ "serves", KT_LIST, false, 0, 0, 0, h_up_serves, NULL },
 	{ "sources", KT_LIST, false, 0, 0, 0, h_up_sources, NULL },
+	{ "rfc9133", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_upstream, rfc9133), h_bool, NULL },
 	KEY_END
 };
 
@@ -1786,6 +1788,224 @@ static int h_select_by_target(struct ld *ld, yaml_node_t *n, void *obj,
 	    &pol->n_select_by_target, item_select_target);
 }
 
+/* ---- staged ACLs (RFC 8783 subset, activated by RFC 9133) ------------ */
+
+static int h_ace_prefix(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	bool	*has = FIELD(obj, k, bool);
+	struct prefix *p = (struct prefix *)(void *)((char *)obj + k->min);
+
+	*has = true;
+	return item_prefix(ld, n, p, 0);
+}
+
+static int h_ace_port(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	*FIELD(obj, k, bool) = true;
+	return item_port(ld, n, (char *)obj + k->min, 0);
+}
+
+static int h_ace_byte(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	*FIELD(obj, k, bool) = true;
+	return item_protocol(ld, n, (char *)obj + k->min, 0);
+}
+
+/* off: the has_ flag; min (no bounds here): the offset of the value */
+#define ACEOFF(m)	(int64_t)offsetof(struct conf_ace, m)
+static const struct key ace_match_keys[] = {
+	{ "destination-prefix", KT_SCALAR, false, ACEOFF(dst), 0,
+	    offsetof(struct conf_ace, has_dst), h_ace_prefix, NULL },
+	{ "source-prefix", KT_SCALAR, false, ACEOFF(src), 0,
+	    offsetof(struct conf_ace, has_src), h_ace_prefix, NULL },
+	{ "protocol", KT_SCALAR, false, ACEOFF(proto), 0,
+	    offsetof(struct conf_ace, has_proto), h_ace_byte, NULL },
+	{ "source-port-range", KT_SCALAR, false, ACEOFF(sport), 0,
+	    offsetof(struct conf_ace, has_sport), h_ace_port, NULL },
+	{ "destination-port-range", KT_SCALAR, false, ACEOFF(dport), 0,
+	    offsetof(struct conf_ace, has_dport), h_ace_port, NULL },
+	{ "icmp-type", KT_SCALAR, false, ACEOFF(icmp_type), 0,
+	    offsetof(struct conf_ace, has_icmp), h_ace_byte, NULL },
+	KEY_END
+};
+static const struct schema ace_match_schema = { ace_match_keys, NULL };
+
+static int h_ace_action(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "drop", CONF_ACE_DROP }, { "accept", CONF_ACE_ACCEPT },
+		{ "rate-limit", CONF_ACE_RATE_LIMIT }, { NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	((struct conf_ace *)obj)->action = (enum conf_ace_action)v;
+	return 0;
+}
+
+static int ace_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_ace *a = obj;
+
+	if (!a->has_dst) {
+		path_push_key(ld, "matches");
+		return lerr(ld, line_of(map), "destination-prefix is required "
+		    "(the rule becomes a flowspec rule on it)");
+	}
+	if (a->has_src && a->src.family != a->dst.family)
+		return key_err(ld, map, "matches", "source-prefix and "
+		    "destination-prefix are of different address families");
+	if ((a->action == CONF_ACE_RATE_LIMIT) !=
+	    (map_find(ld, map, "rate-limit", NULL) != NULL))
+		return key_err(ld, map, a->action == CONF_ACE_RATE_LIMIT ?
+		    "action" : "rate-limit", "rate-limit (bytes/s) goes with "
+		    "action rate-limit, and only with it");
+	if (a->has_icmp && a->has_proto && a->proto != 1 && a->proto != 58)
+		return key_err(ld, map, "matches", "icmp-type needs protocol "
+		    "1 (ICMP) or 58 (ICMPv6)");
+	return 0;
+}
+
+static const struct key ace_keys[] = {
+	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
+	    offsetof(struct conf_ace, name), h_name, NULL },
+	{ "matches", KT_MAP, true, 0, 0, 0, h_map, &ace_match_schema },
+	{ "action", KT_SCALAR, true, 0, 0, 0, h_ace_action, NULL },
+	{ "rate-limit", KT_SCALAR, false, 0, 0,
+	    offsetof(struct conf_ace, rate), h_u64, NULL },
+	KEY_END
+};
+static const struct schema ace_schema = { ace_keys, ace_check };
+
+static int item_ace(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
+{
+	return walk_map(ld, n, &ace_schema, (struct conf_ace *)arr + i);
+}
+
+static int h_aces(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_acl *acl = obj;
+
+	return walk_items(ld, n, "must not be empty", sizeof(*acl->aces),
+	    (void **)&acl->aces, &acl->n_aces, item_ace);
+}
+
+static int h_acl_type(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	static const struct word w[] = {
+		{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { NULL, 0 }
+	};
+	int	 v;
+
+	if (keyword(ld, n, w, false, &v) == -1)
+		return -1;
+	((struct conf_acl *)obj)->family = (uint8_t)v;
+	return 0;
+}
+
+/* The destination-prefix value of an ace, else the ace, for errors. */
+static yaml_node_t *ace_dst_node(struct ld *ld, yaml_node_t *ace)
+{
+	yaml_node_t	*m = ace ? map_find(ld, ace, "matches", NULL) : NULL,
+			*d = m && m->type == YAML_MAPPING_NODE ?
+			    map_find(ld, m, "destination-prefix", NULL) : NULL;
+
+	return d != NULL ? d : ace;
+}
+
+static int acl_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_acl *acl = obj;
+	yaml_node_t	*aces = map_find(ld, map, "aces", NULL);
+	size_t		 save;
+
+	for (size_t i = 0; i < acl->n_aces; i++) {
+		save = path_push_key(ld, "aces");
+		path_push_index(ld, i);
+		if (acl->aces[i].dst.family != acl->family)
+			return lerr(ld, line_of(ace_dst_node(ld,
+			    seq_item(ld, aces, i))),
+			    "destination-prefix is not of the ACL's type");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(acl->aces[i].name, acl->aces[j].name) == 0)
+				return lerr(ld, line_of(seq_item(ld, aces, i)),
+				    "duplicate ace name '%s'",
+				    acl->aces[i].name);
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
+static const struct key acl_keys[] = {
+	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
+	    offsetof(struct conf_acl, name), h_name, NULL },
+	{ "type", KT_SCALAR, true, 0, 0, 0, h_acl_type, NULL },
+	{ "aces", KT_LIST, true, 0, 0, 0, h_aces, NULL },
+	KEY_END
+};
+static const struct schema acl_schema = { acl_keys, acl_check };
+
+static int item_acl(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
+{
+	return walk_map(ld, n, &acl_schema, (struct conf_acl *)arr + i);
+}
+
+static int h_acls(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_peer *p = obj;
+
+	return walk_items(ld, n, "must not be empty", sizeof(*p->acls),
+	    (void **)&p->acls, &p->n_acls, item_acl);
+}
+
+/* Names unique; every destination-prefix inside the peer's prefixes: an
+ * ACL must not filter traffic to someone else's addresses. */
+static int acls_check(struct ld *ld, yaml_node_t *map,
+    const struct conf_peer *p)
+{
+	yaml_node_t	*seq = map_find(ld, map, "acls", NULL), *an, *aces;
+	char		 buf[PREFIX_STRLEN];
+	size_t		 save, i, j, k;
+
+	for (i = 0; i < p->n_acls; i++) {
+		const struct conf_acl *acl = &p->acls[i];
+
+		an = seq_item(ld, seq, i);
+		save = path_push_key(ld, "acls");
+		path_push_index(ld, i);
+		for (j = 0; j < i; j++)
+			if (strcmp(acl->name, p->acls[j].name) == 0)
+				return lerr(ld, line_of(an), "duplicate ACL "
+				    "name '%s'", acl->name);
+		aces = map_find(ld, an, "aces", NULL);
+		for (j = 0; j < acl->n_aces; j++) {
+			for (k = 0; k < p->policy.n_prefixes; k++)
+				if (prefix_contains(&p->policy.prefixes[k],
+				    &acl->aces[j].dst))
+					break;
+			if (k < p->policy.n_prefixes)
+				continue;
+			path_push_key(ld, "aces");
+			path_push_index(ld, j);
+			return lerr(ld, line_of(ace_dst_node(ld,
+			    seq_item(ld, aces, j))),
+			    "destination-prefix %s is outside the peer's "
+			    "prefixes", prefix_format(&acl->aces[j].dst, buf,
+			    sizeof(buf)));
+		}
+		path_pop(ld, save);
+	}
+	return 0;
+}
+
 /* ---- peers ------------------------------------------------------------- */
 
 static const struct key peer_keys[] = {
@@ -1822,6 +2042,7 @@ static const struct key peer_keys[] = {
 	    h_mitigation_actions, NULL },
 	{ "max-rules", KT_SCALAR, false, 1, 1000000,
 	    offsetof(struct conf_peer, policy.max_rules), h_u32, NULL },
+	{ "acls", KT_LIST, false, 0, 0, 0, h_acls, NULL },
 	KEY_END
 };
 
@@ -1831,7 +2052,7 @@ static const char *const downstream_keys[] = {
 	"trusted-gateway", "prefixes", "ports", "protocols", "fqdns",
 	"max-mitigations", "max-lifetime", "actions", "upstreams", "rate",
 	"drop-optional", "select", "select-by-target", "mitigation-actions",
-	"max-rules", NULL
+	"max-rules", "acls", NULL
 };
 
 /*
@@ -1859,6 +2080,8 @@ static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 	    (name = map_any(ld, map, downstream_keys)) != NULL)
 		return key_err(ld, map, name, "for downstream peers only "
 		    "(this one has no psk-identity or cert-name)");
+	if (acls_check(ld, map, p) == -1)
+		return -1;
 	if ((p->roles & PEER_UPSTREAM) && p->up.server_name == NULL &&
 	    (p->up.server_name = strdup(p->name)) == NULL)
 		return oom(ld, line_of(map));
@@ -2633,6 +2856,13 @@ static void peer_free(struct conf_peer *p)
 	free(p->up.key_file);
 	free(p->up.server_name);
 	dots_registration_free(&p->up.reg);
+	for (size_t i = 0; i < p->n_acls; i++) {
+		for (size_t j = 0; j < p->acls[i].n_aces; j++)
+			free(p->acls[i].aces[j].name);
+		free(p->acls[i].aces);
+		free(p->acls[i].name);
+	}
+	free(p->acls);
 }
 
 void conf_free(struct conf *c)

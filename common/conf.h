@@ -123,11 +123,43 @@ struct conf_upstream {
 	/* an orchestrator learns the address of an ISP peer from its
 	 * registration (address absent in the config) */
 	bool		 from_registration;
+	bool		 rfc9133;	/* takes acl-list (key 53): "rfc9133" */
 	/* toward an orchestrator ("orchestrator: true"): what we register
 	 * there on session up; without "register:" we cancel instead */
 	bool		 orchestrator;
 	bool		 has_register;
 	struct dots_registration reg;
+};
+
+/* An RFC 8783 ACL staged by the operator for a downstream peer ("acls:");
+ * RFC 9133 acl-list requests activate it (policies/acl.h). */
+enum conf_ace_action {
+	CONF_ACE_DROP = 1,
+	CONF_ACE_ACCEPT,
+	CONF_ACE_RATE_LIMIT,
+};
+
+struct conf_ace {
+	char		*name;
+	bool		 has_dst;	/* required: ace_check */
+	struct prefix	 dst;		/* destination-prefix */
+	bool		 has_src;
+	struct prefix	 src;		/* source-prefix */
+	bool		 has_proto;
+	uint8_t		 proto;		/* protocol */
+	bool		 has_sport, has_dport, has_icmp;
+	struct port_range sport;	/* source-port-range */
+	struct port_range dport;	/* destination-port-range */
+	uint8_t		 icmp_type;	/* icmp-type */
+	enum conf_ace_action action;
+	uint64_t	 rate;		/* bytes/s, rate-limit only */
+};
+
+struct conf_acl {
+	char		*name;
+	uint8_t		 family;	/* AF_INET or AF_INET6 ("type") */
+	struct conf_ace	*aces;
+	size_t		 n_aces;
 };
 
 struct conf_peer {
@@ -141,6 +173,8 @@ struct conf_peer {
 	bool		 trusted_gateway;	/* may send cdid */
 	struct conf_policy policy;	/* downstream peers only */
 	struct conf_upstream up;	/* upstream peers only */
+	struct conf_acl	*acls;		/* downstream peers only */
+	size_t		 n_acls;
 };
 
 /* Our own mitigation capacity ("capacity:"), for the relay decision. */

@@ -11,6 +11,7 @@
 #include "../common/conf.h"
 #include "../common/dots_codec.h"
 #include "../common/log.h"
+#include "../policies/acl.h"
 #include "../policies/authz.h"
 #include "audit.h"
 #include "gw.h"
@@ -225,10 +226,6 @@ validate_request(const struct dots_scope *s, struct dots_err *err)
 		return dots_errf(err, 400, "unknown alias-name '%s' (no "
 		    "aliases are provisioned for this client)",
 		    s->alias_name.v[0]);
-	if (s->n_acl_list > 0)
-		return dots_errf(err, 404, "acl-name '%s': no such ACL for "
-		    "this client", s->acl_list[0].acl_name ?
-		    s->acl_list[0].acl_name : "");
 	for (size_t i = 0; i < s->n_target_prefix; i++) {
 		const char *why;
 		char buf[PREFIX_STRLEN];
@@ -239,6 +236,26 @@ validate_request(const struct dots_scope *s, struct dots_err *err)
 			    sizeof(buf)), why);
 	}
 	return 0;
+}
+
+/*
+ * RFC 9133 as go-dots implements it: the acl-list comes with a new mid
+ * only, and not in idle time; here "idle" is a request that does not
+ * trigger mitigation (RFC 8811 pre-configured, trigger-mitigation false),
+ * since a mitigation request carrying the acl-list is itself what makes
+ * the attack time. Every name must be one of the peer's staged ACLs.
+ */
+static int
+acl_list_check(const struct ds_request *rq, const struct mitigation *m,
+    const struct dots_scope *s, struct dots_err *err)
+{
+	if (m != NULL)
+		return dots_errf(err, 400, "acl-list needs a new mid (mid %u "
+		    "exists)", m->mid);
+	if ((s->present & DOTS_SCOPE_TRIGGER) && !s->trigger_mitigation)
+		return dots_errf(err, 400, "acl-list is not processed in idle "
+		    "time (trigger-mitigation false)");
+	return pol_acl_check(rq->ds->peer->conf, s, err);
 }
 
 static bool
@@ -530,6 +547,10 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 			log_info("peer %s cuid %s mid %u: refused: %s",
 			    peer->conf->name, rq->path.cuid, rq->path.mid,
 			    err.msg);
+		reply_err(resp, &err);
+		goto done;
+	}
+	if (s->n_acl_list > 0 && acl_list_check(rq, m, s, &err) == -1) {
 		reply_err(resp, &err);
 		goto done;
 	}

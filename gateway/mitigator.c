@@ -16,6 +16,7 @@
 
 #include "../common/conf.h"
 #include "../common/log.h"
+#include "../policies/acl.h"
 #include "gw.h"
 #include "mitigation.h"
 #include "mitigator.h"
@@ -128,7 +129,8 @@ plan_rules(struct mitigator *mg, const struct conf_peer *peer,
 		    "(severity %u)", peer->name, sev);
 		return -1;
 	}
-	if (pol_rules_build(s, *act, mc, rules, n, &w) == -1) {
+	if (pol_rules_build(s, *act, mc, rules, n, &w) == -1 ||
+	    pol_acl_rules(peer, s, rules, n, &w) == -1) {
 		snprintf(why, len, "%s", w);
 		return -1;
 	}

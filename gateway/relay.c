@@ -632,6 +632,14 @@ placement_body(const struct placement *p, uint32_t attack_status,
 		s.attack_status = attack_status;
 	}
 	s.conflict = NULL;
+	/* RFC 9133 keys are comprehension-required: an RFC 9132-only
+	 * upstream would refuse the whole request (4.00) */
+	if (s.n_acl_list > 0 && !p->us->peer->up.rfc9133) {
+		log_info("mid %u: acl-list not sent to upstream %s (no "
+		    "rfc9133: true)", m->mid, p->us->peer->name);
+		s.acl_list = NULL;
+		s.n_acl_list = 0;
+	}
 	s.opt = relayed_opt(m, &path);
 	r = dots_encode_mitigation(&msg, buf, len);
 	free(s.opt.v);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# RFC 9133 acl-list activation (issue 6): the ACLs staged for customer1 in
+# the config become flowspec rules at a gobgpd "router" (peered with the
+# speaker dotsgwd drives, both on 127.0.0.1) when a mitigation request
+# activates them, and go with its withdrawal or with a newer request that
+# deactivates them; an unknown ACL is 4.04, an acl-list on a refresh 4.00.
+. "$(dirname "$0")/../lib.sh"
+command -v gobgpd > /dev/null && command -v gobgp > /dev/null ||
+    { skip acl_activate "gobgpd not installed"; exit 0; }
+t_init
+
+. "$(dirname "$0")/../bgp_lib.sh"
+
+cat >> "$CONF" <<EOF
+mitigator:
+  type: bgp
+  api-port: $SPK_API
+  community: "64512:4646"
+  timeout: 3000
+  reconcile-interval: 2
+EOF
+$PY - "$CONF" <<'PYEOF'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+i = next(n for n, l in enumerate(lines) if l.strip().startswith("psk-key:"))
+lines[i + 1:i + 1] = """    mitigation-actions: [rate-limit, discard]
+    acls:
+      - name: block-dns
+        type: ipv4
+        aces:
+          - name: dns-amp
+            matches:
+              destination-prefix: 192.0.2.200/32
+              source-prefix: 198.51.100.0/24
+              protocol: 17
+              source-port-range: 53
+            action: drop
+          - name: ops
+            matches: {destination-prefix: 192.0.2.201/32}
+            action: accept
+          - name: syn-slow
+            matches: {destination-prefix: 192.0.2.202/32, protocol: 6}
+            action: rate-limit
+            rate-limit: 5000""".split("\n")
+open(p, "w").write("\n".join(lines))
+PYEOF
+gw_start || exit 1
+URI=$URI_D
+
+req() {	# FILE PREFIX ACL-LIST-JSON
+	cat > "$1" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["$2"], "lifetime": 600,
+  "ietf-dots-signal-control:acl-list": $3
+}]}}
+EOF
+}
+DNS='(c.get(1) == {"prefix": "192.0.2.200/32"} and c.get(2) == {"prefix": "198.51.100.0/24"}
+and c.get(3) == [{"op": 129, "value": 17}] and c.get(6) == [{"op": 129, "value": 53}]
+and a[16]["value"][0]["rate"] == 0)'
+SYN='(c.get(1) == {"prefix": "192.0.2.202/32"} and c.get(3) == [{"op": 129, "value": 6}]
+and a[16]["value"][0]["rate"] == 5000)'
+OPS='c.get(1) == {"prefix": "192.0.2.201/32"}'
+SCOPE='c.get(1) == {"prefix": "192.0.2.192/28"}'
+
+# --- 1. activation: the ACL's drop and rate-limit aces reach the router ----
+req "$TMP/r1.json" 192.0.2.192/28 '[{"acl-name": "block-dns"}]'
+ctl psk1 "$URI" mitigate --mid 1 --file "$TMP/r1.json"
+[ "$(code_of)" = 2.01 ] && pass "request with acl-list [block-dns]: 2.01" ||
+    fail "acl-list request" "$(_ctl_why)"
+wait_for 10 has_fs "$DNS" &&
+    pass "router RIB: ace dns-amp as flowspec dst 192.0.2.200/32 src 198.51.100.0/24 udp sport 53 discard" ||
+    fail "drop ace at the router" "$(rib ipv4-flowspec | cut -c1-600)"
+has_fs "$SYN" && pass "router RIB: ace syn-slow as tcp rate-limit 5000 bytes/s" ||
+    fail "rate-limit ace" "$(rib ipv4-flowspec | cut -c1-600)"
+has_fs "$SCOPE" && pass "the scope's own rule is there too" || fail "scope rule" "missing"
+no_fs "$OPS" && pass "the accept ace installs nothing" || fail "accept ace" "announced"
+
+# --- 2. withdrawal removes the ACL's rules with the mitigation's ----------
+ctl psk1 "$URI" withdraw --mid 1
+wait_for 10 no_fs "$DNS" && no_fs "$SYN" && no_fs "$SCOPE" &&
+    pass "withdrawal removes the ACL's rules from the router RIB" ||
+    fail "withdrawal" "$(rib ipv4-flowspec | cut -c1-400)"
+
+# --- 3. a newer mid with activation-type deactivate removes them ------------
+req "$TMP/r3.json" 192.0.2.192/28 '[{"acl-name": "block-dns", "activation-type": "immediate"}]'
+ctl psk1 "$URI" mitigate --mid 3 --file "$TMP/r3.json"
+wait_for 10 has_fs "$DNS" && pass "activation-type immediate: the ACL's rule is at the router" ||
+    fail "immediate" "$(_ctl_why)"
+req "$TMP/r4.json" 192.0.2.192/28 '[{"acl-name": "block-dns", "activation-type": "deactivate"}]'
+ctl psk1 "$URI" mitigate --mid 4 --file "$TMP/r4.json"
+[ "$(code_of)" = 2.01 ] && wait_for 10 no_fs "$DNS" && has_fs "$SCOPE" &&
+    pass "mid 4 deactivate: the ACL's rules go, the scope's rule stays" ||
+    fail "deactivate" "$(_ctl_why) $(rib ipv4-flowspec | cut -c1-300)"
+
+# --- 4. refused: unknown ACL, acl-list on a refresh, in idle time ----------
+req "$TMP/r5.json" 192.0.2.208/28 '[{"acl-name": "nope"}]'
+ctl psk1 "$URI" mitigate --mid 5 --file "$TMP/r5.json"
+[ "$(code_of)" = 4.04 ] && grep -q "acl-name 'nope': no such ACL for peer customer1" "$OUT" &&
+    pass "unknown ACL: 4.04 with diagnostic" || fail "unknown ACL" "$(_ctl_why)"
+ctl psk1 "$URI" mitigate --mid 4 --file "$TMP/r4.json"
+[ "$(code_of)" = 4.00 ] && grep -q "acl-list needs a new mid" "$OUT" &&
+    pass "acl-list on a refresh of mid 4: 4.00" || fail "refresh with acl-list" "$(_ctl_why)"
+sed 's/"lifetime": 600/"lifetime": 600, "trigger-mitigation": false/' "$TMP/r1.json" > "$TMP/r6.json"
+ctl psk1 "$URI" mitigate --mid 6 --file "$TMP/r6.json"
+[ "$(code_of)" = 4.00 ] && grep -q "not processed in idle time" "$OUT" &&
+    pass "acl-list with trigger-mitigation false: 4.00" || fail "idle acl-list" "$(_ctl_why)"
+no_fs "$DNS" && pass "no refused request installed the ACL" || fail "refused install" "rule present"
+gw_alive "dotsgwd survives"
+exit $((T_FAILS > 0))
