@@ -1987,6 +1987,20 @@ static int acls_check(struct ld *ld, yaml_node_t *map,
 				    "name '%s'", acl->name);
 		aces = map_find(ld, an, "aces", NULL);
 		for (j = 0; j < acl->n_aces; j++) {
+			unsigned need = acl->aces[j].action == CONF_ACE_DROP ?
+			    CONF_ACT_DISCARD : acl->aces[j].action ==
+			    CONF_ACE_RATE_LIMIT ? CONF_ACT_RATE_LIMIT : 0;
+
+			if (need != 0 &&
+			    !(p->policy.mitigation_actions & need)) {
+				path_push_key(ld, "aces");
+				path_push_index(ld, j);
+				return lerr(ld, line_of(seq_item(ld, aces, j)),
+				    "action needs %s in the peer's "
+				    "mitigation-actions", need ==
+				    CONF_ACT_DISCARD ? "discard" :
+				    "rate-limit");
+			}
 			for (k = 0; k < p->policy.n_prefixes; k++)
 				if (prefix_contains(&p->policy.prefixes[k],
 				    &acl->aces[j].dst))

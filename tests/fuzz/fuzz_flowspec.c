@@ -2,13 +2,16 @@
  * libFuzzer target for the mitigator rule builder: a decoded mitigation
  * request's raw comprehension-optional attributes (call-home sources,
  * telemetry attack-detail and total-attack-traffic) read by
- * policies/flowspec.c and policies/capacity.c. Whatever builds must be
+ * policies/flowspec.c and policies/capacity.c, and its RFC 9133 acl-list
+ * matched against a staged ACL (policies/acl.c). Whatever builds must be
  * within the documented bounds (abort() otherwise).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "../../common/dots_codec.h"
+#include "../../policies/acl.h"
 #include "../../policies/capacity.h"
 #include "../../policies/flowspec.h"
 
@@ -51,6 +54,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    rules[j].dst.family))
 					abort();
 		}
+	}
+	for (size_t i = 0; i < m.n_scope; i++) {
+		static struct conf_ace ace = { .action = CONF_ACE_DROP,
+		    .has_dst = true };
+		static struct conf_acl acl = { "a", AF_INET, &ace, 1 };
+		struct conf_peer peer = { .name = "p", .acls = &acl,
+		    .n_acls = 1 };
+
+		n = POL_RULES_MAX - 1;
+		if (pol_acl_check(&peer, &m.scope[i], &err) == 0 &&
+		    pol_acl_rules(&peer, &m.scope[i], rules, &n, &why) == 0 &&
+		    n > POL_RULES_MAX)
+			abort();
 	}
 	dots_mitigation_free(&m);
 	return 0;
