@@ -93,7 +93,9 @@ free_port() { topo_free_port; }
 
 # write_config FILE PORT [ABT] [HB_MIN HB_MAX HB_DEFAULT]: schema of
 # topologies/quickstart/dotsgw.yaml, absolute paths, short
-# active-but-terminating (default 2 s) to keep tests fast.
+# active-but-terminating (default 2 s) to keep tests fast, and a request
+# rate no test of this config is about (a fast machine sends dotsctl
+# requests quicker than the default 10/s; relay_chain.sh tests the rate).
 write_config() {
 	local f=$1 port=$2 abt=${3:-2} hbmin=${4:-15} hbmax=${5:-240}
 	local hbdef=${6:-30}
@@ -125,15 +127,18 @@ peers:
     psk-key: $PSK1_KEY
     prefixes: [$PFX1, "2001:db8:6401::/48"]
     max-lifetime: 86400
+    rate: { per-second: 1000, burst: 1000 }
   - name: customer2
     cert-name: customer2.example
     prefixes: [$PFX2]
     max-lifetime: 86400
+    rate: { per-second: 1000, burst: 1000 }
   - name: customer3
     psk-identity: $PSK3_ID
     psk-key: $PSK3_KEY
     prefixes: [$PFX3]
     max-lifetime: 86400
+    rate: { per-second: 1000, burst: 1000 }
 EOF
 	chmod 600 "$f"
 }
