@@ -122,17 +122,41 @@ holding(const struct placement *p)
 	return p->state == PL_ACTIVE || p->state == PL_SENDING;
 }
 
+static bool
+sel_uses_capacity(const struct conf_select *sel)
+{
+	return sel->strategy == SEL_CAPACITY || sel->fallback == SEL_CAPACITY;
+}
+
+/* Only the capacity strategy reads what we placed at each upstream. */
+static bool
+peer_uses_capacity(const struct conf_peer *peer)
+{
+	const struct conf_policy *pol = &peer->policy;
+
+	if (sel_uses_capacity(&pol->select))
+		return true;
+	for (size_t i = 0; i < pol->n_select_by_target; i++)
+		if (sel_uses_capacity(&pol->select_by_target[i].sel))
+			return true;
+	return false;
+}
+
 /*
  * Every upstream as a decision candidate; index i is gw->ups[i]. For m
  * (NULL: a new request), which upstreams hold it and which failed it:
- * refused it, or lost it and are still down.
+ * refused it, or lost it and are still down. What we placed at each
+ * upstream in all is summed only for a peer whose selection can use it:
+ * that walks every placement, which per request made the relay's cost
+ * grow with what it holds (bench/README.md).
  */
 static size_t
-candidates(struct gw *gw, const struct mitigation *m,
-    struct pol_upstream cand[POL_MAX_UPSTREAMS])
+candidates(struct gw *gw, const struct conf_peer *peer,
+    const struct mitigation *m, struct pol_upstream cand[POL_MAX_UPSTREAMS])
 {
 	const struct placement *p;
-	size_t n;
+	bool use = peer_uses_capacity(peer);
+	size_t n, i;
 
 	for (n = 0; n < gw->n_ups && n < POL_MAX_UPSTREAMS; n++) {
 		struct upstream *us = gw->ups[n];
@@ -141,18 +165,25 @@ candidates(struct gw *gw, const struct mitigation *m,
 		cand[n].peer = us->peer;
 		cand[n].up = upstream_usable(us);
 		cand[n].reg = orch_registration(gw, us);
-		TAILQ_FOREACH(p, &us->placements, u_entry) {
+		if (!use)
+			continue;
+		TAILQ_FOREACH(p, &us->placements, u_entry)
 			if (holding(p))
 				pol_usage_add(&cand[n].placed_use,
 				    &p->m->relay->vol);
-			if (p->m != m)
-				continue;
-			if (holding(p))
-				cand[n].placed = true;
-			else if (p->state == PL_REFUSED ||
-			    (p->state == PL_LOST && !us->up))
-				cand[n].failed = true;
-		}
+	}
+	if (m == NULL || m->relay == NULL)
+		return n;
+	TAILQ_FOREACH(p, &m->relay->placements, m_entry) {
+		for (i = 0; i < n && gw->ups[i] != p->us; i++)
+			;
+		if (i == n)
+			continue;
+		if (holding(p))
+			cand[i].placed = true;
+		else if (p->state == PL_REFUSED ||
+		    (p->state == PL_LOST && !p->us->up))
+			cand[i].failed = true;
 	}
 	return n;
 }
@@ -240,7 +271,7 @@ relay_plan(const struct ds_request *rq, const struct dots_scope *s,
 
 	pol_attack_volume(s, &c->capacity, &plan->vol);
 	pol_request_of(s, plan->vol.bps, plan->vol.pps, &sel_rq);
-	n = candidates(gw, NULL, cand);
+	n = candidates(gw, rq->ds->peer->conf, NULL, cand);
 	capable_only(gw, s, &plan->vol, cand, n);
 	for (size_t i = 0; i < n; i++)
 		plan->cand_us[i] = gw->ups[i];
@@ -1187,7 +1218,7 @@ decide_again(struct gw *gw, struct mitigation *m, bool log_none)
 	if (!unhandled(m))
 		return false;
 	pol_request_of(&m->scope, rs->vol.bps, rs->vol.pps, &rq);
-	n = candidates(gw, m, cand);
+	n = candidates(gw, m->client->peer->conf, m, cand);
 	capable_only(gw, &m->scope, &rs->vol, cand, n);
 	decide(gw, m->client->peer->conf, &m->scope, &rs->vol, cand, n, &rq,
 	    &d, &offloaded);
@@ -1313,7 +1344,7 @@ shed_one(struct gw *gw)
 	req.policy.allow_local = false;
 	pol_request_of(&m->scope, m->relay->vol.bps, m->relay->vol.pps, &rq);
 	pol_decide(&req, &m->relay->vol, &gw->conf->capacity,
-	    &gw->local_usage, cand, candidates(gw, m, cand), &rq, &d);
+	    &gw->local_usage, cand, candidates(gw, &req, m, cand), &rq, &d);
 	if (d.n_up == 0)
 		return false;
 	log_info("%s: offloading a running mitigation upstream",
