@@ -108,4 +108,21 @@ ctl psk1 "$URI" mitigate --mid 6 --file "$TMP/r6.json"
     pass "acl-list with trigger-mitigation false: 4.00" || fail "idle acl-list" "$(_ctl_why)"
 no_fs "$DNS" && pass "no refused request installed the ACL" || fail "refused install" "rule present"
 gw_alive "dotsgwd survives"
+
+# --- 5. kill -9 and restart with the state store: the ACL's rules stay ------
+req "$TMP/r7.json" 192.0.2.224/28 '[{"acl-name": "block-dns"}]'
+ctl psk1 "$URI" mitigate --mid 7 --file "$TMP/r7.json"
+wait_for 10 has_fs "$DNS" || fail "mid 7 ACL rule" "not at the router"
+stop_pid "$GW_PID" KILL
+GW_PID=
+gw_start || exit 1
+sleep 3
+has_fs "$DNS" && has_fs "$SYN" && ! grep -q "orphan ipv4-flowspec .*192.0.2.200/32" "$GW_LOG" &&
+    [ "$(grep -c 'mid 7: bgp rule 2/3: match destination 192.0.2.200/32' "$GW_LOG")" = 2 ] &&
+    pass "restart with state: the restored mitigation rebuilds its ACL's rules" ||
+    fail "restored ACL rules" "$(grep '192.0.2.20' "$GW_LOG" | tail -n 3)"
+ctl psk1 "$URI" withdraw --mid 7
+wait_for 10 no_fs "$DNS" && no_fs "$SYN" &&
+    pass "and withdrawing it after the restart removes them" ||
+    fail "withdraw after restart" "$(rib ipv4-flowspec | cut -c1-300)"
 exit $((T_FAILS > 0))
