@@ -304,6 +304,23 @@ EOF
 	chmod 600 "$TMP/$1.yaml"
 }
 
+# pair_peers: the customer1 -> gw-a -> gw-b pair of relay tests, once
+# $TMP/gw-a.yaml and $TMP/gw-b.yaml are written up to "peers:" (node_conf,
+# node_gw_conf): customer1 and upstream gw-b (port $PB) at A, gw-a as a
+# trusted gateway at B.
+pair_peers() {
+	cat >> "$TMP/gw-a.yaml" <<EOF
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [$PFX1]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+EOF
+	printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
+	    "$PFX1" >> "$TMP/gw-b.yaml"
+}
+
 # ---- dotsctl --------------------------------------------------------------
 
 # Credential sets: cred_args KIND prints the dotsctl global options.

@@ -27,17 +27,8 @@ EOF
 }
 node_conf gw-a "$PA"
 sed -i "1a audit-log: $AUDIT\nadmin: { port: $PM }" "$TMP/gw-a.yaml"
-cat >> "$TMP/gw-a.yaml" <<EOF
-  - name: customer1
-    psk-identity: $PSK1_ID
-    psk-key: $PSK1_KEY
-    prefixes: [$PFX1]
-  - name: gw-b
-    upstream: { address: $HOST, port: $PB, transport: dtls }
-EOF
 node_conf gw-b "$PB"
-printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
-    "$PFX1" >> "$TMP/gw-b.yaml"
+pair_peers
 sed -i 's/bps: 1000000000,/bps: 100000000000,/' "$TMP/gw-b.yaml"
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 wait_for 10 grep -q "upstream gw-b is up" "$TMP/gw-a.log" ||

@@ -12,17 +12,8 @@ node_certs gw-a gw-b
 node_ports PA PB
 conf() { node_gw_conf "$@"; }
 conf gw-a "$PA" 1000000000 "offload: { high: 80, low: 50 }"
-cat >> "$TMP/gw-a.yaml" <<EOF
-  - name: customer1
-    psk-identity: $PSK1_ID
-    psk-key: $PSK1_KEY
-    prefixes: [$PFX1]
-  - name: gw-b
-    upstream: { address: $HOST, port: $PB, transport: dtls }
-EOF
 conf gw-b "$PB" 100000000000 ""
-printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
-    "$PFX1" >> "$TMP/gw-b.yaml"
+pair_peers
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
 wait_for 10 up && pass "A's upstream session to B is up" || fail "A to B" "not up"

@@ -119,17 +119,8 @@ done
 PA=$(free_port) PB=$(free_port)
 while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 node_conf gw-a "$PA" 1000
-cat >> "$TMP/gw-a.yaml" <<EOF
-  - name: customer1
-    psk-identity: $PSK1_ID
-    psk-key: $PSK1_KEY
-    prefixes: [$PFX1]
-  - name: gw-b
-    upstream: { address: $HOST, port: $PB, transport: dtls }
-EOF
 node_conf gw-b "$PB" 100000000000
-printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
-    "$PFX1" >> "$TMP/gw-b.yaml"
+pair_peers
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
 wait_for 10 up || fail "relay: A's upstream B up" "no line"

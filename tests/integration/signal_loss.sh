@@ -16,21 +16,8 @@ PA=$(free_port) PB=$(free_port)
 while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 
 node_conf gw-a "$PA" 1000000000
-cat >> "$TMP/gw-a.yaml" <<EOF2
-  - name: customer1
-    psk-identity: $PSK1_ID
-    psk-key: $PSK1_KEY
-    prefixes: [$PFX1]
-  - name: gw-b
-    upstream: { address: $HOST, port: $PB, transport: dtls }
-EOF2
 node_conf gw-b "$PB" 100000000000
-cat >> "$TMP/gw-b.yaml" <<EOF2
-  - name: gw-a
-    cert-name: gw-a
-    trusted-gateway: true
-    prefixes: [$PFX1]
-EOF2
+pair_peers
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 up() { grep -q "upstream gw-b is up" "$TMP/gw-a.log"; }
 wait_for 10 up || { fail "A -> B up" "no 'is up' line"; exit 1; }
