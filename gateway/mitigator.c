@@ -104,6 +104,82 @@ mitigator_rule_text(const struct pol_rule *r, char *buf, size_t len)
 		    act_word(r->action));
 }
 
+/* ---- routes shared by rule sets ---------------------------------------- */
+
+/* The route's identity at the speaker: the rule text up to its action. */
+static void
+route_key(const struct pol_rule *r, char *buf, size_t len)
+{
+	char *t;
+
+	mitigator_rule_text(r, buf, len);
+	if ((t = strstr(buf, " then ")) != NULL)
+		*t = '\0';
+}
+
+static struct rule_ref **
+route_bucket(struct mitigator *mg, const char *key)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const char *p = key; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return &mg->routes[h % MIT_ROUTE_BUCKETS];
+}
+
+/* The route of rule, one more owner; NULL when out of memory. */
+static struct rule_ref *
+route_ref(struct mitigator *mg, const struct pol_rule *rule)
+{
+	struct rule_ref **b, *ref;
+	char key[512];
+
+	route_key(rule, key, sizeof(key));
+	b = route_bucket(mg, key);
+	for (ref = *b; ref != NULL; ref = ref->next)
+		if (strcmp(ref->key, key) == 0)
+			break;
+	if (ref == NULL) {
+		if ((ref = calloc(1, sizeof(*ref))) == NULL ||
+		    (ref->key = strdup(key)) == NULL) {
+			free(ref);
+			return NULL;
+		}
+		ref->next = *b;
+		*b = ref;
+	}
+	ref->refs++;
+	return ref;
+}
+
+static void
+route_free(struct mitigator *mg, struct rule_ref *ref)
+{
+	struct rule_ref **p = route_bucket(mg, ref->key);
+
+	while (*p != ref)
+		p = &(*p)->next;
+	*p = ref->next;
+	free(ref->key);
+	free(ref);
+}
+
+/* Undo route_ref() for refs[0..n) (a failed install). */
+static void
+route_unref_all(struct mitigator *mg, struct rule_ref **refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		refs[i]->refs--;
+	for (size_t i = 0; i < n; i++) {
+		if (refs[i] == NULL || refs[i]->refs > 0)
+			continue;
+		for (size_t k = i + 1; k < n; k++)
+			if (refs[k] == refs[i])
+				refs[k] = NULL;
+		route_free(mg, refs[i]);
+	}
+}
+
 static uint32_t
 peer_rules(const struct mitigator *mg, const struct conf_peer *peer)
 {
@@ -197,12 +273,26 @@ mitigator_install(struct gw *gw, struct mitigation *m)
 		return -1;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->rules = calloc(n, sizeof(*r->rules))) == NULL) {
+	    (r->rules = calloc(n, sizeof(*r->rules))) == NULL ||
+	    (r->refs = calloc(n, sizeof(*r->refs))) == NULL) {
+		if (r != NULL)
+			free(r->rules);
 		free(r);
 		return -1;
 	}
 	memcpy(r->rules, rules, n * sizeof(*rules));
 	r->n = n;
+	for (size_t i = 0; i < n; i++)
+		if ((r->refs[i] = route_ref(mg, &rules[i])) == NULL) {
+			route_unref_all(mg, r->refs, i);
+			free(r->refs);
+			free(r->rules);
+			free(r);
+			return -1;
+		}
+	/* the speaker replaces a shared route: it carries r's tag now */
+	for (size_t i = 0; i < n; i++)
+		r->refs[i]->tag = r;
 	r->mg = mg;
 	r->m = m;
 	r->owner = mitigator_owner(peer->name, m->client->cuid);
@@ -218,7 +308,7 @@ mitigator_install(struct gw *gw, struct mitigation *m)
 		    n, text);
 	}
 	r->pending++;
-	mg->ops->install(mg, r);
+	mg->ops->install(mg, r, n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0));
 	return 0;
 }
 
@@ -237,8 +327,78 @@ static void
 rules_free(struct mit_rules *r)
 {
 	TAILQ_REMOVE(&r->mg->owned, r, entry);
+	free(r->refs);
 	free(r->rules);
 	free(r);
+}
+
+/*
+ * The rule sets of r that share a route with one still active go on
+ * without it; a shared route that carried r's tag is announced again by
+ * another owner, so that reconcile finds it owned.
+ */
+static uint64_t
+withdraw_mask(struct mitigator *mg, struct mit_rules *r)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		r->refs[i]->refs--;
+	for (size_t i = 0; i < r->n; i++) {
+		struct rule_ref *ref = r->refs[i];
+		struct mit_rules *o;
+
+		if (ref == NULL)
+			continue;
+		for (size_t k = i + 1; k < r->n; k++)
+			if (r->refs[k] == ref)
+				r->refs[k] = NULL;	/* one route */
+		if (ref->refs == 0) {
+			mask |= UINT64_C(1) << i;
+			route_free(mg, ref);
+			continue;
+		}
+		if (ref->tag != r)
+			continue;
+		ref->tag = NULL;
+		TAILQ_FOREACH(o, &mg->owned, entry) {
+			if (o->m == NULL)
+				continue;
+			for (size_t j = 0; j < o->n; j++)
+				if (o->refs[j] == ref) {
+					ref->tag = o;
+					o->pending++;
+					mg->ops->install(mg, o,
+					    UINT64_C(1) << j);
+					break;
+				}
+			if (ref->tag != NULL)
+				break;
+		}
+	}
+	free(r->refs);
+	r->refs = NULL;		/* what is left is not r's any more */
+	return mask;
+}
+
+uint64_t
+mitigator_tagged(const struct mit_rules *r)
+{
+	uint64_t mask = 0;
+
+	if (r->refs == NULL)
+		return 0;
+	for (size_t i = 0; i < r->n; i++) {
+		bool dup = false;
+
+		if (r->refs[i]->tag != r)
+			continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = r->refs[k] == r->refs[i];
+		if (!dup)
+			mask |= UINT64_C(1) << i;
+	}
+	return mask;
 }
 
 void
@@ -246,6 +406,7 @@ mitigator_withdraw(struct gw *gw, struct mitigation *m)
 {
 	struct mitigator *mg = gw->mitig;
 	struct mit_rules *r;
+	uint64_t mask;
 
 	if (mg == NULL || (r = rules_of(mg, m)) == NULL)
 		return;
@@ -255,8 +416,14 @@ mitigator_withdraw(struct gw *gw, struct mitigation *m)
 	r->m = NULL;
 	mg->n_rules -= (uint32_t)r->n;
 	m->client->peer->rules -= (uint32_t)r->n;
+	mask = withdraw_mask(mg, r);
+	if (mask != (r->n < 64 ? (UINT64_C(1) << r->n) - 1 : ~UINT64_C(0)))
+		log_info("peer %s cuid %s mid %u: %d rule(s) stay, shared "
+		    "with another mitigation", m->client->peer->conf->name,
+		    m->client->cuid, m->mid,
+		    (int)r->n - __builtin_popcountll(mask));
 	r->pending++;
-	mg->ops->withdraw(mg, r);
+	mg->ops->withdraw(mg, r, mask);
 }
 
 void
@@ -385,6 +552,11 @@ mitigator_new(struct gw *gw)
 		return -1;
 	mg->gw = gw;
 	TAILQ_INIT(&mg->owned);
+	if ((mg->routes = calloc(MIT_ROUTE_BUCKETS,
+	    sizeof(*mg->routes))) == NULL) {
+		free(mg);
+		return -1;
+	}
 	mg->ops = gw->conf->mitigator.type == MITIGATOR_BGP ?
 	    &mitigator_bgp_ops : &mitigator_log_ops;
 	if ((mg->stats_ev = evtimer_new(gw->base, stats_cb, mg)) == NULL ||
@@ -392,6 +564,7 @@ mitigator_new(struct gw *gw)
 	    mg)) == NULL || mg->ops->init(mg) == -1) {
 		if (mg->stats_ev != NULL)
 			event_free(mg->stats_ev);
+		free(mg->routes);
 		free(mg);
 		return -1;
 	}
@@ -414,6 +587,10 @@ mitigator_free(struct gw *gw)
 	mg->ops->free(mg);
 	while ((r = TAILQ_FIRST(&mg->owned)) != NULL)
 		rules_free(r);
+	for (size_t i = 0; i < MIT_ROUTE_BUCKETS; i++)
+		while (mg->routes[i] != NULL)
+			route_free(mg, mg->routes[i]);
+	free(mg->routes);
 	event_free(mg->stats_ev);
 	event_free(mg->reconcile_ev);
 	free(mg);

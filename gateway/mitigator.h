@@ -27,6 +27,8 @@
 #include "../policies/flowspec.h"
 #include "../policies/offload.h"
 
+#define MIT_ROUTE_BUCKETS	16384
+
 struct gw;
 struct mitigation;
 struct mitigator;
@@ -41,6 +43,7 @@ struct mit_rules {
 	uint32_t	 mid;
 	unsigned	 action;	/* CONF_ACT_* */
 	struct pol_rule	*rules;
+	struct rule_ref	**refs;		/* refs[i]: the route of rules[i] */
 	size_t		 n;
 	bool		 installed;	/* the back-end confirmed every rule */
 	unsigned	 pending;	/* back-end operations in flight */
@@ -49,13 +52,31 @@ struct mit_rules {
 };
 TAILQ_HEAD(mit_rules_head, mit_rules);
 
+/*
+ * One route at the speaker. The speaker knows a route by its NLRI (the
+ * match, or the RTBH prefix), not by its attributes: two rule sets with
+ * the same match share one route, which carries the action and tag of
+ * the set that announced it last (tag). It is withdrawn only with its
+ * last owner; when its tagged owner goes first, another announces it.
+ */
+struct rule_ref {
+	struct rule_ref	*next;		/* hash chain */
+	char		*key;		/* the match as announced */
+	unsigned	 refs;		/* active rule sets with this route */
+	struct mit_rules *tag;		/* whose action and tag it carries */
+};
+
 struct mitigator_ops {
 	const char *name;
 	int	(*init)(struct mitigator *);
-	/* announce every rule of r; mitigator_done(r, ok) when finished */
-	void	(*install)(struct mitigator *, struct mit_rules *);
-	/* withdraw every rule of r; mitigator_done(r, ok) when finished */
-	void	(*withdraw)(struct mitigator *, struct mit_rules *);
+	/* announce the rules of r in mask (bit i: rules[i]);
+	 * mitigator_done(r, ok) when finished */
+	void	(*install)(struct mitigator *, struct mit_rules *,
+		    uint64_t mask);
+	/* withdraw the rules of r in mask; mitigator_done(r, ok) when
+	 * finished */
+	void	(*withdraw)(struct mitigator *, struct mit_rules *,
+		    uint64_t mask);
 	/* withdraw what carries our marker and is not in owned */
 	void	(*reconcile)(struct mitigator *);
 	void	(*free)(struct mitigator *);
@@ -66,6 +87,7 @@ struct mitigator {
 	const struct mitigator_ops *ops;
 	void		*be;		/* back-end state */
 	struct mit_rules_head owned;	/* active and being withdrawn */
+	struct rule_ref	**routes;	/* hash table, MIT_ROUTE_BUCKETS */
 	uint32_t	 n_rules;	/* rules of active rule sets */
 	struct pol_offload offload;
 	bool		 offload_busy;	/* relay.c is moving mitigations */
@@ -104,6 +126,9 @@ uint32_t mitigator_owner(const char *peer, const char *cuid);
 /* The active rule set of ours with this owner/mid, or NULL. */
 struct mit_rules *mitigator_owns(struct mitigator *, uint32_t owner,
 	    uint32_t mid);
+/* The rules of r whose route at the speaker carries r's tag (bit i:
+ * rules[i]; one bit per route): what a listing should show of r. */
+uint64_t mitigator_tagged(const struct mit_rules *);
 /* "match destination 192.0.2.0/24 protocol ==17 ..." for logs. */
 void	mitigator_rule_text(const struct pol_rule *, char *buf, size_t len);
 

@@ -223,7 +223,7 @@ op_end(struct bgp_op *op, bool ok)
 
 /* Every rule of r as one operation. */
 static void
-rules_op(struct bgp *b, struct mit_rules *r, bool add)
+rules_op(struct bgp *b, struct mit_rules *r, bool add, uint64_t mask)
 {
 	struct bgp_op *op;
 	struct bgp_cmd *cmds[POL_RULES_MAX];
@@ -236,6 +236,8 @@ rules_op(struct bgp *b, struct mit_rules *r, bool add)
 	op->r = r;
 	op->ok = true;
 	for (size_t i = 0; i < r->n && i < POL_RULES_MAX; i++) {
+		if ((mask & UINT64_C(1) << i) == 0)
+			continue;
 		if ((cmds[n] = rule_cmd(b, r, &r->rules[i], add)) == NULL) {
 			op->ok = false;
 			continue;
@@ -376,14 +378,24 @@ reannounce(struct bgp *b)
 {
 	struct mit_rules *r;
 
-	TAILQ_FOREACH(r, &b->mg->owned, entry)
-		if (r->m != NULL && r->pending == 0 && r->seen < r->n) {
+	uint64_t mask;
+	size_t want;
+
+	/* a route shared with another set is counted with the set whose
+	 * tag it carries */
+	TAILQ_FOREACH(r, &b->mg->owned, entry) {
+		if (r->m == NULL || r->pending > 0)
+			continue;
+		mask = mitigator_tagged(r);
+		want = (size_t)__builtin_popcountll(mask);
+		if (r->seen < want) {
 			log_info("mitigator bgp: owner %08x mid %u: %zu of %zu "
 			    "rule(s) at the speaker; announcing again",
-			    r->owner, r->mid, r->seen, r->n);
+			    r->owner, r->mid, r->seen, want);
 			r->pending++;
-			rules_op(b, r, true);
+			rules_op(b, r, true, mask);
 		}
+	}
 }
 
 /* ---- running commands ------------------------------------------------ */
@@ -456,15 +468,15 @@ bgp_init(struct mitigator *mg)
 }
 
 static void
-bgp_install(struct mitigator *mg, struct mit_rules *r)
+bgp_install(struct mitigator *mg, struct mit_rules *r, uint64_t mask)
 {
-	rules_op(mg->be, r, true);
+	rules_op(mg->be, r, true, mask);
 }
 
 static void
-bgp_withdraw(struct mitigator *mg, struct mit_rules *r)
+bgp_withdraw(struct mitigator *mg, struct mit_rules *r, uint64_t mask)
 {
-	rules_op(mg->be, r, false);
+	rules_op(mg->be, r, false, mask);
 }
 
 static void

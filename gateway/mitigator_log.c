@@ -12,13 +12,13 @@ logbe_init(struct mitigator *mg)
 }
 
 static void
-logbe_install(struct mitigator *mg, struct mit_rules *r)
+logbe_install(struct mitigator *mg, struct mit_rules *r, uint64_t mask)
 {
 	mitigator_done(r, true);
 }
 
 static void
-logbe_withdraw(struct mitigator *mg, struct mit_rules *r)
+logbe_withdraw(struct mitigator *mg, struct mit_rules *r, uint64_t mask)
 {
 	mitigator_done(r, true);
 }

@@ -90,7 +90,7 @@ wait_for 10 has_fs "$DNS" && pass "activation-type immediate: the ACL's rule is 
     fail "immediate" "$(_ctl_why)"
 req "$TMP/r4.json" 192.0.2.192/28 '[{"acl-name": "block-dns", "activation-type": "deactivate"}]'
 ctl psk1 "$URI" mitigate --mid 4 --file "$TMP/r4.json"
-[ "$(code_of)" = 2.01 ] && wait_for 10 no_fs "$DNS" && has_fs "$SCOPE" &&
+[ "$(code_of)" = 2.01 ] && wait_for 10 no_fs "$DNS" && wait_for 10 has_fs "$SCOPE" &&
     pass "mid 4 deactivate: the ACL's rules go, the scope's rule stays" ||
     fail "deactivate" "$(_ctl_why) $(rib ipv4-flowspec | cut -c1-300)"
 
@@ -125,4 +125,46 @@ ctl psk1 "$URI" withdraw --mid 7
 wait_for 10 no_fs "$DNS" && no_fs "$SYN" &&
     pass "and withdrawing it after the restart removes them" ||
     fail "withdraw after restart" "$(rib ipv4-flowspec | cut -c1-300)"
+# --- 6. one ACL in two mitigations: its route goes with the last of them ---
+# The speaker knows a flowspec route by its NLRI: both mitigations' rule
+# for ace dns-amp is one route, carrying the tag of the last announcer.
+req "$TMP/r8.json" 192.0.2.224/28 '[{"acl-name": "block-dns"}]'
+req "$TMP/r9.json" 192.0.2.240/28 '[{"acl-name": "block-dns"}]'
+ctl psk1 "$URI" mitigate --mid 8 --file "$TMP/r8.json"
+ctl psk1 "$URI" mitigate --mid 9 --file "$TMP/r9.json"
+[ "$(code_of)" = 2.01 ] || fail "mid 9 with the same ACL" "$(_ctl_why)"
+S240='c.get(1) == {"prefix": "192.0.2.240/28"}'
+S224='c.get(1) == {"prefix": "192.0.2.224/28"}'
+dns_routes() {	# how many router routes are ace dns-amp's, and their mids
+	rib ipv4-flowspec | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+mids = []
+for k, paths in d.items():
+    for p in paths:
+        c = {x["type"]: x["value"] for x in p["nlri"]["value"]}
+        if c.get(1) == {"prefix": "192.0.2.200/32"}:
+            a = {x["type"]: x for x in p["attrs"]}
+            mids += [v["LocalData2"] for v in a.get(32, {}).get("value", [])]
+print(" ".join(map(str, mids)))'
+}
+wait_for 10 has_fs "$S240" && [ "$(dns_routes)" = 9 ] &&
+    pass "two mitigations, one ACL: one route at the router, tagged mid 9 (the last)" ||
+    fail "shared route" "$(dns_routes)"
+ctl psk1 "$URI" withdraw --mid 9
+wait_for 10 no_fs "$S240" && sleep 0.5 && [ "$(dns_routes)" = 8 ] &&
+    pass "withdraw mid 9: the shared route stays, announced again for mid 8" ||
+    fail "shared route after mid 9" "[$(dns_routes)]"
+grep -q "mid 9: 2 rule(s) stay, shared with another mitigation" "$GW_LOG" &&
+    pass "log: mid 9's two ACL rules stay, shared" || fail "shared log" "$(grep 'mid 9' "$GW_LOG" | tail -n 2)"
+sleep 3	# a reconcile (every 2 s) agrees: no orphan, no re-announce
+[ "$(dns_routes)" = 8 ] && has_fs "$SYN" && has_fs "$S224" &&
+    ! grep -q "orphan ipv4-flowspec .*192.0.2.200/32" "$GW_LOG" &&
+    ! grep -q "mid 8: .* announcing again" "$GW_LOG" &&
+    pass "after a reconcile: the shared routes are still there, nothing withdrawn or re-sent" ||
+    fail "reconcile of the shared route" "$(grep -E 'orphan|again' "$GW_LOG" | tail -n 3)"
+ctl psk1 "$URI" withdraw --mid 8
+wait_for 10 no_fs "$DNS" && no_fs "$SYN" && no_fs "$S224" &&
+    pass "withdraw mid 8 too: the last owner takes the shared routes with it" ||
+    fail "last owner" "$(rib ipv4-flowspec | cut -c1-300)"
 exit $((T_FAILS > 0))
