@@ -9,6 +9,7 @@
 # count of time spent in store statements and commits.
 # Usage: bench/restore.sh [N] [M]   (default 10000 1000)
 . "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/bulk_conf.inc"
 N=${1:-10000}
 M=${2:-1000}
 PUT_MANY=$ROOT/build/bench/put_many
@@ -17,22 +18,7 @@ t_init >/dev/null
 # the default per-peer max-mitigations is 64 and the default rate limits
 # (peer, gateway-wide) would throttle the load: this peer may hold and
 # send far more
-cat > "$CONF" <<EOF
-node-id: bench
-state-dir: $TMP/state
-listen: [{ address: $HOST, port: $PORT, transports: [dtls] }]
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/gw1.pem, key: $TMP/pki/gw1.key }
-capacity: { bps: 100000000000000, pps: 100000000000000, default-attack-bps: 1, default-attack-pps: 1 }
-overload: { rate: { per-second: 10000000, burst: 10000000 } }
-peers:
-  - name: customer1
-    psk-identity: $PSK1_ID
-    psk-key: $PSK1_KEY
-    prefixes: [10.0.0.0/8]
-    max-mitigations: $((N + M + 10))
-    rate: { per-second: 1000000, burst: 1000000 }
-EOF
-chmod 600 "$CONF"
+bulk_conf $((N + M + 10))
 fail_exit() { echo "bench/restore.sh: $*" >&2; exit 1; }
 ts() {	# log line -> seconds since the epoch (its UTC timestamp)
 	date -u -d "$(sed 's/^\([0-9T:.-]*\)Z.*/\1/; s/T/ /' <<<"$1")" +%s.%N

@@ -21,6 +21,7 @@ struct guard {
 	size_t	 rem[CBOR_GUARD_MAX_DEPTH + 1];
 	int	 depth;
 	size_t	 items;
+	size_t	 max_items;
 	size_t	 pending;	/* items promised by open definite containers */
 	bool	 tagged;	/* a tag waits for its item */
 	bool	 done;		/* the top-level item is complete */
@@ -49,7 +50,7 @@ static void
 take(struct guard *g)
 {
 	g->tagged = false;
-	if (++g->items > CBOR_GUARD_MAX_ITEMS)
+	if (++g->items > g->max_items)
 		fail(g, "too many items");
 	if (g->depth > 0 && g->rem[g->depth - 1] != INDEF) {
 		g->rem[g->depth - 1]--;
@@ -175,16 +176,25 @@ static const struct cbor_callbacks guard_cb = {
 int
 cbor_guard_check(const uint8_t *buf, size_t len, struct dots_err *err)
 {
+	return cbor_guard_check_limits(buf, len, CBOR_GUARD_MAX_LEN,
+	    CBOR_GUARD_MAX_ITEMS, err);
+}
+
+int
+cbor_guard_check_limits(const uint8_t *buf, size_t len, size_t max_len,
+    size_t max_items, struct dots_err *err)
+{
 	struct guard g;
 	struct cbor_decoder_result r;
 
-	if (len > CBOR_GUARD_MAX_LEN)
+	if (len > max_len)
 		return dots_errf(err, 400, "CBOR body too large (%zu bytes)",
 		    len);
 	if (len == 0 || buf == NULL)
 		return dots_errf(err, 400, "empty CBOR body");
 	memset(&g, 0, sizeof(g));
 	g.len = len;
+	g.max_items = max_items;
 	while (!g.done) {
 		if (g.off >= len)
 			return dots_errf(err, 400,

@@ -42,12 +42,13 @@ bad(struct dec *d, const char *fmt, uint64_t key)
 }
 
 static cbor_item_t *
-load(const uint8_t *buf, size_t len, struct dots_err *err)
+load_limits(const uint8_t *buf, size_t len, size_t max_len, size_t max_items,
+    struct dots_err *err)
 {
 	struct cbor_load_result res;
 	cbor_item_t *it;
 
-	if (cbor_guard_check(buf, len, err) == -1)
+	if (cbor_guard_check_limits(buf, len, max_len, max_items, err) == -1)
 		return NULL;
 	it = cbor_load(buf, len, &res);
 	if (it == NULL) {
@@ -62,6 +63,13 @@ load(const uint8_t *buf, size_t len, struct dots_err *err)
 		return NULL;
 	}
 	return it;
+}
+
+static cbor_item_t *
+load(const uint8_t *buf, size_t len, struct dots_err *err)
+{
+	return load_limits(buf, len, CBOR_GUARD_MAX_LEN, CBOR_GUARD_MAX_ITEMS,
+	    err);
 }
 
 /*
@@ -770,7 +778,11 @@ dots_decode_mitigation(const uint8_t *buf, size_t len, enum dots_dir dir,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((root = load(buf, len, err)) == NULL)
+	/* an answer may list every mitigation of a cuid (cbor_guard.h) */
+	root = dir == DOTS_RESP ? load_limits(buf, len,
+	    CBOR_GUARD_RESP_MAX_LEN, CBOR_GUARD_RESP_MAX_ITEMS, err) :
+	    load(buf, len, err);
+	if (root == NULL)
 		return -1;
 	rc = dec_mitigation(&d, root, out);
 	cbor_decref(&root);

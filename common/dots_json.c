@@ -220,7 +220,10 @@ dots_cbor_to_json(const uint8_t *buf, size_t len, struct dots_err *err)
 	cbor_item_t *it;
 	json_t *j;
 
-	if (cbor_guard_check(buf, len, err) == -1)
+	/* dotsctl shows answers, GET-all ones too; the server logs requests
+	 * of one PDU (Block1 is refused) */
+	if (cbor_guard_check_limits(buf, len, CBOR_GUARD_RESP_MAX_LEN,
+	    CBOR_GUARD_RESP_MAX_ITEMS, err) == -1)
 		return NULL;
 	if ((it = cbor_load(buf, len, &res)) == NULL) {
 		dots_errf(err, 400, "malformed CBOR at byte %zu",

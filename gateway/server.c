@@ -12,6 +12,7 @@
 #include "../common/conf.h"
 #include "../common/dots_json.h"
 #include "../common/log.h"
+#include "block2.h"
 #include "coap_loop.h"
 #include "gw.h"
 #include "metrics.h"
@@ -390,20 +391,6 @@ reply_max_age(coap_pdu_t *resp, uint32_t seconds)
 	    sizeof(buf), seconds), buf);
 }
 
-/* FNV-1a over the body: an ETag that changes when the content does. */
-static void
-add_etag(coap_pdu_t *resp, const uint8_t *body, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	uint8_t tag[8];
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ body[i]) * 0x100000001b3ull;
-	for (int i = 0; i < 8; i++)
-		tag[i] = (uint8_t)(h >> (56 - 8 * i));
-	coap_add_option(resp, COAP_OPTION_ETAG, sizeof(tag), tag);
-}
-
 void
 reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
     const uint8_t *body, size_t len)
@@ -414,9 +401,8 @@ reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
 	if (rq->pdu != NULL && len + 64 > room) {
 		/* RFC 9132 §4.4.2: Block2 with an ETag for dynamic data */
-		add_etag(resp, body, len);
-		coap_add_data_blocked_response(rq->pdu, resp, DOTS_CF, -1,
-		    len, body);
+		b2_reply(rq->ds, rq->pdu, rq->observe, resp, DOTS_CF, body,
+		    len);
 		return;
 	}
 	coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT,
@@ -615,6 +601,14 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 		return;
 	}
 	log_request(&rq);
+	if (rq.method == COAP_REQUEST_CODE_GET && !rq.observe &&
+	    b2_serve(rq.ds, pdu, resp, DOTS_CF)) {
+		/* blocks 1.. of a body encoded for block 0 */
+		metrics_request(gw->metrics, rq.ds->peer->conf->name,
+		    rq.method, coap_pdu_get_code(resp));
+		server_kick(srv);
+		return;
+	}
 	switch (rq.path.resource) {
 	case DOTS_RES_MITIGATE:
 		mitigate_handle(&rq, resp);
@@ -644,6 +638,7 @@ ds_release(struct ds_session *ds)
 	relay_session_gone(ds->gw, ds->session);
 	coap_session_set_app_data(ds->session, NULL);
 	hb_session_stop(ds);
+	b2_drop(ds);
 	TAILQ_REMOVE(&ds->gw->srv->sessions, ds, entry);
 	free(ds);
 }

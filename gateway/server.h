@@ -19,6 +19,7 @@
 #include "../common/dots_err.h"
 #include "../common/dots_path.h"
 
+struct b2_body;
 struct gw;
 struct peer_rt;
 struct server;
@@ -38,6 +39,7 @@ struct ds_session {
 	bool		 hb_pending;
 	uint8_t		 hb_token[8];
 	size_t		 hb_token_len;
+	struct b2_body	*b2;		/* Block2 body in transfer (block2.h) */
 };
 
 /* What a handler gets: the request, decoded enough to act on. */
