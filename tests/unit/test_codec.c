@@ -477,6 +477,36 @@ test_guard(void)
 		b[2] = (CBOR_GUARD_MAX_ITEMS + 1) & 0xff;
 		CHECK(cbor_guard_check(b, sizeof(b), NULL) == -1);
 	}
+	TEST("guard: an answer listing 3,000 mitigations decodes, a request "
+	    "that large does not") {
+		enum { N = 3000 };	/* 7 items each: above the request limit */
+		struct dots_scope *sc = calloc(N, sizeof(*sc));
+		struct dots_mitigation m = { .scope = sc, .n_scope = N }, out;
+		struct dots_err err;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		bool order = true;
+
+		for (size_t i = 0; sc != NULL && i < N; i++) {
+			sc[i].present = DOTS_SCOPE_MID | DOTS_SCOPE_LIFETIME |
+			    DOTS_SCOPE_STATUS;
+			sc[i].mid = (uint32_t)i + 1;
+			sc[i].lifetime = 3600;
+			sc[i].status = DOTS_STATUS_IN_PROGRESS;
+		}
+		CHECK(sc != NULL && dots_encode_mitigation(&m, &buf, &len) == 0);
+		CHECK(dots_decode_mitigation(buf, len, DOTS_RESP, &out,
+		    &err) == 0);
+		CHECK(out.n_scope == N);
+		for (size_t i = 0; i < out.n_scope; i++)
+			order = order && out.scope[i].mid == i + 1;
+		CHECK(order);
+		dots_mitigation_free(&out);
+		CHECK(dots_decode_mitigation(buf, len, DOTS_REQ, &out,
+		    &err) == -1 && strstr(err.msg, "too many items") != NULL);
+		free(buf);
+		free(sc);
+	}
 }
 
 static void
