@@ -10,7 +10,7 @@
 #include "server.h"
 
 #define B2_MAX_SZX	6	/* 1024-byte blocks at most */
-#define B2_OVERHEAD	128	/* header, token and options of a block */
+#define B2_OVERHEAD	64	/* header, token (8), options (< 48) */
 
 struct b2_body {
 	coap_string_t	*key;		/* Uri-Path and Uri-Query */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A GET of all mitigations of a cuid that takes many Block2 blocks (RFC
-# 7959): 2,000 mitigations (~100 KB of CBOR, ~100 blocks) come back in one
+# 7959): 2,000 mitigations (~90 KB of CBOR, 88 blocks) come back in one
 # answer, every mid exactly once, within a bounded wait. Before, every
 # block was encoded anew and carried another ETag (lifetimes left change
 # from one millisecond to the next), and the client started over forever.
