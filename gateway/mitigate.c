@@ -26,6 +26,7 @@
 
 #define DEFAULT_MAX_MITIGATIONS	64
 #define QUOTA_RETRY_SECONDS	60
+#define STORE_RETRY_SECONDS	5
 
 /* Which members a GET returns (Uri-Query "c", RFC 9132 §4.4.2). */
 enum content { CONTENT_ALL, CONTENT_CONFIG, CONTENT_NONCONFIG };
@@ -609,6 +610,114 @@ done:
 	dots_mitigation_free(&req);
 }
 
+/* What a PUT may change of an existing mitigation, to undo it. */
+struct put_undo {
+	struct mitigation *m;		/* existed before the request */
+	int64_t		 lifetime;
+	int64_t		 left;		/* seconds, -1 indefinite */
+};
+
+static struct mitigation *
+request_mit(const struct ds_request *rq)
+{
+	struct mit_client *c = mit_client_find(rq->gw->mt, rq->path.cuid);
+
+	return c != NULL && c->peer == rq->ds->peer ? mit_find(c,
+	    rq->path.mid) : NULL;
+}
+
+/*
+ * The commit failed: what memory holds is brought back to what the
+ * store holds where that is cheap and exact. A created mitigation ends
+ * again (its rules and upstream placements withdrawn); a refresh gets
+ * its old lifetime back. A DELETE stays done in memory: the store's
+ * record goes when the mitigation ends (mit_remove writes it again).
+ */
+static void
+undo_write(const struct ds_request *rq, const struct put_undo *u)
+{
+	struct mitigation *m = request_mit(rq);
+
+	if (rq->method != COAP_REQUEST_CODE_PUT || m == NULL)
+		return;
+	if (u->m == NULL) {
+		log_warnx("peer %s cuid %s mid %u: not committed: ended again",
+		    rq->ds->peer->conf->name, rq->path.cuid, rq->path.mid);
+		mit_end_now(rq->gw->mt, m);
+	} else if (m == u->m && mit_is_active(m)) {
+		mit_set_lifetime(m, u->left);
+		m->lifetime = u->lifetime;
+		mit_changed(rq->gw->mt, m);
+	}
+}
+
+/* Copy the answer built in from into resp (which has only its token). */
+static int
+pdu_copy(coap_pdu_t *resp, const coap_pdu_t *from)
+{
+	coap_opt_iterator_t oi;
+	coap_opt_t *o;
+	const uint8_t *data;
+	size_t len;
+
+	coap_pdu_set_code(resp, coap_pdu_get_code(from));
+	/* NULL: no options */
+	if (coap_option_iterator_init(from, &oi, COAP_OPT_ALL) != NULL)
+		while ((o = coap_option_next(&oi)) != NULL)
+			if (coap_add_option(resp, oi.number,
+			    coap_opt_length(o), coap_opt_value(o)) == 0)
+				return -1;
+	if (coap_get_data(from, &len, &data) && len > 0 &&
+	    !coap_add_data(resp, len, data))
+		return -1;
+	return 0;
+}
+
+/*
+ * PUT and DELETE: what the response acknowledges is committed before it
+ * leaves. libcoap 4.3.1 cannot take back a payload added to a PDU, so
+ * the handler answers into a scratch PDU that is copied to resp only
+ * once the commit succeeded; else the client gets 5.03 and retries.
+ */
+static void
+mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
+{
+	struct put_undo u = { NULL, 0, 0 };
+	coap_pdu_t *out;
+
+	if ((out = coap_pdu_init(COAP_MESSAGE_ACK, 0, 0,
+	    coap_session_max_pdu_size(rq->session))) == NULL) {
+		reply_errf(resp, 500, "out of memory");
+		return;
+	}
+	if ((u.m = request_mit(rq)) != NULL) {
+		u.lifetime = u.m->lifetime;
+		u.left = mit_lifetime_left(u.m);
+	}
+	(void)store_begin(rq->gw->store);
+	switch (rq->method) {
+	case COAP_REQUEST_CODE_PUT:
+		mitigate_put(rq, out);
+		break;
+	case COAP_REQUEST_CODE_DELETE:
+		mitigate_delete(rq, out);
+		break;
+	default:
+		reply_errf(out, 405, "mitigate takes GET, PUT and DELETE");
+	}
+	if (store_end(rq->gw->store) == -1) {
+		log_warnx("peer %s cuid %s mid %u: the state store did not "
+		    "commit this request: 5.03", rq->ds->peer->conf->name,
+		    rq->path.cuid, rq->path.mid);
+		undo_write(rq, &u);
+		reply_max_age(resp, STORE_RETRY_SECONDS);
+		reply_errf(resp, 503, "state store: %s",
+		    store_error(rq->gw->store));
+	} else if (coap_pdu_get_code(out) != 0 && pdu_copy(resp, out) == -1)
+		reply_errf(resp, 500, "out of memory");
+	coap_delete_pdu(out);
+}
+
 void
 mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 {
@@ -643,23 +752,9 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 			audit_put(rq, resp, NULL, NULL);
 		return;
 	}
-	/* what the response acknowledges is committed before it leaves */
-	(void)store_begin(rq->gw->store);
-	switch (rq->method) {
-	case COAP_REQUEST_CODE_GET:
-		mitigate_get(rq, resp);
-		break;
-	case COAP_REQUEST_CODE_PUT:
-		mitigate_put(rq, resp);
-		break;
-	case COAP_REQUEST_CODE_DELETE:
-		mitigate_delete(rq, resp);
-		break;
-	default:
-		reply_errf(resp, 405, "mitigate takes GET, PUT and DELETE");
+	if (rq->method == COAP_REQUEST_CODE_GET) {
+		mitigate_get(rq, resp);		/* writes nothing */
+		return;
 	}
-	if (store_end(rq->gw->store) == -1)
-		log_warnx("peer %s cuid %s mid %u: the state store did not "
-		    "commit this request", peer->conf->name, rq->path.cuid,
-		    rq->path.mid);
+	mitigate_write(rq, resp);
 }

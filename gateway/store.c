@@ -93,6 +93,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S_COUNT];
 	int		 depth;		/* store_begin() nesting */
+	char		 error[160];	/* the last failure */
 	bool		 open;		/* BEGIN ran: at the first write */
 	bool		 failed;	/* a write inside the transaction failed */
 	struct store_stats stats;
@@ -241,8 +242,16 @@ step_done(struct store *s, sqlite3_stmt *st)
 	if (r == SQLITE_DONE)
 		return 0;
 	log_warnx("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	snprintf(s->error, sizeof(s->error), "%s", sqlite3_errmsg(s->db));
 	s->stats.errors++;
 	return -1;
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s != NULL && s->error[0] != '\0' ? s->error :
+	    "the commit failed";
 }
 
 int
@@ -282,8 +291,14 @@ store_end(struct store *s)
 		(void)step_done(s, s->st[S_ROLLBACK]);
 		return -1;
 	}
-	if ((r = step_done(s, s->st[S_COMMIT])) == -1)
+	if ((r = step_done(s, s->st[S_COMMIT])) == -1) {
+		char why[sizeof(s->error)];
+
+		/* the commit's reason, not the rollback's */
+		memcpy(why, s->error, sizeof(why));
 		(void)step_done(s, s->st[S_ROLLBACK]);
+		memcpy(s->error, why, sizeof(why));
+	}
 	s->stats.commits++;
 	return r;
 }

@@ -69,6 +69,8 @@ void	store_stats(const struct store *, struct store_stats *);
  * outermost level: 0, or -1 when the commit failed (rolled back). */
 int	store_begin(struct store *);
 int	store_end(struct store *);
+/* What the last failed statement said ("database or disk is full"). */
+const char *store_error(const struct store *);
 
 /* Write calls return 0 or -1 (logged). */
 int	store_mit_put(struct store *, const struct store_mit *);
