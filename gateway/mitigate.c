@@ -683,6 +683,7 @@ static void
 mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 {
 	struct put_undo u = { NULL, 0, 0 };
+	coap_async_t *a;
 	coap_pdu_t *out;
 
 	if ((out = coap_pdu_init(COAP_MESSAGE_ACK, 0, 0,
@@ -709,10 +710,16 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		log_warnx("peer %s cuid %s mid %u: the state store did not "
 		    "commit this request: 5.03", rq->ds->peer->conf->name,
 		    rq->path.cuid, rq->path.mid);
+		/* a create held for its upstreams is answered now */
+		if ((a = coap_find_async(rq->session,
+		    coap_pdu_get_token(rq->pdu))) != NULL)
+			coap_free_async(rq->session, a);
 		undo_write(rq, &u);
 		reply_max_age(resp, STORE_RETRY_SECONDS);
 		reply_errf(resp, 503, "state store: %s",
 		    store_error(rq->gw->store));
+		if (rq->method == COAP_REQUEST_CODE_PUT)
+			audit_put(rq, resp, NULL, NULL);
 	} else if (coap_pdu_get_code(out) != 0 && pdu_copy(resp, out) == -1)
 		reply_errf(resp, 500, "out of memory");
 	coap_delete_pdu(out);
