@@ -12,24 +12,10 @@ PA=$(free_port) PB=$(free_port) PM=$(free_port)
 while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 while [ "$PM" = "$PA" ] || [ "$PM" = "$PB" ]; do PM=$(free_port); done
 AUDIT=$TMP/a-audit.log
-node_conf() {	# NAME PORT
-	cat > "$TMP/$1.yaml" <<EOF
-node-id: $1
-state-dir: $TMP/state
-listen:
-  - { address: $HOST, port: $2, transports: [dtls] }
-credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key }
-mitigation: { active-but-terminating: 1 }
-capacity: { bps: 1000000000, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
-peers:
-EOF
-	chmod 600 "$TMP/$1.yaml"
-}
-node_conf gw-a "$PA"
-sed -i "1a audit-log: $AUDIT\nadmin: { port: $PM }" "$TMP/gw-a.yaml"
-node_conf gw-b "$PB"
+node_gw_conf gw-a "$PA" 1000000000 "audit-log: $AUDIT
+admin: { port: $PM }"
+node_gw_conf gw-b "$PB" 100000000000
 pair_peers
-sed -i 's/bps: 1000000000,/bps: 100000000000,/' "$TMP/gw-b.yaml"
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 wait_for 10 grep -q "upstream gw-b is up" "$TMP/gw-a.log" ||
     fail "upstream up" "no 'is up' line"
