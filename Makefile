@@ -101,22 +101,22 @@ demo: deps all
 	fi
 	@bash topologies/run cascade-5 --check
 
-# Benchmark programs (bench/*.c): built with the same -Werror flags, run
+# Benchmark programs (tests/bench/*.c): built with the same -Werror flags, run
 # only by `make bench`.
 BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many
-$(B)/bench/loadgen: $(call OBJ,bench/loadgen.c) $(B)/libcommon.a
+$(B)/bench/loadgen: $(call OBJ,tests/bench/loadgen.c) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
-$(B)/bench/floor_server: $(call OBJ,bench/floor_server.c)
+$(B)/bench/floor_server: $(call OBJ,tests/bench/floor_server.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
-$(B)/bench/put_many: $(call OBJ,bench/put_many.c) $(LIBS)
+$(B)/bench/put_many: $(call OBJ,tests/bench/put_many.c) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
 bench-bins: $(BENCH_BINS)
 
 bench: deps all bench-bins
-	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
+	@for b in tests/bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 # `make install PREFIX=/usr DESTDIR=/tmp/pkg`: binaries, man pages and the
 # systemd unit (its ExecStart pointing at the installed dotsgwd).

@@ -1,5 +1,5 @@
 /*
- * floor_server: the throughput floor for bench/run.sh. A bare libcoap
+ * floor_server: the throughput floor for tests/bench/run.sh. A bare libcoap
  * 4.3.1 coaps (DTLS PSK) server that answers every PUT, on any path, with
  * 2.01 and no body: no DOTS logic, no CBOR, no event library. What
  * loadgen reaches against it is what libcoap and GnuTLS cost by

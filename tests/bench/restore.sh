@@ -7,8 +7,8 @@
 # 2.05 with its remaining lifetime), then measures what the
 # store costs per request: M more requests, SIGTERM, and the daemon's own
 # count of time spent in store statements and commits.
-# Usage: bench/restore.sh [N] [M]   (default 10000 1000)
-. "$(dirname "$0")/../tests/lib.sh"
+# Usage: tests/bench/restore.sh [N] [M]   (default 10000 1000)
+. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/bulk_conf.inc"
 N=${1:-10000}
 M=${2:-1000}
@@ -19,7 +19,7 @@ t_init >/dev/null
 # (peer, gateway-wide) would throttle the load: this peer may hold and
 # send far more
 bulk_conf $((N + M + 10))
-fail_exit() { echo "bench/restore.sh: $*" >&2; exit 1; }
+fail_exit() { echo "tests/bench/restore.sh: $*" >&2; exit 1; }
 ts() {	# log line -> seconds since the epoch (its UTC timestamp)
 	date -u -d "$(sed 's/^\([0-9T:.-]*\)Z.*/\1/; s/T/ /' <<<"$1")" +%s.%N
 }

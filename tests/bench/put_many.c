@@ -1,5 +1,5 @@
 /*
- * Load for bench/restore.sh: N mitigation requests over one DTLS PSK
+ * Load for tests/bench/restore.sh: N mitigation requests over one DTLS PSK
  * session, one after the other (CON), each for its own /32 so none
  * overlaps another, mids FIRST..FIRST+N-1. Prints how many were accepted
  * and the mean and worst round trip. With -g it GETs each of those mids
@@ -14,9 +14,9 @@
 
 #include <arpa/inet.h>
 
-#include "../common/cuid.h"
-#include "../common/dots_codec.h"
-#include "../gateway/client.h"
+#include "../../common/cuid.h"
+#include "../../common/dots_codec.h"
+#include "../../gateway/client.h"
 
 static double
 now_s(void)

@@ -1,6 +1,6 @@
 /*
  * loadgen: a DOTS signal-channel load generator over libcoap 4.3.1 (DTLS
- * PSK), for the bench/ scripts only; never part of make test.
+ * PSK), for the tests/bench/ scripts only; never part of make test.
  *
  * It opens many DTLS sessions (a bounded number of handshakes at a time),
  * then sends mitigation PUTs as NON requests (RFC 9132 §4.4.1), several
@@ -14,7 +14,7 @@
  * time and memory from /proc around the request phase. Sessions are
  * spread over worker processes of at most 900 each (see struct lg_res).
  *
- * Output: one line of key=value pairs on stdout (read by the bench/ scripts);
+ * Output: one line of key=value pairs on stdout (read by the tests/bench/ scripts);
  * progress and the first error answers on stderr.
  */
 #include <arpa/inet.h>
@@ -32,9 +32,9 @@
 #include <coap3/coap.h>
 #include <jansson.h>
 
-#include "../common/dots_codec.h"
-#include "../common/dots_json.h"
-#include "../common/prefix.h"
+#include "../../common/dots_codec.h"
+#include "../../common/dots_json.h"
+#include "../../common/prefix.h"
 
 #define DOTS_CF		271
 #define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # GET of all mitigations of one cuid (no mid; Block2) with N mitigations
 # held: one dotsgwd, N mitigations created over one DTLS session by
-# bench/put_many, then `dotsctl get` for the cuid, timed; the answer must
-# list every mid exactly once. Sizes: bench/getall.sh [N...] (default
+# tests/bench/put_many, then `dotsctl get` for the cuid, timed; the answer must
+# list every mid exactly once. Sizes: tests/bench/getall.sh [N...] (default
 # 3000 10000); TIMEOUT (default 120 s) bounds each GET.
-. "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/bulk_conf.inc"
 SIZES=${*:-3000 10000}
 TIMEOUT=${TIMEOUT:-120}
 PUT_MANY=$ROOT/build/bench/put_many
 [ -x "$PUT_MANY" ] || make -C "$ROOT" --no-print-directory build/bench/put_many >/dev/null
 t_init >/dev/null
-fail_exit() { echo "bench/getall.sh: $*" >&2; exit 1; }
+fail_exit() { echo "tests/bench/getall.sh: $*" >&2; exit 1; }
 max=0
 for n in $SIZES; do [ "$n" -gt "$max" ] && max=$n; done
 bulk_conf $((max + 10))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All of issue 7's benchmarks in one run, with one table at the end
-# (bench/README.md explains each line). Only 127.0.0.1; every process is
+# (tests/bench/README.md explains each line). Only 127.0.0.1; every process is
 # started here and stopped by PID. Sizes come from the environment:
 #   THRU_N=5000       PUTs per throughput run (floor, direct, relay)
 #   LAT_N=300         sequential PUTs per chain length (hop latency)
@@ -11,8 +11,8 @@
 #   ONLY="scale"           the parts to run
 #   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
 #                          the test's temp dir, i.e. the real disk)
-# Usage: bench/run.sh   (or make bench)
-. "$(dirname "$0")/../tests/lib.sh"
+# Usage: tests/bench/run.sh   (or make bench)
+. "$(dirname "$0")/../lib.sh"
 LOADGEN=${LOADGEN:-$ROOT/build/bench/loadgen}
 FLOOR=${FLOOR:-$ROOT/build/bench/floor_server}
 THRU_N=${THRU_N:-5000}
@@ -193,12 +193,12 @@ fi
 
 # ---- 4. restart with active mitigations ---------------------------------------
 
-# helper "persist"'s bench/restore.sh does the work (SIGKILL, restart,
+# helper "persist"'s tests/bench/restore.sh does the work (SIGKILL, restart,
 # every mitigation checked); only its size differs here.
 if ! skipped restart; then
-	if [ -f "$ROOT/bench/restore.sh" ]; then
-		echo "bench: restart with $RESTORE_N mitigations (bench/restore.sh)" >&2
-		X=$(bash "$ROOT/bench/restore.sh" "$RESTORE_N" 1000 2>&1)
+	if [ -f "$ROOT/tests/bench/restore.sh" ]; then
+		echo "bench: restart with $RESTORE_N mitigations (tests/bench/restore.sh)" >&2
+		X=$(bash "$ROOT/tests/bench/restore.sh" "$RESTORE_N" 1000 2>&1)
 		tail -n 8 <<<"$X" | sed 's/^/  /' >&2
 		nb=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\1/p' <<<"$X")
 		ms=$(sed -n 's/^restored after SIGKILL: *\([0-9]*\) (daemon: \([0-9]*\) ms.*/\2/p' <<<"$X")
@@ -206,7 +206,7 @@ if ! skipped restart; then
 		gf=$(sed -n 's/^GET of each mid after restart: *\([0-9]*\) found.*/\1/p' <<<"$X")
 		row "restart: $RESTORE_N mitigations restored after SIGKILL" "${nb:-?} in ${ms:-?} ms (daemon's count), process start -> ready ${sr:-?} ms; GET of each mid finds ${gf:-?}" "all $RESTORE_N" "$(mark "${gf:-0}" '>=' "$RESTORE_N")"
 	else
-		row "restart: restore $RESTORE_N mitigations" "not measured: needs SQLite persistence (bench/restore.sh)" "-" ""
+		row "restart: restore $RESTORE_N mitigations" "not measured: needs SQLite persistence (tests/bench/restore.sh)" "-" ""
 	fi
 fi
 
