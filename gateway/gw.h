@@ -44,6 +44,7 @@ struct gw {
 	struct pol_usage   local_usage;	/* what local mitigations hold */
 	struct pol_bucket  global_rate;	/* every downstream request */
 	struct store	  *store;	/* state that survives restarts */
+	struct event	  *store_flush;	/* commits the store's lazy writes */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */
 	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */

@@ -15,6 +15,11 @@
 #include "store.h"
 #include "upstream.h"
 
+/* How long a lazy write may wait for a commit (store.h): a crash loses
+ * at most this much of them, and an answer never waits for the disk on
+ * their account. */
+#define LAZY_FLUSH_US	5000
+
 /* One database per node: gateways sharing a state-dir (tests, demos) do
  * not restore each other's state. */
 static void
@@ -30,6 +35,20 @@ store_path(const struct conf *c, char *buf, size_t len)
 	snprintf(buf + off, len - off, ".db");
 }
 
+/* Lazy writes left waiting since the last commit (store.h). */
+static void
+flush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)fd;
+	(void)ev;
+	if (store_flush(gw->store) == -1)
+		log_warnx("state store: lazy writes not committed: %s "
+		    "(a restart learns them again from the upstreams)",
+		    store_error(gw->store));
+}
+
 int
 persist_open(struct gw *gw)
 {
@@ -38,6 +57,12 @@ persist_open(struct gw *gw)
 	store_path(gw->conf, path, sizeof(path));
 	if ((gw->store = store_open(path, err, sizeof(err))) == NULL) {
 		log_warnx("state store: %s", err);
+		return -1;
+	}
+	if ((gw->store_flush = evtimer_new(gw->base, flush_cb, gw)) == NULL) {
+		log_warnx("state store: out of memory");
+		store_close(gw->store);
+		gw->store = NULL;
 		return -1;
 	}
 	log_info("state store %s", path);
@@ -57,6 +82,9 @@ persist_close(struct gw *gw)
 		    "average, %llu errors", (unsigned long long)st.commits,
 		    (double)st.write_ns / 1000.0 / (double)st.commits,
 		    (unsigned long long)st.errors);
+	if (gw->store_flush != NULL)
+		event_free(gw->store_flush);
+	gw->store_flush = NULL;
 	store_close(gw->store);
 	gw->store = NULL;
 }
@@ -148,7 +176,20 @@ persist_pl(struct gw *gw, const struct placement *p, bool gone)
 	r.umid = p->umid;
 	r.state = (int)p->state;
 	r.lifetime = p->lifetime;
-	(void)store_pl_put(gw->store, &r);
+	if (p->state != PL_ACTIVE) {
+		(void)store_pl_put(gw->store, &r);
+		return;
+	}
+	/* the upstream's acceptance: resync reads it back after a crash */
+	(void)store_pl_put_lazy(gw->store, &r);
+	if (gw->store_flush == NULL)
+		(void)store_flush(gw->store);
+	else if (store_pending(gw->store) &&
+	    !evtimer_pending(gw->store_flush, NULL)) {
+		struct timeval tv = { 0, LAZY_FLUSH_US };
+
+		evtimer_add(gw->store_flush, &tv);
+	}
 }
 
 void

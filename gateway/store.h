@@ -13,6 +13,11 @@
  * Every write is a transaction of its own, unless it happens between
  * store_begin() and store_end(): a request handler brackets its work so
  * that all it changed commits at once, before its response leaves.
+ * A lazy write (store_pl_put_lazy) outside a bracket does not wait for
+ * the disk: it joins the open transaction, which the next bracket that
+ * writes commits with its own, or store_flush(). It is for what a restart
+ * can learn again (an upstream's acceptance: the resynchronisation reads
+ * it back), so a commit's fsync stays off the path of the answer.
  * A NULL store accepts every call and does nothing (no state-dir store).
  */
 #ifndef DOTSGW_STORE_H
@@ -69,6 +74,9 @@ void	store_stats(const struct store *, struct store_stats *);
  * outermost level: 0, or -1 when the commit failed (rolled back). */
 int	store_begin(struct store *);
 int	store_end(struct store *);
+/* Lazy writes wait for a commit; store_flush() commits them (0 or -1). */
+bool	store_pending(const struct store *);
+int	store_flush(struct store *);
 /* What the last failed statement said ("database or disk is full"). */
 const char *store_error(const struct store *);
 
@@ -80,6 +88,7 @@ int	store_mit_foreach(struct store *,
 	    int (*fn)(const struct store_mit *, void *), void *arg);
 
 int	store_pl_put(struct store *, const struct store_pl *);
+int	store_pl_put_lazy(struct store *, const struct store_pl *);
 int	store_pl_del(struct store *, const char *upstream, uint32_t umid);
 /* Every placement, each with its downstream key. */
 int	store_pl_foreach(struct store *,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -226,6 +227,90 @@ main(void)
 
 		CHECK(store_mit_foreach(s, stop_at_first, &n) == 7);
 		CHECK(n == 1);
+	}
+
+	TEST("store: a lazy write waits for the next commit that writes") {
+		struct store_mit m = mit("cuidL", 1);
+		struct store_pl p = { "cuidL", 1, "gw-b", 50, 2, 600 };
+		struct store_stats a, b;
+		int n = 0;
+
+		CHECK(store_mit_put(s, &m) == 0);
+		store_stats(s, &a);
+		CHECK(!store_pending(s));
+		CHECK(store_pl_put_lazy(s, &p) == 0);
+		CHECK(store_pending(s));
+		/* a bracket that writes nothing leaves it waiting */
+		CHECK(store_begin(s) == 0 && store_end(s) == 0);
+		CHECK(store_pending(s));
+		store_stats(s, &b);
+		CHECK(b.commits == a.commits);
+		/* one that writes commits both at once */
+		CHECK(store_begin(s) == 0);
+		CHECK(store_next_mid_put(s, "gw-b", 51) == 0);
+		CHECK(store_end(s) == 0);
+		CHECK(!store_pending(s));
+		store_stats(s, &b);
+		CHECK(b.commits == a.commits + 1);
+		/* store_flush() commits it alone; inside a bracket: as usual */
+		p.umid = 52;
+		CHECK(store_pl_put_lazy(s, &p) == 0);
+		CHECK(store_flush(s) == 0 && !store_pending(s));
+		CHECK(store_flush(s) == 0);
+		CHECK(store_begin(s) == 0);
+		p.umid = 53;
+		CHECK(store_pl_put_lazy(s, &p) == 0);
+		CHECK(!store_pending(s));
+		CHECK(store_end(s) == 0);
+		s = reopen(s);
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 3);
+		CHECK(store_mit_del(s, "cuidL", 1) == 0);
+	}
+
+	TEST("store: a failed lazy write rolls back what waited with it") {
+		struct store_mit m = mit("cuidM", 1);
+		struct store_pl p = { "cuidM", 1, "gw-b", 60, 2, 600 };
+		struct store_pl bad = { "nobody", 9, "gw-b", 61, 2, 600 };
+		int n = 0;
+
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_pl_put_lazy(s, &p) == 0);
+		CHECK(store_pl_put_lazy(s, &bad) == -1);
+		CHECK(!store_pending(s));
+		s = reopen(s);
+		CHECK(store_pl_foreach(s, count_pl, &n) == 0);
+		CHECK(n == 0);
+		CHECK(store_mit_del(s, "cuidM", 1) == 0);
+	}
+
+	TEST("store: the WAL reaches the database file without a close") {
+		char db[300], wal[300];
+		struct stat before, after, w;
+		bool grew = false;
+
+		snprintf(db, sizeof(db), "%s", path);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		CHECK(stat(db, &before) == 0);
+		CHECK(store_begin(s) == 0);
+		for (uint32_t i = 0; i < 2000; i++) {
+			struct store_mit m = mit("cuidW", i + 1);
+
+			CHECK(store_mit_put(s, &m) == 0);
+		}
+		CHECK(store_end(s) == 0);
+		CHECK(stat(wal, &w) == 0 && w.st_size > before.st_size);
+		/* only the checkpoint thread writes the database file now */
+		for (int t = 0; t < 40 && !grew; t++) {
+			usleep(100 * 1000);
+			grew = stat(db, &after) == 0 &&
+			    after.st_size > before.st_size;
+		}
+		CHECK(grew);
+		CHECK(store_begin(s) == 0);
+		for (uint32_t i = 0; i < 2000; i++)
+			CHECK(store_mit_del(s, "cuidW", i + 1) == 0);
+		CHECK(store_end(s) == 0);
 	}
 
 	TEST("store: next mid per upstream") {
