@@ -27,22 +27,24 @@ log_verbosity(void)
 	return log_verbose;
 }
 
+/* One fprintf a line: glibc writes an unbuffered stream's fprintf in one
+ * write(2), so a line costs one system call and never interleaves. */
 static void
 vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 {
 	struct timespec ts;
 	struct tm tm;
-	char when[32];
+	char when[32], *msg;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%06ldZ %s %s: ", when, ts.tv_nsec / 1000,
-	    log_ident, level);
-	vfprintf(stderr, fmt, ap);
-	if (suffix != NULL)
-		fprintf(stderr, ": %s", suffix);
-	fputc('\n', stderr);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	fprintf(stderr, "%s.%06ldZ %s %s: %s%s%s\n", when, ts.tv_nsec / 1000,
+	    log_ident, level, msg != NULL ? msg : fmt,
+	    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
+	free(msg);
 }
 
 void
