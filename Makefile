@@ -103,13 +103,20 @@ demo: deps all
 
 # Benchmark programs (tests/bench/*.c): built with the same -Werror flags, run
 # only by `make bench`.
-BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many
+BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many \
+	     $(B)/bench/relay_floor
 $(B)/bench/loadgen: $(call OBJ,tests/bench/loadgen.c) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
-$(B)/bench/floor_server: $(call OBJ,tests/bench/floor_server.c)
+$(B)/bench/floor_server: $(call OBJ,tests/bench/floor_server.c \
+	    tests/bench/coap_server.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/bench/relay_floor: $(call OBJ,tests/bench/relay_floor.c \
+	    tests/bench/coap_server.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ \
+	    $(shell pkg-config --libs libcoap-3-gnutls) $(EXTRA_LDFLAGS)
 $(B)/bench/put_many: $(call OBJ,tests/bench/put_many.c) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)

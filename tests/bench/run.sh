@@ -2,7 +2,8 @@
 # All of issue 7's benchmarks in one run, with one table at the end
 # (tests/bench/README.md explains each line). Only 127.0.0.1; every process is
 # started here and stopped by PID. Sizes come from the environment:
-#   THRU_N=5000       PUTs per throughput run (floor, direct, relay)
+#   THRU_N=5000       PUTs per throughput run (floor, bare relays, one
+#                     gateway, relay)
 #   LAT_N=300         sequential PUTs per chain length (hop latency)
 #   MAX_HOPS=5        longest chain of relaying gateways
 #   SCALE_SESSIONS=10000 SCALE_MITS=100000   the scale run
@@ -15,6 +16,7 @@
 . "$(dirname "$0")/../lib.sh"
 LOADGEN=${LOADGEN:-$ROOT/build/bench/loadgen}
 FLOOR=${FLOOR:-$ROOT/build/bench/floor_server}
+RELAY_FLOOR=${RELAY_FLOOR:-$ROOT/build/bench/relay_floor}
 THRU_N=${THRU_N:-5000}
 LAT_N=${LAT_N:-300}
 MAX_HOPS=${MAX_HOPS:-5}
@@ -23,7 +25,7 @@ SCALE_MITS=${SCALE_MITS:-100000}
 RESTORE_N=${RESTORE_N:-100000}
 SKIP=${SKIP:-}
 ONLY=${ONLY:-}
-for b in "$LOADGEN" "$FLOOR"; do
+for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR"; do
 	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
 done
 t_init >/dev/null
@@ -131,6 +133,31 @@ stop_pid "$FPID"
 echo "  $F" >&2
 row "floor: bare libcoap server, $THRU_N PUTs" "$(kv "$F" rps) req/s, p50 $(kv "$F" p50_ms) ms, p99 $(kv "$F" p99_ms) ms" "-" ""
 
+# bare_relay LABEL [-d]: loadgen -> relay_floor -> floor_server, the most a
+# relay on libcoap 4.3.1 + GnuTLS can reach here (tests/bench/README.md)
+bare_relay() {
+	local label=$1 uport rport upid rpid out
+	shift
+	uport=$(free_port); rport=$(free_port)
+	while [ "$rport" = "$uport" ]; do rport=$(free_port); done
+	"$FLOOR" -A "$HOST" -p "$uport" -k "$PSK1_KEY" >/dev/null 2>&1 &
+	upid=$!
+	sleep 0.3
+	"$RELAY_FLOOR" -A "$HOST" -p "$rport" -k "$PSK1_KEY" -U "$HOST:$uport" "$@" >"$TMP/relay_floor.out" 2>&1 &
+	rpid=$!
+	wait_for 10 grep -q ready "$TMP/relay_floor.out" || { echo "relay_floor did not start: $(tail -n 3 "$TMP/relay_floor.out")"; stop_pid "$rpid"; stop_pid "$upid"; return 1; }
+	echo "bench: loadgen -> relay_floor $* -> floor_server ($label)" >&2
+	out=$(lg -s "$HOST:$rport" $THRU -P "$rpid")
+	stop_pid "$rpid"; stop_pid "$upid"
+	echo "  $out" >&2
+	row "bare libcoap relay ($label): loadgen -> relay_floor -> floor_server" "$(kv "$out" rps) req/s, p50 $(kv "$out" p50_ms) ms, p99 $(kv "$out" p99_ms) ms, relay $(kv "$out" cpu_us_per_req) us CPU/req" "-" ""
+	BARE=$out
+}
+bare_relay "libcoap async, as gateway/relay.c" || exit 1
+BA=$BARE
+bare_relay "-d: NON answer sent without async" -d || exit 1
+BD=$BARE
+
 echo "bench: one dotsgwd mitigating locally" >&2
 gconf 0 0; bstart g0 || exit 1
 D=$(lg -s "$HOST:${GPORT[g0]}" $THRU -P "${NODE_PID[g0]}")
@@ -146,7 +173,10 @@ echo "  $R" >&2
 row "relay: loadgen -> A -> B" "$(kv "$R" rps) req/s, p50 $(kv "$R" p50_ms) ms, p99 $(kv "$R" p99_ms) ms, A $(kv "$R" cpu_us_per_req) us CPU/req" "-" ""
 ratio=$(awk -v r="$(kv "$R" rps)" -v f="$(kv "$F" rps)" 'BEGIN { printf "%.3f", (f > 0 ? r / f : 0) }')
 row "relay / floor throughput" "$ratio" ">= 0.5" "$(mark "$ratio" '>=' 0.5)"
-for x in "$F" "$D" "$R"; do
+ra=$(awk -v r="$(kv "$BA" rps)" -v f="$(kv "$F" rps)" 'BEGIN { printf "%.3f", (f > 0 ? r / f : 0) }')
+rd=$(awk -v r="$(kv "$BD" rps)" -v f="$(kv "$F" rps)" 'BEGIN { printf "%.3f", (f > 0 ? r / f : 0) }')
+row "bare relay / floor throughput (the ceiling of the ratio on this machine)" "$ra with libcoap async, $rd with -d" "-" ""
+for x in "$F" "$BA" "$BD" "$D" "$R"; do
 	[ "$(kv "$x" ok)" = "$THRU_N" ] || row "  (a throughput run lost requests)" "ok=$(kv "$x" ok) errors=$(kv "$x" errors) lost=$(kv "$x" lost)" "all $THRU_N" MISS
 done
 
