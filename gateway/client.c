@@ -22,9 +22,16 @@
 #include "pki.h"
 #include "../common/dots_codec.h"
 
+/* Room for header, token and options next to a body on the small session */
+#define DC_SMALL_ROOM	128
+
 struct dc_pending {
 	struct dc_pending *next;
+	struct dc_pending *tok_next;	/* in the token table's bucket */
+	coap_session_t	*sess;		/* it went out on */
 	uint64_t	 id;
+	uint64_t	 refetch_of;	/* a whole-body GET for this id */
+	uint32_t	 observe;	/* of the notification refetched */
 	uint8_t		 token[8];
 	size_t		 toklen;
 	struct dc_req	 req;		/* path and payload point at copies */
@@ -41,10 +48,23 @@ struct dc_pending {
 	bool		 done;		/* reap at the next tick */
 };
 
+/*
+ * The small session (dc_opts.small_session): a second session to the same
+ * server, made with libcoap's block-wise mode off. With it on, libcoap
+ * 4.3.1 keeps a record per observation and walks them all on every I/O
+ * turn and in every coap_send(); a relay observing thousands of
+ * mitigations spent half its CPU there. Requests marked small go on it;
+ * an answer that still comes in blocks is fetched whole on the main
+ * session (dc_refetch).
+ */
 struct dots_client {
 	coap_context_t	*ctx;
 	coap_session_t	*s;
+	coap_session_t	*s_small;	/* NULL unless asked for */
 	struct dc_pending *pending;
+	struct dc_pending **tok_tab;	/* (session, token) -> pending */
+	size_t		 tok_cap;	/* a power of two */
+	size_t		 tok_n;
 	uint64_t	 next_id;
 	bool		 established;
 	bool		 failed;
@@ -80,14 +100,85 @@ dc_of(coap_session_t *s)
 	return coap_get_app_data(coap_session_get_context(s));
 }
 
+static size_t
+tok_hash(const struct dots_client *dc, const coap_session_t *sess,
+    const uint8_t *tok, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)sess;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ tok[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29)) & (dc->tok_cap - 1);
+}
+
+static int
+tok_insert(struct dots_client *dc, struct dc_pending *p)
+{
+	size_t b;
+
+	if (dc->tok_n + 1 > dc->tok_cap) {	/* grow: rehash all */
+		size_t old = dc->tok_cap, cap = old ? old * 2 : 64;
+		struct dc_pending **o = dc->tok_tab, **t;
+
+		if ((t = calloc(cap, sizeof(*t))) == NULL)
+			return -1;
+		dc->tok_tab = t;
+		dc->tok_cap = cap;
+		for (size_t i = 0; i < old; i++)
+			for (struct dc_pending *q = o[i], *n; q != NULL; q = n) {
+				n = q->tok_next;
+				b = tok_hash(dc, q->sess, q->token, q->toklen);
+				q->tok_next = t[b];
+				t[b] = q;
+			}
+		free(o);
+	}
+	b = tok_hash(dc, p->sess, p->token, p->toklen);
+	p->tok_next = dc->tok_tab[b];
+	dc->tok_tab[b] = p;
+	dc->tok_n++;
+	return 0;
+}
+
+static void
+tok_remove(struct dots_client *dc, struct dc_pending *p)
+{
+	struct dc_pending **pp;
+
+	if (dc->tok_cap == 0)
+		return;
+	pp = &dc->tok_tab[tok_hash(dc, p->sess, p->token, p->toklen)];
+	for (; *pp != NULL; pp = &(*pp)->tok_next)
+		if (*pp == p) {
+			*pp = p->tok_next;
+			dc->tok_n--;
+			return;
+		}
+}
+
 static struct dc_pending *
-dc_find_token(struct dots_client *dc, coap_bin_const_t tok)
+dc_find_token(struct dots_client *dc, coap_session_t *sess,
+    coap_bin_const_t tok)
+{
+	struct dc_pending *p;
+
+	if (dc->tok_cap == 0)
+		return NULL;
+	p = dc->tok_tab[tok_hash(dc, sess, tok.s, tok.length)];
+	for (; p != NULL; p = p->tok_next)
+		if (!p->done && p->sess == sess && p->toklen == tok.length &&
+		    memcmp(p->token, tok.s, tok.length) == 0)
+			return p;
+	return NULL;
+}
+
+static struct dc_pending *
+dc_find_id(struct dots_client *dc, uint64_t id)
 {
 	struct dc_pending *p;
 
 	for (p = dc->pending; p != NULL; p = p->next)
-		if (!p->done && p->toklen == tok.length &&
-		    memcmp(p->token, tok.s, tok.length) == 0)
+		if (p->id == id && !p->done && p->refetch_of == 0)
 			return p;
 	return NULL;
 }
@@ -142,6 +233,7 @@ dc_reap(struct dots_client *dc)
 	while ((p = *pp) != NULL) {
 		if (p->done) {
 			*pp = p->next;
+			tok_remove(dc, p);
 			dc_pending_free(p);
 		} else
 			pp = &p->next;
@@ -198,6 +290,70 @@ dc_resp_free(struct dc_resp *r)
 	r->len = 0;
 }
 
+static struct dc_pending *dc_enqueue(struct dots_client *,
+    const struct dc_req *, coap_session_t *, uint64_t deadline,
+    dc_resp_fn, void *);
+
+static bool
+dc_more_blocks(const coap_pdu_t *pdu)
+{
+	coap_block_t b;
+
+	return coap_get_block(pdu, COAP_OPTION_BLOCK2, &b) && b.m;
+}
+
+/*
+ * An answer on the small session that came in blocks (RFC 7959): its body
+ * is fetched whole on the main session. An observation stays where it
+ * is, and the GET's answer is handed on as the notification; any other
+ * request moves to the main session under the same id.
+ */
+static void
+dc_refetch(struct dots_client *dc, struct dc_pending *p, bool notification,
+    uint32_t observe)
+{
+	struct dc_req q = p->req;
+	struct dc_pending *n;
+
+	p->answered = true;
+	if (notification && p->req.observe == 0) {
+		p->observing = true;
+		q.method = COAP_REQUEST_CODE_GET;
+		q.observe = -1;
+		q.con = true;
+		q.payload = NULL;
+		q.len = 0;
+		if ((n = dc_enqueue(dc, &q, dc->s, now_ms() +
+		    2 * DC_NON_REPEAT_MS, NULL, NULL)) != NULL) {
+			n->refetch_of = p->id;
+			n->observe = observe;
+		}
+		return;
+	}
+	if ((n = dc_enqueue(dc, &q, dc->s, p->deadline, p->cb,
+	    p->arg)) == NULL) {
+		dc_finish(dc, p, DC_FAILED, NULL);
+		return;
+	}
+	n->id = p->id;
+	p->done = true;			/* silently: n answers for it */
+}
+
+/* The whole body of a notification that came in blocks. */
+static void
+dc_refetched(struct dots_client *dc, struct dc_pending *n, struct dc_resp *r)
+{
+	struct dc_pending *p;
+
+	n->done = true;
+	if ((p = dc_find_id(dc, n->refetch_of)) == NULL || !p->observing ||
+	    p->cancelling || p->cb == NULL || r->code / 100 != 2)
+		return;
+	r->has_observe = true;
+	r->observe = n->observe;
+	p->cb(p->arg, DC_OK, r);
+}
+
 static coap_response_t
 dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
@@ -206,12 +362,13 @@ dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
 	struct dc_pending *p;
 	struct dc_resp r;
 	bool has_obs;
+	uint32_t obs;
 
 	if (dc == NULL || dc->freeing)
 		return COAP_RESPONSE_OK;
 	dc->established = true;
-	(void)opt_uint(rcvd, COAP_OPTION_OBSERVE, &has_obs);
-	if ((p = dc_find_token(dc, coap_pdu_get_token(rcvd))) == NULL)
+	obs = opt_uint(rcvd, COAP_OPTION_OBSERVE, &has_obs);
+	if ((p = dc_find_token(dc, s, coap_pdu_get_token(rcvd))) == NULL)
 		/* An observation we no longer want: RST ends it. */
 		return has_obs ? COAP_RESPONSE_FAIL : COAP_RESPONSE_OK;
 	if (p->cancelling) {
@@ -219,11 +376,20 @@ dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
 			p->done = true;
 		return COAP_RESPONSE_OK;
 	}
+	if (s == dc->s_small && dc_more_blocks(rcvd)) {
+		dc_refetch(dc, p, has_obs, obs);
+		return COAP_RESPONSE_OK;
+	}
 	if (dc_resp_fill(&r, rcvd) == -1) {
 		dc_finish(dc, p, DC_FAILED, NULL);
 		return COAP_RESPONSE_OK;
 	}
 	p->answered = true;
+	if (p->refetch_of != 0) {
+		dc_refetched(dc, p, &r);
+		dc_resp_free(&r);
+		return COAP_RESPONSE_OK;
+	}
 	if (p->req.observe == 0 && r.has_observe && r.code / 100 == 2) {
 		p->observing = true;
 		if (p->cb != NULL)
@@ -248,7 +414,7 @@ dc_nack_handler(coap_session_t *s, const coap_pdu_t *sent,
 		return;
 	}
 	if (sent == NULL ||
-	    (p = dc_find_token(dc, coap_pdu_get_token(sent))) == NULL)
+	    (p = dc_find_token(dc, s, coap_pdu_get_token(sent))) == NULL)
 		return;
 	if (reason == COAP_NACK_RST)
 		dc_seterr(dc, "request reset by the server");
@@ -265,7 +431,7 @@ dc_event_handler(coap_session_t *s, const coap_event_t ev)
 {
 	struct dots_client *dc = dc_of(s);
 
-	if (dc == NULL || dc->freeing || s != dc->s)
+	if (dc == NULL || dc->freeing || (s != dc->s && s != dc->s_small))
 		return 0;
 	switch (ev) {
 	case COAP_EVENT_DTLS_CONNECTED:
@@ -374,31 +540,33 @@ dc_resolve(struct dots_client *dc, const coap_uri_t *u, coap_address_t *a)
 
 static int
 dc_open_pki(struct dots_client *dc, const struct dc_opts *o,
-    const coap_address_t *dst, coap_proto_t proto)
+    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
 {
 	coap_dtls_pki_t pki;
 
 	char err[DC_ERRLEN];
 
-	if (pki_files_readable(o->ca_file, o->cert_file, o->key_file, err,
-	    sizeof(err)) == -1) {
-		dc_seterr(dc, "%s", err);
-		return -1;
+	if (dc->ca_file == NULL) {
+		if (pki_files_readable(o->ca_file, o->cert_file, o->key_file,
+		    err, sizeof(err)) == -1) {
+			dc_seterr(dc, "%s", err);
+			return -1;
+		}
+		if ((dc->ca_file = strdup(o->ca_file)) == NULL ||
+		    (dc->cert_file = strdup(o->cert_file)) == NULL ||
+		    (dc->key_file = strdup(o->key_file)) == NULL)
+			return -1;
 	}
-	if ((dc->ca_file = strdup(o->ca_file)) == NULL ||
-	    (dc->cert_file = strdup(o->cert_file)) == NULL ||
-	    (dc->key_file = strdup(o->key_file)) == NULL)
-		return -1;
 	pki_setup(&pki, dc->ca_file, dc->cert_file, dc->key_file,
 	    dc->server_name != NULL ? dc_cn_cb : NULL, dc);
 	pki.client_sni = dc->server_name;
-	dc->s = coap_new_client_session_pki(dc->ctx, NULL, dst, proto, &pki);
-	return dc->s == NULL ? -1 : 0;
+	*out = coap_new_client_session_pki(dc->ctx, NULL, dst, proto, &pki);
+	return *out == NULL ? -1 : 0;
 }
 
 static int
 dc_open_psk(struct dots_client *dc, const struct dc_opts *o,
-    const coap_address_t *dst, coap_proto_t proto)
+    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
 {
 	coap_dtls_cpsk_t psk;
 	size_t idlen = strlen(o->psk_identity);
@@ -415,8 +583,33 @@ dc_open_psk(struct dots_client *dc, const struct dc_opts *o,
 	psk.psk_info.identity.length = idlen;
 	psk.psk_info.key.s = o->psk_key;
 	psk.psk_info.key.length = o->psk_key_len;
-	dc->s = coap_new_client_session_psk2(dc->ctx, NULL, dst, proto, &psk);
-	return dc->s == NULL ? -1 : 0;
+	*out = coap_new_client_session_psk2(dc->ctx, NULL, dst, proto, &psk);
+	return *out == NULL ? -1 : 0;
+}
+
+static int
+dc_open(struct dots_client *dc, const struct dc_opts *o,
+    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
+{
+	uint8_t seed[8];
+	int rc;
+
+	if (o->cert_file != NULL)
+		rc = dc_open_pki(dc, o, dst, proto, out);
+	else if (o->psk_identity != NULL)
+		rc = dc_open_psk(dc, o, dst, proto, out);
+	else {
+		dc_seterr(dc, "no credentials (PSK or certificate) given");
+		rc = -1;
+	}
+	if (rc == -1) {
+		if (dc->err[0] == '\0')
+			dc_seterr(dc, "cannot create the client session");
+		return -1;
+	}
+	coap_prng(seed, sizeof(seed));
+	coap_session_init_token(*out, sizeof(seed), seed);
+	return 0;
 }
 
 struct dots_client *
@@ -427,7 +620,6 @@ dc_new(const struct dc_opts *o, char *err, size_t errlen)
 	coap_address_t dst;
 	coap_resource_t *r;
 	coap_proto_t proto;
-	uint8_t seed[8];
 	int rc;
 
 	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
@@ -464,21 +656,17 @@ dc_new(const struct dc_opts *o, char *err, size_t errlen)
 	coap_register_request_handler(r, COAP_REQUEST_PUT, dc_hb_handler);
 	coap_add_resource(dc->ctx, r);
 
-	if (o->cert_file != NULL)
-		rc = dc_open_pki(dc, o, &dst, proto);
-	else if (o->psk_identity != NULL)
-		rc = dc_open_psk(dc, o, &dst, proto);
-	else {
-		dc_seterr(dc, "no credentials (PSK or certificate) given");
-		rc = -1;
-	}
-	if (rc == -1) {
-		if (dc->err[0] == '\0')
-			dc_seterr(dc, "cannot create the client session");
+	if (dc_open(dc, o, &dst, proto, &dc->s) == -1)
 		goto fail;
+	/* a session takes the context's block mode when it is made */
+	if (o->small_session && proto == COAP_PROTO_DTLS) {
+		coap_context_set_block_mode(dc->ctx, 0);
+		rc = dc_open(dc, o, &dst, proto, &dc->s_small);
+		coap_context_set_block_mode(dc->ctx,
+		    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+		if (rc == -1)
+			goto fail;
 	}
-	coap_prng(seed, sizeof(seed));
-	coap_session_init_token(dc->s, sizeof(seed), seed);
 	return dc;
 fail:
 	snprintf(err, errlen, "%s", dc->err[0] ? dc->err : "out of memory");
@@ -498,8 +686,11 @@ dc_free(struct dots_client *dc)
 		dc->pending = p->next;
 		dc_pending_free(p);
 	}
+	if (dc->s_small != NULL)
+		coap_session_release(dc->s_small);
 	if (dc->s != NULL)
 		coap_session_release(dc->s);
+	free(dc->tok_tab);
 	if (dc->ctx != NULL)
 		coap_free_context(dc->ctx);
 	free(dc->server_name);
@@ -555,7 +746,7 @@ dc_build(struct dots_client *dc, const struct dc_pending *p)
 	uint8_t *copy;
 
 	pdu = coap_new_pdu(q->con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON,
-	    q->method, dc->s);
+	    q->method, p->sess);
 	if (pdu == NULL)
 		return NULL;
 	if (!coap_add_token(pdu, p->toklen, p->token))
@@ -582,7 +773,7 @@ dc_build(struct dots_client *dc, const struct dc_pending *p)
 		if ((copy = malloc(q->len)) == NULL)
 			goto fail;
 		memcpy(copy, q->payload, q->len);
-		if (!coap_add_data_large_request(dc->s, pdu, q->len, copy,
+		if (!coap_add_data_large_request(p->sess, pdu, q->len, copy,
 		    dc_release_data, copy)) {
 			free(copy);
 			goto fail;
@@ -603,7 +794,7 @@ dc_transmit(struct dots_client *dc, struct dc_pending *p)
 		dc_seterr(dc, "cannot build the request");
 		return -1;
 	}
-	if (coap_send(dc->s, pdu) == COAP_INVALID_MID) {
+	if (coap_send(p->sess, pdu) == COAP_INVALID_MID) {
 		dc_seterr(dc, "cannot send the request");
 		return -1;
 	}
@@ -612,19 +803,15 @@ dc_transmit(struct dots_client *dc, struct dc_pending *p)
 	return 0;
 }
 
-uint64_t
-dc_send(struct dots_client *dc, const struct dc_req *req, unsigned timeout_ms,
-    dc_resp_fn cb, void *arg)
+/* A request on sess, sent once now; it has no id yet. */
+static struct dc_pending *
+dc_enqueue(struct dots_client *dc, const struct dc_req *req,
+    coap_session_t *sess, uint64_t deadline, dc_resp_fn cb, void *arg)
 {
 	struct dc_pending *p;
 
-	if (dc->failed || req->npath > DC_MAX_PATH) {
-		if (!dc->failed)
-			dc_seterr(dc, "too many Uri-Path segments");
-		return 0;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return 0;
+		return NULL;
 	p->req = *req;
 	for (size_t i = 0; i < req->npath; i++) {
 		if ((p->path[i] = strdup(req->path[i])) == NULL) {
@@ -639,19 +826,46 @@ dc_send(struct dots_client *dc, const struct dc_req *req, unsigned timeout_ms,
 		memcpy(p->payload, req->payload, req->len);
 		p->req.payload = p->payload;
 	}
-	coap_session_new_token(dc->s, &p->toklen, p->token);
-	p->id = ++dc->next_id;
+	p->sess = sess;
+	coap_session_new_token(sess, &p->toklen, p->token);
 	p->cb = cb;
 	p->arg = arg;
-	p->deadline = now_ms() + timeout_ms;
-	if (dc_transmit(dc, p) == -1)
+	p->deadline = deadline;
+	if (tok_insert(dc, p) == -1)
 		goto fail;
+	if (dc_transmit(dc, p) == -1) {
+		tok_remove(dc, p);
+		goto fail;
+	}
 	p->next = dc->pending;
 	dc->pending = p;
-	return p->id;
+	return p;
 fail:
 	dc_pending_free(p);
-	return 0;
+	return NULL;
+}
+
+uint64_t
+dc_send(struct dots_client *dc, const struct dc_req *req, unsigned timeout_ms,
+    dc_resp_fn cb, void *arg)
+{
+	coap_session_t *sess = dc->s;
+	struct dc_pending *p;
+
+	if (dc->failed || req->npath > DC_MAX_PATH) {
+		if (!dc->failed)
+			dc_seterr(dc, "too many Uri-Path segments");
+		return 0;
+	}
+	/* a body that needs Block1 goes on the main session */
+	if (req->small && dc->s_small != NULL && req->len + DC_SMALL_ROOM <=
+	    coap_session_max_pdu_size(dc->s_small))
+		sess = dc->s_small;
+	if ((p = dc_enqueue(dc, req, sess, now_ms() + timeout_ms, cb,
+	    arg)) == NULL)
+		return 0;
+	p->id = ++dc->next_id;
+	return p->id;
 }
 
 void
@@ -660,10 +874,7 @@ dc_cancel(struct dots_client *dc, uint64_t id)
 	struct dc_pending *p;
 	coap_binary_t tok;
 
-	for (p = dc->pending; p != NULL; p = p->next)
-		if (p->id == id && !p->done)
-			break;
-	if (p == NULL)
+	if ((p = dc_find_id(dc, id)) == NULL)
 		return;
 	if (!p->observing || dc->failed) {
 		p->done = true;
@@ -673,7 +884,14 @@ dc_cancel(struct dots_client *dc, uint64_t id)
 	tok.length = p->toklen;
 	p->cancelling = true;
 	p->deadline = now_ms() + 2 * DC_NON_REPEAT_MS;
-	if (!coap_cancel_observe(dc->s, &tok, COAP_MESSAGE_CON))
+	if (p->sess == dc->s_small) {
+		/* no block mode, so no coap_cancel_observe(): a GET with
+		 * Observe 1 and the registration's token (RFC 7641 §3.6) */
+		p->req.observe = 1;
+		p->req.con = true;
+		if (dc_transmit(dc, p) == -1)
+			p->done = true;
+	} else if (!coap_cancel_observe(p->sess, &tok, COAP_MESSAGE_CON))
 		p->done = true;
 }
 

@@ -46,6 +46,8 @@ struct dc_opts {
 	const char	*cert_file;
 	const char	*key_file;
 	const char	*server_name;	/* checked against the server cert */
+	bool		 small_session;	/* DTLS: a second session without
+					   block-wise state (client.c) */
 };
 
 struct dc_req {
@@ -57,6 +59,8 @@ struct dc_req {
 	bool		 if_match;	/* empty If-Match (efficacy update) */
 	int		 observe;	/* -1: none, 0 register, 1 deregister */
 	int		 hop_limit;	/* 0: none, else 1..255 */
+	bool		 small;		/* its answer usually fits one
+					   datagram: the small session */
 	const uint8_t	*payload;
 	size_t		 len;
 };

@@ -148,7 +148,7 @@ peer_uses_capacity(const struct conf_peer *peer)
  * refused it, or lost it and are still down. What we placed at each
  * upstream in all is summed only for a peer whose selection can use it:
  * that walks every placement, which per request made the relay's cost
- * grow with what it holds (bench/README.md).
+ * grow with what it holds (tests/bench/README.md).
  */
 static size_t
 candidates(struct gw *gw, const struct conf_peer *peer,
@@ -543,6 +543,7 @@ placement_path(const struct placement *p, bool cdid, struct dc_req *req,
 	req->npath = n;
 	req->content_format = -1;
 	req->observe = -1;
+	req->small = true;	/* one mitigation: the small session */
 }
 
 static void
@@ -1464,6 +1465,7 @@ delete_umid(struct upstream *us, uint32_t umid)
 	req.npath = 5;
 	req.content_format = -1;
 	req.observe = -1;
+	req.small = true;
 	(void)upstream_send(us, &req, RELAY_PUT_TIMEOUT_MS, NULL, NULL);
 }
 

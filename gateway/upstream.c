@@ -96,6 +96,7 @@ us_connect(struct upstream *us)
 	    "coaps", strchr(us->addr, ':') ? "[" : "", us->addr,
 	    strchr(us->addr, ':') ? "]" : "", us->port);
 	o.uri = uri;
+	o.small_session = true;		/* per-mitigation requests (client.c) */
 	if (u->psk_identity != NULL) {
 		o.psk_identity = u->psk_identity;
 		o.psk_key = u->psk_key;
