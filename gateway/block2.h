@@ -5,7 +5,8 @@
  * from one millisecond to the next (each lifetime left is rounded up to
  * whole seconds from its own millisecond deadline): re-encoded per block,
  * every block came with another ETag, and the client started over at
- * block 0 each time (a GET-all of 3,000 never finished, bench/README.md).
+ * block 0 each time (a GET-all of 3,000 never finished,
+ * tests/bench/README.md).
  * So block 0 encodes, and the session keeps that body (one per session)
  * until its last block is served, another body replaces it, or it was
  * not asked for within B2_KEEP_MS; blocks 1.. of the same path and query

@@ -4,7 +4,7 @@
  * another peer's active mitigations) need not walk every mitigation. A
  * gateway peer sends all it relays under one cuid, so without it a
  * terminal gateway compared each request with everything it held
- * (bench/README.md).
+ * (tests/bench/README.md).
  *
  * Prefixes of at least /24 (IPv4) or /48 (IPv6) are filed under that
  * covering block; a mitigation with a shorter prefix or with an FQDN, URI

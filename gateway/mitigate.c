@@ -302,7 +302,7 @@ other_peer_overlap(struct mitigation *m, void *arg)
 /* Whether any other peer has an active mitigation: when none has (one
  * busy peer, the common case), the walk over the whole table for a
  * cross-peer overlap is skipped; it was most of a PUT's CPU time at tens
- * of thousands of mitigations (bench/README.md). */
+ * of thousands of mitigations (tests/bench/README.md). */
 static bool
 others_active(const struct gw *gw, const struct peer_rt *self)
 {

@@ -184,7 +184,7 @@ static uint32_t
 peer_rules(const struct mitigator *mg, const struct conf_peer *peer)
 {
 	/* a count kept with n_rules: walking every owned rule here was 70%
-	 * of a PUT's CPU at 20,000 mitigations (bench/README.md) */
+	 * of a PUT's CPU at 20,000 mitigations (tests/bench/README.md) */
 	const struct peer_rt *rt = peer_find(mg->gw, peer->name);
 
 	return rt != NULL ? rt->rules : 0;
