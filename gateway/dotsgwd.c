@@ -136,7 +136,8 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
 	coap_startup();
-	if ((gw.base = event_base_new()) == NULL)
+	if ((gw.base = event_base_new()) == NULL ||
+	    event_base_priority_init(gw.base, GW_PRIOS) == -1)
 		fatalx("event_base_new failed");
 	if (persist_open(&gw) == -1)
 		fatalx("cannot open the state store in %s", gw.conf->state_dir);

@@ -24,6 +24,7 @@ struct admin;
 struct audit;
 struct mitigator;
 struct orch;
+struct durable;
 
 struct gw {
 	struct event_base *base;
@@ -45,6 +46,11 @@ struct gw {
 	struct pol_bucket  global_rate;	/* every downstream request */
 	struct store	  *store;	/* state that survives restarts */
 	struct event	  *store_flush;	/* commits the store's lazy writes */
+	struct event	  *store_sync;	/* the group commit's fdatasync */
+	struct event	  *store_sync_max; /* ... at the latest */
+	uint64_t	   sync_end_us;	/* the last sync ended, and */
+	uint64_t	   sync_took_us; /* took (persist_sync_soon) */
+	struct durable	  *durable;	/* answers waiting for a sync */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */
 	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */
@@ -53,6 +59,12 @@ struct gw {
 	struct mitigator  *mitig;	/* local mitigator back-end */
 	struct orch	  *orch;	/* role orchestrator only, else NULL */
 };
+
+/* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can
+ * wait for the loop to be idle runs last. Everything else has the
+ * default, GW_PRIOS / 2. */
+#define GW_PRIOS	3
+#define GW_PRIO_IDLE	2
 
 /* Milliseconds of CLOCK_MONOTONIC: timers and lifetimes never follow
  * wall-clock steps (libcoap's own clock is CLOCK_REALTIME). */

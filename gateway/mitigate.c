@@ -14,6 +14,7 @@
 #include "../policies/acl.h"
 #include "../policies/authz.h"
 #include "audit.h"
+#include "durable.h"
 #include "gw.h"
 #include "mitigation.h"
 #include "orch_member.h"
@@ -651,33 +652,45 @@ undo_write(const struct ds_request *rq, const struct put_undo *u)
 	}
 }
 
-/* Copy the answer built in from into resp (which has only its token). */
-static int
-pdu_copy(coap_pdu_t *resp, const coap_pdu_t *from)
+/*
+ * The answer in out stands for commit seq: it leaves once that is on disk.
+ * A NON request's answer, or one the relay holds anyway, waits for the
+ * next group sync (durable.h; out is taken); a CON request's rides on
+ * its ACK, so the disk is waited for here: a separate response would
+ * cost the client two more messages.
+ */
+static void
+answer_durable(const struct ds_request *rq, coap_pdu_t *resp,
+    coap_pdu_t **out, uint64_t seq)
 {
-	coap_opt_iterator_t oi;
-	coap_opt_t *o;
-	const uint8_t *data;
-	size_t len;
+	struct gw *gw = rq->gw;
+	bool relayed = coap_find_async(rq->session,
+	    coap_pdu_get_token(rq->pdu)) != NULL;
 
-	coap_pdu_set_code(resp, coap_pdu_get_code(from));
-	/* NULL: no options */
-	if (coap_option_iterator_init(from, &oi, COAP_OPT_ALL) != NULL)
-		while ((o = coap_option_next(&oi)) != NULL)
-			if (coap_add_option(resp, oi.number,
-			    coap_opt_length(o), coap_opt_value(o)) == 0)
-				return -1;
-	if (coap_get_data(from, &len, &data) && len > 0 &&
-	    !coap_add_data(resp, len, data))
-		return -1;
-	return 0;
+	if (seq > store_synced(gw->store) && gw->durable != NULL &&
+	    (relayed || coap_pdu_get_type(rq->pdu) == COAP_MESSAGE_NON) &&
+	    durable_hold(gw->durable, rq, relayed ? NULL : *out, seq) == 0) {
+		if (!relayed)
+			*out = NULL;
+		persist_sync_soon(gw);
+		return;
+	}
+	if (store_sync(gw->store) == -1) {
+		reply_max_age(resp, STORE_RETRY_SECONDS);
+		reply_errf(resp, 503, "state store: %s", store_error(gw->store));
+		return;
+	}
+	if (!relayed && coap_pdu_get_code(*out) != 0 &&
+	    reply_copy(resp, *out) == -1)
+		reply_errf(resp, 500, "out of memory");
 }
 
 /*
- * PUT and DELETE: what the response acknowledges is committed before it
+ * PUT and DELETE: what the response acknowledges is on disk before it
  * leaves. libcoap 4.3.1 cannot take back a payload added to a PDU, so
  * the handler answers into a scratch PDU that is copied to resp only
- * once the commit succeeded; else the client gets 5.03 and retries.
+ * once the commit succeeded (else the client gets 5.03 and retries), and
+ * held until the commit is synced (group commit, durable.h).
  */
 static void
 mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
@@ -685,6 +698,7 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 	struct put_undo u = { NULL, 0, 0 };
 	coap_async_t *a;
 	coap_pdu_t *out;
+	uint64_t before = store_committed(rq->gw->store);
 
 	if ((out = coap_pdu_init(COAP_MESSAGE_ACK, 0, 0,
 	    coap_session_max_pdu_size(rq->session))) == NULL) {
@@ -706,7 +720,7 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 	default:
 		reply_errf(out, 405, "mitigate takes GET, PUT and DELETE");
 	}
-	if (store_end(rq->gw->store) == -1) {
+	if (store_commit(rq->gw->store) == -1) {
 		log_warnx("peer %s cuid %s mid %u: the state store did not "
 		    "commit this request: 5.03", rq->ds->peer->conf->name,
 		    rq->path.cuid, rq->path.mid);
@@ -720,15 +734,19 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		    store_error(rq->gw->store));
 		if (rq->method == COAP_REQUEST_CODE_PUT)
 			audit_put(rq, resp, NULL, NULL);
-	} else if (coap_pdu_get_code(out) != 0 && pdu_copy(resp, out) == -1)
+	} else if (store_committed(rq->gw->store) != before)
+		answer_durable(rq, resp, &out, store_committed(rq->gw->store));
+	else if (coap_pdu_get_code(out) != 0 && reply_copy(resp, out) == -1)
 		reply_errf(resp, 500, "out of memory");
-	coap_delete_pdu(out);
+	if (out != NULL)
+		coap_delete_pdu(out);
 }
 
 void
 mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 {
 	struct peer_rt *peer = rq->ds->peer;
+	coap_async_t *a;
 
 	if (rq->path.cuid[0] == '\0') {
 		reply_errf(resp, 400, "missing Uri-Path 'cuid'");
@@ -738,10 +756,13 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 		mitigate_get(rq, resp);		/* not rate-limited, see server.h */
 		return;
 	}
-	/* libcoap runs a held-back PUT again once relay.c triggers it */
-	if (rq->method == COAP_REQUEST_CODE_PUT &&
-	    coap_find_async(rq->session, coap_pdu_get_token(rq->pdu))) {
-		relay_answer(rq, resp);
+	/* libcoap runs a held request again once it may be answered: its
+	 * commit synced (durable.c), its upstreams answered (relay.c) */
+	if ((a = coap_find_async(rq->session,
+	    coap_pdu_get_token(rq->pdu))) != NULL) {
+		if (!durable_answer(a, resp) &&
+		    rq->method == COAP_REQUEST_CODE_PUT)
+			relay_answer(rq, resp);
 		return;
 	}
 	if (!pol_rate_take(&peer->rate, &peer->conf->policy, gw_now_ms())) {

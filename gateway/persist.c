@@ -10,6 +10,8 @@
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
+#include "durable.h"
+#include "metrics.h"
 #include "persist.h"
 #include "relay.h"
 #include "store.h"
@@ -19,6 +21,13 @@
  * at most this much of them, and an answer never waits for the disk on
  * their account. */
 #define LAZY_FLUSH_US	5000
+
+/*
+ * The sync runs when the loop has nothing more urgent (the lowest
+ * priority: requests already read are committed first, and one sync
+ * covers them all), and at the latest this long after it was asked for.
+ */
+#define SYNC_MAX_WAIT_US	2000
 
 /* One database per node: gateways sharing a state-dir (tests, demos) do
  * not restore each other's state. */
@@ -49,6 +58,50 @@ flush_cb(evutil_socket_t fd, short ev, void *arg)
 		    store_error(gw->store));
 }
 
+/* One fdatasync for every commit since the last: the answers waiting
+ * for them leave (durable.h). */
+static void
+sync_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw *gw = arg;
+	uint64_t t0 = metrics_now_us();
+	int r;
+
+	evtimer_del(gw->store_sync_max);
+	r = store_sync(gw->store);
+	gw->sync_end_us = metrics_now_us();
+	gw->sync_took_us = gw->sync_end_us - t0;
+	durable_synced(gw->durable, r == -1 ? store_error(gw->store) : NULL);
+}
+
+/*
+ * Soon, not now: when the loop is idle (the lowest priority), but no
+ * sooner after the last sync than that one took. Under load the disk is
+ * then busy at most half the time, and what arrives meanwhile shares the
+ * next sync; a lone request is synced at once.
+ */
+void
+persist_sync_soon(struct gw *gw)
+{
+	uint64_t now = metrics_now_us(), at = gw->sync_end_us + gw->sync_took_us;
+	uint64_t wait = SYNC_MAX_WAIT_US;
+	struct timeval tv;
+
+	if (gw->store_sync == NULL) {
+		sync_cb(-1, 0, gw);
+		return;
+	}
+	if (evtimer_pending(gw->store_sync_max, NULL))
+		return;			/* one is on its way */
+	if (now < at)
+		wait = at - now;
+	else
+		event_active(gw->store_sync, EV_TIMEOUT, 0);
+	tv.tv_sec = (time_t)(wait / 1000000);
+	tv.tv_usec = (suseconds_t)(wait % 1000000);
+	evtimer_add(gw->store_sync_max, &tv);
+}
+
 int
 persist_open(struct gw *gw)
 {
@@ -59,10 +112,15 @@ persist_open(struct gw *gw)
 		log_warnx("state store: %s", err);
 		return -1;
 	}
-	if ((gw->store_flush = evtimer_new(gw->base, flush_cb, gw)) == NULL) {
+	if ((gw->store_flush = evtimer_new(gw->base, flush_cb, gw)) == NULL ||
+	    (gw->store_sync = event_new(gw->base, -1, 0, sync_cb,
+	    gw)) == NULL ||
+	    (gw->store_sync_max = evtimer_new(gw->base, sync_cb,
+	    gw)) == NULL ||
+	    event_priority_set(gw->store_sync, GW_PRIO_IDLE) == -1 ||
+	    (gw->durable = durable_new(gw)) == NULL) {
 		log_warnx("state store: out of memory");
-		store_close(gw->store);
-		gw->store = NULL;
+		persist_close(gw);
 		return -1;
 	}
 	log_info("state store %s", path);
@@ -76,10 +134,19 @@ persist_close(struct gw *gw)
 
 	if (gw->store == NULL)
 		return;
+	durable_free(gw->durable);
+	gw->durable = NULL;
+	if (gw->store_sync != NULL)
+		event_free(gw->store_sync);
+	if (gw->store_sync_max != NULL)
+		event_free(gw->store_sync_max);
+	gw->store_sync = gw->store_sync_max = NULL;
 	store_stats(gw->store, &st);
 	if (st.commits > 0)
-		log_info("state store: %llu transactions, %.0f us each on "
-		    "average, %llu errors", (unsigned long long)st.commits,
+		log_info("state store: %llu transactions, %llu syncs, %.0f us "
+		    "each on average, %llu errors",
+		    (unsigned long long)st.commits,
+		    (unsigned long long)st.syncs,
 		    (double)st.write_ns / 1000.0 / (double)st.commits,
 		    (unsigned long long)st.errors);
 	if (gw->store_flush != NULL)

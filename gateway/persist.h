@@ -37,6 +37,8 @@ void	persist_mit(struct gw *, const struct mitigation *);
 /* A placement is new or changed; gone when gone is true (not while
  * stopping). */
 void	persist_pl(struct gw *, const struct placement *, bool gone);
+/* Commits wait for a sync (store.h): run one soon (persist.c). */
+void	persist_sync_soon(struct gw *);
 /* The peer's negotiated signal configuration (none: deleted). */
 void	persist_sigcfg(struct gw *, const struct peer_rt *);
 

@@ -15,6 +15,7 @@
 #include "mitigator.h"
 #include "orch.h"
 #include "peer.h"
+#include "durable.h"
 #include "persist.h"
 #include "relay.h"
 #include "server.h"
@@ -339,11 +340,12 @@ answer_now(struct mitigation *m)
 
 	rs->wait_ready = true;
 	evtimer_del(rs->wait_timer);
-	if ((a = coap_find_async(rs->wait_session, tok)) != NULL) {
+	if ((a = coap_find_async(rs->wait_session, tok)) == NULL)
+		rs->wait_session = NULL;
+	else if (!durable_relay_ready(a)) {	/* else: once synced */
 		coap_async_trigger(a);
 		server_kick(mit_gw(m)->srv);
-	} else
-		rs->wait_session = NULL;
+	}
 }
 
 /* What downstream can see of a placement, to notify only on change. */

@@ -417,6 +417,28 @@ reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	coap_add_data(resp, len, body);
 }
 
+/* Copy the answer built in from into resp (which has only its token). */
+int
+reply_copy(coap_pdu_t *resp, const coap_pdu_t *from)
+{
+	coap_opt_iterator_t oi;
+	coap_opt_t *o;
+	const uint8_t *data;
+	size_t len;
+
+	coap_pdu_set_code(resp, coap_pdu_get_code(from));
+	/* NULL: no options */
+	if (coap_option_iterator_init(from, &oi, COAP_OPT_ALL) != NULL)
+		while ((o = coap_option_next(&oi)) != NULL)
+			if (coap_add_option(resp, oi.number,
+			    coap_opt_length(o), coap_opt_value(o)) == 0)
+				return -1;
+	if (coap_get_data(from, &len, &data) && len > 0 &&
+	    !coap_add_data(resp, len, data))
+		return -1;
+	return 0;
+}
+
 int
 request_has_option(const coap_pdu_t *pdu, uint16_t opt)
 {

@@ -86,6 +86,9 @@ void	reply_err(coap_pdu_t *, const struct dots_err *);
 void	reply_errf(coap_pdu_t *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	reply_max_age(coap_pdu_t *, uint32_t seconds);
+/* Copy an answer built elsewhere into resp (which has only its token):
+ * code, options, payload. 0, or -1 out of memory. */
+int	reply_copy(coap_pdu_t *resp, const coap_pdu_t *from);
 /* Code and an application/dots+cbor body; Block2 (with ETag) when large. */
 void	reply_cbor(const struct ds_request *, coap_pdu_t *, int code,
 	    const uint8_t *body, size_t len);

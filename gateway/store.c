@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -93,6 +95,14 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 /*
+ * Group commit. The daemon's connection commits with synchronous=NORMAL
+ * (the WAL written, not synced) and store_sync() fdatasyncs the WAL once
+ * for every commit made since the last sync. store_end() does both;
+ * store_commit() leaves the sync to the caller, who holds the answers
+ * that stand for the commits until then (durable.h). The sync runs in
+ * the loop's thread on purpose: a sync in another thread made each next
+ * commit wait anyway (its WAL page was under writeback).
+ *
  * WAL checkpoints run in a thread of their own with its own connection.
  * A checkpoint copies the WAL into the database file and fsyncs both; in
  * SQLite's default place (the commit that grows the WAL past 1,000
@@ -113,6 +123,9 @@ struct checkpointer {
 struct store {
 	sqlite3		*db;
 	struct checkpointer ck;
+	uint64_t	 committed;	/* commits so far */
+	uint64_t	 synced;	/* of them on disk */
+	int		 wal_fd;	/* the database's -wal file */
 	sqlite3_stmt	*st[S_COUNT];
 	int		 depth;		/* store_begin() nesting */
 	char		 error[160];	/* the last failure */
@@ -270,6 +283,21 @@ checkpoint_stop(struct checkpointer *ck)
 	}
 }
 
+/* The WAL that store_sync() makes durable: it exists once a connection
+ * read the database in WAL mode, and stays while one is open. */
+static int
+open_wal(struct store *s, const char *path, char *err, size_t errlen)
+{
+	char wal[4200];
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if ((s->wal_fd = open(wal, O_RDWR | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", wal, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
@@ -279,6 +307,7 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->wal_fd = -1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->db ?
@@ -286,15 +315,16 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	/* FULL: a commit is on disk before the response it stands for
-	 * leaves, power loss included (NORMAL in WAL mode would survive a
-	 * crash of the process only) */
+	/* NORMAL: a commit writes the WAL without syncing it; store_sync()
+	 * does, before the response it stands for leaves: on disk, power
+	 * loss included */
 	if (set_wal(s->db, err, errlen) == -1 ||
-	    exec_sql(s->db, "PRAGMA synchronous=FULL; "
+	    exec_sql(s->db, "PRAGMA synchronous=NORMAL; "
 	    "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;", err,
 	    errlen) == -1 ||
 	    exec_sql(s->db, schema, err, errlen) == -1 ||
 	    check_version(s, err, errlen) == -1 ||
+	    open_wal(s, path, err, errlen) == -1 ||
 	    checkpoint_start(&s->ck, path, err, errlen) == -1)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++)
@@ -317,6 +347,10 @@ store_close(struct store *s)
 	checkpoint_stop(&s->ck);
 	if (s->open)
 		(void)sqlite3_step(s->st[S_COMMIT]);
+	if (s->wal_fd >= 0) {
+		(void)fdatasync(s->wal_fd);
+		close(s->wal_fd);
+	}
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
@@ -379,8 +413,9 @@ store_open_txn(struct store *s)
 	return 0;
 }
 
+/* Commit the outermost bracket; committed counts it. */
 int
-store_end(struct store *s)
+store_commit(struct store *s)
 {
 	int r;
 
@@ -404,9 +439,55 @@ store_end(struct store *s)
 		memcpy(why, s->error, sizeof(why));
 		(void)step_done(s, s->st[S_ROLLBACK]);
 		memcpy(s->error, why, sizeof(why));
-	}
+	} else
+		s->committed++;
 	s->stats.commits++;
 	return r;
+}
+
+int
+store_sync(struct store *s)
+{
+	uint64_t t0;
+	int r;
+
+	if (s == NULL || s->synced == s->committed)
+		return 0;
+	t0 = now_ns();
+	r = fdatasync(s->wal_fd);
+	s->stats.write_ns += now_ns() - t0;
+	s->stats.syncs++;
+	if (r == 0)
+		s->synced = s->committed;
+	else {
+		snprintf(s->error, sizeof(s->error), "fdatasync: %s",
+		    strerror(errno));
+		log_warnx("store: %s", s->error);
+		s->stats.errors++;
+	}
+	return r;
+}
+
+int
+store_end(struct store *s)
+{
+	bool outermost = s != NULL && s->depth == 1;
+
+	if (store_commit(s) == -1)
+		return -1;
+	return outermost ? store_sync(s) : 0;
+}
+
+uint64_t
+store_committed(const struct store *s)
+{
+	return s != NULL ? s->committed : 0;
+}
+
+uint64_t
+store_synced(const struct store *s)
+{
+	return s != NULL ? s->synced : 0;
 }
 
 /* A lazy write outside any bracket: into the open transaction, which
@@ -462,7 +543,7 @@ store_flush(struct store *s)
 		return 0;
 	(void)store_begin(s);
 	s->wrote = true;
-	return store_end(s);
+	return store_commit(s);	/* nothing waits for them: the next sync */
 }
 
 static void

@@ -1,6 +1,7 @@
 /*
  * The state that survives a restart, in one SQLite database (WAL mode,
- * synchronous=FULL) in the config's state-dir: accepted downstream
+ * every commit synced before what stands for it leaves) in the config's
+ * state-dir: accepted downstream
  * mitigations, their placements upstream, each upstream's next mid (RFC
  * 9132 §4.4.1: mids under our cuid keep increasing across restarts),
  * peers' negotiated signal configurations, and a generic name -> CBOR table
@@ -61,7 +62,8 @@ struct store_pl {
 
 struct store_stats {
 	uint64_t	 commits;	/* write transactions */
-	uint64_t	 write_ns;	/* time in their statements and commits */
+	uint64_t	 syncs;		/* fdatasyncs: one covers many commits */
+	uint64_t	 write_ns;	/* time in statements, commits, syncs */
 	uint64_t	 errors;
 };
 
@@ -71,9 +73,22 @@ void	store_close(struct store *);
 void	store_stats(const struct store *, struct store_stats *);
 
 /* Group writes into one transaction; nests. store_end() commits at the
- * outermost level: 0, or -1 when the commit failed (rolled back). */
+ * outermost level and waits for the disk: 0, or -1 when the commit failed
+ * (rolled back) or could not be synced. */
 int	store_begin(struct store *);
 int	store_end(struct store *);
+/*
+ * Group commit (store.c): store_commit() is store_end() without waiting
+ * for the disk (a failed commit is -1 all the same); store_sync() syncs
+ * every commit so far at once (0, or -1 with store_error()). A reply
+ * that stands for a commit waits until store_synced() reaches the
+ * store_committed() its commit made.
+ */
+int	store_commit(struct store *);
+int	store_sync(struct store *);
+uint64_t store_committed(const struct store *);
+uint64_t store_synced(const struct store *);
+
 /* Lazy writes wait for a commit; store_flush() commits them (0 or -1). */
 bool	store_pending(const struct store *);
 int	store_flush(struct store *);

@@ -284,6 +284,41 @@ main(void)
 		CHECK(store_mit_del(s, "cuidM", 1) == 0);
 	}
 
+	TEST("store: group commit: commits wait for one sync") {
+		struct store_stats a, b;
+		uint64_t c0 = store_committed(s);
+
+		store_stats(s, &a);
+		for (uint32_t i = 0; i < 3; i++) {
+			struct store_mit m = mit("cuidG", i + 1);
+
+			CHECK(store_begin(s) == 0);
+			CHECK(store_mit_put(s, &m) == 0);
+			CHECK(store_commit(s) == 0);
+		}
+		CHECK(store_committed(s) == c0 + 3);
+		CHECK(store_synced(s) <= c0);
+		store_stats(s, &b);
+		CHECK(b.syncs == a.syncs);
+		CHECK(store_sync(s) == 0);
+		CHECK(store_synced(s) == c0 + 3);
+		CHECK(store_sync(s) == 0);	/* nothing new: no fdatasync */
+		store_stats(s, &b);
+		CHECK(b.syncs == a.syncs + 1);
+		/* store_end() is both */
+		CHECK(store_begin(s) == 0);
+		CHECK(store_mit_del(s, "cuidG", 1) == 0);
+		CHECK(store_end(s) == 0);
+		CHECK(store_synced(s) == store_committed(s));
+		/* a bracket that writes nothing commits nothing */
+		CHECK(store_begin(s) == 0 && store_commit(s) == 0);
+		CHECK(store_committed(s) == c0 + 4);
+		CHECK(store_begin(s) == 0);
+		CHECK(store_mit_del(s, "cuidG", 2) == 0);
+		CHECK(store_mit_del(s, "cuidG", 3) == 0);
+		CHECK(store_end(s) == 0);
+	}
+
 	TEST("store: the WAL reaches the database file without a close") {
 		char db[300], wal[300];
 		struct stat before, after, w;
