@@ -48,8 +48,6 @@ struct gw {
 	struct event	  *store_flush;	/* commits the store's lazy writes */
 	struct event	  *store_sync;	/* the group commit's fdatasync */
 	struct event	  *store_sync_max; /* ... at the latest */
-	uint64_t	   sync_end_us;	/* the last sync ended, and */
-	uint64_t	   sync_took_us; /* took (persist_sync_soon) */
 	struct durable	  *durable;	/* answers waiting for a sync */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */

@@ -11,7 +11,6 @@
 #include "mitigation.h"
 #include "peer.h"
 #include "durable.h"
-#include "metrics.h"
 #include "persist.h"
 #include "relay.h"
 #include "store.h"
@@ -64,42 +63,28 @@ static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct gw *gw = arg;
-	uint64_t t0 = metrics_now_us();
 	int r;
 
 	evtimer_del(gw->store_sync_max);
 	r = store_sync(gw->store);
-	gw->sync_end_us = metrics_now_us();
-	gw->sync_took_us = gw->sync_end_us - t0;
 	durable_synced(gw->durable, r == -1 ? store_error(gw->store) : NULL);
 }
 
-/*
- * Soon, not now: when the loop is idle (the lowest priority), but no
- * sooner after the last sync than that one took. Under load the disk is
- * then busy at most half the time, and what arrives meanwhile shares the
- * next sync; a lone request is synced at once.
- */
+/* Soon, not now: when the loop has nothing more urgent to do (the
+ * lowest priority), so that requests already read are committed first
+ * and share the sync; at the latest SYNC_MAX_WAIT_US from now. */
 void
 persist_sync_soon(struct gw *gw)
 {
-	uint64_t now = metrics_now_us(), at = gw->sync_end_us + gw->sync_took_us;
-	uint64_t wait = SYNC_MAX_WAIT_US;
-	struct timeval tv;
+	struct timeval tv = { 0, SYNC_MAX_WAIT_US };
 
 	if (gw->store_sync == NULL) {
 		sync_cb(-1, 0, gw);
 		return;
 	}
-	if (evtimer_pending(gw->store_sync_max, NULL))
-		return;			/* one is on its way */
-	if (now < at)
-		wait = at - now;
-	else
-		event_active(gw->store_sync, EV_TIMEOUT, 0);
-	tv.tv_sec = (time_t)(wait / 1000000);
-	tv.tv_usec = (suseconds_t)(wait % 1000000);
-	evtimer_add(gw->store_sync_max, &tv);
+	event_active(gw->store_sync, EV_TIMEOUT, 0);
+	if (!evtimer_pending(gw->store_sync_max, NULL))
+		evtimer_add(gw->store_sync_max, &tv);
 }
 
 int
