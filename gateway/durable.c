@@ -53,7 +53,8 @@ held_free(struct durable *d, struct held *h)
 	free(h);
 }
 
-/* At shutdown: libcoap frees the asyncs with its context. */
+/* At shutdown, after the server: libcoap freed the asyncs with its
+ * context, so they are not touched here. */
 void
 durable_free(struct durable *d)
 {
@@ -61,10 +62,8 @@ durable_free(struct durable *d)
 
 	if (d == NULL)
 		return;
-	while ((h = TAILQ_FIRST(&d->all)) != NULL) {
-		coap_async_set_app_data(h->async, NULL);
+	while ((h = TAILQ_FIRST(&d->all)) != NULL)
 		held_free(d, h);
-	}
 	free(d);
 }
 

@@ -4,10 +4,11 @@
  * made meanwhile, so a burst of requests costs a few syncs, not one each,
  * and a relay's sync runs while its upstream works.
  *
- * The answer is held with libcoap's async (RFC 7252 separate response for
- * CON), its record in the async's app data. A request the relay already
- * holds for its upstreams (relay.c) gets a record without an answer: the
- * relay answers it, once both have happened.
+ * A NON request's answer is held with libcoap's async, its record in the
+ * async's app data (a CON request's answer rides on its ACK instead:
+ * mitigate.c syncs at once). A request the relay already holds for its
+ * upstreams (relay.c) gets a record without an answer: the relay answers
+ * it once both have happened.
  */
 #ifndef DOTSGW_DURABLE_H
 #define DOTSGW_DURABLE_H
