@@ -1472,10 +1472,11 @@ delete_umid(struct upstream *us, uint32_t umid)
 }
 
 /*
- * What the upstream has under our cuid after our restart: ours it keeps
- * (observed again, no new PUT), what is no longer ours (expired or
- * withdrawn while we were down, or placed just before a crash) is
- * withdrawn, and what it lacks is placed again by replace_all().
+ * What the upstream has under our cuid after our restart or its return:
+ * ours it keeps (observed again, no new PUT); what is no longer ours
+ * (expired or withdrawn while one of us was down, failed over elsewhere
+ * meanwhile, or placed just before a crash) is withdrawn; what it lacks
+ * (it restarted without its state) is placed again by replace_all().
  */
 static void
 resync_cb(void *arg, int status, const struct dc_resp *r)
@@ -1497,8 +1498,12 @@ resync_cb(void *arg, int status, const struct dc_resp *r)
 			continue;
 		if (s->mid >= us->next_mid)
 			us->next_mid = s->mid + 1;	/* never reused */
-		if ((p = live_placement(us, s->mid)) == NULL) {
+		if ((p = live_placement(us, s->mid)) == NULL || p->moved) {
 			delete_umid(us, s->mid);
+			if (p != NULL) {
+				p->state = PL_ENDED;
+				p->moved = false;
+			}
 			withdrawn++;
 			continue;
 		}
@@ -1592,6 +1597,7 @@ relay_upstream_down(struct upstream *us)
 {
 	struct placement *p;
 
+	us->resync = true;	/* when it is back: what does it still hold? */
 	TAILQ_FOREACH(p, &us->placements, u_entry) {
 		struct seen before = seen_of(p);
 

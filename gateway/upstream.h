@@ -34,7 +34,8 @@ struct upstream {
 	bool			 up;		/* answered on this session */
 	bool			 restart;	/* drop dc at the next tick */
 	bool			 resync;	/* compare placements with what
-						   it has, once up (restart) */
+						   it has, once up (our restart,
+						   its return) */
 	uint32_t		 hb_interval;	/* its signal-config, seconds */
 	uint32_t		 missing_hb_allowed;
 	uint32_t		 missed;

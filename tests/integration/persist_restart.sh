@@ -191,4 +191,49 @@ check_eq "relay: withdraw after restart: 2.02" "$(code_of)" 2.02
 clearedB() { [ "$(b_mids)" = "[]" ]; }
 wait_for 10 clearedB && pass "relay: withdrawal after restart clears B" ||
     fail "relay: withdrawal clears B" "B has $(b_mids)"
+
+# --- relay: B away while A withdraws; when B is back A compares ----------------
+# B keeps its state across its restart, so it comes back holding what A
+# withdrew meanwhile (the DELETE had nowhere to go): A's resynchronisation
+# withdraws it there. Then B comes back without any state: A places again.
+resyncs() { grep -c "upstream gw-b resynchronised" "$TMP/gw-a.log"; }
+ctl psk1 "$A" mitigate --mid 20 --prefix 192.0.2.96/28 --lifetime 600
+check_eq "relay: mid 20 accepted" "$(code_of)" 2.01
+ctl psk1 "$A" mitigate --mid 21 --prefix 192.0.2.112/28 --lifetime 600
+check_eq "relay: mid 21 accepted" "$(code_of)" 2.01
+two() { [ "$(b_mids | tr -cd , | wc -c)" = 1 ]; }
+wait_for 10 two || fail "relay: both at B" "B has $(b_mids)"
+mids=$(b_mids)
+node_stop gw-b KILL
+down() { grep -q "upstream gw-b is down" "$TMP/gw-a.log"; }
+wait_for 15 down || fail "relay: A sees B down" "no line"
+ctl psk1 "$A" withdraw --mid 20
+check_eq "relay: mid 20 withdrawn while B is away: 2.02" "$(code_of)" 2.02
+n0=$(resyncs)
+node_start gw-b "$TMP/gw-b.yaml" || exit 1
+check_eq "relay: B is back holding both (its own store)" "$(b_mids)" "$mids"
+again() { [ "$(resyncs)" -gt "$n0" ]; }
+wait_for 20 again && grep "upstream gw-b resynchronised" "$TMP/gw-a.log" | tail -n 1 |
+    grep -q "1 placements kept, 1 withdrawn" &&
+    pass "relay: B back: A's resync kept mid 21's placement and withdrew mid 20's" ||
+    fail "relay: resync on return" "$(grep resynchronised "$TMP/gw-a.log" | tail -n 1)"
+one() { [ "$(b_mids | tr -cd , | wc -c)" = 0 ] && [ "$(b_mids)" != "[]" ]; }
+wait_for 10 one && pass "relay: B holds only mid 21's placement now ($(b_mids))" ||
+    fail "relay: stale placement at B" "B has $(b_mids)"
+kept=$(b_mids)
+node_stop gw-b KILL
+rm -f "$TMP/state/dotsgw-gw-b.db" "$TMP/state/dotsgw-gw-b.db-wal" \
+    "$TMP/state/dotsgw-gw-b.db-shm"
+wait_for 15 down
+n0=$(resyncs)
+node_start gw-b "$TMP/gw-b.yaml" || exit 1
+wait_for 20 again || fail "relay: resync after B lost its state" "no line"
+back() { [ "$(b_mids)" = "$kept" ]; }
+wait_for 10 back && pass "relay: B back without state: A placed mid 21 again ($(b_mids))" ||
+    fail "relay: re-placed" "B has $(b_mids), wanted $kept"
+ctl psk1 "$A" get --mid 21
+check_eq "relay: the customer's mid 21 is relayed again" "$(jget 's["status"]')" \
+    attack-mitigation-in-progress
+ctl psk1 "$A" withdraw --mid 21
+wait_for 10 clearedB || fail "relay: last withdrawal" "B has $(b_mids)"
 exit $((T_FAILS > 0))
