@@ -26,6 +26,7 @@ TAILQ_HEAD(held_list, held);
 struct durable {
 	struct gw	 *gw;
 	struct held_list  wait;
+	size_t		  n_wait;
 	struct held_list  all;
 };
 
@@ -43,10 +44,24 @@ durable_new(struct gw *gw)
 }
 
 static void
+unwait(struct durable *d, struct held *h)
+{
+	TAILQ_REMOVE(&d->wait, h, wait_entry);
+	h->waiting = false;
+	d->n_wait--;
+}
+
+size_t
+durable_waiting(const struct durable *d)
+{
+	return d != NULL ? d->n_wait : 0;
+}
+
+static void
 held_free(struct durable *d, struct held *h)
 {
 	if (h->waiting)
-		TAILQ_REMOVE(&d->wait, h, wait_entry);
+		unwait(d, h);
 	TAILQ_REMOVE(&d->all, h, all_entry);
 	if (h->answer != NULL)
 		coap_delete_pdu(h->answer);
@@ -91,6 +106,7 @@ durable_hold(struct durable *d, const struct ds_request *rq,
 	h->waiting = true;
 	coap_async_set_app_data(a, h);
 	TAILQ_INSERT_TAIL(&d->wait, h, wait_entry);
+	d->n_wait++;
 	TAILQ_INSERT_TAIL(&d->all, h, all_entry);
 	return 0;
 }
@@ -140,8 +156,7 @@ sync_failed(struct durable *d, const char *why)
 	log_warnx("state store: %s; the requests waiting for it are "
 	    "answered 5.03", why);
 	while ((h = TAILQ_FIRST(&d->wait)) != NULL) {
-		TAILQ_REMOVE(&d->wait, h, wait_entry);
-		h->waiting = false;
+		unwait(d, h);
 		if (h->answer != NULL && (p = coap_pdu_init(COAP_MESSAGE_ACK,
 		    0, 0, 1152)) != NULL) {	/* a diagnostic fits */
 			coap_delete_pdu(h->answer);
@@ -165,8 +180,7 @@ durable_synced(struct durable *d, const char *error)
 		return;
 	}
 	while ((h = TAILQ_FIRST(&d->wait)) != NULL && h->seq <= synced) {
-		TAILQ_REMOVE(&d->wait, h, wait_entry);
-		h->waiting = false;
+		unwait(d, h);
 		if (h->answer != NULL || h->relay_ready)
 			trigger(d, h);
 	}

@@ -39,6 +39,8 @@ bool	durable_relay_ready(coap_async_t *a);
 /* At the run of a held request: true with resp filled when the answer was
  * held here; false (and the record dropped) when the relay answers it. */
 bool	durable_answer(coap_async_t *a, coap_pdu_t *resp);
+/* Answers held now for a sync (/metrics). */
+size_t	durable_waiting(const struct durable *);
 /* The store synced; or failed to (error says why): what waited for it
  * is answered 5.03. */
 void	durable_synced(struct durable *, const char *error);

@@ -7,11 +7,13 @@
 
 #include "../common/conf.h"
 #include "../common/dots_msg.h"
+#include "durable.h"
 #include "gw.h"
 #include "metrics.h"
 #include "mitigation.h"
 #include "peer.h"
 #include "relay.h"
+#include "store.h"
 #include "upstream.h"
 
 /* Relay latency buckets, microseconds (shown in seconds). */
@@ -343,6 +345,31 @@ render_capacity(FILE *f, struct gw *gw)
 	    (unsigned long long)u->bps, (unsigned long long)u->pps, u->rules);
 }
 
+/* The state store's group commit (store.h, durable.h). */
+static void
+render_store(FILE *f, struct gw *gw)
+{
+	struct store_stats st;
+
+	store_stats(gw->store, &st);
+	head(f, "dotsgw_store_commits_total", "counter", "State store "
+	    "transactions committed.");
+	fprintf(f, "dotsgw_store_commits_total %llu\n",
+	    (unsigned long long)st.commits);
+	head(f, "dotsgw_store_syncs_total", "counter", "fdatasyncs of the "
+	    "state store's WAL; one covers every commit since the last.");
+	fprintf(f, "dotsgw_store_syncs_total %llu\n",
+	    (unsigned long long)st.syncs);
+	head(f, "dotsgw_store_errors_total", "counter", "State store writes, "
+	    "commits and syncs that failed.");
+	fprintf(f, "dotsgw_store_errors_total %llu\n",
+	    (unsigned long long)st.errors);
+	head(f, "dotsgw_answers_waiting_sync", "gauge", "Answers held until "
+	    "the next sync of the state store.");
+	fprintf(f, "dotsgw_answers_waiting_sync %zu\n",
+	    durable_waiting(gw->durable));
+}
+
 char *
 metrics_render(struct gw *gw, size_t *len)
 {
@@ -358,6 +385,7 @@ metrics_render(struct gw *gw, size_t *len)
 	render_upstreams(f, gw);
 	render_peers(f, gw);
 	render_capacity(f, gw);
+	render_store(f, gw);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

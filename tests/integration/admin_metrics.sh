@@ -60,6 +60,15 @@ check_eq "capacity in use: 3 x the default attack volume" \
 check_eq "peer customer1 up" "$(m 'dotsgw_peer_up{peer="customer1"}')" 1
 check_eq "peer customer2 not heard from" "$(m 'dotsgw_peer_up{peer="customer2"}')" 0
 check_eq "no relay latency without upstreams" "$(m 'dotsgw_relay_latency_seconds_count')" 0
+# group commit: the 3 accepted PUTs committed, each answer waited for a
+# sync (dotsctl sends NON: held until it), none is waiting now
+commits=$(m 'dotsgw_store_commits_total') syncs=$(m 'dotsgw_store_syncs_total')
+[ "${commits%.*}" -ge 3 ] 2>/dev/null && pass "store commits counted ($commits)" ||
+    fail "store commits" "$commits"
+[ "${syncs%.*}" -ge 1 ] 2>/dev/null && [ "${syncs%.*}" -le "${commits%.*}" ] &&
+    pass "store syncs counted, at most one per commit ($syncs)" || fail "store syncs" "$syncs of $commits"
+check_eq "no answer waiting for a sync" "$(m 'dotsgw_answers_waiting_sync')" 0
+check_eq "no store errors" "$(m 'dotsgw_store_errors_total')" 0
 
 expect "DELETE mid 2 -> 2.02" 2.02 psk1 "$URI_D" withdraw --mid 2
 scrape
