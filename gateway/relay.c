@@ -606,7 +606,8 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 			p->status = DOTS_STATUS_IN_PROGRESS;
 		take_report(p, r);
 		schedule_refresh(p);
-		observe(p);
+		if (p->obs_id == 0)
+			event_active(p->observe_ev, EV_TIMEOUT, 0);
 		check_exceeded(p);
 	} else {
 		p->code = r->code;
@@ -725,6 +726,27 @@ placement_send(struct placement *p)
 	send_put(p, 0);
 }
 
+static void
+placement_free(struct placement *p)
+{
+	if (p->refresh != NULL)
+		event_free(p->refresh);
+	if (p->observe_ev != NULL)
+		event_free(p->observe_ev);
+	free(p);
+}
+
+/* Accepted upstream: observe it once the loop is idle, i.e. after the
+ * downstream answer this acceptance releases has left. */
+static void
+observe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct placement *p = arg;
+
+	if (p->state == PL_ACTIVE)
+		observe(p);
+}
+
 static struct placement *
 placement_alloc(struct mitigation *m, struct upstream *us, uint32_t umid)
 {
@@ -733,8 +755,10 @@ placement_alloc(struct mitigation *m, struct upstream *us, uint32_t umid)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if ((p->refresh = evtimer_new(mit_gw(m)->base, refresh_cb,
-	    p)) == NULL) {
-		free(p);
+	    p)) == NULL || (p->observe_ev = event_new(mit_gw(m)->base, -1, 0,
+	    observe_cb, p)) == NULL ||
+	    event_priority_set(p->observe_ev, GW_PRIO_IDLE) == -1) {
+		placement_free(p);
 		return NULL;
 	}
 	p->m = m;
@@ -764,6 +788,7 @@ placement_detach(struct placement *p)
 	upstream_cancel(p->us, p->obs_id);
 	p->req_id = p->obs_id = 0;
 	evtimer_del(p->refresh);
+	event_del(p->observe_ev);
 }
 
 static void
@@ -1087,8 +1112,7 @@ relay_free(struct mitigation *m)
 	while ((p = TAILQ_FIRST(&rs->placements)) != NULL) {
 		TAILQ_REMOVE(&rs->placements, p, m_entry);
 		TAILQ_REMOVE(&p->us->placements, p, u_entry);
-		event_free(p->refresh);
-		free(p);
+		placement_free(p);
 	}
 	if (rs->wait_timer != NULL)
 		event_free(rs->wait_timer);
@@ -1647,8 +1671,7 @@ relay_upstream_removed(struct upstream *us)
 			delete_upstream(p);
 		TAILQ_REMOVE(&m->relay->placements, p, m_entry);
 		TAILQ_REMOVE(&us->placements, p, u_entry);
-		event_free(p->refresh);
-		free(p);
+		placement_free(p);
 		if (waiting(m->relay) && settled(m->relay))
 			answer_now(m);
 		mit_changed(m->client->mt, m);

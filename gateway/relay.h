@@ -56,6 +56,7 @@ struct placement {
 	uint64_t		 bytes_dropped, pkts_dropped;
 	uint64_t		 bps_dropped, pps_dropped;
 	struct event		*refresh;	/* before its lifetime ends */
+	struct event		*observe_ev;	/* observe it, when idle */
 	uint64_t		 t0_us;		/* placed; 0 once answered */
 	bool			 took;		/* it reported in-progress or
 						   mitigated at least once */
