@@ -1,5 +1,4 @@
 #include <stdlib.h>
-#include <string.h>
 #include <sys/queue.h>
 
 #include "../common/log.h"

@@ -345,6 +345,15 @@ render_capacity(FILE *f, struct gw *gw)
 	    (unsigned long long)u->bps, (unsigned long long)u->pps, u->rules);
 }
 
+/* A metric with one sample and no labels. */
+static void
+single(FILE *f, const char *name, const char *type, const char *help,
+    unsigned long long v)
+{
+	head(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
 /* The state store's group commit (store.h, durable.h). */
 static void
 render_store(FILE *f, struct gw *gw)
@@ -352,21 +361,15 @@ render_store(FILE *f, struct gw *gw)
 	struct store_stats st;
 
 	store_stats(gw->store, &st);
-	head(f, "dotsgw_store_commits_total", "counter", "State store "
-	    "transactions committed.");
-	fprintf(f, "dotsgw_store_commits_total %llu\n",
-	    (unsigned long long)st.commits);
-	head(f, "dotsgw_store_syncs_total", "counter", "fdatasyncs of the "
-	    "state store's WAL; one covers every commit since the last.");
-	fprintf(f, "dotsgw_store_syncs_total %llu\n",
-	    (unsigned long long)st.syncs);
-	head(f, "dotsgw_store_errors_total", "counter", "State store writes, "
-	    "commits and syncs that failed.");
-	fprintf(f, "dotsgw_store_errors_total %llu\n",
-	    (unsigned long long)st.errors);
-	head(f, "dotsgw_answers_waiting_sync", "gauge", "Answers held until "
-	    "the next sync of the state store.");
-	fprintf(f, "dotsgw_answers_waiting_sync %zu\n",
+	single(f, "dotsgw_store_commits_total", "counter",
+	    "State store transactions committed.", st.commits);
+	single(f, "dotsgw_store_syncs_total", "counter", "fdatasyncs of the "
+	    "state store's WAL; one covers every commit since the last.",
+	    st.syncs);
+	single(f, "dotsgw_store_errors_total", "counter", "State store "
+	    "writes, commits and syncs that failed.", st.errors);
+	single(f, "dotsgw_answers_waiting_sync", "gauge", "Answers held "
+	    "until the next sync of the state store.",
 	    durable_waiting(gw->durable));
 }
 

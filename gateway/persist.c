@@ -7,10 +7,10 @@
 #include "../common/dots_codec.h"
 #include "../common/log.h"
 #include "../policies/authz.h"
+#include "durable.h"
 #include "gw.h"
 #include "mitigation.h"
 #include "peer.h"
-#include "durable.h"
 #include "persist.h"
 #include "relay.h"
 #include "store.h"
@@ -49,8 +49,6 @@ flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct gw *gw = arg;
 
-	(void)fd;
-	(void)ev;
 	if (store_flush(gw->store) == -1)
 		log_warnx("state store: lazy writes not committed: %s "
 		    "(a restart learns them again from the upstreams)",
