@@ -143,8 +143,33 @@ EOF
 	chmod 600 "$f"
 }
 
-# ready_count LOG: "ready" lines so far (a restart appends to the log).
-ready_count() { grep -c ready "$1" 2>/dev/null || true; }
+# ---- logs: fixed strings only ---------------------------------------------
+# Log lines hold timestamps, addresses and CoAP codes whose dots a regular
+# expression would read as "any character" ("4.04" matches "54.04"): every
+# match on a log or on command output is a fixed string.
+
+# has FILE STRING...: FILE holds every STRING (fixed strings).
+has() {
+	local f=$1 s
+	shift
+	for s in "$@"; do
+		grep -qF -- "$s" "$f" 2>/dev/null || return 1
+	done
+}
+
+# count_of FILE STRING: the number of lines of FILE holding STRING.
+count_of() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
+
+# wait_log SECONDS FILE STRING...: poll until FILE holds every STRING.
+wait_log() {
+	local s=$1
+	shift
+	topo_wait "$s" has "$@"
+}
+
+# ready_count LOG: "dotsgwd ready" lines so far (a restart appends to the
+# log).
+ready_count() { count_of "$1" "dotsgwd ready"; }
 
 # gw_start [CONF]: start the daemon, wait (10 s at most) for its "ready".
 gw_start() {
@@ -212,7 +237,7 @@ node_start() {
 # last start (its log goes on across restarts).
 node_up() {
 	tac "$TMP/$1.log" 2>/dev/null | sed '/dotsgwd ready/q' |
-	    grep -q "upstream $2 is up"
+	    grep -qF "upstream $2 is up"
 }
 
 # node_stop NAME [SIGNAL]
