@@ -157,8 +157,13 @@ has() {
 	done
 }
 
-# count_of FILE STRING: the number of lines of FILE holding STRING.
-count_of() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
+# count_of FILE STRING: the number of lines of FILE holding STRING (0
+# when FILE does not exist yet).
+count_of() {
+	local n
+	n=$(grep -cF -- "$2" "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
 
 # wait_log SECONDS FILE STRING...: poll until FILE holds every STRING.
 wait_log() {
