@@ -417,23 +417,30 @@ expect_noresp() {
 }
 
 # jget EXPR [FILE|-]: evaluate a Python expression on the last JSON line
-# (bound to j; s = first scope of a mitigation body or None). Prints it.
+# (bound to j; s = first scope of a mitigation body or None). Prints it;
+# when the line is no JSON or EXPR fails on it, "<why: raw line>", so that
+# a check comparing the value names the answer it could not read.
 jget() {
 	local f=${2:-$OUT}
 	tail -n 1 "$f" | $PY -c '
 import json, sys
+raw = sys.stdin.read()
+def bad(why):
+    print("<%s: %s>" % (why, raw.strip()[:300])); sys.exit(0)
 try:
-    j = json.loads(sys.stdin.read())
+    j = json.loads(raw)
 except Exception:
-    print("<no json>"); sys.exit(0)
-b = j.get("body") or {}
-ms = b.get("ietf-dots-signal-channel:mitigation-scope") or {}
-sc = ms.get("scope") or [None]
-s = sc[0]
+    bad("no json")
+if not isinstance(j, dict):
+    bad("not an object")
+try:
+    s = j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"][0]
+except Exception:
+    s = None
 try:
     v = eval(sys.argv[1])
 except Exception as e:
-    v = "<%s>" % type(e).__name__
+    bad(type(e).__name__)
 print(json.dumps(v) if not isinstance(v, str) else v)
 ' "$1"
 }
