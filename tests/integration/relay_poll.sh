@@ -31,6 +31,7 @@ stub_start() {	# heartbeat-interval 2 s, missing-hb-allowed 4
 	wait_log 5 "$STUB_LOG" ready || { fail "stub starts" "$(tail -n 3 "$STUB_LOG")"; exit 1; }
 }
 stub_stop() {
+	nodes_stop	# the gateway first: no ICMP errors in its log
 	[ -n "$stub_pid" ] && stop_pid "$stub_pid"
 	if [ "$T_FAILS" -gt 0 ]; then
 		echo "---- stub log, last 30 lines ----"
