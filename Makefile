@@ -58,8 +58,16 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
+# Programs integration tests run (stand-in peers), built with the unit
+# tests; outside $(B)/tests, whose every program tests/run runs.
+HELPER_SRC	:= $(wildcard tests/helpers/*.c)
+HELPER_BINS	= $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(HELPER_SRC))
+$(B)/helpers/%: $(B)/obj/tests/helpers/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(HELPER_BINS)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
        -fno-sanitize-recover=undefined

@@ -1401,6 +1401,8 @@ static const struct key upstream_keys[] = {
 	{ "capacity", KT_MAP, false, 0, 0, 0, h_map, &up_capacity_schema },
 	{ "hop-limit", KT_SCALAR, false, 1, 255,
 	    offsetof(struct conf_upstream, hop_limit), h_u32, NULL },
+	{ "poll-interval", KT_SCALAR, false, 1, 3600,
+	    offsetof(struct conf_upstream, poll_interval), h_u32, NULL },
 	{ "serves", KT_LIST, false, 0, 0, 0, h_up_serves, NULL },
 	{ "sources", KT_LIST, false, 0, 0, 0, h_up_sources, NULL },
 	{ "rfc9133", KT_SCALAR, false, 0, 0,

@@ -116,6 +116,9 @@ struct conf_upstream {
 	uint64_t	 capacity_bps;	/* declared headroom, 0 = unknown */
 	uint64_t	 capacity_pps;
 	uint32_t	 hop_limit;	/* Hop-Limit we start with, default 16 */
+	/* seconds between GETs of a placement it does not let us observe
+	 * (RFC 7641 §4.1); 0: its negotiated heartbeat-interval */
+	uint32_t	 poll_interval;
 	struct prefix	*serves;	/* targets it says it protects */
 	size_t		 n_serves;
 	struct prefix	*sources;	/* attack sources it is near to */

@@ -220,10 +220,11 @@ print_upstreams(json_t *ups)
 
 	if (json_array_size(ups) == 0)
 		return;
-	printf("\nUPSTREAMS\n%-16s %-28s %-5s %-5s %-10s %s\n", "NAME",
-	    "ADDRESS", "TRANS", "STATE", "HEARTBEAT", "PLACEMENTS");
+	printf("\nUPSTREAMS\n%-16s %-22s %-5s %-5s %-9s %6s %-9s %6s %-11s "
+	    "%s\n", "NAME", "ADDRESS", "TRANS", "STATE", "HEARTBEAT",
+	    "MISSED", "LAST-HB", "RECONN", "OBSERVATION", "PLACEMENTS");
 	json_array_foreach(ups, i, u) {
-		char addr[80], hb[32];
+		char addr[80], hb[32], last[32];
 
 		snprintf(addr, sizeof(addr), "%s:%lld", str(u, "address"),
 		    json_integer_value(json_object_get(u, "port")));
@@ -232,9 +233,15 @@ print_upstreams(json_t *ups)
 		    "heartbeat-interval")),
 		    json_integer_value(json_object_get(u,
 		    "missing-hb-allowed")));
-		printf("%-16s %-28s %-5s %-5s %-10s %lld\n", str(u, "name"),
-		    addr, str(u, "transport"), json_is_true(json_object_get(u,
-		    "up")) ? "up" : "down", hb,
+		fmt_ago(json_object_get(u, "last-heartbeat-ago"), last,
+		    sizeof(last));
+		printf("%-16s %-22s %-5s %-5s %-9s %6lld %-9s %6lld %-11s "
+		    "%lld\n", str(u, "name"), addr, str(u, "transport"),
+		    json_is_true(json_object_get(u, "up")) ? "up" : "down", hb,
+		    json_integer_value(json_object_get(u,
+		    "heartbeats-missed")), last,
+		    json_integer_value(json_object_get(u, "reconnects")),
+		    str(u, "observation"),
 		    json_integer_value(json_object_get(u, "placements")));
 	}
 }
@@ -303,11 +310,13 @@ print_mitigations(json_t *mits)
 		printf("  path %s%s; %s\n", path, json_is_true(json_object_get(
 		    relay, "local")) ? " (local)" : "", str(relay, "reason"));
 		json_array_foreach(json_object_get(relay, "placements"), j, p)
-			printf("  -> %-12s mid %-6lld %-8s status %lld%s%s%s%s\n",
-			    str(p, "upstream"),
+			printf("  -> %-12s mid %-6lld %-8s status %lld%s%s%s%s"
+			    "%s\n", str(p, "upstream"),
 			    json_integer_value(json_object_get(p, "mid")),
 			    str(p, "state"),
 			    json_integer_value(json_object_get(p, "status")),
+			    strcmp(str(p, "observation"), "polled") == 0 ?
+			    " (polled)" : "",
 			    json_object_get(p, "code") ? " code " : "",
 			    json_object_get(p, "code") ? str(p, "code") : "",
 			    json_object_get(p, "diagnostic") ? ": " : "",

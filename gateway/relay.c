@@ -17,6 +17,7 @@
 #include "peer.h"
 #include "durable.h"
 #include "persist.h"
+#include "poller.h"
 #include "relay.h"
 #include "server.h"
 #include "upstream.h"
@@ -24,11 +25,13 @@
 #define RELAY_PUT_TIMEOUT_MS	30000	/* NON repeated every 2 s till then */
 #define RELAY_OBS_TIMEOUT_MS	30000
 #define RELAY_RESYNC_TIMEOUT_MS	30000
+#define RELAY_POLL_TIMEOUT_MIN_MS 4000	/* two NON sends (client.h) */
 
 static void placement_send(struct placement *);
 static void placement_detach(struct placement *);
 static void delete_upstream(struct placement *);
 static void failed_over(struct mitigation *);
+static void poll_stop(struct placement *);
 
 /* ---------------------------------------------------------------- */
 /* The relay path (private-use key 49152): node ids of dotsgw hops. */
@@ -487,35 +490,6 @@ check_exceeded(struct placement *p)
 	snprintf(p->diag, sizeof(p->diag), "attack-exceeded-capability");
 }
 
-static void
-obs_cb(void *arg, int status, const struct dc_resp *r)
-{
-	struct placement *p = arg;
-	struct seen before = seen_of(p);
-	char name[200];
-
-	if (status != DC_OK) {
-		p->obs_id = 0;		/* ended; upstream_down handles loss */
-		return;
-	}
-	if (r->code == 404) {
-		/* gone there (expired, restarted, shut down) while we still
-		 * want it: lost, placed again when the upstream is back */
-		log_warnx("%s: upstream %s no longer has mid %u",
-		    mit_name(p->m, name, sizeof(name)), p->us->peer->name,
-		    p->umid);
-		p->state = PL_LOST;
-		p->obs_id = 0;
-		failed_over(p->m);
-	} else if (r->code == 205) {
-		take_report(p, r);
-		check_exceeded(p);
-		if (p->state == PL_REFUSED)
-			failed_over(p->m);
-	}
-	relay_update(p, before);
-}
-
 /* Uri-Path storage for one request about placement p. */
 struct upath {
 	char	cdid[DOTS_ID_MAX + 8];
@@ -548,17 +522,179 @@ placement_path(const struct placement *p, bool cdid, struct dc_req *req,
 	req->small = true;	/* one mitigation: the small session */
 }
 
+/* An answer about p, a notification or a poll's: its report is taken
+ * in; 4.04 means the upstream no longer has it. */
+static void
+take_answer(struct placement *p, const struct dc_resp *r)
+{
+	struct seen before = seen_of(p);
+	char name[200];
+
+	if (r->code == 404) {
+		/* gone there (expired, restarted, shut down) while we still
+		 * want it: lost, placed again when the upstream is back */
+		log_warnx("%s: upstream %s no longer has mid %u",
+		    mit_name(p->m, name, sizeof(name)), p->us->peer->name,
+		    p->umid);
+		p->state = PL_LOST;
+		p->obs_id = 0;
+		poll_stop(p);
+		failed_over(p->m);
+	} else if (r->code == 205) {
+		take_report(p, r);
+		check_exceeded(p);
+		if (p->state == PL_REFUSED)
+			failed_over(p->m);
+	}
+	relay_update(p, before);
+}
+
+/* ---------------------------------------------------------------- */
+/* Polling what an upstream does not let us observe (RFC 7641 §4.1) */
+
+static void poll_fire(void *);
+
+/* "cuid C mid N" as the upstream knows p, for its log lines. */
+static const char *
+up_name(const struct placement *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "cuid %s mid %u", p->us->cuid, p->umid);
+	return buf;
+}
+
+/* Follow p by GET: the next one after the upstream's poll interval, or
+ * after the backoff when the last one failed (why). */
+static void
+poll_next(struct placement *p, const char *why)
+{
+	char name[80];
+	unsigned wait_s;
+
+	if (p->state != PL_ACTIVE) {
+		poll_stop(p);
+		return;
+	}
+	if (p->poll == NULL && (p->poll = poller_new(mit_gw(p->m)->base,
+	    poll_fire, p)) == NULL) {
+		log_warnx("upstream %s %s: cannot poll: out of memory",
+		    p->us->peer->name, up_name(p, name, sizeof(name)));
+		return;
+	}
+	p->polled = true;
+	wait_s = poller_schedule(p->poll, upstream_poll_interval(p->us),
+	    why != NULL);
+	if (why != NULL)
+		log_info("upstream %s %s: poll failed (%s); next poll in %u s",
+		    p->us->peer->name, up_name(p, name, sizeof(name)), why,
+		    wait_s);
+}
+
+static void
+poll_stop(struct placement *p)
+{
+	poller_stop(p->poll);
+	upstream_cancel(p->us, p->poll_id);
+	p->poll_id = 0;
+	p->polled = false;
+}
+
+static void
+poll_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct placement *p = arg;
+	char why[40];
+
+	p->poll_id = 0;
+	if (status != DC_OK) {
+		poll_next(p, status == DC_TIMEOUT ? "no answer" :
+		    "request failed");
+		return;
+	}
+	take_answer(p, r);
+	if (!p->polled)		/* lost, refused or ended meanwhile */
+		return;
+	snprintf(why, sizeof(why), "%d.%02d", r->code / 100, r->code % 100);
+	poll_next(p, r->code / 100 == 2 ? NULL : why);
+}
+
+static void
+poll_fire(void *arg)
+{
+	struct placement *p = arg;
+	struct dc_req req = { 0 };
+	struct upath u;
+	unsigned timeout_ms = upstream_poll_interval(p->us) * 1000;
+
+	if (p->state != PL_ACTIVE) {
+		poll_stop(p);
+		return;
+	}
+	if (timeout_ms < RELAY_POLL_TIMEOUT_MIN_MS)
+		timeout_ms = RELAY_POLL_TIMEOUT_MIN_MS;
+	if (timeout_ms > RELAY_OBS_TIMEOUT_MS)
+		timeout_ms = RELAY_OBS_TIMEOUT_MS;
+	placement_path(p, true, &req, &u);
+	req.method = COAP_REQUEST_CODE_GET;	/* no Observe */
+	upstream_cancel(p->us, p->poll_id);
+	if ((p->poll_id = upstream_send(p->us, &req, timeout_ms, poll_cb,
+	    p)) == 0)
+		poll_next(p, "not connected");
+}
+
+/*
+ * The observation's answers. The first carries Observe when the upstream
+ * registered us; a 2.05 without it means it did not (RFC 7641 §4.1) and
+ * nothing more will come on that token (the client answers any later
+ * notification with RST): the placement is polled instead. So is one
+ * whose registration got an error or no answer, with backoff.
+ */
+static void
+obs_cb(void *arg, int status, const struct dc_resp *r)
+{
+	struct placement *p = arg;
+	char what[80];
+	bool ended;
+
+	if (status != DC_OK) {
+		p->obs_id = 0;		/* upstream_down handles loss */
+		if (status == DC_TIMEOUT)
+			poll_next(p, "no answer to the Observe registration");
+		return;
+	}
+	ended = !r->has_observe || r->code / 100 != 2;
+	if (ended)
+		p->obs_id = 0;		/* the client has finished it */
+	take_answer(p, r);
+	if (!ended) {
+		if (!p->observed)
+			upstream_observation(p->us, true, up_name(p, what,
+			    sizeof(what)));
+		p->observed = true;
+		return;
+	}
+	if (p->state != PL_ACTIVE)
+		return;
+	if (r->code == 205 && !p->observed)
+		upstream_observation(p->us, false, up_name(p, what,
+		    sizeof(what)));
+	else if (r->code == 205)
+		log_info("upstream %s %s: observation ended; polled",
+		    p->us->peer->name, up_name(p, what, sizeof(what)));
+	poll_next(p, r->code == 205 ? NULL : "Observe registration refused");
+}
+
 static void
 observe(struct placement *p)
 {
 	struct dc_req req = { 0 };
 	struct upath u;
 
-	if (p->obs_id != 0)
+	if (p->obs_id != 0 || p->polled)	/* polled till it is lost */
 		return;
 	placement_path(p, true, &req, &u);
 	req.method = COAP_REQUEST_CODE_GET;
 	req.observe = 0;
+	p->observed = false;
 	p->obs_id = upstream_send(p->us, &req, RELAY_OBS_TIMEOUT_MS, obs_cb, p);
 }
 
@@ -733,6 +869,7 @@ placement_free(struct placement *p)
 		event_free(p->refresh);
 	if (p->observe_ev != NULL)
 		event_free(p->observe_ev);
+	poller_free(p->poll);
 	free(p);
 }
 
@@ -787,6 +924,7 @@ placement_detach(struct placement *p)
 	upstream_cancel(p->us, p->req_id);
 	upstream_cancel(p->us, p->obs_id);
 	p->req_id = p->obs_id = 0;
+	poll_stop(p);
 	evtimer_del(p->refresh);
 	event_del(p->observe_ev);
 }
@@ -1683,6 +1821,14 @@ relay_reconsider(struct gw *gw)
 {
 	if (gw->mt != NULL)
 		mit_foreach(gw->mt, redecide, gw);
+}
+
+const char *
+placement_observation(const struct placement *p)
+{
+	if (p->polled)
+		return "polled";
+	return p->obs_id != 0 && p->observed ? "observed" : "none";
 }
 
 const char *

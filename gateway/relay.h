@@ -30,6 +30,7 @@
 struct gw;
 struct ds_request;
 struct mitigation;
+struct poller;
 struct upstream;
 
 enum placement_state {
@@ -57,6 +58,13 @@ struct placement {
 	uint64_t		 bps_dropped, pps_dropped;
 	struct event		*refresh;	/* before its lifetime ends */
 	struct event		*observe_ev;	/* observe it, when idle */
+	bool			 observed;	/* a notification came for the
+						   current registration */
+	/* followed by GET instead: the upstream did not confirm the
+	 * registration (RFC 7641 §4.1) or it failed */
+	bool			 polled;
+	struct poller		*poll;		/* NULL until first polled */
+	uint64_t		 poll_id;	/* outstanding poll GET */
 	uint64_t		 t0_us;		/* placed; 0 once answered */
 	bool			 took;		/* it reported in-progress or
 						   mitigated at least once */
@@ -136,6 +144,9 @@ void	relay_free(struct mitigation *);	/* m is being removed */
 
 /* "sending", "active", "refused", "lost", "ended". */
 const char *placement_state_name(enum placement_state);
+/* How we follow it: "observed", "polled" or "none" (not yet, or not
+ * any more). */
+const char *placement_observation(const struct placement *);
 
 /* The status and counters the downstream client sees. */
 uint32_t relay_status(const struct mitigation *);

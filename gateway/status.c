@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/conf.h"
 #include "../common/dots_msg.h"
@@ -21,6 +22,23 @@ ago(uint64_t then_ms)
 	if (then_ms == 0)
 		return json_null();
 	return json_real(now > then_ms ? (double)(now - then_ms) / 1000 : 0);
+}
+
+/* A gw_now_ms() time as UTC wall-clock time ("2026-01-02T03:04:05Z");
+ * null when it never happened. */
+static json_t *
+wall(uint64_t then_ms)
+{
+	uint64_t now = gw_now_ms();
+	time_t t = time(NULL) - (time_t)((now > then_ms ? now - then_ms : 0) /
+	    1000);
+	struct tm tm;
+	char buf[32];
+
+	if (then_ms == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(buf);
 }
 
 static json_t *
@@ -98,14 +116,27 @@ upstream_json(struct upstream *us)
 	const struct conf_upstream *u = &us->peer->up;
 	struct placement *p;
 	json_int_t n = 0;
+	json_t *o;
 
 	TAILQ_FOREACH(p, &us->placements, u_entry)
 		n++;
-	return json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:i, s:i, s:I}",
+	o = json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:i, s:i, s:I}",
 	    "name", us->peer->name, "address", u->address, "port", u->port,
 	    "transport", u->tls ? "tls" : "dtls", "up", us->up, "cuid",
 	    us->cuid, "heartbeat-interval", us->hb_interval,
 	    "missing-hb-allowed", us->missing_hb_allowed, "placements", n);
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "heartbeats-missed", json_integer(us->missed));
+	json_object_set_new(o, "last-heartbeat-ago", ago(us->last_hb_ms));
+	json_object_set_new(o, "last-heartbeat", wall(us->last_hb_ms));
+	json_object_set_new(o, "reconnects", json_integer(us->reconnects));
+	/* polled: it did not confirm an Observe registration (relay.c) */
+	json_object_set_new(o, "observation", json_string(us->polled ?
+	    "polled" : "observed"));
+	json_object_set_new(o, "poll-interval",
+	    json_integer(upstream_poll_interval(us)));
+	return o;
 }
 
 static json_t *
@@ -152,6 +183,8 @@ relay_json(const struct relay_state *rs)
 		    p->us->peer->name, "mid", (json_int_t)p->umid, "state",
 		    placement_state_name(p->state), "status", p->status);
 
+		json_object_set_new(po, "observation",
+		    json_string(placement_observation(p)));
 		if (p->code != 0)
 			json_object_set_new(po, "code", json_sprintf("%d.%02d",
 			    p->code / 100, p->code % 100));

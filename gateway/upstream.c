@@ -72,6 +72,9 @@ us_config_cb(void *arg, int status, const struct dc_resp *r)
 	}
 	if (r->code == 205)
 		us_adopt_config(us, r);
+	if (us->ever_up)
+		us->reconnects++;
+	us->ever_up = true;
 	us->up = true;
 	us->backoff_s = 1;
 	us->missed = 0;
@@ -158,7 +161,7 @@ us_hb_cb(void *arg, int status, const struct dc_resp *r)
 	if (status == DC_OK) {
 		us->hb_pending = false;
 		us->missed = 0;
-		us->last_ok_ms = now_ms();
+		us->last_ok_ms = us->last_hb_ms = now_ms();
 	}
 }
 
@@ -459,4 +462,34 @@ upstream_disable(struct upstream *us, const char *why)
 		us_down(us, why);
 	us->backoff_s = 1;
 	log_info("upstream %s: %s", us->peer->name, why);
+}
+
+void
+upstream_observation(struct upstream *us, bool confirmed, const char *what)
+{
+	if (confirmed) {
+		if (us->polled)
+			log_info("upstream %s confirms observation of %s: "
+			    "observed again", us->peer->name, what);
+		us->polled = false;
+		return;
+	}
+	if (!us->polled_warned)
+		log_warnx("upstream %s did not confirm observation of %s "
+		    "(2.05 without Observe, RFC 7641 §4.1); polling every "
+		    "%u s", us->peer->name, what, upstream_poll_interval(us));
+	else if (!us->polled)
+		log_info("upstream %s: observation of %s not confirmed; "
+		    "polled again", us->peer->name, what);
+	us->polled = true;
+	us->polled_warned = true;
+}
+
+unsigned
+upstream_poll_interval(const struct upstream *us)
+{
+	if (us->peer->up.poll_interval > 0)
+		return us->peer->up.poll_interval;
+	/* heartbeats off (interval 0): the RFC 9132 default */
+	return us->hb_interval > 0 ? us->hb_interval : 30;
 }

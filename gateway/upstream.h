@@ -51,7 +51,17 @@ struct upstream {
 	uint16_t		 port;
 	bool			 tls;
 	bool			 enabled;
-	uint64_t		 last_ok_ms;	/* last heartbeat answered */
+	uint64_t		 last_ok_ms;	/* last heartbeat answered, or
+						   the session came up */
+	uint64_t		 last_hb_ms;	/* last heartbeat answered, 0
+						   never (/status) */
+	uint32_t		 reconnects;	/* times it came back up */
+	bool			 ever_up;
+	/* it answered an Observe registration without Observe (RFC 7641
+	 * §4.1): its placements are polled; back to observed when it
+	 * confirms one. The warning is logged once per upstream. */
+	bool			 polled;
+	bool			 polled_warned;
 	/* an orchestrator we are registered at but do not use now
 	 * (orch_member.c: only the active one takes requests) */
 	bool			 standby;
@@ -80,5 +90,17 @@ void	upstream_set_endpoint(struct upstream *, const char *addr,
 	    uint16_t port, bool tls);
 /* Registration cancelled: end the session, no reconnection. */
 void	upstream_disable(struct upstream *, const char *why);
+
+/*
+ * How an Observe registration there was answered: confirmed (the answer
+ * carried Observe) or not (RFC 7641 §4.1), what naming the resource.
+ * Sets the observation mode /status shows; the first "not" is logged as
+ * a warning, once per upstream.
+ */
+void	upstream_observation(struct upstream *, bool confirmed,
+	    const char *what);
+/* Seconds between polls of a resource there that we may not observe:
+ * its poll-interval, else the negotiated heartbeat interval. */
+unsigned upstream_poll_interval(const struct upstream *);
 
 #endif

@@ -577,6 +577,7 @@ static void test_relay_defaults(void)
 	"      server-name: dots.isp-b.example\n" \
 	"      capacity: { bps: 100000000000, pps: 50000000 }\n" \
 	"      hop-limit: 1\n" \
+	"      poll-interval: 5\n" \
 	"  - name: isp-c\n" \
 	"    upstream: { address: 198.51.100.7 }\n" \
 	"  - name: mesh\n" \
@@ -629,6 +630,7 @@ static void test_relay(void)
 	CHECK(p->up.capacity_bps == 100000000000ULL);
 	CHECK(p->up.capacity_pps == 50000000);
 	CHECK(p->up.hop_limit == 1);
+	CHECK(p->up.poll_interval == 5);
 
 	p = &c->peers[2];
 	CHECK(p->roles == PEER_UPSTREAM);
@@ -641,6 +643,7 @@ static void test_relay(void)
 	CHECK_STR(p->up.server_name, "isp-c");
 	CHECK(p->up.capacity_bps == 0 && p->up.capacity_pps == 0);
 	CHECK(p->up.hop_limit == 16);
+	CHECK(p->up.poll_interval == 0);	/* the heartbeat interval */
 
 	p = &c->peers[3];
 	CHECK(p->roles == (PEER_DOWNSTREAM | PEER_UPSTREAM));
@@ -723,6 +726,13 @@ static void test_relay_errors(void)
 	    "t.yaml:7: peers[0].upstream.hop-limit: 0 is out of range 1..255");
 	bad("peers:\n" UPPSK "      hop-limit: 256\n",
 	    "t.yaml:7: peers[0].upstream.hop-limit: 256 is out of range");
+	bad("peers:\n" UPPSK "      poll-interval: 0\n",
+	    "t.yaml:7: peers[0].upstream.poll-interval: 0 is out of range "
+	    "1..3600");
+	bad("peers:\n" UPPSK "      poll-interval: 3601\n",
+	    "t.yaml:7: peers[0].upstream.poll-interval: 3601 is out of range");
+	bad("peers:\n" UPPSK "      poll-interval: 1s\n",
+	    "t.yaml:7: peers[0].upstream.poll-interval: expected an integer");
 	bad("peers:\n" UPPSK "      capacity: { bps: -1 }\n",
 	    "t.yaml:7: peers[0].upstream.capacity.bps: -1 is out of range "
 	    "0..18446744073709551615");
