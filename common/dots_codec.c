@@ -269,7 +269,59 @@ get_text(struct dec *d, uint64_t key, cbor_item_t *v, char **out)
 	return 0;
 }
 
-/* decimal64 with 2 fraction digits: tag 4 [-2, m], held as hundredths. */
+/*
+ * decimal64 with fraction-digits 2 (RFC 9132 YANG), CBOR tag 4 [exponent,
+ * mantissa] (RFC 8949 §3.4.4), held as hundredths. RFC 9132 sends
+ * [-2, m]; any other exponent is accepted when the value is exactly a
+ * number of hundredths ([-1, 205] = 20.5 = [-2, 2050], [0, 3] = 3.00,
+ * [-3, 2050] = 2.05), and we always answer [-2, m] (w_dec()). A value
+ * with a third fraction digit ([-3, 2051]) or above UINT32_MAX
+ * hundredths is a 4.00 saying so. The mantissa is an unsigned integer:
+ * no parameter held here is negative, and no bignum is needed.
+ */
+static int
+dec_hundredths(struct dec *d, uint64_t key, cbor_item_t *e, cbor_item_t *m,
+    uint32_t *out)
+{
+	uint64_t v, n;
+
+	if (!cbor_isa_uint(e) && !cbor_isa_negint(e))
+		return bad(d, "%s: exponent must be an integer", key);
+	if (!cbor_isa_uint(m))
+		return bad(d, "%s: mantissa must be an unsigned integer", key);
+	v = cbor_get_int(m);
+	n = cbor_get_int(e);
+	if (v == 0) {
+		*out = 0;	/* 0 at any exponent */
+		return 0;
+	}
+	if (cbor_isa_negint(e)) {
+		/* exponent -1 - n: divide by 10^(n - 1) when n > 1, else
+		 * multiply by 10^(1 - n); a nonzero uint64 has at most 19
+		 * trailing zeros, so the loop ends within 20 turns */
+		for (; n > 1; n--) {
+			if (v % 10 != 0)
+				return bad(d, "%s is not representable with two "
+				    "fraction digits", key);
+			v /= 10;
+		}
+		n = 1 - n;
+	} else if (n > 7) {
+		/* 10^(n + 2) > UINT32_MAX: beyond range for any v >= 1 */
+		return bad(d, "%s out of range", key);
+	} else
+		n += 2;
+	for (; n > 0; n--) {
+		if (v > UINT32_MAX / 10)
+			return bad(d, "%s out of range", key);
+		v *= 10;
+	}
+	if (v > UINT32_MAX)
+		return bad(d, "%s out of range", key);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int
 get_dec(struct dec *d, uint64_t key, cbor_item_t *v, uint32_t *out)
 {
@@ -284,16 +336,7 @@ get_dec(struct dec *d, uint64_t key, cbor_item_t *v, uint32_t *out)
 		goto out;
 	}
 	a = cbor_array_handle(t);
-	if (!cbor_isa_negint(a[0]) || cbor_get_int(a[0]) != 1) {
-		bad(d, "%s must have exponent -2", key);
-		goto out;
-	}
-	if (!cbor_isa_uint(a[1]) || cbor_get_int(a[1]) > UINT32_MAX) {
-		bad(d, "%s mantissa out of range", key);
-		goto out;
-	}
-	*out = (uint32_t)cbor_get_int(a[1]);
-	rc = 0;
+	rc = dec_hundredths(d, key, a[0], a[1], out);
 out:
 	cbor_decref(&t);
 	return rc;

@@ -85,51 +85,70 @@ wanted_block(const coap_session_t *s, const coap_pdu_t *req, unsigned *num,
 		(*szx)--;
 }
 
-/* Block num of b into resp; 0, or -1 when the body has no such block. */
+/*
+ * Block num of b into resp: 0, or -1 when the body has no such block.
+ * Every option goes in its place (reply_option): a notification already
+ * holds Observe and libcoap's copy of the subscription's Block2, which
+ * coap_write_block_b_opt() updates (the M bit) instead of adding a
+ * second one, which libcoap would drop ("not defined as repeatable").
+ */
 static int
 add_block(const struct b2_body *b, coap_pdu_t *resp, uint16_t cf,
     unsigned num, unsigned szx)
 {
-	size_t bsize = (size_t)1 << (szx + 4), off = (size_t)num * bsize;
-	size_t n;
+	coap_block_b_t blk = { .num = num, .szx = szx };
+	size_t off = (size_t)num << (szx + 4), n;
 	uint8_t buf[4];
-	unsigned more;
 
 	if (off >= b->len && !(num == 0 && b->len == 0))
 		return -1;
-	n = b->len - off < bsize ? b->len - off : bsize;
-	more = off + n < b->len;
-	coap_add_option(resp, COAP_OPTION_ETAG, sizeof(b->etag), b->etag);
-	coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT,
+	reply_option(resp, COAP_OPTION_ETAG, sizeof(b->etag), b->etag);
+	reply_option(resp, COAP_OPTION_CONTENT_FORMAT,
 	    coap_encode_var_safe(buf, sizeof(buf), cf), buf);
 	if (b->max_age >= 0 && !request_has_option(resp, COAP_OPTION_MAXAGE))
-		coap_add_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(
+		reply_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(
 		    buf, sizeof(buf), (unsigned)b->max_age), buf);
-	coap_add_option(resp, COAP_OPTION_BLOCK2, coap_encode_var_safe(buf,
-	    sizeof(buf), (num << 4) | (more << 3) | szx), buf);
+	/* no session: given a TCP session that negotiated BERT (RFC 8323),
+	 * libcoap 4.3.1 wrote szx 6 as BERT with M=0 over the first 1,024
+	 * bytes of 1,734 (dotsctl then waited forever); we serve RFC 7959
+	 * block sizes only */
+	if (coap_write_block_b_opt(NULL, &blk, COAP_OPTION_BLOCK2, resp,
+	    b->len) != 1)
+		return -1;
+	/* libcoap may have lowered the size to what is left of the PDU:
+	 * the block is what the option now says */
+	off = (size_t)blk.num << (blk.szx + 4);
+	n = b->len - off < ((size_t)1 << (blk.szx + 4)) ? b->len - off :
+	    (size_t)1 << (blk.szx + 4);
 	coap_add_option(resp, COAP_OPTION_SIZE2, coap_encode_var_safe(buf,
 	    sizeof(buf), (unsigned)b->len), buf);
-	coap_add_data(resp, n, b->body + off);
+	if (n > 0)
+		coap_add_data(resp, n, b->body + off);
 	return 0;
-}
-
-static int
-max_age_of(const coap_pdu_t *resp)
-{
-	coap_opt_iterator_t it;
-	coap_opt_t *o = coap_check_option(resp, COAP_OPTION_MAXAGE, &it);
-
-	return o == NULL ? -1 : (int)coap_decode_var_bytes(coap_opt_value(o),
-	    coap_opt_length(o));
 }
 
 void
 b2_reply(struct ds_session *ds, const coap_pdu_t *req, bool observe,
-    coap_pdu_t *resp, uint16_t cf, const uint8_t *body, size_t len)
+    coap_pdu_t *resp, uint16_t cf, int max_age, const uint8_t *body,
+    size_t len)
 {
 	struct b2_body *b;
 	unsigned num, szx;
 
+	wanted_block(ds->session, req, &num, &szx);
+	/* a notification answers the registration's request: block 0 */
+	if (observe)
+		num = 0;
+	if (num == 0 && len <= ((size_t)1 << (szx + 4))) {
+		/* one block, asked for by its size: nothing to keep, and a
+		 * transfer the session has going on goes on */
+		struct b2_body one = { .body = (uint8_t *)body, .len = len,
+		    .max_age = max_age };
+
+		etag_of(body, len, one.etag);
+		add_block(&one, resp, cf, 0, szx);
+		return;
+	}
 	b2_drop(ds);
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->body = malloc(len > 0 ? len : 1)) == NULL ||
@@ -145,13 +164,9 @@ b2_reply(struct ds_session *ds, const coap_pdu_t *req, bool observe,
 	memcpy(b->body, body, len);
 	b->len = len;
 	etag_of(body, len, b->etag);
-	b->max_age = max_age_of(resp);
+	b->max_age = max_age;
 	b->used_ms = gw_now_ms();
 	ds->b2 = b;
-	wanted_block(ds->session, req, &num, &szx);
-	/* a notification answers the registration's request: block 0 */
-	if (observe)
-		num = 0;
 	if (add_block(b, resp, cf, num, szx) == -1) {
 		b2_drop(ds);
 		reply_errf(resp, 400, "Block2 %u is beyond the body", num);

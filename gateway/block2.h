@@ -25,10 +25,13 @@ struct ds_session;
 #define B2_KEEP_MS	30000
 
 /* The body in blocks: block 0 (or the one asked for) of body, which the
- * session keeps for the blocks that follow. Adds ETag, Content-Format,
- * Block2 and Size2 to resp; its code is the caller's. */
+ * session keeps for the blocks that follow (a body that fits the one
+ * block asked for is not kept). Blocks are the size the request's Block2
+ * asks for or smaller (RFC 7959 §2.2). Adds ETag, Content-Format, Max-Age
+ * (max_age >= 0), Block2 and Size2 to resp; its code is the caller's. */
 void	b2_reply(struct ds_session *, const coap_pdu_t *req, bool observe,
-	    coap_pdu_t *resp, uint16_t cf, const uint8_t *body, size_t len);
+	    coap_pdu_t *resp, uint16_t cf, int max_age, const uint8_t *body,
+	    size_t len);
 /* A later block of the body kept for req's path and query: 1 when resp
  * now holds it (2.05), 0 when req is not such a request (the handler
  * answers it). */

@@ -69,6 +69,10 @@ struct dots_client {
 	bool		 established;
 	bool		 failed;
 	bool		 freeing;
+	/* the handshake ended in dc_cn_cb: err says why, and nothing
+	 * after (a send on the dead session) overwrites it */
+	bool		 cert_refused;
+	bool		 name_refused;	/* of those: server_name mismatch */
 	unsigned	 hb_in;
 	char		*server_name;
 	char		*ca_file, *cert_file, *key_file;
@@ -482,6 +486,13 @@ dc_hb_handler(coap_resource_t *res, coap_session_t *s,
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
 }
 
+/*
+ * The server certificate's leaf (depth 0), chain already verified by
+ * libcoap: its CN or a DNS SubjectAltName must match server_name. A
+ * refusal names what was expected and every name the certificate
+ * carries, since the usual cause is a server-name (or a peer name it
+ * defaults to) that is not what the certificate says.
+ */
 static int
 dc_cn_cb(const char *cn, const uint8_t *der, size_t len, coap_session_t *s,
     unsigned depth, int validated, void *arg)
@@ -490,22 +501,31 @@ dc_cn_cb(const char *cn, const uint8_t *der, size_t len, coap_session_t *s,
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der,
 	    (unsigned)len };
+	char names[160];
 	int ok = 0;
 
 	if (depth != 0 || dc == NULL || dc->server_name == NULL)
 		return 1;
-	if (!validated) {
-		dc_seterr(dc, "server certificate not validated");
-		return 0;
-	}
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return 0;
-	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0)
+	snprintf(names, sizeof(names), "%s", cn ? cn : "?");
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0) {
 		ok = gnutls_x509_crt_check_hostname(crt, dc->server_name) != 0;
+		pki_cert_names(crt, names, sizeof(names));
+	}
 	gnutls_x509_crt_deinit(crt);
-	if (!ok)
+	if (!validated) {
+		dc->cert_refused = true;
+		dc_seterr(dc, "handshake failed: server certificate (%s) not "
+		    "validated", names);
+		return 0;
+	}
+	if (!ok) {
+		dc->cert_refused = dc->name_refused = true;
 		dc_seterr(dc, "handshake failed: server certificate does not "
-		    "match %s (got %s)", dc->server_name, cn ? cn : "?");
+		    "match server name %s: it names %s", dc->server_name,
+		    names);
+	}
 	return ok;
 }
 
@@ -730,6 +750,12 @@ dc_error(const struct dots_client *dc)
 	return dc->err;
 }
 
+bool
+dc_server_name_refused(const struct dots_client *dc)
+{
+	return dc->name_refused;
+}
+
 static void
 dc_release_data(coap_session_t *s, void *app_ptr)
 {
@@ -795,7 +821,8 @@ dc_transmit(struct dots_client *dc, struct dc_pending *p)
 		return -1;
 	}
 	if (coap_send(p->sess, pdu) == COAP_INVALID_MID) {
-		dc_seterr(dc, "cannot send the request");
+		if (!dc->cert_refused)
+			dc_seterr(dc, "cannot send the request");
 		return -1;
 	}
 	p->sent = true;

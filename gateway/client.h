@@ -94,6 +94,9 @@ bool	dc_established(const struct dots_client *);
 unsigned dc_heartbeats_received(const struct dots_client *);
 /* Last failure in words ("handshake failed", ...). */
 const char *dc_error(const struct dots_client *);
+/* The handshake failed because the server certificate matches neither
+ * CN nor DNS SubjectAltName server_name (dc_error() names both sides). */
+bool	dc_server_name_refused(const struct dots_client *);
 
 /*
  * Send a request; cb runs once with the response (or with a timeout or a

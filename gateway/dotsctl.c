@@ -16,10 +16,13 @@
 
 #include <jansson.h>
 
+#include <gnutls/gnutls.h>
+
 #include "client.h"
 #include "ctl_admin.h"
 #include "../common/cuid.h"
 #include "../common/dots_json.h"
+#include "../common/version.h"
 
 #define EX_RESP_OK	0
 #define EX_RESP_ERR	1
@@ -59,7 +62,7 @@ static const char usage_text[] =
 "\n"
 "A DOTS signal-channel client (RFC 9132).\n"
 "\n"
-"Global options (before the command):\n"
+"Global options (before or after the command):\n"
 "  -s, --server URI        coaps://HOST:PORT (DTLS) or coaps+tcp://HOST:PORT\n"
 "                          (TLS); default " DEFAULT_URI "\n"
 "  --psk-identity ID       PSK identity\n"
@@ -80,6 +83,7 @@ static const char usage_text[] =
 "                          (default " CTL_ADMIN_DEFAULT ")\n"
 "  -v, --verbose           libcoap logs on stderr (-vv: debug)\n"
 "  -h, --help              this text\n"
+"  -V, --version           the version (and libcoap's, GnuTLS's)\n"
 "\n"
 "Commands:\n"
 "  mitigate --mid N TARGETS [--lifetime S] [--no-trigger]\n"
@@ -374,6 +378,70 @@ parse_port(const char *s)
 	return o;
 }
 
+/* Global options, before or after the command (their vals are below 256,
+ * the command options' from 256 up). */
+#define GLOBAL_SHORT	"+s:vhV"
+static const struct option global_opts[] = {
+	{ "server", required_argument, NULL, 's' },
+	{ "psk-identity", required_argument, NULL, 'I' },
+	{ "psk-key", required_argument, NULL, 'K' },
+	{ "psk-key-hex", required_argument, NULL, 'X' },
+	{ "cert", required_argument, NULL, 'c' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "ca", required_argument, NULL, 'C' },
+	{ "server-name", required_argument, NULL, 'N' },
+	{ "cuid", required_argument, NULL, 'u' },
+	{ "cdid", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "con", no_argument, NULL, 'O' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "admin", required_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One global option (ch as in global_opts), wherever it was given. */
+static void
+global_opt(struct ctl *c, int ch, char *arg)
+{
+	switch (ch) {
+	case 's': c->o.uri = arg; break;
+	case 'I': c->o.psk_identity = arg; break;
+	case 'K':
+		if (strlen(arg) == 0 || strlen(arg) > sizeof(c->psk_key))
+			usage_err("--psk-key: 1 to 64 characters");
+		memcpy(c->psk_key, arg, strlen(arg));
+		c->o.psk_key_len = strlen(arg);
+		break;
+	case 'X':
+		c->o.psk_key_len = parse_hex(arg, c->psk_key,
+		    sizeof(c->psk_key));
+		break;
+	case 'c': c->o.cert_file = arg; break;
+	case 'k': c->o.key_file = arg; break;
+	case 'C': c->o.ca_file = arg; break;
+	case 'N': c->o.server_name = arg; break;
+	case 'u': c->cuid = arg; break;
+	case 'd': c->cdid = arg; break;
+	case 'j': c->json = true; break;
+	case 't':
+		c->timeout = (unsigned)parse_ll("--timeout", arg, 1, 3600);
+		break;
+	case 'O': c->con = true; break;
+	case 'v': c->verbose++; break;
+	case 'A': c->admin = arg; break;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	case 'V':
+		printf("dotsctl %s (%s, GnuTLS %s)\n", DOTSGW_VERSION,
+		    coap_package_version(), gnutls_check_version(NULL));
+		exit(0);
+	}
+}
+
 enum {
 	O_MID = 256, O_PREFIX, O_PORT, O_PROTO, O_FQDN, O_URI, O_ALIAS,
 	O_LIFETIME, O_NOTRIGGER, O_FILE, O_CBORFILE, O_CF, O_OBSERVE,
@@ -466,11 +534,20 @@ cfg_set(struct args *a, const char *name, json_t *v, bool dec)
 	json_object_set_new(a->cfg, name, p);
 }
 
+#define NELEM(x)	(sizeof(x) / sizeof((x)[0]))
+
+/*
+ * The command's options, and global ones given after the command
+ * ("dotsctl get --json"): one table of both (no name is in both).
+ */
 static void
-parse_cmd_args(struct args *a, int argc, char **argv)
+parse_cmd_args(struct ctl *c, struct args *a, int argc, char **argv)
 {
+	struct option opts[NELEM(cmd_opts) + NELEM(global_opts) - 1];
 	int ch;
 
+	memcpy(opts, cmd_opts, sizeof(cmd_opts) - sizeof(cmd_opts[0]));
+	memcpy(opts + NELEM(cmd_opts) - 1, global_opts, sizeof(global_opts));
 	a->lifetime = 3600;
 	a->body.content_format = 271;
 	a->count = 1;
@@ -478,10 +555,15 @@ parse_cmd_args(struct args *a, int argc, char **argv)
 	a->peer_hb = true;
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", cmd_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GLOBAL_SHORT, opts, NULL)) !=
+	    -1) {
 		if (ch == '?' || ch == ':')
 			usage_err("%s: unknown or incomplete option '%s'",
 			    a->cmd, argv[optind - 1]);
+		if (ch < 256) {
+			global_opt(c, ch, optarg);
+			continue;
+		}
 		a->seen |= SEEN(ch);
 		switch (ch) {
 		case O_MID:
@@ -933,69 +1015,18 @@ coap_log_stderr(coap_log_t level, const char *msg)
 	fputs(msg, stderr);
 }
 
-static const struct option global_opts[] = {
-	{ "server", required_argument, NULL, 's' },
-	{ "psk-identity", required_argument, NULL, 'I' },
-	{ "psk-key", required_argument, NULL, 'K' },
-	{ "psk-key-hex", required_argument, NULL, 'X' },
-	{ "cert", required_argument, NULL, 'c' },
-	{ "key", required_argument, NULL, 'k' },
-	{ "ca", required_argument, NULL, 'C' },
-	{ "server-name", required_argument, NULL, 'N' },
-	{ "cuid", required_argument, NULL, 'u' },
-	{ "cdid", required_argument, NULL, 'd' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "con", no_argument, NULL, 'O' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "admin", required_argument, NULL, 'A' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void
 parse_global(struct ctl *c, int argc, char **argv)
 {
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:vh", global_opts, NULL))
-	    != -1) {
-		switch (ch) {
-		case 's': c->o.uri = optarg; break;
-		case 'I': c->o.psk_identity = optarg; break;
-		case 'K':
-			if (strlen(optarg) == 0 ||
-			    strlen(optarg) > sizeof(c->psk_key))
-				usage_err("--psk-key: 1 to 64 characters");
-			memcpy(c->psk_key, optarg, strlen(optarg));
-			c->o.psk_key_len = strlen(optarg);
-			break;
-		case 'X':
-			c->o.psk_key_len = parse_hex(optarg, c->psk_key,
-			    sizeof(c->psk_key));
-			break;
-		case 'c': c->o.cert_file = optarg; break;
-		case 'k': c->o.key_file = optarg; break;
-		case 'C': c->o.ca_file = optarg; break;
-		case 'N': c->o.server_name = optarg; break;
-		case 'u': c->cuid = optarg; break;
-		case 'd': c->cdid = optarg; break;
-		case 'j': c->json = true; break;
-		case 't':
-			c->timeout = (unsigned)parse_ll("--timeout", optarg, 1,
-			    3600);
-			break;
-		case 'O': c->con = true; break;
-		case 'v': c->verbose++; break;
-		case 'A': c->admin = optarg; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		default:
+	while ((ch = getopt_long(argc, argv, GLOBAL_SHORT, global_opts,
+	    NULL)) != -1) {
+		if (ch == '?' || ch == ':')
 			usage_err("unknown or incomplete option '%s'",
 			    argv[optind - 1]);
-		}
+		global_opt(c, ch, optarg);
 	}
 }
 
@@ -1054,8 +1085,9 @@ main(int argc, char **argv)
 	ci = optind;
 	a.cmd = argv[ci];
 	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
-		if (ci + 1 != argc)
-			usage_err("%s takes no arguments", a.cmd);
+		/* global options only ("dotsctl status --json") */
+		parse_cmd_args(&c, &a, argc - ci, argv + ci);
+		allow_only(&a, 0);
 		return ctl_admin(c.admin ? c.admin : CTL_ADMIN_DEFAULT, a.cmd,
 		    c.json, c.timeout);
 	}
@@ -1067,7 +1099,7 @@ main(int argc, char **argv)
 	    strcmp(a.cmd, "withdraw") && strcmp(a.cmd, "efficacy") &&
 	    strcmp(a.cmd, "hb"))
 		usage_err("unknown command '%s'", a.cmd);
-	parse_cmd_args(&a, argc - ci, argv + ci);
+	parse_cmd_args(&c, &a, argc - ci, argv + ci);
 	if (sub != NULL && strcmp(sub, "get") && strcmp(sub, "put") &&
 	    strcmp(sub, "delete"))
 		usage_err("%s: want get, put or delete, not '%s'", a.cmd, sub);

@@ -2,6 +2,7 @@
  * dotsgwd: the dotsgw daemon. Loads and validates the configuration, brings
  * up the DOTS server side and runs the one libevent loop until SIGTERM.
  */
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,11 @@
 
 #include <coap3/coap.h>
 #include <event2/event.h>
+#include <gnutls/gnutls.h>
 
 #include "../common/conf.h"
 #include "../common/log.h"
+#include "../common/version.h"
 #include "admin.h"
 #include "audit.h"
 #include "gw.h"
@@ -25,20 +28,44 @@
 #include "persist.h"
 #include "reload.h"
 #include "server.h"
+#include "statedir.h"
 #include "upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
 
-static void
-usage(void)
+static const char usage_text[] =
+    "usage: dotsgwd [-fhnVv] [-c config]\n"
+    "  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+    "  -f, --foreground   stay in the foreground\n"
+    "  -h, --help         this text\n"
+    "  -n, --check        check the configuration and exit\n"
+    "  -V, --version      print the version and exit\n"
+    "  -v, --verbose      more verbose (twice: libcoap debug too)\n";
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Asked for (-h): stdout, 0; a usage error: stderr, 64. */
+static void __attribute__((noreturn))
+usage(int status)
 {
-	fprintf(stderr,
-	    "usage: dotsgwd [-fnv] [-c config]\n"
-	    "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
-	    "  -f       stay in the foreground\n"
-	    "  -n       check the configuration and exit\n"
-	    "  -v       more verbose (twice: libcoap debug too)\n");
-	exit(64);
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+version(void)
+{
+	printf("dotsgwd %s (%s, GnuTLS %s)\n", DOTSGW_VERSION,
+	    coap_package_version(), gnutls_check_version(NULL));
+	exit(0);
 }
 
 static void
@@ -99,7 +126,8 @@ main(int argc, char *argv[])
 	int ch, foreground = 0, check = 0, verbose = 0;
 	struct gw gw;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnVv", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -113,12 +141,16 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			version();
 		default:
-			usage();
+			usage(64);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(64);
 	log_init("dotsgwd", verbose);
 	memset(&gw, 0, sizeof(gw));
 	if (conf_load(path, &gw.conf, err, sizeof(err), conf_warning,
@@ -131,6 +163,12 @@ main(int argc, char *argv[])
 		    path, gw.conf->n_peers);
 		conf_free(gw.conf);
 		return 0;
+	}
+	/* before daemon(): a failure is seen on the terminal */
+	if (state_dir_make(gw.conf->state_dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "dotsgwd: %s\n", err);
+		conf_free(gw.conf);
+		return 1;
 	}
 	if (!foreground && daemon(1, 0) == -1)
 		fatal("daemon");

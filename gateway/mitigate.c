@@ -32,9 +32,10 @@
 /* Which members a GET returns (Uri-Query "c", RFC 9132 §4.4.2). */
 enum content { CONTENT_ALL, CONTENT_CONFIG, CONTENT_NONCONFIG };
 
+/* max_age: seconds, or -1 for none */
 static void
 reply_mitigation(const struct ds_request *rq, coap_pdu_t *resp, int code,
-    struct dots_scope *scopes, size_t n)
+    int max_age, struct dots_scope *scopes, size_t n)
 {
 	struct dots_mitigation msg = { .scope = scopes, .n_scope = n };
 	uint8_t *buf;
@@ -45,7 +46,7 @@ reply_mitigation(const struct ds_request *rq, coap_pdu_t *resp, int code,
 			reply_errf(resp, 500, "out of memory");
 		return;
 	}
-	reply_cbor(rq, resp, code, buf, len);
+	reply_cbor_max_age(rq, resp, code, max_age, buf, len);
 	free(buf);
 }
 
@@ -58,7 +59,7 @@ reply_mid_lifetime(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	s.present = DOTS_SCOPE_MID | DOTS_SCOPE_LIFETIME;
 	s.mid = m->mid;
 	s.lifetime = mit_lifetime_left(m);
-	reply_mitigation(rq, resp, code, &s, 1);
+	reply_mitigation(rq, resp, code, -1, &s, 1);
 }
 
 static void
@@ -67,7 +68,7 @@ reply_conflict(const struct ds_request *rq, coap_pdu_t *resp,
 {
 	struct dots_scope s = { .conflict = ci };
 
-	reply_mitigation(rq, resp, 409, &s, 1);
+	reply_mitigation(rq, resp, 409, -1, &s, 1);
 }
 
 /* The mitigation as a GET shows it. Borrows m's lists: never freed. */
@@ -155,8 +156,8 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 			struct dots_scope s;
 
 			scope_view(m, content, &s);
-			reply_max_age(resp, MIT_NOTIFY_INTERVAL);
-			reply_mitigation(rq, resp, 205, &s, 1);
+			reply_mitigation(rq, resp, 205, MIT_NOTIFY_INTERVAL,
+			    &s, 1);
 			return;
 		}
 	} else if (c != NULL) {
@@ -170,8 +171,8 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 		n = 0;
 		TAILQ_FOREACH(m, &c->mits, entry)
 			scope_view(m, content, &scopes[n++]);
-		reply_max_age(resp, MIT_NOTIFY_INTERVAL);
-		reply_mitigation(rq, resp, 205, scopes, n);
+		reply_mitigation(rq, resp, 205, MIT_NOTIFY_INTERVAL, scopes,
+		    n);
 		free(scopes);
 		return;
 	}
@@ -179,7 +180,7 @@ mitigate_get(const struct ds_request *rq, coap_pdu_t *resp)
 	if (rq->observe && !foreign) {
 		/* the peer's own observed resource without content: cannot
 		 * happen (they go away together); never a 4.04 here */
-		reply_mitigation(rq, resp, 205, NULL, 0);
+		reply_mitigation(rq, resp, 205, -1, NULL, 0);
 		return;
 	}
 	if (rq->path.has_mid)

@@ -1,4 +1,6 @@
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,4 +46,77 @@ pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
 	p->pki_key.key.pem.ca_file = ca;
 	p->pki_key.key.pem.public_cert = cert;
 	p->pki_key.key.pem.private_key = key;
+}
+
+/* Append "[, ]TYPE value" to buf (at *off); "..." once it is full. */
+static void
+name_add(char *buf, size_t len, size_t *off, const char *type,
+    const char *fmt, ...)
+{
+	char v[256];
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	n = snprintf(buf + *off, len - *off, "%s%s %s", *off > 0 ? ", " : "",
+	    type, v);
+	if (n < 0 || (size_t)n >= len - *off) {
+		/* cut: end in "..." if there is room for it */
+		if (len >= 4)
+			memcpy(buf + len - 4, "...", 4);
+		*off = len;
+		return;
+	}
+	*off += (size_t)n;
+}
+
+void
+pki_cert_names(gnutls_x509_crt_t crt, char *buf, size_t len)
+{
+	char name[256], ip[INET6_ADDRSTRLEN];
+	size_t n, off = 0;
+	unsigned critical;
+	int type;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	n = sizeof(name);
+	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, name, &n) == 0)
+		name_add(buf, len, &off, "CN", "%s", name);
+	for (unsigned i = 0; i < 64; i++) {
+		n = sizeof(name) - 1;
+		type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &n,
+		    &critical);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type < 0 || n >= sizeof(name))
+			continue;	/* one too long for us: skipped */
+		name[n] = '\0';
+		switch (type) {
+		case GNUTLS_SAN_DNSNAME:
+			name_add(buf, len, &off, "DNS", "%s", name);
+			break;
+		case GNUTLS_SAN_IPADDRESS:
+			if ((n == 4 || n == 16) && inet_ntop(n == 4 ?
+			    AF_INET : AF_INET6, name, ip, sizeof(ip)) != NULL)
+				name_add(buf, len, &off, "IP", "%s", ip);
+			break;
+		case GNUTLS_SAN_URI:
+			name_add(buf, len, &off, "URI", "%s", name);
+			break;
+		case GNUTLS_SAN_RFC822NAME:
+			name_add(buf, len, &off, "email", "%s", name);
+			break;
+		default:
+			break;
+		}
+	}
+	if (off == 0)
+		snprintf(buf, len, "no names");
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <coap3/coap.h>
+#include <gnutls/x509.h>
 
 /* 0 when all three files are readable, else -1 with err naming the file. */
 int	pki_files_readable(const char *ca, const char *cert, const char *key,
@@ -18,5 +19,12 @@ int	pki_files_readable(const char *ca, const char *cert, const char *key,
  * context the setup is given to; cn_cb may be NULL. */
 void	pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
 	    const char *key, coap_dtls_cn_callback_t cn_cb, void *arg);
+
+/*
+ * The names crt carries, for a log line: "CN x, DNS y, DNS z, IP a" (the
+ * subject CN, then the SubjectAltNames in their order: DNS, IP, URI,
+ * email), "no names" when it has none; cut with "..." at len.
+ */
+void	pki_cert_names(gnutls_x509_crt_t crt, char *buf, size_t len);
 
 #endif

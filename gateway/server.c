@@ -387,18 +387,50 @@ reply_errf(coap_pdu_t *resp, int code, const char *fmt, ...)
 	reply_err(resp, &e);
 }
 
+/*
+ * libcoap 4.3.1 puts Observe (6) into an observe response before the
+ * handler runs, and into a notification also the subscription's Block2
+ * (23). ETag (4), Content-Format (12) and Max-Age (14) added afterwards
+ * belong below them: coap_add_option() inserts them in their place, and
+ * logs "options are not in correct order" (debug level) each time, as it
+ * does for libcoap's own coap_add_data_blocked_response(). Those expected
+ * insertions stay out of the log, so that the message still shows any
+ * other misordered option (tests/integration/block2_size.sh at -vv).
+ */
+size_t
+reply_option(coap_pdu_t *resp, uint16_t number, size_t len,
+    const uint8_t *value)
+{
+	coap_opt_iterator_t it;
+	coap_log_t level;
+	uint16_t top = 0;
+	size_t r;
+
+	if (coap_option_iterator_init(resp, &it, COAP_OPT_ALL) != NULL)
+		while (coap_option_next(&it) != NULL)
+			top = it.number;
+	if (number >= top)
+		return coap_add_option(resp, number, len, value);
+	level = coap_get_log_level();
+	if (level > LOG_INFO)
+		coap_set_log_level(LOG_INFO);
+	r = coap_add_option(resp, number, len, value);
+	coap_set_log_level(level);
+	return r;
+}
+
 void
 reply_max_age(coap_pdu_t *resp, uint32_t seconds)
 {
 	uint8_t buf[4];
 
-	coap_add_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(buf,
+	reply_option(resp, COAP_OPTION_MAXAGE, coap_encode_var_safe(buf,
 	    sizeof(buf), seconds), buf);
 }
 
 void
-reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
-    const uint8_t *body, size_t len)
+reply_cbor_max_age(const struct ds_request *rq, coap_pdu_t *resp, int code,
+    int max_age, const uint8_t *body, size_t len)
 {
 	uint8_t cf[2];
 	size_t room = coap_session_max_pdu_size(rq->session);
@@ -406,15 +438,32 @@ reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	if (room > MAX_UNBLOCKED)
 		room = MAX_UNBLOCKED;
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
-	if (rq->pdu != NULL && len + 64 > room) {
+	/*
+	 * Block2 when the body does not fit, and whenever the client asked
+	 * for a block size (RFC 7959 §2.2: "MUST use the block size
+	 * indicated or a smaller size"), which a notification's request
+	 * (the subscription's) and libcoap's copy in resp both carry.
+	 */
+	if (rq->pdu != NULL && (len + 64 > room ||
+	    request_has_option(rq->pdu, COAP_OPTION_BLOCK2) ||
+	    request_has_option(resp, COAP_OPTION_BLOCK2))) {
 		/* RFC 9132 §4.4.2: Block2 with an ETag for dynamic data */
-		b2_reply(rq->ds, rq->pdu, rq->observe, resp, DOTS_CF, body,
-		    len);
+		b2_reply(rq->ds, rq->pdu, rq->observe, resp, DOTS_CF, max_age,
+		    body, len);
 		return;
 	}
-	coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT,
+	reply_option(resp, COAP_OPTION_CONTENT_FORMAT,
 	    coap_encode_var_safe(cf, sizeof(cf), DOTS_CF), cf);
+	if (max_age >= 0)
+		reply_max_age(resp, (uint32_t)max_age);
 	coap_add_data(resp, len, body);
+}
+
+void
+reply_cbor(const struct ds_request *rq, coap_pdu_t *resp, int code,
+    const uint8_t *body, size_t len)
+{
+	reply_cbor_max_age(rq, resp, code, -1, body, len);
 }
 
 /* Copy the answer built in from into resp (which has only its token). */

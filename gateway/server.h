@@ -86,12 +86,22 @@ void	reply_err(coap_pdu_t *, const struct dots_err *);
 void	reply_errf(coap_pdu_t *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	reply_max_age(coap_pdu_t *, uint32_t seconds);
+/* coap_add_option() for a response that may already hold a higher option
+ * (libcoap's Observe, a notification's Block2): the option goes in its
+ * place. Returns coap_add_option()'s size, 0 on failure. */
+size_t	reply_option(coap_pdu_t *, uint16_t number, size_t len,
+	    const uint8_t *value);
 /* Copy an answer built elsewhere into resp (which has only its token):
  * code, options, payload. 0, or -1 out of memory. */
 int	reply_copy(coap_pdu_t *resp, const coap_pdu_t *from);
-/* Code and an application/dots+cbor body; Block2 (with ETag) when large. */
+/* Code and an application/dots+cbor body; Block2 (with ETag) when large
+ * or when the request (or, for a notification, its subscription) carries
+ * Block2: never a block larger than the one asked for (RFC 7959 §2.2). */
 void	reply_cbor(const struct ds_request *, coap_pdu_t *, int code,
 	    const uint8_t *body, size_t len);
+/* The same with Max-Age (seconds; -1 none), added in option order. */
+void	reply_cbor_max_age(const struct ds_request *, coap_pdu_t *, int code,
+	    int max_age, const uint8_t *body, size_t len);
 /* The request body after Content-Format and Block1 checks: 0, or -1 with
  * err (4.15 wrong format, 4.13 block-wise, 4.00 missing body). */
 int	request_body(const coap_pdu_t *, const uint8_t **, size_t *,

@@ -50,8 +50,8 @@ config_get(const struct ds_request *rq, coap_pdu_t *resp)
 			reply_errf(resp, 500, "out of memory");
 		return;
 	}
-	reply_max_age(resp, rq->gw->conf->config_max_age);
-	reply_cbor(rq, resp, 205, buf, len);
+	reply_cbor_max_age(rq, resp, 205, (int)rq->gw->conf->config_max_age,
+	    buf, len);
 	free(buf);
 }
 

@@ -40,6 +40,27 @@ us_down(struct upstream *us, const char *why)
 	orch_member_down(us);
 }
 
+/*
+ * Why the session failed, for us_down(): a certificate that does not name
+ * the expected server says which server-name that was and where it came
+ * from (topologies/quickstart/dotsgw.yaml: the peer name by default).
+ */
+static const char *
+us_why(struct upstream *us, char *buf, size_t len)
+{
+	const char *err = dc_error(us->dc);
+
+	if (err[0] == '\0')
+		return "cannot start a session";
+	if (!dc_server_name_refused(us->dc))
+		return err;
+	/* the loader fills server_name with the peer name when absent */
+	snprintf(buf, len, "%s (the expected name is upstream.server-name%s)",
+	    err, strcmp(us->peer->up.server_name, us->peer->name) == 0 ?
+	    ", by default the peer name" : "");
+	return buf;
+}
+
 /* Its signal-config tells us how often to send heartbeats (§4.5). */
 static void
 us_adopt_config(struct upstream *us, const struct dc_resp *r)
@@ -65,9 +86,10 @@ static void
 us_config_cb(void *arg, int status, const struct dc_resp *r)
 {
 	struct upstream *us = arg;
+	char buf[DC_ERRLEN + 96];
 
 	if (status != DC_OK) {
-		us_down(us, dc_error(us->dc));
+		us_down(us, us_why(us, buf, sizeof(buf)));
 		return;
 	}
 	if (r->code == 205)
@@ -87,7 +109,8 @@ us_config_cb(void *arg, int status, const struct dc_resp *r)
 	relay_upstream_up(us);
 }
 
-static int
+/* A new session and its first request; on failure us_down() says why. */
+static void
 us_connect(struct upstream *us)
 {
 	const struct conf_upstream *u = &us->peer->up;
@@ -113,13 +136,15 @@ us_connect(struct upstream *us)
 	}
 	if ((us->dc = dc_new(&o, err, sizeof(err))) == NULL) {
 		log_warnx("upstream %s: %s", us->peer->name, err);
-		return -1;
+		us_down(us, "cannot start a session");
+		return;
 	}
 	if ((us->loop = coap_loop_attach(us->gw->base,
 	    dc_context(us->dc))) == NULL) {
 		dc_free(us->dc);
 		us->dc = NULL;
-		return -1;
+		us_down(us, "cannot start a session");
+		return;
 	}
 	/* the first exchange brings the session up and tells us its config */
 	req.method = COAP_REQUEST_CODE_GET;
@@ -132,16 +157,19 @@ us_connect(struct upstream *us)
 	req.observe = -1;
 	if (dc_send(us->dc, &req, US_CONFIG_TIMEOUT_MS, us_config_cb,
 	    us) == 0) {
+		/* over TLS the handshake ran inside dc_new(): say why */
+		char buf[DC_ERRLEN + 96];
+
+		us_down(us, us_why(us, buf, sizeof(buf)));
 		coap_loop_detach(us->loop);
 		dc_free(us->dc);
 		us->dc = NULL;
 		us->loop = NULL;
-		return -1;
+		return;
 	}
 	us->restart = false;
 	coap_loop_kick(us->loop);
 	log_debug("upstream %s: connecting to %s", us->peer->name, uri);
-	return 0;
 }
 
 static void
@@ -212,8 +240,8 @@ us_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!us->enabled)
 		return;
 	if (us->dc == NULL) {
-		if (now >= us->reconnect_ms && us_connect(us) == -1)
-			us_down(us, "cannot start a session");
+		if (now >= us->reconnect_ms)
+			us_connect(us);
 		return;
 	}
 	dc_tick(us->dc);
