@@ -123,17 +123,23 @@ rank(const struct gw *gw, const struct upstream *us)
 	return i;
 }
 
-/* Nothing placed there: switching away moves nothing. */
+/* Nothing placed there, and nothing it placed here: switching away
+ * moves nothing. (An ISP member holds what its active orchestrator
+ * placed; while it does, a returning orchestrator's copies must not
+ * displace it: orch_member_takeover.) */
 static bool
-idle(const struct upstream *us)
+idle(struct gw *gw, const struct upstream *us)
 {
 	const struct placement *p;
+	const struct peer_rt *pr = peer_find(gw, us->peer->name);
 
 	TAILQ_FOREACH(p, &us->placements, u_entry)
 		if (p->state == PL_ACTIVE || p->state == PL_SENDING)
 			return false;
-	return true;
+	return pr == NULL || pr->active == 0;
 }
+
+static void activated(struct gw *, const struct upstream *);
 
 /*
  * The first orchestrator in config order that is up is active; one that
@@ -149,7 +155,7 @@ orch_member_up(struct upstream *us)
 	if (!is_orch(us))
 		return;
 	act = active_other(gw, us);
-	if (act != NULL && rank(gw, us) < rank(gw, act) && idle(act)) {
+	if (act != NULL && rank(gw, us) < rank(gw, act) && idle(gw, act)) {
 		act->standby = true;
 		log_info("orchestrator %s is standby (%s, earlier in the "
 		    "config, is up)", act->peer->name, us->peer->name);
@@ -158,6 +164,7 @@ orch_member_up(struct upstream *us)
 	if (act == NULL) {
 		us->standby = false;
 		log_info("orchestrator %s is active", us->peer->name);
+		activated(gw, us);
 	} else {
 		us->standby = true;
 		log_info("orchestrator %s is standby (%s is active)",
@@ -194,6 +201,7 @@ orch_member_down(struct upstream *us)
 	log_warnx("orchestrator failover: %s is down, %s is active now; "
 	    "placing active mitigations there", us->peer->name,
 	    next->peer->name);
+	activated(gw, next);
 	relay_reconsider(gw);
 }
 
@@ -216,9 +224,21 @@ other_orchestrator(const struct peer_rt *a, const struct peer_rt *b)
 	return a != b && a->conf->up.orchestrator && b->conf->up.orchestrator;
 }
 
+/* Our session to the orchestrator that is this peer, if we are its
+ * member. */
+static const struct upstream *
+member_of(const struct gw *gw, const struct peer_rt *pr)
+{
+	for (size_t i = 0; i < gw->n_ups; i++)
+		if (is_orch(gw->ups[i]) &&
+		    strcmp(gw->ups[i]->peer->name, pr->conf->name) == 0)
+			return gw->ups[i];
+	return NULL;
+}
+
 /* The same customer's request (cdid, kept from trusted gateways) placed
- * here by the other orchestrator of the pair: the standby's copy after a
- * failover, so the older copy is withdrawn by us (not held twice). */
+ * here by the other orchestrator of the pair: the active one's copy after
+ * a failover, so the other copy is withdrawn by us (not held twice). */
 static int
 withdraw_copy(struct mitigation *m, void *arg)
 {
@@ -237,9 +257,39 @@ withdraw_copy(struct mitigation *m, void *arg)
 	return 0;
 }
 
+/*
+ * Only the copy of the orchestrator that is active for us displaces the
+ * other's. A restarted orchestrator places again what it held before it
+ * died, before its own downstream has withdrawn it there; had that copy
+ * displaced the survivor's, both would be gone a moment later. Copies
+ * that arrive from an orchestrator before we make it active are settled
+ * when we do (activated()).
+ */
 void
 orch_member_takeover(struct gw *gw, struct mitigation *by)
 {
-	if (by->client->peer->conf->up.orchestrator && by->cdid != NULL)
+	const struct upstream *us;
+
+	if (!by->client->peer->conf->up.orchestrator || by->cdid == NULL)
+		return;
+	us = member_of(gw, by->client->peer);
+	if (us == NULL || upstream_usable(us))
 		mit_foreach(gw->mt, withdraw_copy, by);
+}
+
+static int
+takeover_from(struct mitigation *m, void *arg)
+{
+	const struct upstream *us = arg;
+
+	if (mit_is_active(m) && m->cdid != NULL &&
+	    strcmp(m->client->peer->conf->name, us->peer->name) == 0)
+		mit_foreach(us->gw->mt, withdraw_copy, m);
+	return 0;
+}
+
+static void
+activated(struct gw *gw, const struct upstream *us)
+{
+	mit_foreach(gw->mt, takeover_from, (void *)us);
 }

@@ -417,7 +417,8 @@ expect_noresp() {
 }
 
 # jget EXPR [FILE|-]: evaluate a Python expression on the last JSON line
-# (bound to j; s = first scope of a mitigation body or None). Prints it;
+# (bound to j; b = its body, ms = the mitigation-scope, s = the first
+# scope, or {} / None). Prints it;
 # when the line is no JSON or EXPR fails on it, "<why: raw line>", so that
 # a check comparing the value names the answer it could not read.
 jget() {
@@ -433,8 +434,11 @@ except Exception:
     bad("no json")
 if not isinstance(j, dict):
     bad("not an object")
+b = j.get("body") if isinstance(j.get("body"), dict) else {}
+ms = b.get("ietf-dots-signal-channel:mitigation-scope")
+ms = ms if isinstance(ms, dict) else {}
 try:
-    s = j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"][0]
+    s = ms["scope"][0]
 except Exception:
     s = None
 try:
