@@ -7,6 +7,24 @@ gw_start || exit 1
 
 SCK='j["body"]["ietf-dots-signal-channel:signal-config"]'
 cuid1=$(cuid_psk $PSK1_ID)
+
+# check_ans NAME GOT WANT: check_eq naming the last answer on failure
+check_ans() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
+	fi
+}
+# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
+# is WANT
+check_j() {
+	if [ "$(code_of)" = "$2" ]; then
+		check_ans "$1" "$(jget "$3")" "$4"
+	else
+		fail "$1" "expected $2, $(_ctl_why)"
+	fi
+}
 for t in D T; do
 	uri=$URI_D tr=dtls
 	[ $t = T ] && uri=$URI_T tr=tls
@@ -14,13 +32,13 @@ for t in D T; do
 	[ $t = T ] && cred=pki2
 
 	expect "$tr config GET -> 2.05" 2.05 $cred $uri config get
-	check_eq "$tr idle heartbeat-interval min/max/current" "$(jget \
-	    "[$SCK[c]['heartbeat-interval'][k] for c in ('idle-config','mitigating-config') for k in ('min-value','max-value','current-value')]")" \
+	check_j "$tr idle heartbeat-interval min/max/current" 2.05 \
+	    "[$SCK[c]['heartbeat-interval'][k] for c in ('idle-config','mitigating-config') for k in ('min-value','max-value','current-value')]" \
 	    "[15, 240, 30, 15, 240, 30]"
-	check_eq "$tr ack-timeout decimals" "$(jget \
-	    "[$SCK['idle-config']['ack-timeout'][k] for k in ('min-value-decimal','max-value-decimal','current-value-decimal')]")" \
+	check_j "$tr ack-timeout decimals" 2.05 \
+	    "[$SCK['idle-config']['ack-timeout'][k] for k in ('min-value-decimal','max-value-decimal','current-value-decimal')]" \
 	    '["1.00", "30.00", "2.00"]'
-	check_eq "$tr config GET carries Max-Age" "$(jget '"max-age" in j')" true
+	check_j "$tr config GET carries Max-Age" 2.05 '"max-age" in j' true
 
 	expect "$tr heartbeat-interval below min -> 4.22" 4.22 $cred $uri \
 	    config put --sid 1 --hb-interval 5
@@ -35,20 +53,20 @@ for t in D T; do
 	expect "$tr same sid updated -> 2.04" 2.04 $cred $uri \
 	    config put --sid 5 --hb-interval 90 --ack-timeout 3
 	expect "$tr config GET sid -> 2.05" 2.05 $cred $uri config get --sid 5
-	check_eq "$tr negotiated values" "$(jget \
-	    "[$SCK['idle-config']['heartbeat-interval']['current-value'], $SCK['idle-config']['ack-timeout']['current-value-decimal']]")" \
+	check_j "$tr negotiated values" 2.05 \
+	    "[$SCK['idle-config']['heartbeat-interval']['current-value'], $SCK['idle-config']['ack-timeout']['current-value-decimal']]" \
 	    '[90, "3.00"]'
 	expect "$tr idle-config only -> 2.01" 2.01 $cred $uri \
 	    config put --sid 6 --idle --hb-interval 120
 	expect "$tr config GET after idle-only PUT" 2.05 $cred $uri config get
-	check_eq "$tr idle-config current 120" "$(jget \
-	    "$SCK['idle-config']['heartbeat-interval']['current-value']")" 120
+	check_j "$tr idle-config current 120" 2.05 \
+	    "$SCK['idle-config']['heartbeat-interval']['current-value']" 120
 	expect "$tr config GET unknown sid -> 4.04" 4.04 $cred $uri \
 	    config get --sid 4
 	expect "$tr config DELETE -> 2.02" 2.02 $cred $uri config delete
 	expect "$tr config GET after DELETE" 2.05 $cred $uri config get
-	check_eq "$tr defaults restored" "$(jget \
-	    "$SCK['idle-config']['heartbeat-interval']['current-value']")" 30
+	check_j "$tr defaults restored" 2.05 \
+	    "$SCK['idle-config']['heartbeat-interval']['current-value']" 30
 	echo '{"ietf-dots-signal-channel:signal-config":{"idle-config":{"heartbeat-interval":{"current-value":60}},"100":1}}' > $TMP/cfg100.json
 	expect "$tr config PUT with unknown required key -> 4.00" 4.00 \
 	    $cred $uri config put --sid 7 --file $TMP/cfg100.json
@@ -60,8 +78,8 @@ for t in D T; do
 	expect "$tr heartbeat peer-hb-status false -> 2.04" 2.04 $cred $uri \
 	    hb --peer-hb-status false
 	ctl $cred $uri hb --count 2 --interval 1
-	check_eq "$tr two heartbeats, two answers" \
-	    "$(grep -c '"code":"2.04"' $OUT)" 2
+	check_ans "$tr two heartbeats, two answers" \
+	    "$(count_of $OUT '"code":"2.04"')" 2
 	printf '\xa1\x18\x31\xa0' > $TMP/hbempty.cbor
 	expect "$tr heartbeat without peer-hb-status -> 4.00" 4.00 $cred \
 	    $uri hb --cbor-file $TMP/hbempty.cbor
@@ -101,9 +119,9 @@ write_config $TMP/hb.yaml $PORT 2 1 240 2
 rm -f "$TMP"/state/*.db*	# a new daemon: no configuration negotiated before
 gw_start $TMP/hb.yaml || exit 1
 ctl psk1 $URI_D hb --count 3 --interval 2
-check_eq "heartbeats answered while the server sends its own" \
-    "$(grep -c '"code":"2.04"' $OUT)" 3
-n=$(sed -n 's/.*answered \([0-9]*\) heartbeat.*/\1/p' $ERR)
+check_ans "heartbeats answered while the server sends its own" \
+    "$(count_of $OUT '"code":"2.04"')" 3
+n=$(sed -n 's/^dotsctl: answered \([0-9][0-9]*\) heartbeat(s) from the server$/\1/p' $ERR)
 if [ "${n:-0}" -ge 1 ]; then
 	pass "server-initiated heartbeats received and answered ($n)"
 else

@@ -5,6 +5,24 @@
 t_init
 gw_start || exit 1
 
+# check_ans NAME GOT WANT: check_eq naming the last answer on failure
+check_ans() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
+	fi
+}
+# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
+# is WANT
+check_j() {
+	if [ "$(code_of)" = "$2" ]; then
+		check_ans "$1" "$(jget "$3")" "$4"
+	else
+		fail "$1" "expected $2, $(_ctl_why)"
+	fi
+}
+
 cuid1=$(cuid_psk $PSK1_ID)
 for t in D T; do
 	uri=$URI_D tr=dtls
@@ -19,7 +37,7 @@ for t in D T; do
 	else
 		fail "$tr unknown PSK identity" "rc $rc, out '$(head -c 200 $TMP/o)'"
 	fi
-	if grep -q "handshake failed" $TMP/e; then
+	if has $TMP/e "handshake failed"; then
 		pass "$tr unknown PSK identity: 'handshake failed' on stderr"
 	else
 		fail "$tr unknown PSK identity message" "stderr '$(head -c 200 $TMP/e)'"
@@ -35,7 +53,7 @@ for t in D T; do
 	"$DOTSCTL" -s $uri $(cred_args pki2 | sed 's/gw1.test/other.test/') \
 	    --timeout 8 get >$TMP/o 2>$TMP/e
 	rc=$?
-	if [ $rc -eq 2 ] && grep -q "handshake failed" $TMP/e; then
+	if [ $rc -eq 2 ] && has $TMP/e "handshake failed"; then
 		pass "$tr server name mismatch detected by dotsctl"
 	else
 		fail "$tr server name mismatch" "rc $rc, stderr '$(head -c 200 $TMP/e)'"
@@ -56,8 +74,8 @@ for t in D T; do
 	    $uri --cuid $cuid1 get --mid $m
 	expect "$tr other peer PUT with the owner's cuid -> 4.09" 4.09 psk3 \
 	    $uri --cuid $cuid1 mitigate --mid $((m + 1)) --prefix 203.0.113.1/32
-	check_eq "$tr 4.09 conflict-cause cuid-collision" \
-	    "$(jget 's["conflict-information"]["conflict-cause"]')" cuid-collision
+	check_j "$tr 4.09 conflict-cause cuid-collision" 4.09 \
+	    's["conflict-information"]["conflict-cause"]' cuid-collision
 	expect "$tr other peer DELETE with the owner's cuid -> 2.02" 2.02 \
 	    psk3 $uri --cuid $cuid1 withdraw --mid $m
 	expect "$tr owner still sees it -> 2.05" 2.05 psk1 $uri get --mid $m
@@ -66,17 +84,20 @@ for t in D T; do
 	"$DOTSCTL" -s $uri $(cred_args psk3) --cuid $cuid1 --json \
 	    get --mid $m --observe 3 > $TMP/fo 2>&1 &
 	fo=$!
-	sleep 1
+	# its answer (the refusal) first, then the change it must not see
+	wait_log 20 $TMP/fo '"code":' ||
+	    fail "$tr other peer Observe: an answer" "nothing in 20 s"
 	"$DOTSCTL" -s $uri $(cred_args psk1) efficacy --mid $m \
 	    --attack-status under-attack --prefix 192.0.2.50/32 >/dev/null 2>&1
 	wait $fo
 	check_eq "$tr other peer Observe on the owner's mid: one 4.04, nothing more" \
-	    "$(grep -c '"code"' $TMP/fo) $(grep -c '"4.04"' $TMP/fo)" "1 1"
+	    "$(count_of $TMP/fo '"code":') $(count_of $TMP/fo '"code":"4.04"')" "1 1"
+	ctl psk1 $uri get --mid $m
 	st=$(jget 's["status"]')
-	case $st in
-	attack-mitigation-in-progress | attack-successfully-mitigated)
+	case $(code_of):$st in
+	2.05:attack-mitigation-in-progress | 2.05:attack-successfully-mitigated)
 		pass "$tr owner's mitigation still active ($st)" ;;
-	*) fail "$tr owner's mitigation still active" "status '$st'" ;;
+	*) fail "$tr owner's mitigation still active" "status '$st' from $(_ctl_why)" ;;
 	esac
 	expect "$tr certificate peer GET customer1's mid -> 4.04" 4.04 pki2 \
 	    $uri --cuid $cuid1 get --mid $m
