@@ -1,7 +1,8 @@
 # Two gobgpd on 127.0.0.1 for the BGP mitigator tests (sourced after
 # lib.sh and t_init): the speaker dotsgwd drives (API $SPK_API) and the
 # "router" peered with it, whose RIB the tests read back as JSON. Both
-# are stopped by PID (bgp_stop, also on exit).
+# are stopped by PID (bgp_stop, also on exit). The tests' mitigator
+# config names $GOBGP_WRAP as its gobgp, to see reconciles run.
 ports=()
 while [ ${#ports[@]} -lt 4 ]; do
 	p=$(free_port)
@@ -57,18 +58,61 @@ start_bgp() {
 	BGP_PIDS+=($!)
 }
 start_bgp
-established() { gobgp -u $HOST -p "$SPK_API" neighbor 2>/dev/null | grep -q Establ; }
+# the speaker's session to the router is ESTABLISHED (gobgp's JSON:
+# session_state 6)
+established() {
+	gobgp -u $HOST -p "$SPK_API" -j neighbor 2>/dev/null | $PY -c '
+import json, sys
+n = json.load(sys.stdin) or []
+sys.exit(0 if n and all(x.get("state", {}).get("session_state") == 6 for x in n) else 1)' 2>/dev/null
+}
 wait_for 30 established && pass "speaker and router gobgpd established on 127.0.0.1" ||
     { fail "gobgpd session" "$(tail -n 5 "$TMP/spk.log")"; exit 1; }
 
-# rib FAMILY: the router's RIB as JSON (what it learnt from the speaker)
-rib() { gobgp -u $HOST -p "$RTR_API" -j global rib -a "$1" 2>/dev/null; }
+# The gobgp CLI dotsgwd runs (mitigator "gobgp:"): the real one, each
+# call's arguments logged first. A reconcile starts by listing
+# ipv4-flowspec and logs what it finds (orphans, "announcing again")
+# before the next one starts: once two reconciles have started since a
+# point, one ran entirely after it.
+GOBGP_WRAP=$TMP/gobgp-wrap
+GOBGP_CALLS=$TMP/gobgp.calls
+printf '#!/bin/sh\necho "$*" >> "%s"\nexec gobgp "$@"\n' "$GOBGP_CALLS" > "$GOBGP_WRAP"
+chmod 755 "$GOBGP_WRAP"
+reconciles() {
+	local n
+	n=$(count_of "$GOBGP_CALLS" "-j global rib -a ipv4-flowspec")
+	echo "${n:-0}"
+}
+_reconciles_ge() { [ "$(reconciles)" -ge "$1" ]; }
+# wait_reconcile SECONDS: a whole reconcile ran after this call
+wait_reconcile() { wait_for "$1" _reconciles_ge $(($(reconciles) + 2)); }
+
+# rib FAMILY: the router's RIB as JSON (what it learnt from the speaker);
+# a CLI call that fails (a loaded machine) is tried again, 5 times at most.
+rib() {
+	local i out
+	for i in 1 2 3 4 5; do
+		if out=$(gobgp -u $HOST -p "$RTR_API" -j global rib -a "$1" 2>/dev/null) &&
+		    [ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		sleep 0.5
+	done
+	return 1
+}
 # has_fs PYEXPR: some router flowspec route satisfies PYEXPR over its
-# components c (type -> value list) and attributes a (type -> attr)
+# components c (type -> value list) and attributes a (type -> attr).
+# Status 1: none does; 2: the RIB could not be read.
 has_fs() {
-	rib ipv4-flowspec | $PY -c '
+	local r
+	r=$(rib ipv4-flowspec) || return 2
+	printf '%s\n' "$r" | $PY -c '
 import json, sys
-d = json.load(sys.stdin)
+try:
+    d = json.load(sys.stdin) or {}
+except ValueError:
+    sys.exit(2)
 ok = False
 for k, paths in d.items():
     for p in paths:
@@ -80,4 +124,53 @@ for k, paths in d.items():
             pass
 sys.exit(0 if ok else 1)' "$1"
 }
-no_fs() { ! has_fs "$1"; }
+# no_fs PYEXPR: the RIB was read and no route satisfies PYEXPR
+no_fs() {
+	has_fs "$1"
+	[ $? -eq 1 ]
+}
+# rib_py FAMILY PYCODE: run PYCODE with d = the router's RIB of FAMILY;
+# status 2 when it could not be read.
+rib_py() {
+	local r
+	r=$(rib "$1") || return 2
+	printf '%s\n' "$r" | $PY -c '
+import json, sys
+try:
+    d = json.load(sys.stdin) or {}
+except ValueError:
+    sys.exit(2)
+'"$2"
+}
+
+# has_seq FILE STRING...: some line of FILE holds the STRINGs in this
+# order (fixed strings: "S1.*S2" without regular expressions): log
+# lines hold dots that a regular expression would read as any character
+has_seq() {
+	local f=$1
+	shift
+	HS_ARGS=$(printf '%s\037' "$@") awk '
+BEGIN { n = split(ENVIRON["HS_ARGS"], s, "\037") - 1 }
+{
+	p = 1
+	for (i = 1; i <= n; i++) {
+		k = index(substr($0, p), s[i])
+		if (k == 0)
+			next
+		p += k - 1 + length(s[i])
+	}
+	found = 1
+	exit
+}
+END { exit !found }' "$f"
+}
+
+# log_mark FILE: its line count now, a point to look from with log_since
+log_mark() {
+	local n
+	n=$(wc -l < "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+# log_since FILE MARK OUT: the lines of FILE after MARK, into OUT (a
+# negative check about one step must not see an earlier step's lines)
+log_since() { tail -n +"$(($2 + 1))" "$1" > "$3"; }

@@ -49,6 +49,11 @@ topo_load() {
 # A random port free on 127.0.0.1 for UDP and TCP, not yet taken by
 # this topology, and below the ephemeral range: nodes started first
 # connect out from ephemeral ports and would take a later node's port.
+# Each port handed out is reserved (TOPO_PORTS_DIR/PORT holds the PID of
+# the script that took it, under a lock): another test running at the
+# same time cannot pick it between this check and its daemon's bind. A
+# reservation whose script is gone is free again.
+TOPO_PORTS_DIR=${DOTSGW_PORTS_DIR:-/tmp/dotsgw-ports}
 topo_free_port() {
 	local i p used lo=20000 hi
 	hi=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range \
@@ -58,15 +63,41 @@ topo_free_port() {
 		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
 		used=" ${TOPO_PORT[*]} ${TOPO_ADMIN[*]} "
 		[[ $used == *" $p "* ]] && continue
-		if ! ss -Hlun 2>/dev/null | awk '{print $4}' |
-		    grep -qE "(^|[:\]])$p\$" &&
-		    ! ss -Hltn 2>/dev/null | awk '{print $4}' |
-		    grep -qE "(^|[:\]])$p\$"; then
+		if topo_reserve_port "$p"; then
 			echo "$p"
 			return 0
 		fi
 	done
 	return 1
+}
+
+# topo_port_bound PORT: something listens on it (UDP or TCP, any address).
+topo_port_bound() {
+	{ ss -Hlun; ss -Hltn; } 2>/dev/null | awk '{print $4}' |
+	    grep -qE "(^|[:\]])$1\$"
+}
+
+# topo_reserve_port PORT: reserve it for this script ($$: the main shell,
+# also inside $(...)) unless bound or reserved by a live script (this one
+# included). Without flock or a writable TOPO_PORTS_DIR only the bound
+# check is made.
+topo_reserve_port() {
+	local p=$1
+	if ! command -v flock >/dev/null ||
+	    ! { mkdir -p -m 1777 "$TOPO_PORTS_DIR" &&
+	    : >> "$TOPO_PORTS_DIR/.lock"; } 2>/dev/null; then
+		! topo_port_bound "$p"
+		return
+	fi
+	(
+		flock -w 10 9 || exit 1
+		owner=$(cat "$TOPO_PORTS_DIR/$p" 2>/dev/null)
+		if [ -n "$owner" ] && [ -d "/proc/$owner" ]; then
+			exit 1
+		fi
+		topo_port_bound "$p" && exit 1
+		echo "$$" > "$TOPO_PORTS_DIR/$p" 2>/dev/null || exit 1
+	) 9>>"$TOPO_PORTS_DIR/.lock"
 }
 
 # topo_setup DIR: PKI, ports and configs under DIR (made if missing).
@@ -104,14 +135,15 @@ topo_setup() {
 	done
 }
 
-# topo_node_start NODE: start it, wait 10 s at most for its ready line.
+# topo_node_start NODE [N]: start it, wait 20 s at most for its ready
+# line (the Nth in its log: a restart appends to it).
 topo_node_start() {
-	local n=$1 log=$TOPO_WORK/$1.log i
+	local n=$1 log=$TOPO_WORK/$1.log i c
 	"$TOPO_DOTSGWD" -f -v -c "$TOPO_WORK/$n.yaml" 2>>"$log" >/dev/null &
 	TOPO_PID[$n]=$!
-	for i in $(seq 1 100); do
-		[ "$(grep -c 'dotsgwd ready' "$log" 2>/dev/null)" -ge \
-		    "${2:-1}" ] && return 0
+	for i in $(seq 1 200); do
+		c=$(grep -cF 'dotsgwd ready' "$log" 2>/dev/null)
+		[ "${c:-0}" -ge "${2:-1}" ] && return 0
 		if ! kill -0 "${TOPO_PID[$n]}" 2>/dev/null; then
 			topo_err "$n exited: $(tail -n 3 "$log")"
 			unset "TOPO_PID[$n]"
@@ -119,7 +151,7 @@ topo_node_start() {
 		fi
 		sleep 0.1
 	done
-	topo_err "$n: no ready line within 10 s"
+	topo_err "$n: no ready line within 20 s"
 	return 1
 }
 
@@ -148,9 +180,10 @@ topo_stop() {
 	done
 }
 
-# topo_status NODE: its /status JSON on stdout ("{}" when it is down).
+# topo_status NODE: its /status JSON on stdout ("{}" when it is down). A
+# node that is up answers at once; 10 s allow for a loaded machine.
 topo_status() {
-	"$TOPO_DOTSCTL" --admin "$TOPO_HOST:${TOPO_ADMIN[$1]}" --timeout 3 --json \
+	"$TOPO_DOTSCTL" --admin "$TOPO_HOST:${TOPO_ADMIN[$1]}" --timeout 10 --json \
 	    status 2>/dev/null || echo "{}"
 }
 

@@ -16,8 +16,9 @@ fi
 if [ $# -eq 0 ]; then
 	set -- "$(dirname "$0")"/*.yaml
 fi
+# a bound for a hang only: a check takes milliseconds, even loaded
 TIMEOUT=
-command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout 10"
+command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout 30"
 
 failed=0
 errf=$(mktemp) || exit 2

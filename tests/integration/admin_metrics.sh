@@ -13,11 +13,17 @@ gw_start || exit 1
 ADMIN=http://$HOST:$APORT
 
 get() { http "$1" "$ADMIN$2" "$TMP/http.body"; }
-scrape() { get GET /metrics >/dev/null; cp "$TMP/http.body" "$TMP/metrics"; }
+# scrape: /metrics into $TMP/metrics; anything but a 200 fails, named
+scrape() {
+	local c
+	c=$(get GET /metrics)
+	cp "$TMP/http.body" "$TMP/metrics"
+	[ "$c" = 200 ] || fail "scrape /metrics" "HTTP $c: $(head -c 200 "$TMP/http.body")"
+}
 m() { metric "$1" "$TMP/metrics"; }
 
 check_eq "GET /metrics -> 200" "$(get GET /metrics)" 200
-grep -q 'version=0.0.4' "$TMP/http.body.type" &&
+has "$TMP/http.body.type" 'version=0.0.4' &&
     pass "/metrics Content-Type is Prometheus text 0.0.4" ||
     fail "/metrics Content-Type" "$(cat "$TMP/http.body.type")"
 # every sample line is NAME{LABELS} VALUE; every family has HELP and TYPE
@@ -104,25 +110,35 @@ want(j["upstreams"] == [], "no upstreams")
 PY
 
 # dotsctl status: the same as a table and as JSON, while customer3 keeps
-# a TLS session open (it observes its mitigation)
-"$DOTSCTL" -s "$URI_T" $(cred_args psk3) --json get --mid 7 --observe 3 > /dev/null 2>&1 &
+# a TLS session open: it observes its mitigation, for 60 s at most (a
+# loaded machine reads the status while the session is there); stopped
+# by PID once the session was seen
+"$DOTSCTL" -s "$URI_T" $(cred_args psk3) --json get --mid 7 --observe 60 > "$TMP/obs.json" 2>&1 &
 OBS=$!
-sleep 1
+# c3_session: /status (200) shows customer3's session
+c3_session() {
+	[ "$(get GET /status)" = 200 ] &&
+	    $PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; sys.exit(not p["customer3"]["sessions"])' \
+	    "$TMP/http.body" 2>/dev/null
+}
+# registered: its first notification (the Observe answer) is printed
+wait_for 20 has "$TMP/obs.json" '{"code":"2.05","observe":' && wait_for 10 c3_session ||
+    fail "customer3's observing session" "$(head -c 300 "$TMP/obs.json")"
 "$DOTSCTL" --admin "$HOST:$APORT" status > "$TMP/st.txt" 2>&1
 check_eq "dotsctl status exits 0" "$?" 0
 grep -qE '^  session tls +127\.0\.0\.1:[0-9]+ +last heartbeat ' "$TMP/st.txt" &&
     pass "dotsctl status: customer3's open TLS session" ||
     fail "dotsctl status session line" "$(cat "$TMP/st.txt")"
-get GET /status > /dev/null
-$PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; s=p["customer3"]["sessions"]; sys.exit(not (len(s) >= 1 and s[0]["transport"] == "tls" and s[0]["remote"].startswith("127.0.0.1:") and "last-heartbeat-ago" in s[0]))' "$TMP/http.body" &&
+[ "$(get GET /status)" = 200 ] &&
+    $PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; s=p["customer3"]["sessions"]; sys.exit(not (len(s) >= 1 and s[0]["transport"] == "tls" and s[0]["remote"].startswith("127.0.0.1:") and "last-heartbeat-ago" in s[0]))' "$TMP/http.body" &&
     pass "/status: the session's transport, address and last heartbeat" ||
     fail "/status sessions" "$(head -c 600 "$TMP/http.body")"
-wait $OBS
+stop_pid "$OBS"
 grep -qE '^customer1 +psk +down +up +1 ' "$TMP/st.txt" &&
     pass "dotsctl status: customer1 up with 1 active (the other withdrawn)" ||
     fail "dotsctl status peer line" "$(cat "$TMP/st.txt")"
 grep -qE '^customer1 .* 1 +attack-mitigation-in-progress +[0-9]+ +192\.0\.2\.1/32 ' "$TMP/st.txt" &&
-    grep -q '  path gw1.test (local); ' "$TMP/st.txt" &&
+    has "$TMP/st.txt" '  path gw1.test (local); ' &&
     pass "dotsctl status: mitigation, targets, path and decision" ||
     fail "dotsctl status mitigation lines" "$(cat "$TMP/st.txt")"
 grep -qE '^  bps +2000000000 / 10000000000' "$TMP/st.txt" &&
@@ -141,7 +157,7 @@ check_eq "GET /nothing -> 404" "$(get GET /nothing)" 404
 sed "s/^admin: .*/admin: { address: 192.0.2.1, port: $APORT }/" "$CONF" > "$TMP/remote.yaml"
 if "$DOTSGWD" -n -c "$TMP/remote.yaml" 2> "$TMP/remote.err"; then
 	fail "non-loopback admin address refused" "dotsgwd -n accepted it"
-elif grep -q "remote.yaml:[0-9]*: admin.address: is not a loopback address" "$TMP/remote.err"; then
+elif grep -qE "remote\.yaml:[0-9]+: admin\.address: is not a loopback address" "$TMP/remote.err"; then
 	pass "non-loopback admin address refused ($(cut -d: -f2 "$TMP/remote.err" | head -n 1 | tr -d ' ')th line)"
 else
 	fail "non-loopback admin address refused" "$(cat "$TMP/remote.err")"

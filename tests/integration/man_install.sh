@@ -29,7 +29,7 @@ done
 
 # every top-level key of the reference configuration has its entry
 for k in $(grep -oE '^[a-z-]+:' "$ROOT/topologies/quickstart/dotsgw.yaml" | tr -d :); do
-	grep -qx "\.B $k" "$MAN/dotsgw.yaml.5" || missing="$missing $k"
+	grep -qxF ".B $k" "$MAN/dotsgw.yaml.5" || missing="$missing $k"
 done
 [ -z "$missing" ] && pass "dotsgw.yaml(5) documents every top-level key" ||
     fail "dotsgw.yaml(5) keys" "missing:$missing (add a '.B key' entry under TOP-LEVEL KEYS in man/dotsgw.yaml.5)"
@@ -41,7 +41,7 @@ done
 [ -z "$missing" ] && pass "dotsctl(8) documents every command" || fail "dotsctl(8) commands" "missing:$missing"
 missing=
 for o in c f n v; do
-	"$ROOT/build/dotsgwd" -h 2>&1 | grep -q -- "-$o" || missing="$missing -$o(not in usage)"
+	"$ROOT/build/dotsgwd" -h 2>&1 | grep -qF -- "-$o" || missing="$missing -$o(not in usage)"
 	grep -qE "^\.BI? \\\\-$o( |$)" "$MAN/dotsgwd.8" || missing="$missing -$o"
 done
 [ -z "$missing" ] && pass "dotsgwd(8) documents every option" || fail "dotsgwd(8) options" "missing:$missing"
@@ -61,14 +61,14 @@ for f in usr/sbin/dotsgwd:755 usr/bin/dotsctl:755 usr/share/man/man8/dotsgwd.8:6
 done
 [ -z "$bad" ] && pass "installed files and modes" || fail "installed files" "bad:$bad"
 U=$D/usr/lib/systemd/system/dotsgwd.service
-grep -qx 'ExecStart=/usr/sbin/dotsgwd -f -c /etc/dotsgw/dotsgw.yaml' "$U" &&
-    grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$U" && grep -qx 'Type=simple' "$U" &&
+grep -qxF 'ExecStart=/usr/sbin/dotsgwd -f -c /etc/dotsgw/dotsgw.yaml' "$U" &&
+    grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' "$U" && grep -qxF 'Type=simple' "$U" &&
     pass "unit: Type=simple, -f, ExecReload sends SIGHUP, installed path" ||
-    fail "unit content" "$(grep ^Exec "$U")"
+    fail "unit content" "$(grep -F Exec "$U")"
 "$D/usr/bin/dotsctl" --help > /dev/null && "$D/usr/sbin/dotsgwd" -n \
     -c "$ROOT/topologies/quickstart/dotsgw.yaml" 2>/dev/null &&
     pass "installed binaries run" || fail "installed binaries" "dotsctl --help or dotsgwd -n failed"
-MANPATH=$D/usr/share/man man -w dotsgw.yaml 2>/dev/null | grep -q "$D/usr/share/man/man5/dotsgw.yaml.5" &&
+MANPATH=$D/usr/share/man man -w dotsgw.yaml 2>/dev/null | grep -qF "$D/usr/share/man/man5/dotsgw.yaml.5" &&
     pass "man finds the installed dotsgw.yaml(5)" || fail "man -w" "not found under $D"
 
 if command -v systemd-analyze >/dev/null; then
