@@ -176,14 +176,14 @@ wait_log() {
 # log).
 ready_count() { count_of "$1" "dotsgwd ready"; }
 
-# gw_start [CONF]: start the daemon, wait (10 s at most) for its "ready".
+# gw_start [CONF]: start the daemon, wait (20 s at most) for its "ready".
 gw_start() {
 	local conf=${1:-$CONF} i n
 	GW_LOG=$TMP/dotsgwd.log
 	n=$(ready_count "$GW_LOG")
 	"$DOTSGWD" -f -c "$conf" 2>>"$GW_LOG" >/dev/null &
 	GW_PID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		if [ "$(ready_count "$GW_LOG")" -gt "${n:-0}" ]; then
 			return 0
 		fi
@@ -195,7 +195,7 @@ gw_start() {
 		fi
 		sleep 0.1
 	done
-	fail gw_start "no 'ready' line within 10 s"
+	fail gw_start "no 'ready' line within 20 s"
 	return 1
 }
 
@@ -219,14 +219,14 @@ ns_exec() { if [ -n "$NETNS" ]; then echo "ip netns exec $NETNS"; fi; }
 declare -A NODE_PID
 
 # node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
-# wait (10 s at most) for its "ready" line.
+# wait (20 s at most) for its "ready" line.
 node_start() {
 	local name=$1 conf=$2 log=$TMP/$1.log i n
 	n=$(ready_count "$log")
 	# shellcheck disable=SC2046
 	$(ns_exec) "$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
 	NODE_PID[$name]=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		[ "$(ready_count "$log")" -gt "${n:-0}" ] && return 0
 		if ! kill -0 "${NODE_PID[$name]}" 2>/dev/null; then
 			fail "start $name" "exited before ready: $(tail -n 3 "$log")"
@@ -234,7 +234,7 @@ node_start() {
 		fi
 		sleep 0.1
 	done
-	fail "start $name" "no 'ready' line within 10 s"
+	fail "start $name" "no 'ready' line within 20 s"
 	return 1
 }
 
@@ -469,6 +469,50 @@ check() {
 	fi
 }
 
+# ---- checks on answers and logs -------------------------------------------
+
+# lines_of FILE STRING...: the lines of FILE holding every STRING (fixed
+# strings); line_has: there is one.
+lines_of() {
+	local f=$1 s=$2
+	shift 2
+	if [ $# -eq 0 ]; then
+		grep -F -- "$s" "$f" 2>/dev/null
+	else
+		grep -F -- "$s" "$f" 2>/dev/null | lines_of /dev/stdin "$@"
+	fi
+}
+line_has() { lines_of "$@" | grep -q '^'; }
+
+# check_ans NAME GOT WANT: check_eq naming the last answer on failure
+check_ans() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
+	fi
+}
+
+# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
+# is WANT
+check_j() {
+	if [ "$(code_of)" = "$2" ]; then
+		check_ans "$1" "$(jget "$3")" "$4"
+	else
+		fail "$1" "expected $2, $(_ctl_why)"
+	fi
+}
+
+# observer_ends PID: the observer ended by itself (its resource went away)
+# within 20 s, or it is stopped
+observer_ends() {
+	wait_for 20 eval "! kill -0 $1 2>/dev/null"
+	stop_pid "$1"
+}
+
+# now in ms (wall clock, finer than $SECONDS)
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
 # ---- the admin endpoint (HTTP) --------------------------------------------
 
 # http METHOD URL FILE: the body into FILE (its Content-Type into
@@ -533,8 +577,7 @@ cc_expect() {
 	if [ "$first" = "$want" ]; then
 		pass "$name"
 	else
-		fail "$name" "expected $want, coap-client saw '${CC_CODES:-none}'" \
-		    "stderr '$(head -c 200 "$CC_ERR" | tr '\n' ' ')'"
+		fail "$name" "expected $want, coap-client saw '${CC_CODES:-none}' stderr '$(head -c 200 "$CC_ERR" | tr '\n' ' ')'"
 	fi
 }
 

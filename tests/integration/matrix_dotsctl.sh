@@ -6,9 +6,9 @@ t_init
 gw_start || exit 1
 
 MSK=ietf-dots-signal-channel:mitigation-scope
-# check_j NAME EXPR WANT: jget EXPR on the last answer (whose code the
+# check_jv NAME EXPR WANT: jget EXPR on the last answer (whose code the
 # caller checked) prints WANT; a failure shows the raw answer
-check_j() {
+check_jv() {
 	local got
 	got=$(jget "$2")
 	if [ "$got" = "$3" ]; then
@@ -32,7 +32,7 @@ for combo in "psk1 D" "psk1 T" "pki2 D" "pki2 T"; do
 	# 1 mitigation request
 	expect "$n row1 PUT new mid -> 2.01" 2.01 $cred $uri \
 	    mitigate --mid $mid --prefix $p --port 443 --proto 6 --lifetime 3600
-	check_j "$n row1 body mid" 's["mid"]' "$mid"
+	check_jv "$n row1 body mid" 's["mid"]' "$mid"
 	lt=$(jget 's["lifetime"]')
 	if [[ $lt =~ ^[0-9]+$ ]] && [ "$lt" -gt 0 ] && [ "$lt" -le 3600 ]; then
 		pass "$n row1 granted lifetime $lt"
@@ -41,8 +41,8 @@ for combo in "psk1 D" "psk1 T" "pki2 D" "pki2 T"; do
 	fi
 	# 3 status of one
 	expect "$n row3 GET one -> 2.05" 2.05 $cred $uri get --mid $mid
-	check_j "$n row3 mid" 's["mid"]' "$mid"
-	check_j "$n row3 target-prefix" 's["target-prefix"]' "[\"$p\"]"
+	check_jv "$n row3 mid" 's["mid"]' "$mid"
+	check_jv "$n row3 target-prefix" 's["target-prefix"]' "[\"$p\"]"
 	st=$(jget 's["status"]')
 	case $st in
 	attack-mitigation-in-progress | attack-successfully-mitigated)
@@ -51,7 +51,7 @@ for combo in "psk1 D" "psk1 T" "pki2 D" "pki2 T"; do
 	esac
 	# 4 status of all
 	expect "$n row4 GET all -> 2.05" 2.05 $cred $uri get
-	check_j "$n row4 lists mid" \
+	check_jv "$n row4 lists mid" \
 	    "$mid in [x.get('mid') for x in j['body']['$MSK']['scope']]" true
 
 	# 5 Observe (background) while 6 efficacy and 2 withdraw happen: for
@@ -66,7 +66,7 @@ for combo in "psk1 D" "psk1 T" "pki2 D" "pki2 T"; do
 	    efficacy --mid $mid --attack-status under-attack --prefix $p \
 	    --port 443 --proto 6 --lifetime 3600
 	expect "$n row2 DELETE -> 2.02" 2.02 $cred $uri withdraw --mid $mid
-	check_j "$n row2 DELETE has no body" '"body" in j' false
+	check_jv "$n row2 DELETE has no body" '"body" in j' false
 	wait $opid
 	orc=$?
 	first=$(head -n 1 "$obs")
@@ -88,17 +88,17 @@ for combo in "psk1 D" "psk1 T" "pki2 D" "pki2 T"; do
 	    config put --sid $sid --hb-interval 60 --missing-hb 5
 	expect "$n row9 config GET sid -> 2.05" 2.05 $cred $uri \
 	    config get --sid $sid
-	check_j "$n row9 negotiated heartbeat-interval" \
+	check_jv "$n row9 negotiated heartbeat-interval" \
 	    'j["body"]["ietf-dots-signal-channel:signal-config"]["idle-config"]["heartbeat-interval"]["current-value"]' 60
 	expect "$n row8 config DELETE -> 2.02" 2.02 $cred $uri \
 	    config delete --sid $sid
 	expect "$n row9 config GET after DELETE -> 2.05" 2.05 $cred $uri \
 	    config get
-	check_j "$n row8 default restored" \
+	check_jv "$n row8 default restored" \
 	    'j["body"]["ietf-dots-signal-channel:signal-config"]["idle-config"]["heartbeat-interval"]["current-value"]' 30
 	# 10 heartbeat
 	expect "$n row10 heartbeat -> 2.04" 2.04 $cred $uri hb
-	check_j "$n row10 heartbeat answer has no body" '"body" in j' false
+	check_jv "$n row10 heartbeat answer has no body" '"body" in j' false
 done
 
 # Confirmable mitigation requests are accepted too (RFC 9132 §4.3 overlap).

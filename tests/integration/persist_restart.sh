@@ -22,37 +22,8 @@ left() {
 }
 # LO <= lifetime <= HI
 in_range() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
-# check_ans NAME GOT WANT: check_eq naming the last answer on failure
-check_ans() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
-	fi
-}
-# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
-# is WANT
-check_j() {
-	if [ "$(code_of)" = "$2" ]; then
-		check_ans "$1" "$(jget "$3")" "$4"
-	else
-		fail "$1" "expected $2, $(_ctl_why)"
-	fi
-}
 # the last "mitigations restored" summary of the daemon's log
 restored() { grep -F "mitigations restored in" "${1:-$GW_LOG}" | tail -n 1; }
-# lines_of FILE STRING...: the lines of FILE holding every STRING (fixed
-# strings); line_has: there is one.
-lines_of() {
-	local f=$1 s=$2
-	shift 2
-	if [ $# -eq 0 ]; then
-		grep -F -- "$s" "$f" 2>/dev/null
-	else
-		grep -F -- "$s" "$f" 2>/dev/null | lines_of /dev/stdin "$@"
-	fi
-}
-line_has() { lines_of "$@" | grep -q '^'; }
 
 # --- before: mitigations of two peers, one short-lived, and a config ---------
 ctl psk1 "$D" config put --sid 41 --hb-interval 90 --missing-hb 7

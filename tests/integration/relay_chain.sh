@@ -56,43 +56,6 @@ wait_for 20 up gw-a gw-b && wait_for 20 up gw-b gw-c &&
     pass "upstream sessions up hop by hop" ||
     fail "upstream sessions up hop by hop" "no 'is up' lines"
 
-# lines_of FILE STRING...: the lines of FILE holding every STRING (fixed
-# strings); line_has: there is one.
-lines_of() {
-	local f=$1 s=$2
-	shift 2
-	if [ $# -eq 0 ]; then
-		grep -F -- "$s" "$f" 2>/dev/null
-	else
-		grep -F -- "$s" "$f" 2>/dev/null | lines_of /dev/stdin "$@"
-	fi
-}
-line_has() { lines_of "$@" | grep -q '^'; }
-# check_ans NAME GOT WANT: check_eq naming the last answer on failure
-check_ans() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
-	fi
-}
-# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
-# is WANT
-check_j() {
-	if [ "$(code_of)" = "$2" ]; then
-		check_ans "$1" "$(jget "$3")" "$4"
-	else
-		fail "$1" "expected $2, $(_ctl_why)"
-	fi
-}
-# observer_ends PID: the observer ended by itself (its resource went away)
-# within 20 s, or it is stopped
-observer_ends() {
-	wait_for 20 eval "! kill -0 $1 2>/dev/null"
-	stop_pid "$1"
-}
-# now in ms (wall clock, finer than $SECONDS)
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
 A=coaps://$HOST:$PA
 CUID1=$(cuid_psk "$PSK1_ID")

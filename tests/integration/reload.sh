@@ -80,23 +80,6 @@ sj() {	# EXPR on the last status as j
 	    "$TMP/status.json" "$1" 2>/dev/null ||
 	    echo "<no answer: $(head -c 300 "$TMP/status.json")>"
 }
-# check_ans NAME GOT WANT: check_eq naming the last answer on failure
-check_ans() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
-	fi
-}
-# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
-# is WANT
-check_j() {
-	if [ "$(code_of)" = "$2" ]; then
-		check_ans "$1" "$(jget "$3")" "$4"
-	else
-		fail "$1" "expected $2, $(_ctl_why)"
-	fi
-}
 # starts_with FILE PREFIX: a line of FILE begins with PREFIX (fixed string)
 starts_with() {
 	grep -F -- "$2" "$1" 2>/dev/null | {
@@ -105,12 +88,6 @@ starts_with() {
 		done
 		exit 1
 	}
-}
-# observer_ends PID: the observer ended by itself (its resource went away)
-# within 20 s, or it is stopped
-observer_ends() {
-	wait_for 20 eval "! kill -0 $1 2>/dev/null"
-	stop_pid "$1"
 }
 
 conf_a "$PFX1" with-c3
