@@ -557,8 +557,16 @@ mitigator_new(struct gw *gw)
 		free(mg);
 		return -1;
 	}
-	mg->ops = gw->conf->mitigator.type == MITIGATOR_BGP ?
-	    &mitigator_bgp_ops : &mitigator_log_ops;
+	switch (gw->conf->mitigator.type) {
+	case MITIGATOR_BGP:
+		mg->ops = &mitigator_bgp_ops;
+		break;
+	case MITIGATOR_EXABGP:
+		mg->ops = &mitigator_exabgp_ops;
+		break;
+	default:
+		mg->ops = &mitigator_log_ops;
+	}
 	if ((mg->stats_ev = evtimer_new(gw->base, stats_cb, mg)) == NULL ||
 	    (mg->reconcile_ev = evtimer_new(gw->base, reconcile_cb,
 	    mg)) == NULL || mg->ops->init(mg) == -1) {

@@ -1,6 +1,6 @@
 /*
  * The local mitigator: what a mitigation that relay.c keeps local turns
- * into. A back-end ("log" or "bgp", mitigator: type) installs and
+ * into. A back-end ("log", "bgp" or "exabgp", mitigator: type) installs and
  * withdraws the rules policies/flowspec.c builds from the scope, reports
  * drop statistics and reconciles what it holds with our table. Every
  * back-end call is asynchronous: nothing here waits for a speaker.
@@ -98,6 +98,7 @@ struct mitigator {
 
 extern const struct mitigator_ops mitigator_log_ops;
 extern const struct mitigator_ops mitigator_bgp_ops;
+extern const struct mitigator_ops mitigator_exabgp_ops;
 
 /* From gw->conf; gw->mitig set. -1 on failure. The first reconcile runs
  * on the first loop turn, after the table is loaded. */
