@@ -16,117 +16,19 @@ for p in exabgp gobgpd gobgp; do
 	    { skip mitigator_exabgp "$p not installed"; exit 0; }
 done
 t_init
-RELAY=${RELAY:-$ROOT/build/dotsgw-exabgp-relay}
+. "$(dirname "$0")/../exabgp_lib.sh"
 [ -x "$RELAY" ] || { fail relay "$RELAY not built"; exit 1; }
-
-ports=()
-while [ ${#ports[@]} -lt 2 ]; do
-	p=$(free_port)
-	case " ${ports[*]} $PORT " in *" $p "*) continue ;; esac
-	ports+=("$p")
-done
-RTR_BGP=${ports[0]} RTR_API=${ports[1]}
-SOCK=$TMP/exabgp.sock
-
-# --- the router (gobgpd, passive) and the speaker (exabgp) ------------------
-cat > "$TMP/rtr.toml" <<EOF
-[global.config]
-  as = 64513
-  router-id = "10.255.0.2"
-  port = $RTR_BGP
-  local-address-list = ["$HOST"]
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "$HOST"
-    peer-as = 64512
-  [neighbors.transport.config]
-    local-address = "$HOST"
-    passive-mode = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-flowspec"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv6-flowspec"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-EOF
-# adj-rib-out true: exabgp keeps what it announced (re-sent to a router
-# that reconnects, listed for reconcile); the flow route is the
-# operator's own, without our marker
-cat > "$TMP/exabgp.conf" <<EOF
-process dotsgw {
-	run $RELAY $SOCK;
-	encoder text;
-}
-neighbor $HOST {
-	router-id 10.255.0.1;
-	local-address $HOST;
-	local-as 64512;
-	peer-as 64513;
-	connect $RTR_BGP;
-	adj-rib-out true;
-	family { ipv4 flow; ipv6 flow; ipv4 unicast; }
-	api { processes [ dotsgw ]; }
-	flow {
+trap 'exa_lib_stop; t_cleanup' EXIT
+# the operator's own flow route, without our marker
+EXA_STATIC='	flow {
 		route operator { match { destination 203.0.113.99/32; }
 		    then { discard; community [ 64512:1 ]; } }
-	}
-}
-EOF
-RTR_PID= EXA_PID=
-stop_all() {
-	[ -n "$EXA_PID" ] && stop_pid "$EXA_PID"
-	[ -n "$RTR_PID" ] && stop_pid "$RTR_PID"
-	EXA_PID= RTR_PID=
-}
-trap 'stop_all; t_cleanup' EXIT
-gobgpd -f "$TMP/rtr.toml" --api-hosts "$HOST:$RTR_API" --pprof-disable \
-    >> "$TMP/rtr.log" 2>&1 &
-RTR_PID=$!
-# as root without dropping privileges (the test's files are root's);
-# exabgp's own named pipes (api.cli) are not used
-exa_start() {
-	env exabgp.daemon.user=root exabgp.daemon.drop=false \
-	    exabgp.daemon.daemonize=false exabgp.api.cli=false \
-	    exabgp.log.level=INFO exabgp.log.destination=stdout \
-	    exabgp "$TMP/exabgp.conf" >> "$TMP/exabgp.log" 2>&1 &
-	EXA_PID=$!
-}
+	}'
+exa_setup "$TMP" || { fail setup "no free ports"; exit 1; }
+rtr_start
 exa_start
-established() { gobgp -u $HOST -p "$RTR_API" neighbor 2>/dev/null | grep -qF Establ; }
 wait_for 30 established && pass "exabgp and the router gobgpd established on 127.0.0.1" ||
     { fail "BGP session" "$(tail -n 5 "$TMP/exabgp.log")"; exit 1; }
-
-# routes FAMILY: one line per route in the router's RIB (its JSON read):
-# "KEY | comm C... | mid M | rate R" where KEY is gobgp's (the prefix, or
-# "[destination: P][protocol: ==udp]..."), comm the communities as A:B
-# (sorted), mid the MID of large communities 64512:OWNER:MID, rate the
-# flowspec traffic-rate (0: discard)
-routes() {
-	gobgp -u $HOST -p "$RTR_API" -j global rib -a "$1" 2>/dev/null | $PY -c '
-import json, signal, sys
-signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    d = {}
-for key, paths in sorted(d.items()):
-    for p in paths:
-        comm, mids, rate = [], [], "-"
-        for a in p["attrs"]:
-            if a["type"] == 8:
-                comm = sorted("%d:%d" % (c >> 16, c & 0xffff) for c in a["communities"])
-            elif a["type"] == 32:
-                mids = [str(v["LocalData2"]) for v in a["value"] if v["ASN"] == 64512]
-            elif a["type"] == 16:
-                rate = "%g" % a["value"][0].get("rate", -1)
-        print("%s | comm %s | mid %s | rate %s" % (key, " ".join(comm), " ".join(mids), rate))'
-}
-has_route() { routes "$1" | grep -qF -- "$2"; }
-no_route() { ! has_route "$@"; }
-count_routes() { routes "$1" | grep -cF -- "$2"; }
 
 wait_for 15 has_route ipv4-flowspec "[destination: 203.0.113.99/32] | comm 64512:1 | mid  | rate 0" &&
     pass "the operator's own flowspec route (no marker) reaches the router" ||
@@ -253,8 +155,7 @@ held() {
 }
 for sig in TERM KILL; do
 	n=$(count_of "$GW_LOG" "mitigator exabgp: connected to the relay")
-	stop_pid "$EXA_PID" "$sig"
-	EXA_PID=
+	exa_stop "$sig"
 	wait_for 10 no_route ipv4-flowspec "[destination: 192.0.2.224/28]" ||
 	    fail "exabgp $sig" "the router kept the routes"
 	exa_start
@@ -300,8 +201,7 @@ has_route ipv4-flowspec "| mid 10 |" && [ "$(count_of "$GW_LOG" "orphan")" = "$n
     fail "restored rule" "$(grep -F '192.0.2.96' "$GW_LOG" | tail -n 2)"
 
 # --- 7. exabgp down: no hang; back: the reconcile announces what failed -----
-stop_pid "$EXA_PID"
-EXA_PID=
+exa_stop
 wait_log 10 "$GW_LOG" "mitigator exabgp: lost the relay" ||
     fail "relay loss" "$(grep -F 'mitigator exabgp' "$GW_LOG" | tail -n 2)"
 t0=$SECONDS
