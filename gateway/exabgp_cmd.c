@@ -39,21 +39,21 @@ put(struct line *l, const char *fmt, ...)
 		l->off += (size_t)n;
 }
 
-/* "name [ =a >=b&<=c ]; " — exabgp's numeric operators (RFC 8955 4.2.1) */
+/* " name [ =a >=b&<=c ]" — exabgp's numeric operators (RFC 8955 4.2.1) */
 static void
 put_ranges(struct line *l, const char *name, const unsigned *lo,
     const unsigned *hi, size_t n)
 {
 	if (n == 0)
 		return;
-	put(l, "%s [", name);
+	put(l, " %s [", name);
 	for (size_t i = 0; i < n; i++) {
 		if (lo[i] == hi[i])
 			put(l, " =%u", lo[i]);
 		else
 			put(l, " >=%u&<=%u", lo[i], hi[i]);
 	}
-	put(l, " ]; ");
+	put(l, " ]");
 }
 
 static void
@@ -91,11 +91,12 @@ exa_rule_cmd(const struct pol_rule *r, bool add,
 		put(&l, "\n");
 		return l.off < len ? l.off : 0;
 	}
-	put(&l, "%s flow route { match { destination %s; ",
-	    add ? "announce" : "withdraw",
+	/* exabgp's one-line flow syntax: its parser costs ~17% less than
+	 * with the { match { } then { } } blocks (NOTES.md) */
+	put(&l, "%s flow route destination %s", add ? "announce" : "withdraw",
 	    prefix_format(&r->dst, p, sizeof(p)));
 	if (r->has_src)
-		put(&l, "source %s; ", prefix_format(&r->src, p, sizeof(p)));
+		put(&l, " source %s", prefix_format(&r->src, p, sizeof(p)));
 	for (size_t i = 0; i < r->n_proto; i++)
 		lo[i] = hi[i] = r->proto[i];
 	put_ranges(&l, "protocol", lo, hi, r->n_proto);
@@ -106,18 +107,16 @@ exa_rule_cmd(const struct pol_rule *r, bool add,
 		hi[i] = r->icmp[i].upper;
 	}
 	put_ranges(&l, "icmp-type", lo, hi, r->n_icmp);
-	put(&l, "}");
 	if (add) {
-		put(&l, " then { ");
 		if (r->action == CONF_ACT_RATE_LIMIT)
-			put(&l, "rate-limit %" PRIu64 "; ", r->rate);
+			put(&l, " rate-limit %" PRIu64, r->rate);
 		else
-			put(&l, "discard; ");
-		put(&l, "community [ %u:%u ]; large-community [ %u:%" PRIu32
-		    ":%" PRIu32 " ]; }", mc->community_asn,
-		    mc->community_value, mc->community_asn, owner, mid);
+			put(&l, " discard");
+		put(&l, " community [ %u:%u ] large-community [ %u:%" PRIu32
+		    ":%" PRIu32 " ]", mc->community_asn, mc->community_value,
+		    mc->community_asn, owner, mid);
 	}
-	put(&l, " }\n");
+	put(&l, "\n");
 	return l.off < len ? l.off : 0;
 }
 

@@ -6,11 +6,13 @@
  * which reconcile learns whose route it is and how to withdraw it.
  * Pure text: no I/O, no event loop (tests/unit/test_gw_exabgp_cmd.c).
  *
- * A flowspec rule is `announce flow route { match { ... } then { discard;
- * | rate-limit N; community [ ASN:V ]; large-community [ ASN:OWNER:MID ];
- * } }`, an RTBH route `announce route P next-hop N community [ 65535:666
- * ASN:V ] large-community [ ASN:OWNER:MID ]`; withdrawals name the NLRI
- * only (exabgp knows a route by it).
+ * A flowspec rule is `announce flow route destination P [source S]
+ * [protocol [ =6 =17 ]] [destination-port [ =53 >=80&<=90 ]] ...
+ * discard|rate-limit N community [ ASN:V ] large-community
+ * [ ASN:OWNER:MID ]` (exabgp's one-line form), an RTBH route `announce
+ * route P next-hop N community [ 65535:666 ASN:V ] large-community
+ * [ ASN:OWNER:MID ]`; withdrawals name the NLRI only (exabgp knows a
+ * route by it).
  */
 #ifndef DOTSGW_EXABGP_CMD_H
 #define DOTSGW_EXABGP_CMD_H

@@ -64,18 +64,17 @@ main(void)
 		r.n_icmp = 1;
 		CHECK(exa_rule_cmd(&r, true, &mc, OWNER, 7, buf, sizeof(buf)) >
 		    0);
-		CHECK_STR(buf, "announce flow route { match { destination "
-		    "192.0.2.0/28; source 198.51.100.0/24; protocol [ =6 =17 ]; "
-		    "destination-port [ =53 >=80&<=90 ]; source-port "
-		    "[ >=1024&<=65535 ]; icmp-type [ =8 ]; } then { discard; "
-		    "community [ 64512:4646 ]; large-community "
-		    "[ 64512:305419896:7 ]; } }\n");
+		CHECK_STR(buf, "announce flow route destination 192.0.2.0/28 "
+		    "source 198.51.100.0/24 protocol [ =6 =17 ] destination-port "
+		    "[ =53 >=80&<=90 ] source-port [ >=1024&<=65535 ] icmp-type "
+		    "[ =8 ] discard community [ 64512:4646 ] large-community "
+		    "[ 64512:305419896:7 ]\n");
 		CHECK(exa_rule_cmd(&r, false, &mc, OWNER, 7, buf, sizeof(buf)) >
 		    0);
-		CHECK_STR(buf, "withdraw flow route { match { destination "
-		    "192.0.2.0/28; source 198.51.100.0/24; protocol [ =6 =17 ]; "
-		    "destination-port [ =53 >=80&<=90 ]; source-port "
-		    "[ >=1024&<=65535 ]; icmp-type [ =8 ]; } }\n");
+		CHECK_STR(buf, "withdraw flow route destination 192.0.2.0/28 "
+		    "source 198.51.100.0/24 protocol [ =6 =17 ] destination-port "
+		    "[ =53 >=80&<=90 ] source-port [ >=1024&<=65535 ] icmp-type "
+		    "[ =8 ]\n");
 	}
 
 	TEST("flowspec rate-limit, IPv6") {
@@ -85,10 +84,9 @@ main(void)
 		r.rate = 125000;
 		CHECK(exa_rule_cmd(&r, true, &mc, OWNER, 1, buf, sizeof(buf)) >
 		    0);
-		CHECK_STR(buf, "announce flow route { match { destination "
-		    "2001:db8:6401::/48; } then { rate-limit 125000; community "
-		    "[ 64512:4646 ]; large-community [ 64512:305419896:1 ]; } "
-		    "}\n");
+		CHECK_STR(buf, "announce flow route destination "
+		    "2001:db8:6401::/48 rate-limit 125000 community "
+		    "[ 64512:4646 ] large-community [ 64512:305419896:1 ]\n");
 	}
 
 	TEST("RTBH: BLACKHOLE, marker, owner tag, discard next hop") {
