@@ -25,10 +25,6 @@
  *   stdin, and a socket it cannot make (yet) is retried, not fatal.
  * - Only whole lines reach exabgp: the unfinished line of a dotsgwd that
  *   went away is dropped, never glued to the next one's first command.
- * - At most WINDOW commands are in exabgp at a time (below): its loop
- *   idles 10 ms a turn when no helper wrote anything, and the answers
- *   are what frees the next ones, so the window keeps exabgp busy instead
- *   of asleep on a backlog; 5 s without any answer opens it again.
  * - exabgp answers each command with exactly one "done" or "error" line
  *   (exabgp.api.ack, true by default), in order. The relay counts the
  *   commands it passed and the answers it saw, so that the answers still
@@ -57,15 +53,6 @@
 #define LINE_MAX_KEPT	(1u << 20)	/* an answer line longer is cut */
 #define CHUNK		65536
 #define RETRY_MS	5000		/* making the socket again */
-/*
- * Commands in exabgp at once. exabgp 4.2's loop runs ~25 commands a turn
- * and then sleeps 10 ms (exabgp.reactor.speed / 100) unless a helper
- * wrote something in that turn: with everything dumped into its pipe at
- * once, the backlog sat in exabgp at ~40% sleep. Fed as answers come,
- * its pipe has news every turn (tests/bench/README.md, NOTES.md).
- */
-#define WINDOW		64
-#define STUCK_MS	5000	/* no answer with commands in exabgp */
 
 struct buf {
 	char	*p;
@@ -77,8 +64,6 @@ static ino_t	 path_ino;		/* of the socket we made */
 static int	 lsock = -1, conn = -1;
 static struct buf to_exa, to_gw, line;
 static unsigned long owed;	/* commands passed, not answered yet */
-static unsigned long inflight;	/* written to exabgp, not answered yet */
-static uint64_t	 progress;	/* ms: last answer, or inflight from 0 */
 static unsigned long skip;	/* answers owed to a dotsgwd that left */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,15 +79,6 @@ say(const char *fmt, ...)
 	va_end(ap);
 	/* one write per line: exabgp's log interleaves its own */
 	dprintf(2, "dotsgw-exabgp-relay: %s\n", msg);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -178,9 +154,6 @@ answer(const char *s, size_t n)
 
 	if (last && owed > 0)
 		owed--;
-	if (last && inflight > 0)
-		inflight--;
-	progress = now_ms();	/* a long listing is progress too */
 	if (skip > 0) {
 		if (last)
 			skip--;
@@ -227,49 +200,29 @@ from_dotsgwd(const char *d, size_t n)
 	buf_add(&to_exa, d, n);
 }
 
-/* The bytes of to_exa that hold the next whole lines exabgp may take
- * now (the window), and how many lines that is. */
-static size_t
-window_bytes(unsigned long *lines)
-{
-	const char *data, *nl;
-	size_t len = 0;
-
-	*lines = 0;
-	if (to_exa.len == 0)
-		return 0;	/* no buffer yet: no pointer arithmetic on NULL */
-	data = to_exa.p + to_exa.off;
-	while (inflight + *lines < WINDOW && (nl = memchr(data + len, '\n',
-	    to_exa.len - len)) != NULL) {
-		len = (size_t)(nl - data) + 1;
-		(*lines)++;
-	}
-	return len;
-}
-
 static void
 to_stdout(void)
 {
-	unsigned long lines;
-	size_t len = window_bytes(&lines);
-	const char *data;
+	size_t whole = whole_lines();
 	ssize_t w;
 
-	if (len == 0)
+	if (whole == 0)
 		return;
-	data = to_exa.p + to_exa.off;
-	if ((w = write(1, data, len)) > 0) {
-		if (inflight == 0)
-			progress = now_ms();
-		/* a line counts once its '\n' is written */
-		for (const char *p = data; (p = memchr(p, '\n',
-		    (size_t)(data + w - p))) != NULL; p++)
-			inflight++;
+	if ((w = write(1, to_exa.p + to_exa.off, whole)) > 0)
 		buf_eat(&to_exa, (size_t)w);
-	} else if (w == -1 && errno != EAGAIN && errno != EINTR) {
+	else if (w == -1 && errno != EAGAIN && errno != EINTR) {
 		say("writing to exabgp: %s; exiting", strerror(errno));
 		exit(1);
 	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int
@@ -341,11 +294,9 @@ main(int argc, char **argv)
 	    NULL)->sun_path))
 		path = NULL;
 	for (;;) {
-		unsigned long lines;
 		struct pollfd pf[4] = {
 			{ .fd = 0, .events = POLLIN },
-			{ .fd = window_bytes(&lines) > 0 ? 1 : -1,
-			    .events = POLLOUT },
+			{ .fd = whole_lines() > 0 ? 1 : -1, .events = POLLOUT },
 			/* one dotsgwd at a time (it owns the routes it
 			 * announces): the next waits in the backlog until
 			 * this one goes, whose end we may not have read yet
@@ -355,10 +306,11 @@ main(int argc, char **argv)
 			    POLLIN : 0) | (to_gw.len > 0 ? POLLOUT : 0) },
 		};
 
-		uint64_t now = now_ms();
 		int wait = -1;
 
 		if (lsock == -1 && path != NULL) {
+			uint64_t now = now_ms();
+
 			if (now >= retry) {
 				if (make_socket() == -1)
 					retry = now + RETRY_MS;
@@ -367,18 +319,6 @@ main(int argc, char **argv)
 			if (lsock == -1)
 				wait = (int)(retry - now);
 		}
-		/* an answer exabgp never gives (exabgp.api.ack off, a command
-		 * it choked on) must not close the window for good */
-		if (inflight > 0 && now >= progress + STUCK_MS) {
-			say("exabgp answered none of %lu command(s) for %d s; "
-			    "not waiting for those answers", inflight,
-			    STUCK_MS / 1000);
-			inflight = 0;
-			pf[1].fd = window_bytes(&lines) > 0 ? 1 : -1;
-		}
-		if (inflight > 0 && (wait == -1 ||
-		    progress + STUCK_MS - now < (uint64_t)wait))
-			wait = (int)(progress + STUCK_MS - now);
 		if (poll(pf, 4, wait) == -1) {
 			if (errno == EINTR)
 				continue;
