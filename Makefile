@@ -12,8 +12,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 COMMON_SRC	:= $(wildcard common/*.c)
 POLICY_SRC	:= $(wildcard policies/*.c)
-GATEWAY_SRC	:= $(filter-out gateway/dotsgwd.c gateway/dotsctl.c, \
-		     $(wildcard gateway/*.c))
+GATEWAY_SRC	:= $(filter-out gateway/dotsgwd.c gateway/dotsctl.c \
+		     gateway/exabgp_relay.c, $(wildcard gateway/*.c))
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -23,7 +23,7 @@ OBJ	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 .PHONY: all deps asan test unit run fuzz fuzz-smoke bench bench-bins clean \
 	check-config install demo
-all: $(B)/dotsgwd $(B)/dotsctl
+all: $(B)/dotsgwd $(B)/dotsctl $(B)/dotsgw-exabgp-relay
 
 deps:
 	@sh tests/deps.sh
@@ -48,6 +48,10 @@ $(B)/dotsgwd: $(call OBJ,gateway/dotsgwd.c) $(LIBS)
 
 $(B)/dotsctl: $(call OBJ,gateway/dotsctl.c) $(LIBS)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+# The helper exabgp runs for the exabgp back-end: libc only.
+$(B)/dotsgw-exabgp-relay: $(call OBJ,gateway/exabgp_relay.c)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(EXTRA_LDFLAGS)
 
 # Unit tests of common/ and policies/ link libcommon only; test_gw_*.c also
 # get the gateway library.
@@ -140,11 +144,15 @@ SBINDIR	?= $(PREFIX)/sbin
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+LIBEXECDIR ?= $(PREFIX)/libexec/dotsgw
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(B)/dotsgwd $(DESTDIR)$(SBINDIR)/dotsgwd
 	install -m 755 $(B)/dotsctl $(DESTDIR)$(BINDIR)/dotsctl
+	install -m 755 $(B)/dotsgw-exabgp-relay \
+	    $(DESTDIR)$(LIBEXECDIR)/dotsgw-exabgp-relay
 	install -m 644 man/dotsgwd.8 man/dotsctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/dotsgw.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/dotsgwd.service \

@@ -953,7 +953,7 @@ static int h_mitigator_type(struct ld *ld, yaml_node_t *n, void *obj,
 {
 	static const struct word w[] = {
 		{ "log", MITIGATOR_LOG }, { "bgp", MITIGATOR_BGP },
-		{ NULL, 0 }
+		{ "exabgp", MITIGATOR_EXABGP }, { NULL, 0 }
 	};
 	int	 v;
 
@@ -1032,6 +1032,8 @@ static const struct key mitigator_keys[] = {
 	    offsetof(struct conf_mitigator, api_host), h_address, NULL },
 	{ "api-port", KT_SCALAR, false, 1, 65535,
 	    offsetof(struct conf_mitigator, api_port), h_u16, NULL },
+	{ "socket", KT_SCALAR, false, 0, EXABGP_SOCKET_MAX,
+	    offsetof(struct conf_mitigator, socket), h_str, NULL },
 	{ "community", KT_SCALAR, false, 0, 0, 0, h_community, NULL },
 	{ "rtbh-next-hop", KT_SCALAR, false, 0,
 	    (int64_t)sizeof(((struct conf_mitigator *)NULL)->rtbh_next_hop),
@@ -1051,7 +1053,31 @@ static const struct key mitigator_keys[] = {
 	    offsetof(struct conf_mitigator, reconcile_interval), h_u32, NULL },
 	KEY_END
 };
-static const struct schema mitigator_schema = { mitigator_keys, NULL };
+
+/* A key of one back-end under the other is a mistake, not a no-op: the
+ * operator believes it configures something it does not. ("log" takes
+ * either's keys: it is the dry run of both.) */
+static int mitigator_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	static const char *const gobgp_keys[] = {
+		"gobgp", "api-address", "api-port", NULL
+	};
+	static const char *const exabgp_keys[] = { "socket", NULL };
+	const struct conf_mitigator *m = obj;
+	const char *name;
+
+	if (m->type == MITIGATOR_EXABGP &&
+	    (name = map_any(ld, map, gobgp_keys)) != NULL)
+		return key_err(ld, map, name, "is a key of type bgp (gobgp), "
+		    "not of type exabgp");
+	if (m->type == MITIGATOR_BGP &&
+	    (name = map_any(ld, map, exabgp_keys)) != NULL)
+		return key_err(ld, map, name, "is a key of type exabgp, not of "
+		    "type bgp");
+	return 0;
+}
+static const struct schema mitigator_schema = { mitigator_keys,
+	mitigator_check };
 
 static int offload_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
@@ -2505,10 +2531,20 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 	for (i = 0; i < c->n_peers; i++)
 		if (role_peer(ld, map, i) == -1 || up_creds(ld, map, i) == -1)
 			return -1;
-	if (dup_default(&c->mitigator.gobgp, "gobgp") == -1)
+	if (dup_default(&c->mitigator.gobgp, "gobgp") == -1 ||
+	    dup_default(&c->mitigator.socket, EXABGP_SOCKET_DEFAULT) == -1)
 		return oom(ld, 1);
-	if (resolve(ld, &c->mitigator.counters, c->state_dir) == -1)
+	if (resolve(ld, &c->mitigator.counters, c->state_dir) == -1 ||
+	    resolve(ld, &c->mitigator.socket, c->state_dir) == -1)
 		return -1;
+	/* sun_path holds 108 bytes with the NUL; a relative path may only
+	 * outgrow it once made absolute */
+	if (strlen(c->mitigator.socket) > EXABGP_SOCKET_MAX) {
+		path_push_key(ld, "mitigator");
+		return key_err(ld, map_find(ld, map, "mitigator", NULL),
+		    "socket", "longer than 107 bytes once made absolute (a "
+		    "Unix socket path)");
+	}
 	return role_check(ld, map);
 }
 
@@ -2897,6 +2933,7 @@ void conf_free(struct conf *c)
 	free(c->creds.psk_hint);
 	free(c->audit_log);
 	free(c->mitigator.gobgp);
+	free(c->mitigator.socket);
 	free(c->mitigator.counters);
 	for (i = 0; i < c->n_peers; i++)
 		peer_free(&c->peers[i]);

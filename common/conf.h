@@ -197,7 +197,13 @@ struct conf_capacity {
 enum conf_mitigator_type {
 	MITIGATOR_LOG,		/* log the rules only */
 	MITIGATOR_BGP,		/* a local gobgpd, driven by its CLI */
+	MITIGATOR_EXABGP,	/* a local exabgp, through its process API */
 };
+
+/* the exabgp relay's Unix socket (sun_path is 108 bytes with its NUL);
+ * Debian's exabgp unit makes /run/exabgp for its user */
+#define EXABGP_SOCKET_DEFAULT	"/run/exabgp/dotsgw.sock"
+#define EXABGP_SOCKET_MAX	107
 
 #define CONF_SEVERITIES		6	/* attack-severity 1..5; 0 = none given */
 
@@ -207,6 +213,8 @@ struct conf_mitigator {
 	char		*gobgp;		/* CLI program; default "gobgp" */
 	char		 api_host[64];	/* gobgpd gRPC; default 127.0.0.1 */
 	uint16_t	 api_port;	/* default 50051 */
+	char		*socket;	/* exabgp relay's Unix socket (absolute);
+					   default /run/exabgp/dotsgw.sock */
 	uint16_t	 community_asn;	/* marker community on every route */
 	uint16_t	 community_value;	/* we announce, default 65535:4646 */
 	char		 rtbh_next_hop[64];	/* default 192.0.2.1 */

@@ -180,6 +180,35 @@ route_unref_all(struct mitigator *mg, struct rule_ref **refs, size_t n)
 	}
 }
 
+/* ---- active rule sets by owner and mid ---------------------------------- */
+
+static struct mit_rules **
+owns_bucket(struct mitigator *mg, uint32_t owner, uint32_t mid)
+{
+	return &mg->owns[(owner ^ mid * 2654435761u) % MIT_OWNS_BUCKETS];
+}
+
+static void
+owns_add(struct mitigator *mg, struct mit_rules *r)
+{
+	struct mit_rules **b = owns_bucket(mg, r->owner, r->mid);
+
+	r->owns_next = *b;
+	*b = r;
+}
+
+static void
+owns_del(struct mitigator *mg, struct mit_rules *r)
+{
+	struct mit_rules **p = owns_bucket(mg, r->owner, r->mid);
+
+	while (*p != NULL && *p != r)
+		p = &(*p)->owns_next;
+	if (*p != NULL)
+		*p = r->owns_next;
+	r->owns_next = NULL;
+}
+
 static uint32_t
 peer_rules(const struct mitigator *mg, const struct conf_peer *peer)
 {
@@ -299,6 +328,7 @@ mitigator_install(struct gw *gw, struct mitigation *m)
 	r->mid = m->mid;
 	r->action = act;
 	TAILQ_INSERT_TAIL(&mg->owned, r, entry);
+	owns_add(mg, r);
 	mg->n_rules += (uint32_t)n;
 	m->client->peer->rules += (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
@@ -414,6 +444,7 @@ mitigator_withdraw(struct gw *gw, struct mitigation *m)
 	    m->client->peer->conf->name, m->client->cuid, m->mid, r->n,
 	    mg->ops->name);
 	r->m = NULL;
+	owns_del(mg, r);
 	mg->n_rules -= (uint32_t)r->n;
 	m->client->peer->rules -= (uint32_t)r->n;
 	mask = withdraw_mask(mg, r);
@@ -475,7 +506,7 @@ mitigator_owns(struct mitigator *mg, uint32_t owner, uint32_t mid)
 {
 	struct mit_rules *r;
 
-	TAILQ_FOREACH(r, &mg->owned, entry)
+	for (r = *owns_bucket(mg, owner, mid); r != NULL; r = r->owns_next)
 		if (r->m != NULL && r->owner == owner && r->mid == mid)
 			return r;
 	return NULL;
@@ -553,18 +584,31 @@ mitigator_new(struct gw *gw)
 	mg->gw = gw;
 	TAILQ_INIT(&mg->owned);
 	if ((mg->routes = calloc(MIT_ROUTE_BUCKETS,
-	    sizeof(*mg->routes))) == NULL) {
+	    sizeof(*mg->routes))) == NULL ||
+	    (mg->owns = calloc(MIT_OWNS_BUCKETS, sizeof(*mg->owns))) == NULL) {
+		free(mg->routes);
 		free(mg);
 		return -1;
 	}
-	mg->ops = gw->conf->mitigator.type == MITIGATOR_BGP ?
-	    &mitigator_bgp_ops : &mitigator_log_ops;
+	switch (gw->conf->mitigator.type) {
+	case MITIGATOR_BGP:
+		mg->ops = &mitigator_bgp_ops;
+		break;
+	case MITIGATOR_EXABGP:
+		mg->ops = &mitigator_exabgp_ops;
+		break;
+	default:
+		mg->ops = &mitigator_log_ops;
+	}
 	if ((mg->stats_ev = evtimer_new(gw->base, stats_cb, mg)) == NULL ||
 	    (mg->reconcile_ev = evtimer_new(gw->base, reconcile_cb,
 	    mg)) == NULL || mg->ops->init(mg) == -1) {
 		if (mg->stats_ev != NULL)
 			event_free(mg->stats_ev);
+		if (mg->reconcile_ev != NULL)
+			event_free(mg->reconcile_ev);
 		free(mg->routes);
+		free(mg->owns);
 		free(mg);
 		return -1;
 	}
@@ -591,6 +635,7 @@ mitigator_free(struct gw *gw)
 		while (mg->routes[i] != NULL)
 			route_free(mg, mg->routes[i]);
 	free(mg->routes);
+	free(mg->owns);
 	event_free(mg->stats_ev);
 	event_free(mg->reconcile_ev);
 	free(mg);

@@ -1,6 +1,6 @@
 /*
  * The local mitigator: what a mitigation that relay.c keeps local turns
- * into. A back-end ("log" or "bgp", mitigator: type) installs and
+ * into. A back-end ("log", "bgp" or "exabgp", mitigator: type) installs and
  * withdraws the rules policies/flowspec.c builds from the scope, reports
  * drop statistics and reconciles what it holds with our table. Every
  * back-end call is asynchronous: nothing here waits for a speaker.
@@ -28,6 +28,7 @@
 #include "../policies/offload.h"
 
 #define MIT_ROUTE_BUCKETS	16384
+#define MIT_OWNS_BUCKETS	16384
 
 struct gw;
 struct mitigation;
@@ -36,6 +37,7 @@ struct mitigator;
 /* The rules of one local mitigation. */
 struct mit_rules {
 	TAILQ_ENTRY(mit_rules) entry;
+	struct mit_rules *owns_next;	/* mg->owns chain, while active */
 	struct mitigator *mg;
 	struct mitigation *m;		/* NULL once withdrawn; no pointer
 					   into the conf: reload frees it */
@@ -88,6 +90,10 @@ struct mitigator {
 	void		*be;		/* back-end state */
 	struct mit_rules_head owned;	/* active and being withdrawn */
 	struct rule_ref	**routes;	/* hash table, MIT_ROUTE_BUCKETS */
+	/* active rule sets by owner and mid, MIT_OWNS_BUCKETS: reconcile
+	 * looks up every listed route, and a walk of owned per route was
+	 * quadratic in the rules held */
+	struct mit_rules **owns;
 	uint32_t	 n_rules;	/* rules of active rule sets */
 	struct pol_offload offload;
 	bool		 offload_busy;	/* relay.c is moving mitigations */
@@ -98,6 +104,7 @@ struct mitigator {
 
 extern const struct mitigator_ops mitigator_log_ops;
 extern const struct mitigator_ops mitigator_bgp_ops;
+extern const struct mitigator_ops mitigator_exabgp_ops;
 
 /* From gw->conf; gw->mitig set. -1 on failure. The first reconcile runs
  * on the first loop turn, after the table is loaded. */

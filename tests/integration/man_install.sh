@@ -55,7 +55,8 @@ else
 fi
 for f in usr/sbin/dotsgwd:755 usr/bin/dotsctl:755 usr/share/man/man8/dotsgwd.8:644 \
     usr/share/man/man8/dotsctl.8:644 usr/share/man/man5/dotsgw.yaml.5:644 \
-    usr/lib/systemd/system/dotsgwd.service:644; do
+    usr/lib/systemd/system/dotsgwd.service:644 \
+    usr/libexec/dotsgw/dotsgw-exabgp-relay:755; do
 	p=${f%:*} m=${f#*:}
 	[ -f "$D/$p" ] && [ "$(stat -c %a "$D/$p")" = "$m" ] || bad="$bad $p"
 done
