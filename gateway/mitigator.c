@@ -512,6 +512,18 @@ mitigator_owns(struct mitigator *mg, uint32_t owner, uint32_t mid)
 	return NULL;
 }
 
+bool
+mitigator_withdrawing(struct mitigator *mg, uint32_t owner, uint32_t mid)
+{
+	struct mit_rules *r;
+
+	for (r = *owns_bucket(mg, owner, mid); r != NULL; r = r->owns_next)
+		if (r->m == NULL && r->pending > 0 && r->owner == owner &&
+		    r->mid == mid)
+			return true;
+	return false;
+}
+
 /* ---- drop counters ------------------------------------------------- */
 
 /* The counter file's line for m, if any. */

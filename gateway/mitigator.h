@@ -133,6 +133,12 @@ uint32_t mitigator_owner(const char *peer, const char *cuid);
 /* The active rule set of ours with this owner/mid, or NULL. */
 struct mit_rules *mitigator_owns(struct mitigator *, uint32_t owner,
 	    uint32_t mid);
+/* A rule set of this owner/mid is being withdrawn: a listing taken
+ * before its withdrawal ran still shows its routes, which are no
+ * orphans (withdrawing one by its key after a route it shares was
+ * announced again for its other owner would take that one away). */
+bool	mitigator_withdrawing(struct mitigator *, uint32_t owner,
+	    uint32_t mid);
 /* The rules of r whose route at the speaker carries r's tag (bit i:
  * rules[i]; one bit per route): what a listing should show of r. */
 uint64_t mitigator_tagged(const struct mit_rules *);

@@ -57,6 +57,7 @@ struct bgp {
 	struct bgp_cmd	*running;
 	struct proc	*proc;
 	bool		 reconciling;	/* a reconcile is queued */
+	bool		 list_failed;	/* a listing of this reconcile */
 };
 
 static void run_next(struct bgp *);
@@ -355,6 +356,8 @@ reconcile_list(struct bgp *b, int fam, const char *out)
 				r->seen++;
 				break;
 			}
+			if (mitigator_withdrawing(b->mg, owner, mid))
+				break;
 			log_info("mitigator bgp: orphan %s %s (owner %08x mid "
 			    "%u): withdrawn", families[fam], key, owner, mid);
 			if ((c = orphan_cmd(b, fam, key)) != NULL) {
@@ -422,9 +425,14 @@ cmd_done(void *arg, int status, const char *out, size_t len)
 	if (c->list >= 0) {
 		if (status == 0)
 			reconcile_list(b, c->list, out);
+		else
+			b->list_failed = true;
+		/* with a listing missing, every rule would look missing */
 		if (c->list == 3) {
 			b->reconciling = false;
-			reannounce(b);
+			if (!b->list_failed)
+				reannounce(b);
+			b->list_failed = false;
 		}
 	}
 	if (c->op != NULL)

@@ -258,6 +258,8 @@ listed_line(struct exa *e, const char *line)
 		e->n_ours++;
 		return;
 	}
+	if (mitigator_withdrawing(e->mg, rt.owner, rt.mid))
+		return;
 	log_info("mitigator exabgp: orphan %s %s (owner %08" PRIx32 " mid %"
 	    PRIu32 "): withdrawn", fam_name[rt.family], rt.nlri, rt.owner,
 	    rt.mid);
