@@ -9,35 +9,6 @@ t_init
 write_config "$CONF" "$PORT" 5
 gw_start || exit 1
 
-# check_ans NAME GOT WANT: check_eq naming the last answer on failure
-check_ans() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
-	fi
-}
-# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
-# is WANT
-check_j() {
-	if [ "$(code_of)" = "$2" ]; then
-		check_ans "$1" "$(jget "$3")" "$4"
-	else
-		fail "$1" "expected $2, $(_ctl_why)"
-	fi
-}
-# lines_of FILE STRING...: the lines of FILE holding every STRING (fixed
-# strings); line_has: there is one.
-lines_of() {
-	local f=$1 s=$2
-	shift 2
-	if [ $# -eq 0 ]; then
-		grep -F -- "$s" "$f" 2>/dev/null
-	else
-		grep -F -- "$s" "$f" 2>/dev/null | lines_of /dev/stdin "$@"
-	fi
-}
-line_has() { lines_of "$@" | grep -q '^'; }
 
 for t in D T; do
 	uri=$URI_D tr=dtls

@@ -5,23 +5,6 @@
 t_init
 gw_start || exit 1
 
-# check_ans NAME GOT WANT: check_eq naming the last answer on failure
-check_ans() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$3', got '$2' from $(_ctl_why)"
-	fi
-}
-# check_j NAME CODE EXPR WANT: the last answer is CODE and jget EXPR on it
-# is WANT
-check_j() {
-	if [ "$(code_of)" = "$2" ]; then
-		check_ans "$1" "$(jget "$3")" "$4"
-	else
-		fail "$1" "expected $2, $(_ctl_why)"
-	fi
-}
 
 cuid1=$(cuid_psk $PSK1_ID)
 for t in D T; do

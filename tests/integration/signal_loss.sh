@@ -21,18 +21,6 @@ pair_peers
 node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
 wait_log 20 "$TMP/gw-a.log" "upstream gw-b is up" || { fail "A -> B up" "no 'is up' line"; exit 1; }
 
-# lines_of FILE STRING...: the lines of FILE holding every STRING (fixed
-# strings); line_has: there is one.
-lines_of() {
-	local f=$1 s=$2
-	shift 2
-	if [ $# -eq 0 ]; then
-		grep -F -- "$s" "$f" 2>/dev/null
-	else
-		grep -F -- "$s" "$f" 2>/dev/null | lines_of /dev/stdin "$@"
-	fi
-}
-line_has() { lines_of "$@" | grep -q '^'; }
 
 A=coaps://$HOST:$PA
 CUID1=$(cuid_psk "$PSK1_ID")

@@ -16,9 +16,10 @@ for c in "customer's answer: 2.01" "nodes holding it: orch-1 isp-a isp-b isp-c" 
     "nodes holding it after the failover: orch-2 isp-a isp-b isp-c" \
     "nodes holding it with orch-1 back: orch-2 isp-a isp-b isp-c" \
     "status at the customer after the failover: attack-mitigation-in-progress" \
-    "nodes holding anything after withdrawal: $"; do
-	grep -q "^check: $c" "$TMP/run.out" && pass "run orchestrator: ${c%: \$}" ||
-	    fail "run orchestrator: $c" "$(grep -E 'CHECK FAILED|topology:' "$TMP/run.out" | head -n 3)"
+    "nodes holding anything after withdrawal: "; do
+	# the runner's whole line, as a fixed string ("2.01" is no pattern)
+	grep -qxF "check: $c" "$TMP/run.out" && pass "run orchestrator: ${c%: }" ||
+	    fail "run orchestrator: $c" "$(grep -F -e "CHECK FAILED: ${c%%: *}:" -e 'topology:' "$TMP/run.out" | head -n 3)"
 done
 [ $rc -eq 0 ] && pass "topologies/run orchestrator --check --failover exits 0" ||
     fail "topologies/run orchestrator --check --failover" "exit $rc: $(tail -n 5 "$TMP/run.out")"
