@@ -143,28 +143,6 @@ except ValueError:
 '"$2"
 }
 
-# has_seq FILE STRING...: some line of FILE holds the STRINGs in this
-# order (fixed strings: "S1.*S2" without regular expressions): log
-# lines hold dots that a regular expression would read as any character
-has_seq() {
-	local f=$1
-	shift
-	HS_ARGS=$(printf '%s\037' "$@") awk '
-BEGIN { n = split(ENVIRON["HS_ARGS"], s, "\037") - 1 }
-{
-	p = 1
-	for (i = 1; i <= n; i++) {
-		k = index(substr($0, p), s[i])
-		if (k == 0)
-			next
-		p += k - 1 + length(s[i])
-	}
-	found = 1
-	exit
-}
-END { exit !found }' "$f"
-}
-
 # log_mark FILE: its line count now, a point to look from with log_since
 log_mark() {
 	local n

@@ -176,14 +176,18 @@ wait_log() {
 # log).
 ready_count() { count_of "$1" "dotsgwd ready"; }
 
-# gw_start [CONF]: start the daemon, wait (20 s at most) for its "ready".
+# READY_WAIT: seconds a start waits for "dotsgwd ready" (a daemon under
+# valgrind needs far more than 20).
+READY_WAIT=${READY_WAIT:-20}
+
+# gw_start [CONF]: start the daemon, wait (READY_WAIT s) for its "ready".
 gw_start() {
 	local conf=${1:-$CONF} i n
 	GW_LOG=$TMP/dotsgwd.log
 	n=$(ready_count "$GW_LOG")
 	"$DOTSGWD" -f -c "$conf" 2>>"$GW_LOG" >/dev/null &
 	GW_PID=$!
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((READY_WAIT * 10))); do
 		if [ "$(ready_count "$GW_LOG")" -gt "${n:-0}" ]; then
 			return 0
 		fi
@@ -195,7 +199,7 @@ gw_start() {
 		fi
 		sleep 0.1
 	done
-	fail gw_start "no 'ready' line within 20 s"
+	fail gw_start "no 'ready' line within $READY_WAIT s"
 	return 1
 }
 
@@ -219,14 +223,14 @@ ns_exec() { if [ -n "$NETNS" ]; then echo "ip netns exec $NETNS"; fi; }
 declare -A NODE_PID
 
 # node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
-# wait (20 s at most) for its "ready" line.
+# wait (READY_WAIT s) for its "ready" line.
 node_start() {
 	local name=$1 conf=$2 log=$TMP/$1.log i n
 	n=$(ready_count "$log")
 	# shellcheck disable=SC2046
 	$(ns_exec) "$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
 	NODE_PID[$name]=$!
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((READY_WAIT * 10))); do
 		[ "$(ready_count "$log")" -gt "${n:-0}" ] && return 0
 		if ! kill -0 "${NODE_PID[$name]}" 2>/dev/null; then
 			fail "start $name" "exited before ready: $(tail -n 3 "$log")"
@@ -234,7 +238,7 @@ node_start() {
 		fi
 		sleep 0.1
 	done
-	fail "start $name" "no 'ready' line within 20 s"
+	fail "start $name" "no 'ready' line within $READY_WAIT s"
 	return 1
 }
 
@@ -483,6 +487,17 @@ lines_of() {
 	fi
 }
 line_has() { lines_of "$@" | grep -q '^'; }
+
+# count_seq FILE STRING...: the lines of FILE holding the STRINGs in this
+# order (fixed strings: what "A.*B" meant, without a regular expression);
+# has_seq: there is one.
+count_seq() {
+	awk 'BEGIN { n = ARGC - 2; for (i = 1; i <= n; i++) s[i] = ARGV[i + 1]; ARGC = 2 }
+	{ r = $0; for (i = 1; i <= n; i++) { k = index(r, s[i]); if (!k) next
+		r = substr(r, k + length(s[i])) } c++ }
+	END { print c + 0 }' "$@" 2>/dev/null || echo 0
+}
+has_seq() { [ "$(count_seq "$@")" -gt 0 ]; }
 
 # check_ans NAME GOT WANT: check_eq naming the last answer on failure
 check_ans() {

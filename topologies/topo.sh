@@ -155,10 +155,11 @@ topo_node_start() {
 	return 1
 }
 
-# topo_stop_pid PID [SIGNAL]: TERM (or SIGNAL), 3 s, then KILL; reap it.
+# topo_stop_pid PID [SIGNAL]: TERM (or SIGNAL), STOP_GRACE (3) s, then
+# KILL; reap it.
 topo_stop_pid() {
 	kill "-${2:-TERM}" "$1" 2>/dev/null
-	for _ in $(seq 1 30); do
+	for _ in $(seq 1 $((${STOP_GRACE:-3} * 10))); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -125,13 +125,6 @@ for line in open(sys.argv[1], errors="replace"):
         break
 PYEOF
 }
-# has_seq FILE STRING...: FILE has such a line
-has_seq() {
-	awk 'BEGIN { n = ARGC - 2; for (i = 1; i <= n; i++) s[i] = ARGV[i + 1]; ARGC = 2 }
-	{ r = $0; for (i = 1; i <= n; i++) { k = index(r, s[i]); if (!k) next
-		r = substr(r, k + length(s[i])) } f = 1; exit }
-	END { exit !f }' "$@" 2>/dev/null
-}
 now() { date +%s.%N | cut -c1-14; }
 le() { $PY -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
 sub() { $PY -c "print('%.1f' % (float('$1') - float('$2')))"; }

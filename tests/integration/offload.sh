@@ -31,15 +31,6 @@ EOF
 	ctl psk1 "$A" mitigate --mid "$1" --file "$TMP/r$1.json"
 	REQ=$(_ctl_why)
 }
-# Log lines hold timestamps, prefixes and codes: fixed strings only.
-# has_seq FILE STRING...: some line of FILE holds the STRINGs in this
-# order (fixed strings: what "A.*B" meant, without a regex)
-has_seq() {
-	awk 'BEGIN { n = ARGC - 2; for (i = 1; i <= n; i++) s[i] = ARGV[i + 1]; ARGC = 2 }
-	{ r = $0; for (i = 1; i <= n; i++) { k = index(r, s[i]); if (!k) next
-		r = substr(r, k + length(s[i])) } f = 1; exit }
-	END { exit !f }' "$@" 2>/dev/null
-}
 # lines FILE STRING: FILE's lines holding STRING (for failure messages)
 lines() { grep -F -- "$2" "$1" | cut -c1-300; }
 at_b() { has_seq "$TMP/gw-b.log" "PUT " "\"target-prefix\":[\"$1\"]"; }

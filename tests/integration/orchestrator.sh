@@ -101,15 +101,6 @@ done
 for n in $NODES; do node_start "$n" "$TMP/$n.yaml" || exit 1; done
 # Log lines hold timestamps, addresses and codes: fixed strings only.
 logged() { has "$TMP/$1.log" "$2"; }
-# count_seq FILE STRING...: lines of FILE holding the STRINGs in this
-# order (fixed strings, what "A.*B" meant without the regex)
-count_seq() {
-	awk 'BEGIN { n = ARGC - 2; for (i = 1; i <= n; i++) s[i] = ARGV[i + 1]; ARGC = 2 }
-	{ r = $0; for (i = 1; i <= n; i++) { k = index(r, s[i]); if (!k) next
-		r = substr(r, k + length(s[i])) } c++ }
-	END { print c + 0 }' "$@" 2>/dev/null || echo 0
-}
-has_seq() { [ "$(count_seq "$@")" -gt 0 ]; }
 # epoch_ms FILE STRING: the time stamp of FILE's first line holding STRING
 epoch_ms() {
 	$PY - "$1" "$2" <<'PY'

@@ -32,14 +32,6 @@ cust_get() {
 	[ "$(code < "$TMP/get.out")" = 2.05 ] && ST=$(jget 's["status"]' "$TMP/get.out")
 }
 cust_is() { cust_get "$1"; [ "$ST" = "$2" ]; }
-# has_seq FILE STRING...: some line of FILE holds the STRINGs in this
-# order (fixed strings: what "A.*B" meant, without a regex)
-has_seq() {
-	awk 'BEGIN { n = ARGC - 2; for (i = 1; i <= n; i++) s[i] = ARGV[i + 1]; ARGC = 2 }
-	{ r = $0; for (i = 1; i <= n; i++) { k = index(r, s[i]); if (!k) next
-		r = substr(r, k + length(s[i])) } f = 1; exit }
-	END { exit !f }' "$@" 2>/dev/null
-}
 holders_are() { [ "$(topo_holders)" = "$1" ]; }
 # holders of one customer mid: isp-a holds customer1:MID, the others
 # hold isp-a's placement of it (mid there = placement mid at isp-a)
