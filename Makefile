@@ -5,15 +5,13 @@
 PKGS	:= libcoap-3-gnutls gnutls libevent libcbor yaml-0.1 jansson sqlite3
 CC	?= cc
 CFLAGS	?= -O2 -g
-WARN	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+WARN	:= -I. -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 COMMON_SRC	:= $(wildcard common/*.c)
 POLICY_SRC	:= $(wildcard policies/*.c)
-GATEWAY_SRC	:= $(filter-out gateway/dotsgwd.c gateway/dotsctl.c \
-		     gateway/exabgp_relay.c, $(wildcard gateway/*.c))
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -32,35 +30,49 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-# common/ and policies/ never call into gateway/: two libraries, linked in
-# data-flow order.
-$(B)/libcommon.a: $(call OBJ,$(COMMON_SRC) $(POLICY_SRC))
-	@rm -f $@
-	ar rcs $@ $^
+# Layers, lowest first: each folder is one archive, and an archive may use
+# only its own symbols and those of the folders before it in this list
+# (tests/layering.sh checks it with nm; the link order below is the list
+# reversed, so an upward call that slipped in also fails to link).
+LAYERS	:= common policies client gateway/core gateway/state \
+	   gateway/mitigator gateway/upstream gateway/relay \
+	   gateway/downstream gateway/control
+layer_src = $(filter-out gateway/mitigator/exabgp_relay.c,$(wildcard $(1)/*.c))
+layer_lib = $(B)/lib/$(subst /,_,$(1)).a
+LAYER_LIBS = $(foreach l,$(LAYERS),$(call layer_lib,$(l)))
 
-$(B)/libgateway.a: $(call OBJ,$(GATEWAY_SRC))
-	@rm -f $@
-	ar rcs $@ $^
+define layer_rule
+$(call layer_lib,$(1)): $(call OBJ,$(call layer_src,$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
-LIBS = $(B)/libgateway.a $(B)/libcommon.a
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+LIBS = $(call reverse,$(LAYER_LIBS))
+COMMON_LIBS = $(call layer_lib,policies) $(call layer_lib,common)
 $(B)/dotsgwd: $(call OBJ,gateway/dotsgwd.c) $(LIBS)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
-$(B)/dotsctl: $(call OBJ,gateway/dotsctl.c) $(LIBS)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/dotsctl: $(call OBJ,$(wildcard dotsctl/*.c)) $(LIBS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+layering: $(LAYER_LIBS)
+	@sh tests/layering.sh $(B) $(LAYERS)
 
 # The helper exabgp runs for the exabgp back-end: libc only.
-$(B)/dotsgw-exabgp-relay: $(call OBJ,gateway/exabgp_relay.c)
+$(B)/dotsgw-exabgp-relay: $(call OBJ,gateway/mitigator/exabgp_relay.c)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(EXTRA_LDFLAGS)
 
 # Unit tests of common/ and policies/ link libcommon only; test_gw_*.c also
 # get the gateway library.
 $(B)/tests/test_gw_%: $(B)/obj/tests/unit/test_gw_%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(COMMON_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 # Programs integration tests run (stand-in peers), built with the unit
 # tests; outside $(B)/tests, whose every program tests/run runs.
@@ -68,7 +80,7 @@ HELPER_SRC	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	= $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(HELPER_SRC))
 $(B)/helpers/%: $(B)/obj/tests/helpers/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 unit-bins: $(UNIT_BINS) $(HELPER_BINS)
@@ -117,13 +129,13 @@ demo: deps all
 # only by `make bench`.
 BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many \
 	     $(B)/bench/relay_floor
-$(B)/bench/loadgen: $(call OBJ,tests/bench/loadgen.c) $(B)/libcommon.a
+$(B)/bench/loadgen: $(call OBJ,tests/bench/loadgen.c) $(COMMON_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/bench/floor_server: $(call OBJ,tests/bench/floor_server.c \
 	    tests/bench/coap_server.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/bench/relay_floor: $(call OBJ,tests/bench/relay_floor.c \
 	    tests/bench/coap_server.c)
 	@mkdir -p $(dir $@)
@@ -131,7 +143,7 @@ $(B)/bench/relay_floor: $(call OBJ,tests/bench/relay_floor.c \
 	    $(shell pkg-config --libs libcoap-3-gnutls) $(EXTRA_LDFLAGS)
 $(B)/bench/put_many: $(call OBJ,tests/bench/put_many.c) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
 bench-bins: $(BENCH_BINS)
 
 bench: deps all bench-bins

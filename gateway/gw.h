@@ -10,8 +10,8 @@
 
 #include <event2/event.h>
 
-#include "../policies/capacity.h"
-#include "../policies/rate.h"
+#include "policies/capacity.h"
+#include "policies/rate.h"
 
 struct conf;
 struct server;

@@ -13,9 +13,9 @@
 #ifndef DOTSGW_ACL_H
 #define DOTSGW_ACL_H
 
-#include "../common/conf.h"
-#include "../common/dots_err.h"
-#include "../common/dots_msg.h"
+#include "common/conf.h"
+#include "common/dots_err.h"
+#include "common/dots_msg.h"
 #include "flowspec.h"
 
 /* RFC 8783 activation-type */

@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#include "../common/conf.h"
-#include "../common/dots_err.h"
-#include "../common/dots_msg.h"
+#include "common/conf.h"
+#include "common/dots_err.h"
+#include "common/dots_msg.h"
 
 /*
  * Every target-prefix inside one of the peer's prefixes, every port range

@@ -8,7 +8,7 @@
 
 #include <cbor.h>
 
-#include "../common/cbor_guard.h"
+#include "common/cbor_guard.h"
 #include "capable.h"
 
 #define TM_ATTACK_DETAIL	207	/* ietf-dots-telemetry:attack-detail */

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../common/dots_msg.h"
+#include "common/dots_msg.h"
 #include "capacity.h"
 
 #define POL_MAX_ATTACK_NAMES	8

@@ -12,7 +12,7 @@
  */
 #include <cbor.h>
 
-#include "../common/cbor_guard.h"
+#include "common/cbor_guard.h"
 #include "capacity.h"
 
 #define TM_TOTAL_ATTACK_TRAFFIC	205

@@ -13,8 +13,8 @@
 
 #include <cbor.h>
 
-#include "../common/conf.h"
-#include "../common/dots_msg.h"
+#include "common/conf.h"
+#include "common/dots_msg.h"
 
 struct pol_volume {
 	uint64_t	 bps;

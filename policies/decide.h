@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/conf.h"
+#include "common/conf.h"
 #include "capacity.h"
 #include "select.h"
 

@@ -10,8 +10,8 @@
 
 #include <cbor.h>
 
-#include "../common/cbor_guard.h"
-#include "../common/dots_keys.h"
+#include "common/cbor_guard.h"
+#include "common/dots_keys.h"
 #include "capacity.h"
 #include "flowspec.h"
 

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/conf.h"
-#include "../common/dots_msg.h"
-#include "../common/prefix.h"
+#include "common/conf.h"
+#include "common/dots_msg.h"
+#include "common/prefix.h"
 
 #define POL_RULE_MAX_TERMS	16	/* per component of one rule */
 #define POL_RULES_MAX		64	/* per mitigation */

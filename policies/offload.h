@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/conf.h"
+#include "common/conf.h"
 #include "capacity.h"
 
 struct pol_offload {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/conf.h"
+#include "common/conf.h"
 
 struct pol_bucket {
 	double		 tokens;

@@ -10,7 +10,7 @@
 
 #include <cbor.h>
 
-#include "../common/cbor_guard.h"
+#include "common/cbor_guard.h"
 #include "select.h"
 
 #define CH_SOURCE_PREFIX	32768	/* ietf-dots-call-home:source-prefix */

@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/conf.h"
-#include "../common/dots_msg.h"
-#include "../common/prefix.h"
+#include "common/conf.h"
+#include "common/dots_msg.h"
+#include "common/prefix.h"
 
 #define POL_MAX_UPSTREAMS	32
 #define POL_MAX_SOURCES		16	/* source prefixes looked at */

@@ -32,9 +32,9 @@
 #include <coap3/coap.h>
 #include <jansson.h>
 
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
-#include "../../common/prefix.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
+#include "common/prefix.h"
 
 #define DOTS_CF		271
 #define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */

@@ -14,9 +14,9 @@
 
 #include <arpa/inet.h>
 
-#include "../../common/cuid.h"
-#include "../../common/dots_codec.h"
-#include "../../gateway/client.h"
+#include "common/cuid.h"
+#include "common/dots_codec.h"
+#include "client/client.h"
 
 static double
 now_s(void)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

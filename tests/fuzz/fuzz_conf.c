@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../common/conf.h"
+#include "common/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

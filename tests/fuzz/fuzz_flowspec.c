@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../common/dots_codec.h"
-#include "../../policies/acl.h"
-#include "../../policies/capacity.h"
-#include "../../policies/flowspec.h"
+#include "common/dots_codec.h"
+#include "policies/acl.h"
+#include "policies/capacity.h"
+#include "policies/flowspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

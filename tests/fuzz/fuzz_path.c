@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/dots_path.h"
+#include "common/dots_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

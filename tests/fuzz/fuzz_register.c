@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/dots_codec.h"
-#include "../../policies/capable.h"
+#include "common/dots_codec.h"
+#include "policies/capable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policies/select.h"
+#include "policies/select.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

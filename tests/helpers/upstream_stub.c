@@ -30,8 +30,8 @@
 
 #include <coap3/coap.h>
 
-#include "../../common/dots_codec.h"
-#include "../../gateway/pki.h"
+#include "common/dots_codec.h"
+#include "client/pki.h"
 
 #define MAX_MIDS	64
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "../../common/conf.h"
-#include "../../common/dots_codec.h"
-#include "../../policies/acl.h"
+#include "common/conf.h"
+#include "common/dots_codec.h"
+#include "policies/acl.h"
 #include "unit.h"
 #include "unit_request.h"
 

@@ -1,7 +1,7 @@
 /* Unit tests of policies/authz.c: allow and deny for each rule. */
 #include <stdlib.h>
 
-#include "../../policies/authz.h"
+#include "policies/authz.h"
 #include "unit.h"
 
 static const char config[] =

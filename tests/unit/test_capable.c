@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policies/capable.h"
+#include "policies/capable.h"
 #include "unit.h"
 
 int

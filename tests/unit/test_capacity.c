@@ -4,9 +4,9 @@
 #include <cbor.h>
 #include <jansson.h>
 
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
-#include "../../policies/capacity.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
+#include "policies/capacity.h"
 #include "unit.h"
 #include "unit_request.h"
 

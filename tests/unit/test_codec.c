@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../../common/cbor_guard.h"
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
-#include "../../common/dots_keys.h"
+#include "common/cbor_guard.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
+#include "common/dots_keys.h"
 #include "unit.h"
 #include "vectors.h"
 

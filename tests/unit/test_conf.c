@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../common/conf.h"
+#include "common/conf.h"
 #include "unit.h"
 
 struct warns {

@@ -10,7 +10,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include "../../common/cuid.h"
+#include "common/cuid.h"
 #include "unit.h"
 
 /* ECDSA P-256 self-signed, CN=cuidtest. Offline:

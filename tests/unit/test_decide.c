@@ -1,7 +1,7 @@
 /* Unit tests of policies/decide.c: local, upstream or exceeded, and why. */
 #include <stdlib.h>
 
-#include "../../policies/decide.h"
+#include "policies/decide.h"
 #include "unit.h"
 
 static const char config[] =

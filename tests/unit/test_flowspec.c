@@ -5,10 +5,10 @@
 
 #include <jansson.h>
 
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
-#include "../../policies/flowspec.h"
-#include "../../policies/offload.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
+#include "policies/flowspec.h"
+#include "policies/offload.h"
 #include "unit.h"
 #include "unit_request.h"
 

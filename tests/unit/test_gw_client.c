@@ -15,7 +15,7 @@
 
 #include <coap3/coap.h>
 
-#include "../../gateway/client.h"
+#include "client/client.h"
 #include "unit.h"
 
 #define BIG	3000		/* three 1,024-byte blocks */

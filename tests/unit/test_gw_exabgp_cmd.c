@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "../../gateway/exabgp_cmd.h"
+#include "gateway/mitigator/exabgp_cmd.h"
 #include "unit.h"
 
 #define OWNER	305419896u	/* 0x12345678 */

@@ -4,9 +4,9 @@
 
 #include <coap3/coap.h>
 
-#include "../../common/conf.h"
-#include "../../gateway/gw.h"
-#include "../../gateway/metrics.h"
+#include "common/conf.h"
+#include "gateway/gw.h"
+#include "gateway/control/metrics.h"
 #include "unit.h"
 
 static const char conf_text[] =

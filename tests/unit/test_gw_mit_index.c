@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/prefix.h"
-#include "../../gateway/mit_index.h"
-#include "../../gateway/mitigation.h"
+#include "common/prefix.h"
+#include "gateway/state/mit_index.h"
+#include "gateway/state/mitigation.h"
 #include "unit.h"
 
 #define N 600

@@ -8,7 +8,7 @@
 
 #include <event2/event.h>
 
-#include "../../gateway/poller.h"
+#include "gateway/relay/poller.h"
 #include "unit.h"
 
 static int fired;

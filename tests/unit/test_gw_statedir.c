@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../common/log.h"
-#include "../../gateway/statedir.h"
+#include "common/log.h"
+#include "gateway/state/statedir.h"
 #include "unit.h"
 
 static int

@@ -6,7 +6,7 @@
 
 #include <sqlite3.h>
 
-#include "../../gateway/store.h"
+#include "gateway/state/store.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/dotsgw-store.XXXXXX";

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "../../common/dots_json.h"
+#include "common/dots_json.h"
 #include "unit.h"
 #include "vectors.h"
 

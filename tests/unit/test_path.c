@@ -1,7 +1,7 @@
 /* Uri-Path parsing of DOTS requests (RFC 9132 §4.2, SC-14 edge cases). */
 #include <string.h>
 
-#include "../../common/dots_path.h"
+#include "common/dots_path.h"
 #include "unit.h"
 
 /* Split "a/b/c" into segments (a test convenience; '/' never occurs

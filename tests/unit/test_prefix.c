@@ -1,7 +1,7 @@
 /* Unit tests of common/prefix.c. */
 #include <sys/socket.h>
 
-#include "../../common/prefix.h"
+#include "common/prefix.h"
 #include "unit.h"
 
 static const char *

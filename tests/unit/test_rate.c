@@ -1,5 +1,5 @@
 /* Unit tests of policies/rate.c: per-peer and global token buckets. */
-#include "../../policies/rate.h"
+#include "policies/rate.h"
 #include "unit.h"
 
 static struct conf_policy policy(uint32_t per_s, uint32_t burst)

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/conf.h"
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
+#include "common/conf.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
 #include "unit.h"
 
 /* CBOR from a hex string. */

@@ -4,8 +4,8 @@
 
 #include <cbor.h>
 
-#include "../../policies/decide.h"
-#include "../../policies/select.h"
+#include "policies/decide.h"
+#include "policies/select.h"
 #include "unit.h"
 
 #define G	1000000000ULL

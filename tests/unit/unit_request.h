@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "../../common/dots_codec.h"
-#include "../../common/dots_json.h"
+#include "common/dots_codec.h"
+#include "common/dots_json.h"
 
 /* 0 with *m holding exactly one scope, or -1 (printed). */
 static int unit_request(const char *text, struct dots_mitigation *m)

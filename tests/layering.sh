@@ -1,0 +1,37 @@
+#!/bin/sh
+# The layering rule, checked on the objects: an archive of LAYER (lowest
+# first on the command line) may resolve a symbol only in its own archive,
+# in a lower layer's, or outside the tree (libc, libcoap, ...). A call to a
+# higher layer is a violation, printed as "LOW -> HIGH: symbol (file.o)".
+# usage: tests/layering.sh BUILD_DIR LAYER...
+set -u
+b=$1; shift
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+rank=0
+for l in "$@"; do
+	a="$b/lib/$(echo "$l" | tr / _).a"
+	[ -f "$a" ] || { echo "layering: $a missing (make $a)"; exit 1; }
+	nm --defined-only -g "$a" 2>/dev/null |
+	    awk -v r=$rank -v l="$l" 'NF == 3 { print $3, r, l }' >> "$tmp/defs"
+	rank=$((rank + 1))
+done
+rank=0
+bad=0
+for l in "$@"; do
+	a="$b/lib/$(echo "$l" | tr / _).a"
+	# "file.o:" headers, then "U sym" lines
+	nm -u "$a" 2>/dev/null | awk -v r=$rank -v l="$l" '
+	    FNR == NR { rk[$1] = $2; ly[$1] = $3; next }
+	    /:$/ { obj = $1; sub(":$", "", obj); next }
+	    $1 == "U" && ($2 in rk) && rk[$2] > r {
+		printf "%s -> %s: %s (%s)\n", l, ly[$2], $2, obj
+	    }' "$tmp/defs" - >> "$tmp/bad"
+	rank=$((rank + 1))
+done
+if [ -s "$tmp/bad" ]; then
+	sort -u "$tmp/bad"
+	echo "layering: $(sort -u "$tmp/bad" | wc -l) upward references"
+	exit 1
+fi
+echo "layering: $# layers, no upward reference"
