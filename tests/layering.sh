@@ -31,7 +31,7 @@ for l in "$@"; do
 done
 if [ -s "$tmp/bad" ]; then
 	sort -u "$tmp/bad"
-	echo "layering: $(sort -u "$tmp/bad" | wc -l) upward references"
+	echo "FAIL layering: $(sort -u "$tmp/bad" | wc -l) upward references (above)"
 	exit 1
 fi
-echo "layering: $# layers, no upward reference"
+echo "PASS layering: $# layers, no upward reference"
