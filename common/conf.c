@@ -941,6 +941,52 @@ static int admin_check(struct ld *ld, yaml_node_t *map, void *obj)
 	    "expose it anyway)");
 }
 static const struct schema admin_schema = { admin_keys, admin_check };
+
+/* A file mode: octal digits as YAML gives them ("0660", 660 or 0o660),
+ * at most 0777; never setuid/setgid/sticky. */
+static int h_mode(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	const char	*s;
+	char		*end;
+	unsigned long	 v;
+
+	if ((s = scalar(ld, n)) == NULL)
+		return -1;
+	if (strncmp(s, "0o", 2) == 0)
+		s += 2;
+	if (*s < '0' || *s > '7')
+		return lerr(ld, line_of(n), "\"%s\": not an octal file mode "
+		    "(e.g. 0660)", s);
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno != 0 || *end != '\0' || v > 0777)
+		return lerr(ld, line_of(n), "\"%s\": not an octal file mode "
+		    "of at most 0777 (e.g. 0660)", s);
+	*FIELD(obj, k, uint32_t) = (uint32_t)v;
+	return 0;
+}
+
+#define CONTROL_KEYS(pre)						\
+	{ pre "socket", KT_SCALAR, false, 0, 107,			\
+	    offsetof(struct conf_control_sock, path), h_str, NULL },	\
+	{ pre "mode", KT_SCALAR, false, 0, 0,				\
+	    offsetof(struct conf_control_sock, mode), h_mode, NULL },	\
+	{ pre "group", KT_SCALAR, false, 0, CONF_NAME_MAX,		\
+	    offsetof(struct conf_control_sock, group), h_name, NULL }
+static const struct key control_ro_keys[] = {
+	CONTROL_KEYS(""),
+	KEY_END
+};
+static const struct schema control_ro_schema = { control_ro_keys, NULL };
+/* The full socket's keys at the top (struct conf_control starts with it). */
+static const struct key control_keys[] = {
+	CONTROL_KEYS(""),
+	{ "read-only", KT_MAP, false, 0, 0, offsetof(struct conf_control, ro),
+	    h_map, &control_ro_schema },
+	KEY_END
+};
+static const struct schema control_schema = { control_keys, NULL };
 /* ---- mitigator and offload --------------------------------------------- */
 
 static const struct word act_words[] = {
@@ -2517,6 +2563,23 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 	}
 	if (resolve(ld, &c->audit_log, c->state_dir) == -1)
 		return -1;
+	if (c->control.full.path == NULL &&
+	    asprintf(&c->control.full.path, "%s/dotsgwd.sock",
+	    c->state_dir) == -1) {
+		c->control.full.path = NULL;
+		return oom(ld, 1);
+	}
+	if (resolve(ld, &c->control.full.path, c->state_dir) == -1 ||
+	    resolve(ld, &c->control.ro.path, c->state_dir) == -1)
+		return -1;
+	if (strlen(c->control.full.path) > 107)
+		return key_err(ld, map, "control", "the default socket path "
+		    "(state-dir/dotsgwd.sock) is longer than 107 bytes: set "
+		    "control.socket");
+	if (c->control.ro.path != NULL &&
+	    strcmp(c->control.ro.path, c->control.full.path) == 0)
+		return key_err(ld, map, "control", "read-only socket is the "
+		    "full socket's path");
 	if (c->listen == NULL) {
 		if ((c->listen = calloc(1, sizeof(*c->listen))) == NULL)
 			return oom(ld, 1);
@@ -2582,6 +2645,8 @@ static const struct key root_keys[] = {
 	    h_map, &overload_schema },
 	{ "admin", KT_MAP, false, 0, 0, offsetof(struct conf, admin),
 	    h_map, &admin_schema },
+	{ "control", KT_MAP, false, 0, 0, offsetof(struct conf, control),
+	    h_map, &control_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
 	    offsetof(struct conf, audit_log), h_str, NULL },
 	{ "mitigator", KT_MAP, false, 0, 0, offsetof(struct conf, mitigator),
@@ -2724,6 +2789,8 @@ static void conf_defaults(struct conf *c)
 	c->overload.rate_burst = 2000;
 	c->overload.max_clients = 64;
 	strcpy(c->admin.address, "127.0.0.1");
+	c->control.full.mode = 0660;
+	c->control.ro.mode = 0660;
 	c->mitigator.type = MITIGATOR_LOG;
 	strcpy(c->mitigator.api_host, "127.0.0.1");
 	c->mitigator.api_port = 50051;
@@ -2926,6 +2993,10 @@ void conf_free(struct conf *c)
 	free(c->path);
 	free(c->node_id);
 	free(c->state_dir);
+	free(c->control.full.path);
+	free(c->control.full.group);
+	free(c->control.ro.path);
+	free(c->control.ro.group);
 	free(c->listen);
 	free(c->creds.ca_file);
 	free(c->creds.cert_file);

@@ -250,7 +250,23 @@ struct conf_gateway {
 					   default 2000 */
 };
 
-/* The local admin endpoint ("admin:"): HTTP /metrics, /status, /reload. */
+/*
+ * The control sockets ("control:"): UNIX stream sockets for dotsctl
+ * status and reload. The full socket (status, reload) and an optional
+ * read-only one (status only), each with its own mode and group, like
+ * bgpd's control and restricted sockets.
+ */
+struct conf_control_sock {
+	char		*path;		/* absolute; NULL = none */
+	uint32_t	 mode;		/* file mode, default 0660 */
+	char		*group;		/* group name; NULL = the daemon's */
+};
+struct conf_control {
+	struct conf_control_sock full;	/* default <state-dir>/dotsgwd.sock */
+	struct conf_control_sock ro;	/* default none */
+};
+
+/* The local admin endpoint ("admin:"): HTTP /metrics (Prometheus). */
 struct conf_admin {
 	char		 address[64];	/* numeric; default 127.0.0.1 */
 	uint16_t	 port;		/* 0 = no admin endpoint (default) */
@@ -297,6 +313,7 @@ struct conf {
 	struct conf_gateway gateway;
 	struct conf_overload overload;
 	struct conf_admin admin;
+	struct conf_control control;
 	char		*audit_log;	/* absolute; NULL = no audit log */
 	struct conf_mitigator mitigator;
 	struct conf_offload offload;
