@@ -21,6 +21,7 @@
 #include "gateway/state/audit.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
+#include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/orch.h"

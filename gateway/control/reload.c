@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "gateway/state/audit.h"
 #include "gateway/gw.h"
-#include "gateway/control/metrics.h"
+#include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/relay/orch.h"
 #include "gateway/relay/orch_member.h"

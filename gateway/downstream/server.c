@@ -15,7 +15,7 @@
 #include "gateway/downstream/block2.h"
 #include "gateway/core/coap_loop.h"
 #include "gateway/gw.h"
-#include "gateway/control/metrics.h"
+#include "gateway/state/counters.h"
 #include "gateway/relay/orch.h"
 #include "gateway/state/peer.h"
 #include "client/pki.h"

@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "policies/capable.h"
 #include "gateway/gw.h"
-#include "gateway/control/metrics.h"
+#include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/orch.h"

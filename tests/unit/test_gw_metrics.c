@@ -7,6 +7,7 @@
 #include "common/conf.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
+#include "gateway/state/counters.h"
 #include "unit.h"
 
 static const char conf_text[] =
