@@ -25,6 +25,8 @@
 #include "gateway/state/mitigation.h"
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/orch.h"
+#include "gateway/relay/orch_member.h"
+#include "gateway/relay/relay.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
 #include "gateway/control/reload.h"
@@ -96,6 +98,44 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (gw_reload(gw, msg, sizeof(msg)) == -1 && audit_reopen(gw) == -1)
 		log_warnx("audit log: cannot reopen; still writing the old "
 		    "file");
+}
+
+/*
+ * Upstream sessions: the orchestrator membership picks the active
+ * orchestrator before the relay resynchronises or places anything there;
+ * going down, the relay fails over first. A replaced session is the
+ * relay's business only (membership does not change).
+ */
+static void
+on_upstream_up(struct upstream *us, void *arg)
+{
+	orch_member_up(us);
+	relay_upstream_up(us);
+}
+
+static void
+on_upstream_down(struct upstream *us, void *arg)
+{
+	relay_upstream_down(us);
+	orch_member_down(us);
+}
+
+static void
+on_upstream_replaced(struct upstream *us, void *arg)
+{
+	relay_upstream_down(us);
+}
+
+static void
+wire_upstream_events(struct gw *gw)
+{
+	static const struct upstream_events ev = {
+		.up = on_upstream_up,
+		.down = on_upstream_down,
+		.replaced = on_upstream_replaced,
+	};
+
+	gw->up_events = &ev;
 }
 
 static void
@@ -186,6 +226,7 @@ main(int argc, char *argv[])
 		fatalx("out of memory");
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
+	wire_upstream_events(&gw);
 	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1 ||
 	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {

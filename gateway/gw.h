@@ -25,6 +25,7 @@ struct audit;
 struct mitigator;
 struct orch;
 struct durable;
+struct upstream_events;
 
 struct gw {
 	struct event_base *base;
@@ -42,6 +43,7 @@ struct gw {
 	struct upstream	 **ups;		/* upstream side, one per upstream peer
 					   (allocated alone, like peers) */
 	size_t		   n_ups;
+	const struct upstream_events *up_events; /* the wiring's (dotsgwd.c) */
 	struct pol_usage   local_usage;	/* what local mitigations hold */
 	struct pol_bucket  global_rate;	/* every downstream request */
 	struct store	  *store;	/* state that survives restarts */

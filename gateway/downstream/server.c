@@ -16,7 +16,7 @@
 #include "gateway/core/coap_loop.h"
 #include "gateway/gw.h"
 #include "gateway/state/counters.h"
-#include "gateway/relay/orch.h"
+#include "gateway/downstream/register.h"
 #include "gateway/state/peer.h"
 #include "client/pki.h"
 #include "gateway/relay/relay.h"

@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +7,10 @@
 #include "common/conf.h"
 #include "common/dots_codec.h"
 #include "common/log.h"
-#include "policies/rate.h"
 #include "gateway/gw.h"
 #include "gateway/relay/orch.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/store.h"
-#include "gateway/downstream/server.h"
 #include "gateway/upstream/upstream.h"
 
 /* One ISP member: an upstream whose address comes from registration. */
@@ -84,23 +81,6 @@ check_served(const struct conf_peer *peer, const struct dots_registration *r,
 	return 0;
 }
 
-/* No address in the registration: the one it came from. */
-static int
-session_address(coap_session_t *s, char *buf, size_t len)
-{
-	const coap_address_t *a = coap_session_get_addr_remote(s);
-
-	if (a == NULL)
-		return -1;
-	if (a->addr.sa.sa_family == AF_INET)
-		return inet_ntop(AF_INET, &a->addr.sin.sin_addr, buf,
-		    (socklen_t)len) ? 0 : -1;
-	if (a->addr.sa.sa_family == AF_INET6)
-		return inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, buf,
-		    (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
 /* Take r (moved into e) and start reaching the ISP where it says. */
 static void
 apply(struct orch_reg *e, struct dots_registration *r)
@@ -122,139 +102,91 @@ forget(struct orch_reg *e, const char *why)
 	upstream_disable(e->us, why);
 }
 
-static void
-reply_registration(const struct ds_request *rq, coap_pdu_t *resp, int code,
-    const struct dots_registration *r)
+/* The member entry of peer, or -1 with err: 4.04 when we are no
+ * orchestrator, 4.03 when the config does not let peer register. */
+static struct orch_reg *
+member(struct gw *gw, const struct conf_peer *peer, struct dots_err *err)
 {
-	uint8_t *buf;
-	size_t len;
+	struct orch_reg *e;
 
-	if (dots_encode_registration(r, &buf, &len) == -1) {
-		reply_errf(resp, 500, "out of memory");
-		return;
+	if (gw->orch == NULL) {
+		dots_errf(err, 404, "not an orchestrator (role: gateway)");
+		return NULL;
 	}
-	reply_cbor(rq, resp, code, buf, len);
-	free(buf);
+	if ((e = reg_of_peer(gw->orch, peer)) == NULL)
+		dots_errf(err, 403, "peer %s may not register: the "
+		    "orchestrator's config has no upstream mapping without "
+		    "address for it", peer->name);
+	return e;
 }
 
-static void
-register_put(const struct ds_request *rq, struct orch_reg *e,
-    coap_pdu_t *resp)
+int
+orch_may_register(struct gw *gw, const struct conf_peer *peer,
+    struct dots_err *err)
 {
-	const struct conf_peer *peer = rq->ds->peer->conf;
-	struct dots_registration r;
-	struct dots_err err = { 0 };
-	const uint8_t *body;
-	char addr[64];
-	uint8_t *rec = NULL;
-	size_t len, rlen;
-	bool existed = e->registered;
+	return member(gw, peer, err) == NULL ? -1 : 0;
+}
 
-	if (request_body(rq->pdu, &body, &len, &err) == -1 ||
-	    dots_decode_registration(body, len, DOTS_REQ, &r, &err) == -1) {
-		log_warnx("peer %s: registration refused: %s", peer->name,
-		    err.msg);
-		reply_err(resp, &err);
-		return;
+const struct dots_registration *
+orch_registration_of(struct gw *gw, const struct conf_peer *peer)
+{
+	struct orch_reg *e;
+	struct dots_err err;
+
+	if ((e = member(gw, peer, &err)) == NULL || !e->registered)
+		return NULL;
+	return &e->reg;
+}
+
+const struct dots_registration *
+orch_register(struct gw *gw, const struct conf_peer *peer,
+    struct dots_registration *r, bool *existed, struct dots_err *err)
+{
+	struct orch_reg *e;
+	uint8_t *rec = NULL;
+	size_t rlen;
+
+	if ((e = member(gw, peer, err)) == NULL ||
+	    check_served(peer, r, err) == -1) {
+		dots_registration_free(r);
+		return NULL;
 	}
-	if (check_served(peer, &r, &err) == -1) {
-		log_warnx("peer %s: registration refused: %s", peer->name,
-		    err.msg);
-		dots_registration_free(&r);
-		reply_err(resp, &err);
-		return;
-	}
-	if (r.server_address == NULL) {
-		if (session_address(rq->session, addr, sizeof(addr)) == -1 ||
-		    (r.server_address = strdup(addr)) == NULL) {
-			dots_registration_free(&r);
-			reply_errf(resp, 500, "cannot tell the session's "
-			    "address");
-			return;
-		}
-	}
-	r.registration_time = (uint64_t)time(NULL);
-	if (dots_encode_registration(&r, &rec, &rlen) == -1 ||
-	    reg_put(rq->gw, peer->name, rec, rlen) == -1) {
+	*existed = e->registered;
+	r->registration_time = (uint64_t)time(NULL);
+	if (dots_encode_registration(r, &rec, &rlen) == -1 ||
+	    reg_put(gw, peer->name, rec, rlen) == -1) {
 		free(rec);
-		dots_registration_free(&r);
-		reply_errf(resp, 500, "cannot store the registration");
-		return;
+		dots_registration_free(r);
+		dots_errf(err, 500, "cannot store the registration");
+		return NULL;
 	}
 	free(rec);
 	log_info("peer %s %s: DOTS server %s port %u (%s), %zu served "
 	    "prefixes, capacity %" PRIu64 " bit/s", peer->name,
-	    existed ? "registered again" : "registered", r.server_address,
-	    r.server_port ? r.server_port : DOTS_DEFAULT_PORT,
-	    r.server_transport == DOTS_REG_TLS ? "tls" : "dtls", r.n_served,
-	    r.capacity_bps);
-	apply(e, &r);
-	reply_registration(rq, resp, existed ? 204 : 201, &e->reg);
+	    *existed ? "registered again" : "registered", r->server_address,
+	    r->server_port ? r->server_port : DOTS_DEFAULT_PORT,
+	    r->server_transport == DOTS_REG_TLS ? "tls" : "dtls", r->n_served,
+	    r->capacity_bps);
+	apply(e, r);
+	return &e->reg;
 }
 
-static void
-register_delete(const struct ds_request *rq, struct orch_reg *e,
-    coap_pdu_t *resp)
+int
+orch_unregister(struct gw *gw, const struct conf_peer *peer,
+    struct dots_err *err)
 {
-	const char *name = rq->ds->peer->conf->name;
-
-	if (reg_del(rq->gw, name) == -1) {
-		reply_errf(resp, 500, "cannot remove the stored registration");
-		return;
-	}
-	if (e->registered) {
-		log_info("peer %s cancelled its registration", name);
-		forget(e, "registration cancelled");
-	}
-	/* like a mitigation DELETE: done whatever the state was */
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(202));
-}
-
-void
-register_handle(const struct ds_request *rq, coap_pdu_t *resp)
-{
-	struct orch *o = rq->gw->orch;
-	const struct conf_peer *peer = rq->ds->peer->conf;
 	struct orch_reg *e;
 
-	if (o == NULL) {
-		reply_errf(resp, 404, "not an orchestrator (role: gateway)");
-		return;
+	if ((e = member(gw, peer, err)) == NULL)
+		return -1;
+	if (reg_del(gw, peer->name) == -1)
+		return dots_errf(err, 500, "cannot remove the stored "
+		    "registration");
+	if (e->registered) {
+		log_info("peer %s cancelled its registration", peer->name);
+		forget(e, "registration cancelled");
 	}
-	if ((e = reg_of_peer(o, peer)) == NULL) {
-		reply_errf(resp, 403, "peer %s may not register: the "
-		    "orchestrator's config has no upstream mapping without "
-		    "address for it", peer->name);
-		return;
-	}
-	/* each change is a store write: the peer's request rate applies */
-	if (rq->method != COAP_REQUEST_CODE_GET &&
-	    !pol_rate_take(&rq->ds->peer->rate, &peer->policy, gw_now_ms())) {
-		reply_max_age(resp, pol_rate_wait(&rq->ds->peer->rate,
-		    &peer->policy));
-		reply_errf(resp, 503, "peer %s sends requests faster than its "
-		    "rate (%u/s, burst %u)", peer->name, peer->policy.rate_per_s,
-		    peer->policy.rate_burst);
-		return;
-	}
-	switch (rq->method) {
-	case COAP_REQUEST_CODE_PUT:
-		register_put(rq, e, resp);
-		break;
-	case COAP_REQUEST_CODE_GET:
-		if (!e->registered)
-			reply_errf(resp, 404, "peer %s is not registered",
-			    peer->name);
-		else
-			reply_registration(rq, resp, 205, &e->reg);
-		break;
-	case COAP_REQUEST_CODE_DELETE:
-		register_delete(rq, e, resp);
-		break;
-	default:
-		reply_errf(resp, 405, "register takes PUT, GET and DELETE");
-		break;
-	}
+	return 0;
 }
 
 /* A stored registration, checked as if it came again (config changes). */

@@ -16,12 +16,11 @@
 
 #include <stdbool.h>
 
-#include <coap3/coap.h>
-
 #include "common/dots_msg.h"
 
 struct gw;
-struct ds_request;
+struct conf_peer;
+struct dots_err;
 struct upstream;
 
 struct orch *orch_new(struct gw *);
@@ -29,9 +28,25 @@ void	orch_free(struct orch *);
 /* After a reload swapped the upstreams (kept ones keep their pointer). */
 int	orch_reload(struct gw *);
 
-/* PUT, GET, DELETE of .well-known/dots/register (any role: a gateway
- * answers 4.04). */
-void	register_handle(const struct ds_request *, coap_pdu_t *);
+/*
+ * The registry, for the signal-channel resource (gateway/downstream/
+ * register.c). Each fails with err: 4.04 when we are no orchestrator,
+ * 4.03 when peer may not register.
+ */
+int	orch_may_register(struct gw *, const struct conf_peer *,
+	    struct dots_err *);
+/* peer's registration, NULL when it has none. */
+const struct dots_registration *orch_registration_of(struct gw *,
+	    const struct conf_peer *);
+/* Check (4.22 for a served-prefix outside peer's prefixes), store (5.00)
+ * and apply r, which is taken; *existed tells a new registration from a
+ * repeated one. The registration as kept, or NULL with err. */
+const struct dots_registration *orch_register(struct gw *,
+	    const struct conf_peer *, struct dots_registration *r,
+	    bool *existed, struct dots_err *err);
+/* Cancelled: done whatever the state was (0), or -1 with err. */
+int	orch_unregister(struct gw *, const struct conf_peer *,
+	    struct dots_err *);
 
 /* The registration of an ISP upstream, NULL when it has none. */
 const struct dots_registration *orch_registration(const struct gw *,

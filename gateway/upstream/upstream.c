@@ -7,8 +7,6 @@
 #include "common/log.h"
 #include "gateway/core/coap_loop.h"
 #include "gateway/gw.h"
-#include "gateway/relay/orch_member.h"
-#include "gateway/relay/relay.h"
 #include "gateway/state/store.h"
 #include "gateway/upstream/upstream.h"
 
@@ -25,6 +23,13 @@ now_ms(void)
 }
 
 static void
+emit(struct upstream *us, void (*fn)(struct upstream *, void *))
+{
+	if (fn != NULL)
+		fn(us, us->gw->up_events->arg);
+}
+
+static void
 us_down(struct upstream *us, const char *why)
 {
 	if (us->up)
@@ -36,8 +41,7 @@ us_down(struct upstream *us, const char *why)
 	us->reconnect_ms = now_ms() + (uint64_t)us->backoff_s * 1000;
 	us->backoff_s = us->backoff_s * 2 > US_BACKOFF_MAX_S ?
 	    US_BACKOFF_MAX_S : us->backoff_s * 2;
-	relay_upstream_down(us);
-	orch_member_down(us);
+	emit(us, us->gw->up_events ? us->gw->up_events->down : NULL);
 }
 
 /*
@@ -105,8 +109,7 @@ us_config_cb(void *arg, int status, const struct dc_resp *r)
 	us->last_ok_ms = now_ms();
 	log_info("upstream %s is up (heartbeat %us, missing-hb-allowed %u)",
 	    us->peer->name, us->hb_interval, us->missing_hb_allowed);
-	orch_member_up(us);
-	relay_upstream_up(us);
+	emit(us, us->gw->up_events ? us->gw->up_events->up : NULL);
 }
 
 /* A new session and its first request; on failure us_down() says why. */
@@ -447,7 +450,8 @@ upstream_set_conf(struct upstream *us, const struct conf_peer *peer)
 	    peer->name);
 	if (us->up) {
 		us->up = false;
-		relay_upstream_down(us);
+		emit(us, us->gw->up_events ? us->gw->up_events->replaced :
+		    NULL);
 	}
 	us->restart = true;
 	us->backoff_s = 1;

@@ -67,6 +67,20 @@ struct upstream {
 	bool			 standby;
 };
 
+/*
+ * What the layers above hear of an upstream session (set by the wiring,
+ * gateway/dotsgwd.c, in gw->up_events; each may be NULL): it came up
+ * (the first request answered), it went down (before a reconnection with
+ * backoff), or how we reach it changed and a new session replaces the
+ * current one right away.
+ */
+struct upstream_events {
+	void	(*up)(struct upstream *, void *arg);
+	void	(*down)(struct upstream *, void *arg);
+	void	(*replaced)(struct upstream *, void *arg);
+	void	*arg;
+};
+
 int	upstreams_init(struct gw *);
 void	upstreams_free(struct gw *);
 struct upstream *upstream_new(struct gw *, const struct conf_peer *);
