@@ -4,7 +4,32 @@
 # in a lower layer's, or outside the tree (libc, libcoap, ...). A call to a
 # higher layer is a violation, printed as "LOW -> HIGH: symbol (file.o)".
 # usage: tests/layering.sh BUILD_DIR LAYER...
+#        tests/layering.sh --self-test   (the check catches what it must)
 set -u
+if [ "${1:-}" = --self-test ]; then
+	# low.c calls up() of high.c: flagged with low below high, not with
+	# the order reversed (then it is a downward call)
+	d=$(mktemp -d) || exit 1
+	trap 'rm -rf "$d"' EXIT
+	mkdir -p "$d/lib" "$d/o"
+	printf 'int up(void);\nint down(void) { return up(); }\n' > "$d/low.c"
+	printf 'int down(void);\nint up(void) { return 1; }\nint top(void) { return down(); }\n' > "$d/high.c"
+	for f in low high; do
+		cc -c "$d/$f.c" -o "$d/o/$f.o" && ar rcs "$d/lib/$f.a" "$d/o/$f.o" ||
+		    exit 1
+	done
+	out=$(sh "$0" "$d" low high)
+	case $out in
+	*"low -> high: up (low.o)"*) ;;
+	*) echo "FAIL layering self-test: low -> high not caught: $out"; exit 1;;
+	esac
+	if ! sh "$0" "$d" high low | grep -qF "PASS layering"; then
+		echo "FAIL layering self-test: high -> low (allowed) flagged"
+		exit 1
+	fi
+	echo "PASS layering self-test: an upward call is caught, a downward one is not"
+	exit 0
+fi
 b=$1; shift
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
