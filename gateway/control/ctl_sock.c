@@ -43,6 +43,7 @@ struct ctl_listener {
 struct ctl_conn {
 	struct ctl_listener	*l;
 	struct bufferevent	*bev;
+	char			*refused;	/* the 403's text, or NULL */
 	TAILQ_ENTRY(ctl_conn)	 entry;
 };
 
@@ -60,13 +61,24 @@ conn_free(struct ctl_conn *c)
 {
 	TAILQ_REMOVE(&c->l->srv->conns, c, entry);
 	bufferevent_free(c->bev);	/* closes the socket */
+	free(c->refused);
 	free(c);
 }
 
-/* The answer is out: close. */
+/* The answer is out: close. What the peer sent beyond the request is
+ * read first: a UNIX socket closed with unread data resets the peer,
+ * whose read of our answer would then fail (ECONNRESET). */
 static void
 conn_written(struct bufferevent *bev, void *arg)
 {
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	char sink[512];
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < 64 * 1024 &&
+	    (n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+		total += (size_t)n;
 	conn_free(arg);
 }
 
@@ -139,7 +151,9 @@ request(struct ctl_conn *c, const char *line)
 {
 	char buf[CTL_MAX_REQUEST + 64];
 
-	if (strcmp(line, "status") == 0)
+	if (c->refused != NULL)
+		answer_text(c, "403 Forbidden", c->refused);
+	else if (strcmp(line, "status") == 0)
 		do_status(c);
 	else if (strcmp(line, "reload") == 0)
 		do_reload(c);
@@ -164,7 +178,10 @@ conn_read(struct bufferevent *bev, void *arg)
 
 	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
 		/* the read high-water mark stops reading at the bound */
-		if (evbuffer_get_length(in) >= CTL_MAX_REQUEST)
+		if (c->refused != NULL && evbuffer_get_length(in) >=
+		    CTL_MAX_REQUEST)
+			answer_text(c, "403 Forbidden", c->refused);
+		else if (evbuffer_get_length(in) >= CTL_MAX_REQUEST)
 			answer_text(c, "413 Too Long", "a request is one line "
 			    "of at most 64 bytes (status, reload)\n");
 		return;
@@ -232,7 +249,6 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct timeval rt = { CTL_TIMEOUT_S, 0 }, wt = { 3 * CTL_TIMEOUT_S, 0 };
 	struct ctl_conn *c;
 	struct ucred uc;
-	char why[160];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(l->srv->base, fd,
@@ -251,11 +267,15 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		    "daemon's user or a member of group %s)", l->path,
 		    (unsigned)uc.uid, (unsigned)uc.gid, l->group ? l->group :
 		    "of the daemon");
-		snprintf(why, sizeof(why), "permission denied: uid %u is not "
+		/* answered once its request is read (conn_written) */
+		if (asprintf(&c->refused, "permission denied: uid %u is not "
 		    "root, the daemon's user or a member of group %s\n",
-		    (unsigned)uc.uid, l->group ? l->group : "of the daemon");
-		answer_text(c, "403 Forbidden", why);
-		return;
+		    (unsigned)uc.uid, l->group ? l->group : "of the daemon") ==
+		    -1) {
+			c->refused = NULL;
+			conn_free(c);
+			return;
+		}
 	}
 	bufferevent_enable(c->bev, EV_READ);
 }
