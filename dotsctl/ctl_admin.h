@@ -9,9 +9,9 @@
 
 #include <stdbool.h>
 
-/* Where the packaged configuration puts it (control.socket); the daemon's
- * own default is state-dir/dotsgwd.sock. */
-#define CTL_SOCKET_DEFAULT	"/run/dotsgw/dotsgwd.sock"
+/* The daemon's default (state-dir/dotsgwd.sock) under the shipped systemd
+ * unit, whose state-dir is /var/lib/dotsgw (mode 0750, group dotsgw). */
+#define CTL_SOCKET_DEFAULT	"/var/lib/dotsgw/dotsgwd.sock"
 
 /* Exit status as dotsctl's: 0 done, 1 refused (a bad config, reload on
  * the read-only socket, credentials not allowed), 2 no answer (no socket,
