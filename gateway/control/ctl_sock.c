@@ -25,6 +25,7 @@
 
 #define CTL_TIMEOUT_S	10	/* a request is one short line */
 #define CTL_BACKLOG	16
+#define CTL_MAX_CONNS	32	/* at once; each lasts a request */
 
 struct ctl_server;
 
@@ -54,12 +55,14 @@ struct ctl_server {
 	struct ctl_listener	 l[2];		/* full, read-only */
 	size_t			 n;
 	TAILQ_HEAD(, ctl_conn)	 conns;
+	size_t			 n_conns;
 };
 
 static void
 conn_free(struct ctl_conn *c)
 {
 	TAILQ_REMOVE(&c->l->srv->conns, c, entry);
+	c->l->srv->n_conns--;
 	bufferevent_free(c->bev);	/* closes the socket */
 	free(c->refused);
 	free(c);
@@ -250,6 +253,12 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct ctl_conn *c;
 	struct ucred uc;
 
+	if (l->srv->n_conns >= CTL_MAX_CONNS) {
+		log_warnx("control: %s: %d connections open already; closing a "
+		    "new one", l->path, CTL_MAX_CONNS);
+		evutil_closesocket(fd);
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(l->srv->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -259,6 +268,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	c->l = l;
 	TAILQ_INSERT_TAIL(&l->srv->conns, c, entry);
+	l->srv->n_conns++;
 	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_MAX_REQUEST);
 	bufferevent_set_timeouts(c->bev, &rt, &wt);

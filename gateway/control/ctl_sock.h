@@ -4,8 +4,9 @@
  * socket and its restricted sibling.
  *
  * Protocol: one short request per connection, a line ("status\n" or
- * "reload\n", at most CTL_MAX_REQUEST bytes); one answer, then the daemon
- * closes. The answer is a status line "CODE REASON\n" and a body:
+ * "reload\n", at most CTL_MAX_REQUEST bytes, within 10 s); one answer,
+ * then the daemon closes. At most 32 connections are open together; a
+ * further one is closed unanswered. The answer is a status line "CODE REASON\n" and a body:
  *   200 OK            status: the JSON of status.h; reload: the summary
  *   400 Bad Request   not a command we know
  *   403 Forbidden     reload on the read-only socket, or a peer whose

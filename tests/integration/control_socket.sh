@@ -11,7 +11,8 @@
 #  - a member of G (primary group, or supplementary) gets status and
 #    reload on the full socket, status only on the read-only one (reload
 #    there: 403, exit 1);
-#  - a bad or overlong request: 400, 413;
+#  - a bad or overlong request: 400, 413; a 33rd connection at once is
+#    closed;
 #  - the HTTP admin endpoint answers /metrics 200, /status and /reload 404
 #    naming the control socket;
 #  - a second daemon with the same socket does not start; a dead daemon's
@@ -138,6 +139,26 @@ check_eq "unknown request -> 400" "$(ctl_req "$FULL" bogus "$TMP/b.out")" 400
 has "$TMP/b.out" "unknown command 'bogus' (status, reload)" &&
     pass "400 names the commands" || fail "400 body" "$(cat "$TMP/b.out")"
 check_eq "a request over 64 bytes -> 413" "$(ctl_req "$FULL" "$(printf 'x%.0s' $(seq 1 100))" "$TMP/b.out")" 413
+
+# 32 idle connections at most: the 33rd is closed unanswered; once they go,
+# status answers again
+$PY - "$FULL" > "$TMP/cap.out" 2>&1 <<'PY'
+import socket, sys, time
+idle = []
+for _ in range(32):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); idle.append(s)
+time.sleep(0.5)
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+try:
+    print("33rd:", repr(s.recv(100)))
+except Exception as e:
+    print("33rd:", type(e).__name__)
+PY
+has "$TMP/cap.out" "33rd: b''" && wait_log 5 "$GW_LOG" "control: $FULL: 32 connections open already; closing a new one" &&
+    pass "the 33rd connection at once is closed unanswered, logged" || fail "connection cap" "$(cat "$TMP/cap.out")"
+status_ok() { [ "$(ctl_req "$FULL" status "$TMP/b.out")" = 200 ]; }
+wait_for 5 status_ok && pass "status answers once they are closed" ||
+    fail "status after the cap" "$(head -c 200 "$TMP/b.out")"
 
 # --- HTTP: /metrics only -----------------------------------------------------
 check_eq "HTTP GET /metrics -> 200" "$(http GET "http://$HOST:$APORT/metrics" "$TMP/h.out")" 200
