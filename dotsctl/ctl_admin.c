@@ -1,11 +1,11 @@
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,95 +15,70 @@
 
 #define MAX_RESPONSE	(16 * 1024 * 1024)
 
-struct http_resp {
+struct ctl_resp {
 	int	 code;
 	char	*body;		/* NUL-terminated */
 	size_t	 len;
 };
 
 static int
-split_addr(const char *addr, char *host, size_t hlen, char *port, size_t plen)
+dial(const char *path, unsigned timeout_s)
 {
-	const char *colon;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { (time_t)timeout_s, 0 };
+	int fd;
 
-	if (addr[0] == '[') {
-		const char *end = strchr(addr, ']');
-
-		if (end == NULL || end[1] != ':')
-			return -1;
-		snprintf(host, hlen, "%.*s", (int)(end - addr - 1), addr + 1);
-		snprintf(port, plen, "%s", end + 2);
-		return 0;
-	}
-	if ((colon = strrchr(addr, ':')) == NULL)
-		return -1;
-	snprintf(host, hlen, "%.*s", (int)(colon - addr), addr);
-	snprintf(port, plen, "%s", colon + 1);
-	return 0;
-}
-
-static int
-dial(const char *addr, unsigned timeout_s)
-{
-	struct addrinfo hints = { 0 }, *res, *ai;
-	char host[128], port[16];
-	int fd = -1;
-
-	if (split_addr(addr, host, sizeof(host), port, sizeof(port)) == -1) {
-		fprintf(stderr, "dotsctl: --admin %s: want HOST:PORT\n", addr);
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "dotsctl: control socket %s: path too long\n",
+		    path);
 		return -1;
 	}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, port, &hints, &res) != 0) {
-		fprintf(stderr, "dotsctl: --admin %s: not a numeric address "
-		    "and port\n", addr);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "dotsctl: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		struct timeval tv = { (time_t)timeout_s, 0 };
-
-		if ((fd = socket(ai->ai_family, ai->ai_socktype, 0)) == -1)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		fprintf(stderr, "dotsctl: admin endpoint %s: %s\n", addr,
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		/* EACCES: the socket's mode and group keep us out */
+		fprintf(stderr, "dotsctl: control socket %s: %s\n", path,
 		    strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
-/* One HTTP/1.0 exchange: the whole answer, read until the peer closes. */
+/* One exchange (ctl_sock.h): "CMD\n" out, "CODE REASON\n" and the body
+ * back, read until the daemon closes. */
 static int
-http(const char *addr, const char *method, const char *path,
-    unsigned timeout_s, struct http_resp *r)
+exchange(const char *path, const char *cmd, unsigned timeout_s,
+    struct ctl_resp *r)
 {
-	char req[256], *buf = NULL, *body;
+	char req[32], *buf = NULL, *nl;
 	size_t len = 0, cap = 0;
 	ssize_t n;
-	int fd;
+	int fd, wfail = 0;
 
 	memset(r, 0, sizeof(*r));
-	if ((fd = dial(addr, timeout_s)) == -1)
+	if ((fd = dial(path, timeout_s)) == -1)
 		return -1;
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\n"
-	    "Content-Length: 0\r\n\r\n", method, path, addr);
-	if (write(fd, req, (size_t)n) != n)
-		goto fail;
+	n = snprintf(req, sizeof(req), "%s\n", cmd);
+	/* a refused peer may be answered and closed before we write: read
+	 * the answer all the same */
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		wfail = errno;
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			char *nb;
 
 			cap = cap ? cap * 2 : 8192;
 			if (cap > MAX_RESPONSE || (nb = realloc(buf,
-			    cap)) == NULL)
+			    cap)) == NULL) {
+				errno = ENOMEM;
 				goto fail;
+			}
 			buf = nb;
 		}
 		if ((n = read(fd, buf + len, cap - len - 1)) < 0)
@@ -113,26 +88,30 @@ http(const char *addr, const char *method, const char *path,
 		len += (size_t)n;
 	}
 	close(fd);
-	if (buf == NULL)
-		goto bad;
 	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/%*d.%*d %d", &r->code) != 1 ||
-	    (body = strstr(buf, "\r\n\r\n")) == NULL)
-		goto bad;
-	body += 4;
-	r->len = len - (size_t)(body - buf);
-	memmove(buf, body, r->len + 1);
+	if (len == 0) {
+		errno = wfail;
+		fd = -1;
+		goto fail;
+	}
+	if (sscanf(buf, "%d ", &r->code) != 1 ||
+	    (nl = strchr(buf, '\n')) == NULL) {
+		fprintf(stderr, "dotsctl: control socket %s: not a control "
+		    "answer\n", path);
+		free(buf);
+		return -1;
+	}
+	nl++;
+	r->len = len - (size_t)(nl - buf);
+	memmove(buf, nl, r->len + 1);
 	r->body = buf;
 	return 0;
 fail:
-	fprintf(stderr, "dotsctl: admin endpoint %s: %s\n", addr,
-	    errno ? strerror(errno) : "no answer");
-	close(fd);
-	free(buf);
-	return -1;
-bad:
-	fprintf(stderr, "dotsctl: admin endpoint %s: not an HTTP answer\n",
-	    addr);
+	fprintf(stderr, "dotsctl: control socket %s: %s\n", path,
+	    errno == EAGAIN ? "no answer within the timeout" : errno ?
+	    strerror(errno) : "no answer");
+	if (fd != -1)
+		close(fd);
 	free(buf);
 	return -1;
 }
@@ -354,7 +333,7 @@ print_status(const char *body, bool as_json)
 		return 0;
 	}
 	if ((j = json_loads(body, 0, &e)) == NULL) {
-		fprintf(stderr, "dotsctl: /status: bad JSON: %s\n", e.text);
+		fprintf(stderr, "dotsctl: status: bad JSON: %s\n", e.text);
 		return 2;
 	}
 	printf("node %s  config %s  up %.0fs\n\n", str(j, "node-id"),
@@ -368,14 +347,13 @@ print_status(const char *body, bool as_json)
 }
 
 int
-ctl_admin(const char *addr, const char *cmd, bool as_json, unsigned timeout_s)
+ctl_admin(const char *path, const char *cmd, bool as_json, unsigned timeout_s)
 {
-	struct http_resp r;
+	struct ctl_resp r;
 	int st;
 	bool reload = strcmp(cmd, "reload") == 0;
 
-	if (http(addr, reload ? "POST" : "GET", reload ? "/reload" :
-	    "/status", timeout_s, &r) == -1)
+	if (exchange(path, cmd, timeout_s, &r) == -1)
 		return 2;
 	if (r.code != 200) {
 		fprintf(stderr, "dotsctl: %s: %d: %s", cmd, r.code, r.body);

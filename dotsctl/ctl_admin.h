@@ -1,18 +1,22 @@
 /*
- * dotsctl's side of the admin endpoint (gateway/admin.c): `status` reads
- * GET /status and prints it as tables (or the JSON as is), `reload` sends
- * POST /reload and prints the daemon's answer. Plain HTTP/1.0 over TCP.
+ * dotsctl's side of the control socket (gateway/control/ctl_sock.h):
+ * `status` sends "status" and prints the JSON answer as tables (or as
+ * is, --json), `reload` sends "reload" and prints the daemon's answer.
+ * One line out, "CODE REASON" and a body back, over a UNIX stream socket.
  */
 #ifndef DOTSGW_CTL_ADMIN_H
 #define DOTSGW_CTL_ADMIN_H
 
 #include <stdbool.h>
 
-#define CTL_ADMIN_DEFAULT	"127.0.0.1:4647"
+/* The daemon's default (state-dir/dotsgwd.sock) under the shipped systemd
+ * unit, whose state-dir is /var/lib/dotsgw (mode 0750, group dotsgw). */
+#define CTL_SOCKET_DEFAULT	"/var/lib/dotsgw/dotsgwd.sock"
 
-/* Exit status as dotsctl's: 0 done, 1 refused (e.g. a bad config), 2 no
- * answer. addr is HOST:PORT or [V6]:PORT. */
-int	ctl_admin(const char *addr, const char *cmd, bool json,
+/* Exit status as dotsctl's: 0 done, 1 refused (a bad config, reload on
+ * the read-only socket, credentials not allowed), 2 no answer (no socket,
+ * connect refused by its mode: EACCES, timeout). */
+int	ctl_admin(const char *path, const char *cmd, bool json,
 	    unsigned timeout_s);
 
 #endif

@@ -62,6 +62,8 @@ t_init() {
 	URI_D=coaps://$HOST:$PORT
 	URI_T=coaps+tcp://$HOST:$PORT
 	CONF=$TMP/dotsgw.yaml
+	# gw_start's daemon: the default control socket, state-dir/dotsgwd.sock
+	GW_SOCK=$TMP/state/dotsgwd.sock
 	write_config "$CONF" "$PORT"
 }
 
@@ -222,10 +224,17 @@ ns_exec() { if [ -n "$NETNS" ]; then echo "ip netns exec $NETNS"; fi; }
 
 declare -A NODE_PID
 
+# node_sock NAME: the control socket of node NAME (status, reload).
+node_sock() { echo "$TMP/$1.sock"; }
+
 # node_start NAME CONF: start a dotsgwd (-v) logging to $TMP/NAME.log and
-# wait (READY_WAIT s) for its "ready" line.
+# wait (READY_WAIT s) for its "ready" line. Nodes of a test share a
+# state-dir, where the default control socket is: a CONF without a
+# control: section gets its own, $(node_sock NAME).
 node_start() {
 	local name=$1 conf=$2 log=$TMP/$1.log i n
+	grep -q '^control:' "$conf" ||
+	    printf '\ncontrol: { socket: %s }\n' "$(node_sock "$name")" >> "$conf"
 	n=$(ready_count "$log")
 	# shellcheck disable=SC2046
 	$(ns_exec) "$DOTSGWD" -f -v -c "$conf" 2>>"$log" >/dev/null &
@@ -299,6 +308,7 @@ credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$1.pem, key: $TMP/pki/$1.key 
 mitigation: { active-but-terminating: 1 }
 capacity: { bps: $3, pps: 100000000, default-attack-bps: 1000000, default-attack-pps: 1000 }
 gateway: { relay-timeout: 3000 }
+control: { socket: $(node_sock "$1") }
 ${4:-}
 peers:
 EOF
@@ -333,6 +343,7 @@ signal-config:
 mitigation: { active-but-terminating: 2 }
 capacity: { bps: $3, pps: 100000000, default-attack-bps: 100000000, default-attack-pps: 1000 }
 gateway: { relay-timeout: 3000 }
+control: { socket: $(node_sock "$1") }
 peers:
 EOF
 	chmod 600 "$TMP/$1.yaml"
@@ -546,6 +557,35 @@ except Exception as e:
     code, body, ctype = 0, str(e).encode(), ""
 open(out, "wb").write(body)
 open(out + ".type", "w").write(ctype)
+print(code)
+PY
+}
+
+# ---- the control socket ----------------------------------------------------
+
+# ctl_req SOCKET REQUEST FILE: one raw request on a control socket
+# (gateway/control/ctl_sock.h); the answer's body into FILE; prints the
+# answer's code (0 when there was no answer, with the reason in FILE).
+ctl_req() {
+	$PY - "$@" <<'PY'
+import socket, sys
+path, req, out = sys.argv[1:4]
+try:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(req.encode() + b"\n")
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    head, _, body = data.partition(b"\n")
+    code = int(head.split(b" ")[0])
+except Exception as e:
+    code, body = 0, str(e).encode()
+open(out, "wb").write(body)
 print(code)
 PY
 }

@@ -12,7 +12,10 @@
 #   EXPECT_HOLD    nodes that hold the sample request while it is active
 #   EXPECT_LOCAL   nodes that mitigate it with their own means
 # The YAML files use placeholders the runner fills in: @HOST@, @PKI@,
-# @STATE@, @PORT:NODE@ (its DOTS port), @ADMIN:NODE@ (its admin port).
+# @STATE@, @PORT:NODE@ (its DOTS port), @ADMIN:NODE@ (its admin port:
+# /metrics). Each node's control socket (status, reload) is DIR/NODE.sock:
+# the runner adds a control: section to a node without one (the nodes
+# share a state-dir, where the default socket would be).
 # Every node gets an X.509 certificate with CN = its name from a
 # throwaway CA (topologies/pki.sh). Only 127.0.0.1 is used.
 
@@ -21,7 +24,7 @@ TOPO_DOTSGWD=${DOTSGWD:-$TOPO_ROOT/build/dotsgwd}
 TOPO_DOTSCTL=${DOTSCTL:-$TOPO_ROOT/build/dotsctl}
 TOPO_PY=/usr/bin/python3
 TOPO_HOST=127.0.0.1
-declare -A TOPO_PORT TOPO_ADMIN TOPO_PID
+declare -A TOPO_PORT TOPO_ADMIN TOPO_SOCK TOPO_PID
 
 topo_err() { echo "topology: $*" >&2; }
 
@@ -112,6 +115,7 @@ topo_setup() {
 		    return 1
 		TOPO_PORT[$n]=$(topo_free_port) || return 1
 		TOPO_ADMIN[$n]=$(topo_free_port) || return 1
+		TOPO_SOCK[$n]=$TOPO_WORK/$n.sock
 	done
 	sedargs+=(-e "s|@HOST@|$TOPO_HOST|g" -e "s|@PKI@|$TOPO_WORK/pki|g"
 	    -e "s|@STATE@|$TOPO_WORK/state|g")
@@ -121,6 +125,9 @@ topo_setup() {
 	done
 	for n in $NODES; do
 		sed "${sedargs[@]}" "$TOPO_DIR/$n.yaml" > "$TOPO_WORK/$n.yaml"
+		grep -q '^control:' "$TOPO_WORK/$n.yaml" ||
+		    printf '\ncontrol: { socket: %s }\n' "${TOPO_SOCK[$n]}" \
+		    >> "$TOPO_WORK/$n.yaml"
 		chmod 600 "$TOPO_WORK/$n.yaml"
 		m=$(grep -oE '@[A-Z]+(:[A-Za-z0-9_.-]+)?@' "$TOPO_WORK/$n.yaml" |
 		    head -n 1)
@@ -181,10 +188,11 @@ topo_stop() {
 	done
 }
 
-# topo_status NODE: its /status JSON on stdout ("{}" when it is down). A
-# node that is up answers at once; 10 s allow for a loaded machine.
+# topo_status NODE: its status JSON (control socket) on stdout ("{}" when
+# it is down). A node that is up answers at once; 10 s allow for a loaded
+# machine.
 topo_status() {
-	"$TOPO_DOTSCTL" --admin "$TOPO_HOST:${TOPO_ADMIN[$1]}" --timeout 10 --json \
+	"$TOPO_DOTSCTL" --socket "${TOPO_SOCK[$1]}" --timeout 10 --json \
 	    status 2>/dev/null || echo "{}"
 }
 

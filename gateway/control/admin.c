@@ -9,6 +9,7 @@
 #include "common/conf.h"
 #include "common/log.h"
 #include "gateway/control/admin.h"
+#include "gateway/control/ctl_sock.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
 #include "gateway/control/reload.h"
@@ -18,7 +19,8 @@
 
 struct admin {
 	struct gw	*gw;
-	struct evhttp	*http;
+	struct evhttp	*http;		/* NULL: no HTTP endpoint */
+	struct ctl_server *ctl;		/* the control sockets */
 };
 
 static void
@@ -42,21 +44,6 @@ reply_text(struct evhttp_request *req, int code, const char *reason,
 {
 	reply(req, code, reason, "text/plain; charset=utf-8", text,
 	    strlen(text));
-}
-
-static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
-    json_t *j)
-{
-	char *s = j != NULL ? json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS) :
-	    NULL;
-
-	if (s == NULL) {
-		reply_text(req, 500, "Internal Server Error", "out of memory\n");
-		return;
-	}
-	reply(req, code, reason, "application/json", s, strlen(s));
-	free(s);
 }
 
 static bool
@@ -89,85 +76,93 @@ on_metrics(struct evhttp_request *req, void *arg)
 	free(text);
 }
 
+/* /status and /reload were here: they moved to the control socket, which
+ * only the configured group can open (customers' mitigations are in the
+ * status; a reload is an operator's act). */
 static void
-on_status(struct evhttp_request *req, void *arg)
+on_moved(struct evhttp_request *req, void *arg)
 {
-	struct admin *a = arg;
-	json_t *j;
-
-	if (!method_is(req, EVHTTP_REQ_GET))
-		return;
-	j = status_json(a->gw);
-	reply_json(req, 200, "OK", j);
-	json_decref(j);
-}
-
-/* POST /reload: as SIGHUP; the answer says what changed, or why not. */
-static void
-on_reload(struct evhttp_request *req, void *arg)
-{
-	struct admin *a = arg;
-	char msg[CONF_ERRLEN + 64];
-	size_t len;
-
-	if (!method_is(req, EVHTTP_REQ_POST))
-		return;
-	log_info("admin: reload requested");
-	if (gw_reload(a->gw, msg, sizeof(msg) - 1) == -1) {
-		len = strlen(msg);
-		msg[len++] = '\n';
-		reply(req, 422, "Unprocessable Entity",
-		    "text/plain; charset=utf-8", msg, len);
-		return;
-	}
-	len = strlen(msg);
-	msg[len++] = '\n';
-	reply(req, 200, "OK", "text/plain; charset=utf-8", msg, len);
+	reply_text(req, 404, "Not Found", "status and reload are on the "
+	    "control socket now (dotsctl status, dotsctl reload; control: "
+	    "in dotsgw.yaml); this endpoint serves GET /metrics only\n");
 }
 
 static void
 on_other(struct evhttp_request *req, void *arg)
 {
-	reply_text(req, 404, "Not Found",
-	    "admin endpoint: GET /metrics, GET /status, POST /reload\n");
+	reply_text(req, 404, "Not Found", "admin endpoint: GET /metrics\n");
 }
 
-int
-admin_start(struct gw *gw)
+/* The control sockets' view of the daemon (ctl_sock.h). */
+static char *
+ctl_status(void *arg, size_t *len)
 {
-	const struct conf_admin *c = &gw->conf->admin;
-	struct admin *a;
+	struct gw *gw = arg;
+	json_t *j = status_json(gw);
+	char *s = j != NULL ? json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS) :
+	    NULL;
 
-	gw->admin = NULL;
-	if (c->port == 0)
-		return 0;
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	json_decref(j);
+	if (s != NULL)
+		*len = strlen(s);
+	return s;
+}
+
+static int
+ctl_reload(void *arg, char *msg, size_t msglen)
+{
+	return gw_reload(arg, msg, msglen);
+}
+
+static int
+http_start(struct admin *a, const struct conf_admin *c)
+{
+	if ((a->http = evhttp_new(a->gw->base)) == NULL)
 		return -1;
-	a->gw = gw;
-	if ((a->http = evhttp_new(gw->base)) == NULL) {
-		free(a);
-		return -1;
-	}
 	evhttp_set_max_body_size(a->http, ADMIN_MAX_BODY);
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_timeout(a->http, 10);
 	evhttp_set_cb(a->http, "/metrics", on_metrics, a);
-	evhttp_set_cb(a->http, "/status", on_status, a);
-	evhttp_set_cb(a->http, "/reload", on_reload, a);
+	evhttp_set_cb(a->http, "/status", on_moved, a);
+	evhttp_set_cb(a->http, "/reload", on_moved, a);
 	evhttp_set_gencb(a->http, on_other, a);
 	if (evhttp_bind_socket(a->http, c->address, c->port) != 0) {
 		log_warn("admin: cannot listen on %s port %u", c->address,
 		    c->port);
-		admin_free(a);
 		return -1;
 	}
 	if (c->allow_remote)
 		log_warnx("admin: listening on http://%s:%u (allow-remote: "
-		    "no authentication)", c->address, c->port);
+		    "no authentication; /metrics only)", c->address, c->port);
 	else
-		log_info("admin: listening on http://%s:%u", c->address,
-		    c->port);
+		log_info("admin: listening on http://%s:%u (/metrics)",
+		    c->address, c->port);
+	return 0;
+}
+
+int
+admin_start(struct gw *gw)
+{
+	const struct ctl_handlers h = { ctl_status, ctl_reload, gw };
+	char err[512];
+	struct admin *a;
+
+	gw->admin = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	a->gw = gw;
+	if ((a->ctl = ctl_server_new(gw->base, &gw->conf->control, &h, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		admin_free(a);
+		return -1;
+	}
+	if (gw->conf->admin.port != 0 &&
+	    http_start(a, &gw->conf->admin) == -1) {
+		admin_free(a);
+		return -1;
+	}
 	gw->admin = a;
 	return 0;
 }
@@ -179,5 +174,6 @@ admin_free(struct admin *a)
 		return;
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	ctl_server_free(a->ctl);
 	free(a);
 }

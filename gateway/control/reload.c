@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "gateway/state/audit.h"
 #include "gateway/gw.h"
+#include "gateway/control/ctl_sock.h"
 #include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/relay/orch.h"
@@ -87,6 +88,10 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	if (memcmp(&old->admin, &nc->admin, sizeof(old->admin)) != 0)
 		log_warnx("reload: admin %s", why);
 	nc->admin = old->admin;
+	/* the sockets stay as they were made (ctl_sock.h) */
+	if (!ctl_conf_same(&old->control, &nc->control))
+		log_warnx("reload: control %s", why);
+	SWAP(old->control, nc->control);
 	/* the PSK callback exists only when a peer had PSK at start */
 	for (size_t i = 0; i < old->n_peers; i++)
 		any_psk_old |= old->peers[i].psk_identity != NULL;

@@ -1,5 +1,5 @@
 /*
- * Configuration reload (SIGHUP, or POST /reload from `dotsctl reload`).
+ * Configuration reload (SIGHUP, or `dotsctl reload` on the control socket).
  *
  * The file is loaded and validated in full first; an invalid file changes
  * nothing (the error, FILE:LINE, is logged and returned). Then every
@@ -18,7 +18,7 @@
  *    and closed; one whose address, transport or credentials changed gets
  *    a new session;
  *  - what needs a restart (listen, credentials, node-id, state-dir, admin,
- *    the mitigator type) is logged and the old value kept;
+ *    control, the mitigator type) is logged and the old value kept;
  *  - the audit log is reopened (a new path, or rotation).
  */
 #ifndef DOTSGW_RELOAD_H

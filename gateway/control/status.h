@@ -1,5 +1,5 @@
 /*
- * The daemon's state as JSON for the admin endpoint's /status (and
+ * The daemon's state as JSON for the control socket's status (and
  * `dotsctl status`): peers with their sessions and negotiated signal
  * configuration, upstreams, every mitigation with its relay path
  * (decision, placements upstream), capacity and counters.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Admin endpoint (issue 7): /metrics in Prometheus text format with exact
-# counter values after known requests, /status JSON, dotsctl status, 404
-# and 405, and a non-loopback admin address refused by the config check.
+# counter values after known requests, the status JSON and dotsctl status
+# (over the control socket since issue 13), 404 and 405, and a
+# non-loopback admin address refused by the config check.
 . "$(dirname "$0")/../lib.sh"
 t_init
 # active-but-terminating 60 s: the withdrawn mitigation stays in view
@@ -13,6 +14,9 @@ gw_start || exit 1
 ADMIN=http://$HOST:$APORT
 
 get() { http "$1" "$ADMIN$2" "$TMP/http.body"; }
+# status: the status JSON from the control socket into $TMP/http.body;
+# prints the answer's code (200)
+status() { ctl_req "$GW_SOCK" status "$TMP/http.body"; }
 # scrape: /metrics into $TMP/metrics; anything but a 200 fails, named
 scrape() {
 	local c
@@ -83,9 +87,9 @@ check_eq "withdrawn mitigation shows status 5" \
     "$(m 'dotsgw_mitigations{peer="customer1",status="dots-client-withdrawn-mitigation"}')" 1
 check_eq "capacity in use after the withdrawal" "$(m 'dotsgw_capacity_in_use{unit="bps"}')" 2000000000
 
-# /status
-check_eq "GET /status -> 200" "$(get GET /status)" 200
-$PY - "$TMP/http.body" "$PFX1" <<'PY' && pass "/status JSON: peers, mitigations, targets, decision, capacity" || fail "/status JSON" "see above"
+# status (control socket)
+check_eq "status -> 200" "$(status)" 200
+$PY - "$TMP/http.body" "$PFX1" <<'PY' && pass "status JSON: peers, mitigations, targets, decision, capacity" || fail "status JSON" "see above"
 import json, sys
 j = json.load(open(sys.argv[1]))
 def want(c, what):
@@ -115,24 +119,24 @@ PY
 # by PID once the session was seen
 "$DOTSCTL" -s "$URI_T" $(cred_args psk3) --json get --mid 7 --observe 60 > "$TMP/obs.json" 2>&1 &
 OBS=$!
-# c3_session: /status (200) shows customer3's session
+# c3_session: status (200) shows customer3's session
 c3_session() {
-	[ "$(get GET /status)" = 200 ] &&
+	[ "$(status)" = 200 ] &&
 	    $PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; sys.exit(not p["customer3"]["sessions"])' \
 	    "$TMP/http.body" 2>/dev/null
 }
 # registered: its first notification (the Observe answer) is printed
 wait_for 20 has "$TMP/obs.json" '{"code":"2.05","observe":' && wait_for 10 c3_session ||
     fail "customer3's observing session" "$(head -c 300 "$TMP/obs.json")"
-"$DOTSCTL" --admin "$HOST:$APORT" status > "$TMP/st.txt" 2>&1
+"$DOTSCTL" --socket "$GW_SOCK" status > "$TMP/st.txt" 2>&1
 check_eq "dotsctl status exits 0" "$?" 0
 grep -qE '^  session tls +127\.0\.0\.1:[0-9]+ +last heartbeat ' "$TMP/st.txt" &&
     pass "dotsctl status: customer3's open TLS session" ||
     fail "dotsctl status session line" "$(cat "$TMP/st.txt")"
-[ "$(get GET /status)" = 200 ] &&
+[ "$(status)" = 200 ] &&
     $PY -c 'import json,sys; p={x["name"]: x for x in json.load(open(sys.argv[1]))["peers"]}; s=p["customer3"]["sessions"]; sys.exit(not (len(s) >= 1 and s[0]["transport"] == "tls" and s[0]["remote"].startswith("127.0.0.1:") and "last-heartbeat-ago" in s[0]))' "$TMP/http.body" &&
-    pass "/status: the session's transport, address and last heartbeat" ||
-    fail "/status sessions" "$(head -c 600 "$TMP/http.body")"
+    pass "status: the session's transport, address and last heartbeat" ||
+    fail "status sessions" "$(head -c 600 "$TMP/http.body")"
 stop_pid "$OBS"
 grep -qE '^customer1 +psk +down +up +1 ' "$TMP/st.txt" &&
     pass "dotsctl status: customer1 up with 1 active (the other withdrawn)" ||
@@ -144,11 +148,11 @@ grep -qE '^customer1 .* 1 +attack-mitigation-in-progress +[0-9]+ +192\.0\.2\.1/3
 grep -qE '^  bps +2000000000 / 10000000000' "$TMP/st.txt" &&
     pass "dotsctl status: capacity in use / configured" ||
     fail "dotsctl status capacity" "$(cat "$TMP/st.txt")"
-"$DOTSCTL" --admin "$HOST:$APORT" --json status > "$TMP/st.json" 2>&1
+"$DOTSCTL" --socket "$GW_SOCK" --json status > "$TMP/st.json" 2>&1
 $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(len(j["mitigations"]) != 3)' "$TMP/st.json" &&
-    pass "dotsctl --json status: the /status JSON" || fail "dotsctl --json status" "$(head -c 300 "$TMP/st.json")"
-"$DOTSCTL" --admin "$HOST:$PORT" status > /dev/null 2>&1
-check_eq "dotsctl status without an admin endpoint exits 2" "$?" 2
+    pass "dotsctl --json status: the status JSON" || fail "dotsctl --json status" "$(head -c 300 "$TMP/st.json")"
+"$DOTSCTL" --socket "$TMP/no-such.sock" status > /dev/null 2>&1
+check_eq "dotsctl status without a control socket exits 2" "$?" 2
 
 check_eq "POST /metrics -> 405" "$(get POST /metrics)" 405
 check_eq "GET /nothing -> 404" "$(get GET /nothing)" 404

@@ -85,14 +85,14 @@ rc=$?
     pass "dotsctl get --json -s ... --psk-identity ...: options after the command" ||
     fail "get --json after the command" "exit $rc, '$(head -c 200 "$TMP/g.out")'" \
     "'$(head -c 200 "$TMP/g.err")'"
-"$DOTSCTL" status --json --admin "$HOST:$APORT" >"$TMP/s.out" 2>"$TMP/s.err"
+"$DOTSCTL" status --json --admin "$NEW/dotsgwd.sock" >"$TMP/s.out" 2>"$TMP/s.err"
 rc=$?
 got=$($PY -c '
 import json, sys
 print("node_id" in json.load(open(sys.argv[1])) or "peers" in json.load(open(sys.argv[1])))' \
     "$TMP/s.out" 2>/dev/null)
 [ "$rc" -eq 0 ] && [ "$got" = True ] &&
-    pass "dotsctl status --json --admin HOST:PORT: JSON" ||
+    pass "dotsctl status --json --admin PATH: JSON" ||
     fail "status --json after the command" "exit $rc, '$(head -c 200 "$TMP/s.out")' '$(head -c 200 "$TMP/s.err")'"
 "$DOTSCTL" status --mid 3 >"$TMP/s.out" 2>"$TMP/s.err"
 rc=$?

@@ -66,8 +66,8 @@ wait_for 10 node_up gw-a stub && pass "session to the stub up (DTLS, X.509)" ||
 A=coaps://$HOST:$PA
 WARN="upstream stub did not confirm observation of"
 
-# status JSON of the admin endpoint; sj EXPR evaluates on it (j bound)
-status() { "$DOTSCTL" --admin "$HOST:$APORT" --json status > "$TMP/st.json" 2>&1; }
+# status JSON of the control socket; sj EXPR evaluates on it (j bound)
+status() { "$DOTSCTL" --socket "$(node_sock gw-a)" --json status > "$TMP/st.json" 2>&1; }
 sj() {
 	$PY - "$TMP/st.json" "$1" <<'PY'
 import json, sys
@@ -157,7 +157,7 @@ check_eq "status: last heartbeat as a time" \
     "$(sj 'u["last-heartbeat"].endswith("Z") and len(u["last-heartbeat"]) == 20')" true
 check_eq "status: the placement is polled" \
     "$(sj '[p["observation"] for m in ms for p in m["relay"]["placements"] if p["mid"] == 1]')" '["polled"]'
-"$DOTSCTL" --admin "$HOST:$APORT" status > "$TMP/st.txt" 2>&1
+"$DOTSCTL" --socket "$(node_sock gw-a)" status > "$TMP/st.txt" 2>&1
 has "$TMP/st.txt" "OBSERVATION" "polled" &&
     pass "dotsctl status prints the observation mode" ||
     fail "dotsctl status text" "$(grep -F -A2 UPSTREAMS "$TMP/st.txt")"

@@ -15,7 +15,8 @@ while [ "$PB" = "$PA" ]; do PB=$(free_port); done
 while [ "$PM" = "$PA" ] || [ "$PM" = "$PB" ]; do PM=$(free_port); done
 AUDIT=$TMP/audit.log
 A=coaps://$HOST:$PA
-ADMIN=$HOST:$PM
+ADMIN=$HOST:$PM		# /metrics
+SOCK=$TMP/gw-a.sock	# status, reload
 
 # conf_a PREFIXES1 [with-c3] [with-c5] [with-b] [LISTEN-PORT]
 conf_a() {
@@ -24,6 +25,7 @@ node-id: gw-a
 state-dir: $TMP/state
 audit-log: $AUDIT
 admin: { address: $HOST, port: $PM }
+control: { socket: $SOCK }
 listen:
   - { address: $HOST, port: ${5:-$PA}, transports: [dtls, tls] }
 credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/gw-a.pem, key: $TMP/pki/gw-a.key }
@@ -71,10 +73,10 @@ EOF
 chmod 600 "$TMP/b.yaml"
 psk5() { "$DOTSCTL" -s "$A" --psk-identity customer5 --psk-key secret-five-0000 --json "$@" >"$TMP/c5.out" 2>&1; }
 reload() {	# -> $TMP/reload.out, exit status in RRC
-	"$DOTSCTL" --admin "$ADMIN" reload >"$TMP/reload.out" 2>&1
+	"$DOTSCTL" --socket "$SOCK" reload >"$TMP/reload.out" 2>&1
 	RRC=$?
 }
-status() { "$DOTSCTL" --admin "$ADMIN" --json status > "$TMP/status.json"; }
+status() { "$DOTSCTL" --socket "$SOCK" --json status > "$TMP/status.json"; }
 sj() {	# EXPR on the last status as j
 	$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(json.dumps(eval(sys.argv[2])))' \
 	    "$TMP/status.json" "$1" 2>/dev/null ||

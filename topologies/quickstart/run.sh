@@ -36,11 +36,12 @@ Or with libcoap's own client (payload built with python3-cbor2):
   coap-client-gnutls -u customer1 -k quickstart-secret-1 -m put -t 271 -f /tmp/req.cbor \\
       coaps://127.0.0.1:4646/.well-known/dots/mitigate/cuid=quickstart-cuid/mid=7
 
-The gateway's state, metrics and a reload (admin endpoint 127.0.0.1:4647):
+The gateway's state and a reload (control socket in state-dir), and its
+metrics (admin endpoint 127.0.0.1:4647):
 
-  $ctl status
+  $ctl --socket $top/.state/quickstart/dotsgwd.sock status
+  $ctl --socket $top/.state/quickstart/dotsgwd.sock reload        # or kill -HUP
   /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:4647/metrics").read().decode())'
-  $ctl reload        # or kill -HUP
 
 Every decision is a JSON line in $top/.state/quickstart/audit.log.
 

@@ -7,7 +7,6 @@
  * marked and reaped by dc_tick().
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,72 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-
 #include "client/client.h"
-#include "client/pki.h"
+#include "client/client_int.h"
 #include "common/dots_codec.h"
 
-/* Room for header, token and options next to a body on the small session */
-#define DC_SMALL_ROOM	128
-
-struct dc_pending {
-	struct dc_pending *next;
-	struct dc_pending *tok_next;	/* in the token table's bucket */
-	coap_session_t	*sess;		/* it went out on */
-	uint64_t	 id;
-	uint64_t	 refetch_of;	/* a whole-body GET for this id */
-	uint32_t	 observe;	/* of the notification refetched */
-	uint8_t		 token[8];
-	size_t		 toklen;
-	struct dc_req	 req;		/* path and payload point at copies */
-	char		*path[DC_MAX_PATH];
-	uint8_t		*payload;
-	uint64_t	 deadline;	/* ms, monotonic */
-	uint64_t	 next_send;	/* NON repeat */
-	dc_resp_fn	 cb;
-	void		*arg;
-	bool		 sent;		/* went out at least once */
-	bool		 answered;
-	bool		 observing;	/* registration accepted */
-	bool		 cancelling;	/* deregistration sent */
-	bool		 done;		/* reap at the next tick */
-};
-
-/*
- * The small session (dc_opts.small_session): a second session to the same
- * server, made with libcoap's block-wise mode off. With it on, libcoap
- * 4.3.1 keeps a record per observation and walks them all on every I/O
- * turn and in every coap_send(); a relay observing thousands of
- * mitigations spent half its CPU there. Requests marked small go on it;
- * an answer that still comes in blocks is fetched whole on the main
- * session (dc_refetch).
- */
-struct dots_client {
-	coap_context_t	*ctx;
-	coap_session_t	*s;
-	coap_session_t	*s_small;	/* NULL unless asked for */
-	struct dc_pending *pending;
-	struct dc_pending **tok_tab;	/* (session, token) -> pending */
-	size_t		 tok_cap;	/* a power of two */
-	size_t		 tok_n;
-	uint64_t	 next_id;
-	bool		 established;
-	bool		 failed;
-	bool		 freeing;
-	/* the handshake ended in dc_cn_cb: err says why, and nothing
-	 * after (a send on the dead session) overwrites it */
-	bool		 cert_refused;
-	bool		 name_refused;	/* of those: server_name mismatch */
-	unsigned	 hb_in;
-	char		*server_name;
-	char		*ca_file, *cert_file, *key_file;
-	char		 err[DC_ERRLEN];
-};
-
-static uint64_t
-now_ms(void)
+uint64_t
+dc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -88,7 +27,7 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
+void
 dc_seterr(struct dots_client *dc, const char *fmt, ...)
 {
 	va_list ap;
@@ -98,7 +37,7 @@ dc_seterr(struct dots_client *dc, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct dots_client *
+struct dots_client *
 dc_of(coap_session_t *s)
 {
 	return coap_get_app_data(coap_session_get_context(s));
@@ -205,7 +144,7 @@ dc_finish(struct dots_client *dc, struct dc_pending *p, int status,
 		p->cb(p->arg, status, r);
 }
 
-static void
+void
 dc_fail_all(struct dots_client *dc, const char *why)
 {
 	struct dc_pending *p;
@@ -220,7 +159,7 @@ dc_fail_all(struct dots_client *dc, const char *why)
 			dc_finish(dc, p, status, NULL);
 }
 
-static void
+void
 dc_pending_free(struct dc_pending *p)
 {
 	for (size_t i = 0; i < p->req.npath; i++)
@@ -244,8 +183,8 @@ dc_reap(struct dots_client *dc)
 	}
 }
 
-static uint32_t
-opt_uint(const coap_pdu_t *pdu, coap_option_num_t num, bool *has)
+uint32_t
+dc_opt_uint(const coap_pdu_t *pdu, coap_option_num_t num, bool *has)
 {
 	coap_opt_iterator_t it;
 	coap_opt_t *o;
@@ -269,10 +208,10 @@ dc_resp_fill(struct dc_resp *r, const coap_pdu_t *pdu)
 
 	memset(r, 0, sizeof(*r));
 	r->code = COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
-	v = opt_uint(pdu, COAP_OPTION_CONTENT_FORMAT, &has);
+	v = dc_opt_uint(pdu, COAP_OPTION_CONTENT_FORMAT, &has);
 	r->content_format = has ? (int)v : -1;
-	r->max_age = opt_uint(pdu, COAP_OPTION_MAXAGE, &r->has_max_age);
-	r->observe = opt_uint(pdu, COAP_OPTION_OBSERVE, &r->has_observe);
+	r->max_age = dc_opt_uint(pdu, COAP_OPTION_MAXAGE, &r->has_max_age);
+	r->observe = dc_opt_uint(pdu, COAP_OPTION_OBSERVE, &r->has_observe);
 	if (!coap_get_data_large(pdu, &len, &data, &off, &total))
 		len = 0;
 	if ((r->payload = malloc(len + 1)) == NULL)
@@ -327,7 +266,7 @@ dc_refetch(struct dots_client *dc, struct dc_pending *p, bool notification,
 		q.con = true;
 		q.payload = NULL;
 		q.len = 0;
-		if ((n = dc_enqueue(dc, &q, dc->s, now_ms() +
+		if ((n = dc_enqueue(dc, &q, dc->s, dc_now_ms() +
 		    2 * DC_NON_REPEAT_MS, NULL, NULL)) != NULL) {
 			n->refetch_of = p->id;
 			n->observe = observe;
@@ -358,7 +297,7 @@ dc_refetched(struct dots_client *dc, struct dc_pending *n, struct dc_resp *r)
 	p->cb(p->arg, DC_OK, r);
 }
 
-static coap_response_t
+coap_response_t
 dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
 {
@@ -371,7 +310,7 @@ dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
 	if (dc == NULL || dc->freeing)
 		return COAP_RESPONSE_OK;
 	dc->established = true;
-	obs = opt_uint(rcvd, COAP_OPTION_OBSERVE, &has_obs);
+	obs = dc_opt_uint(rcvd, COAP_OPTION_OBSERVE, &has_obs);
 	if ((p = dc_find_token(dc, s, coap_pdu_get_token(rcvd))) == NULL)
 		/* An observation we no longer want: RST ends it. */
 		return has_obs ? COAP_RESPONSE_FAIL : COAP_RESPONSE_OK;
@@ -404,7 +343,7 @@ dc_response_handler(coap_session_t *s, const coap_pdu_t *sent,
 	return COAP_RESPONSE_OK;
 }
 
-static void
+void
 dc_nack_handler(coap_session_t *s, const coap_pdu_t *sent,
     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
@@ -428,332 +367,6 @@ dc_nack_handler(coap_session_t *s, const coap_pdu_t *sent,
 		dc_seterr(dc, "request failed (nack %d)", (int)reason);
 	dc_finish(dc, p, reason == COAP_NACK_TOO_MANY_RETRIES ? DC_TIMEOUT :
 	    DC_FAILED, NULL);
-}
-
-static int
-dc_event_handler(coap_session_t *s, const coap_event_t ev)
-{
-	struct dots_client *dc = dc_of(s);
-
-	if (dc == NULL || dc->freeing || (s != dc->s && s != dc->s_small))
-		return 0;
-	switch (ev) {
-	case COAP_EVENT_DTLS_CONNECTED:
-	case COAP_EVENT_SESSION_CONNECTED:
-		dc->established = true;
-		break;
-	case COAP_EVENT_DTLS_CLOSED:
-	case COAP_EVENT_DTLS_ERROR:
-	case COAP_EVENT_TCP_CLOSED:
-	case COAP_EVENT_TCP_FAILED:
-	case COAP_EVENT_SESSION_CLOSED:
-	case COAP_EVENT_SESSION_FAILED:
-		dc_fail_all(dc, dc->established ? "session closed" :
-		    "handshake failed");
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* PUT /.well-known/dots/hb from the server (RFC 9132 §4.7): answer 2.04. */
-static void
-dc_hb_handler(coap_resource_t *res, coap_session_t *s,
-    const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp)
-{
-	struct dots_client *dc = dc_of(s);
-	struct dots_heartbeat hb;
-	struct dots_err err = { 0, "" };
-	const uint8_t *data = NULL;
-	size_t len = 0;
-	bool has;
-	uint32_t cf;
-
-	cf = opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &has);
-	(void)coap_get_data(req, &len, &data);
-	if (has && cf != COAP_MEDIATYPE_APPLICATION_DOTS_CBOR) {
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT);
-		return;
-	}
-	if (dots_decode_heartbeat(data, len, &hb, &err) == -1) {
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_BAD_REQUEST);
-		coap_add_data(resp, strlen(err.msg), (const uint8_t *)err.msg);
-		return;
-	}
-	if (dc != NULL)
-		dc->hb_in++;
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
-}
-
-/*
- * The server certificate's leaf (depth 0), chain already verified by
- * libcoap: its CN or a DNS SubjectAltName must match server_name. A
- * refusal names what was expected and every name the certificate
- * carries, since the usual cause is a server-name (or a peer name it
- * defaults to) that is not what the certificate says.
- */
-static int
-dc_cn_cb(const char *cn, const uint8_t *der, size_t len, coap_session_t *s,
-    unsigned depth, int validated, void *arg)
-{
-	struct dots_client *dc = arg;
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der,
-	    (unsigned)len };
-	char names[160];
-	int ok = 0;
-
-	if (depth != 0 || dc == NULL || dc->server_name == NULL)
-		return 1;
-	if (gnutls_x509_crt_init(&crt) < 0)
-		return 0;
-	snprintf(names, sizeof(names), "%s", cn ? cn : "?");
-	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0) {
-		ok = gnutls_x509_crt_check_hostname(crt, dc->server_name) != 0;
-		pki_cert_names(crt, names, sizeof(names));
-	}
-	gnutls_x509_crt_deinit(crt);
-	if (!validated) {
-		dc->cert_refused = true;
-		dc_seterr(dc, "handshake failed: server certificate (%s) not "
-		    "validated", names);
-		return 0;
-	}
-	if (!ok) {
-		dc->cert_refused = dc->name_refused = true;
-		dc_seterr(dc, "handshake failed: server certificate does not "
-		    "match server name %s: it names %s", dc->server_name,
-		    names);
-	}
-	return ok;
-}
-
-static int
-dc_resolve(struct dots_client *dc, const coap_uri_t *u, coap_address_t *a)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256], port[8];
-	int rc;
-
-	if (u->host.length == 0 || u->host.length >= sizeof(host)) {
-		dc_seterr(dc, "bad host in URI");
-		return -1;
-	}
-	memcpy(host, u->host.s, u->host.length);
-	host[u->host.length] = '\0';
-	snprintf(port, sizeof(port), "%u", (unsigned)u->port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = u->scheme == COAP_URI_SCHEME_COAPS_TCP ?
-	    SOCK_STREAM : SOCK_DGRAM;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		dc_seterr(dc, "%s: %s", host, gai_strerror(rc));
-		return -1;
-	}
-	coap_address_init(a);
-	a->size = res->ai_addrlen;
-	memcpy(&a->addr.sa, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
-}
-
-static int
-dc_open_pki(struct dots_client *dc, const struct dc_opts *o,
-    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
-{
-	coap_dtls_pki_t pki;
-
-	char err[DC_ERRLEN];
-
-	if (dc->ca_file == NULL) {
-		if (pki_files_readable(o->ca_file, o->cert_file, o->key_file,
-		    err, sizeof(err)) == -1) {
-			dc_seterr(dc, "%s", err);
-			return -1;
-		}
-		if ((dc->ca_file = strdup(o->ca_file)) == NULL ||
-		    (dc->cert_file = strdup(o->cert_file)) == NULL ||
-		    (dc->key_file = strdup(o->key_file)) == NULL)
-			return -1;
-	}
-	pki_setup(&pki, dc->ca_file, dc->cert_file, dc->key_file,
-	    dc->server_name != NULL ? dc_cn_cb : NULL, dc);
-	pki.client_sni = dc->server_name;
-	*out = coap_new_client_session_pki(dc->ctx, NULL, dst, proto, &pki);
-	return *out == NULL ? -1 : 0;
-}
-
-static int
-dc_open_psk(struct dots_client *dc, const struct dc_opts *o,
-    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
-{
-	coap_dtls_cpsk_t psk;
-	size_t idlen = strlen(o->psk_identity);
-
-	if (idlen == 0 || idlen > 64 || o->psk_key_len == 0 ||
-	    o->psk_key_len > 64) {
-		dc_seterr(dc, "PSK identity and key must be 1 to 64 bytes");
-		return -1;
-	}
-	memset(&psk, 0, sizeof(psk));
-	psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-	psk.client_sni = dc->server_name;
-	psk.psk_info.identity.s = (const uint8_t *)o->psk_identity;
-	psk.psk_info.identity.length = idlen;
-	psk.psk_info.key.s = o->psk_key;
-	psk.psk_info.key.length = o->psk_key_len;
-	*out = coap_new_client_session_psk2(dc->ctx, NULL, dst, proto, &psk);
-	return *out == NULL ? -1 : 0;
-}
-
-static int
-dc_open(struct dots_client *dc, const struct dc_opts *o,
-    const coap_address_t *dst, coap_proto_t proto, coap_session_t **out)
-{
-	uint8_t seed[8];
-	int rc;
-
-	if (o->cert_file != NULL)
-		rc = dc_open_pki(dc, o, dst, proto, out);
-	else if (o->psk_identity != NULL)
-		rc = dc_open_psk(dc, o, dst, proto, out);
-	else {
-		dc_seterr(dc, "no credentials (PSK or certificate) given");
-		rc = -1;
-	}
-	if (rc == -1) {
-		if (dc->err[0] == '\0')
-			dc_seterr(dc, "cannot create the client session");
-		return -1;
-	}
-	coap_prng(seed, sizeof(seed));
-	coap_session_init_token(*out, sizeof(seed), seed);
-	return 0;
-}
-
-struct dots_client *
-dc_new(const struct dc_opts *o, char *err, size_t errlen)
-{
-	struct dots_client *dc;
-	coap_uri_t u;
-	coap_address_t dst;
-	coap_resource_t *r;
-	coap_proto_t proto;
-	int rc;
-
-	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (o->server_name != NULL &&
-	    (dc->server_name = strdup(o->server_name)) == NULL)
-		goto fail;
-	if (o->uri == NULL || coap_split_uri((const uint8_t *)o->uri,
-	    strlen(o->uri), &u) != 0 || (u.scheme != COAP_URI_SCHEME_COAPS &&
-	    u.scheme != COAP_URI_SCHEME_COAPS_TCP)) {
-		dc_seterr(dc, "bad server URI %s (want coaps:// or "
-		    "coaps+tcp://)", o->uri ? o->uri : "(none)");
-		goto fail;
-	}
-	proto = u.scheme == COAP_URI_SCHEME_COAPS ? COAP_PROTO_DTLS :
-	    COAP_PROTO_TLS;
-	if (dc_resolve(dc, &u, &dst) == -1)
-		goto fail;
-	if ((dc->ctx = coap_new_context(NULL)) == NULL) {
-		dc_seterr(dc, "cannot create a CoAP context");
-		goto fail;
-	}
-	coap_set_app_data(dc->ctx, dc);
-	coap_context_set_block_mode(dc->ctx,
-	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-	coap_register_response_handler(dc->ctx, dc_response_handler);
-	coap_register_nack_handler(dc->ctx, dc_nack_handler);
-	coap_register_event_handler(dc->ctx, dc_event_handler);
-	r = coap_resource_init(coap_make_str_const(".well-known/dots/hb"), 0);
-	if (r == NULL)
-		goto fail;
-	coap_register_request_handler(r, COAP_REQUEST_PUT, dc_hb_handler);
-	coap_add_resource(dc->ctx, r);
-
-	if (dc_open(dc, o, &dst, proto, &dc->s) == -1)
-		goto fail;
-	/* a session takes the context's block mode when it is made */
-	if (o->small_session && proto == COAP_PROTO_DTLS) {
-		coap_context_set_block_mode(dc->ctx, 0);
-		rc = dc_open(dc, o, &dst, proto, &dc->s_small);
-		coap_context_set_block_mode(dc->ctx,
-		    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-		if (rc == -1)
-			goto fail;
-	}
-	return dc;
-fail:
-	snprintf(err, errlen, "%s", dc->err[0] ? dc->err : "out of memory");
-	dc_free(dc);
-	return NULL;
-}
-
-void
-dc_free(struct dots_client *dc)
-{
-	struct dc_pending *p;
-
-	if (dc == NULL)
-		return;
-	dc->freeing = true;
-	while ((p = dc->pending) != NULL) {
-		dc->pending = p->next;
-		dc_pending_free(p);
-	}
-	if (dc->s_small != NULL)
-		coap_session_release(dc->s_small);
-	if (dc->s != NULL)
-		coap_session_release(dc->s);
-	free(dc->tok_tab);
-	if (dc->ctx != NULL)
-		coap_free_context(dc->ctx);
-	free(dc->server_name);
-	free(dc->ca_file);
-	free(dc->cert_file);
-	free(dc->key_file);
-	free(dc);
-}
-
-coap_context_t *
-dc_context(struct dots_client *dc)
-{
-	return dc->ctx;
-}
-
-coap_session_t *
-dc_session(struct dots_client *dc)
-{
-	return dc->s;
-}
-
-bool
-dc_established(const struct dots_client *dc)
-{
-	return dc->established;
-}
-
-unsigned
-dc_heartbeats_received(const struct dots_client *dc)
-{
-	return dc->hb_in;
-}
-
-const char *
-dc_error(const struct dots_client *dc)
-{
-	return dc->err;
-}
-
-bool
-dc_server_name_refused(const struct dots_client *dc)
-{
-	return dc->name_refused;
 }
 
 static void
@@ -826,7 +439,7 @@ dc_transmit(struct dots_client *dc, struct dc_pending *p)
 		return -1;
 	}
 	p->sent = true;
-	p->next_send = now_ms() + DC_NON_REPEAT_MS;
+	p->next_send = dc_now_ms() + DC_NON_REPEAT_MS;
 	return 0;
 }
 
@@ -888,7 +501,7 @@ dc_send(struct dots_client *dc, const struct dc_req *req, unsigned timeout_ms,
 	if (req->small && dc->s_small != NULL && req->len + DC_SMALL_ROOM <=
 	    coap_session_max_pdu_size(dc->s_small))
 		sess = dc->s_small;
-	if ((p = dc_enqueue(dc, req, sess, now_ms() + timeout_ms, cb,
+	if ((p = dc_enqueue(dc, req, sess, dc_now_ms() + timeout_ms, cb,
 	    arg)) == NULL)
 		return 0;
 	p->id = ++dc->next_id;
@@ -910,7 +523,7 @@ dc_cancel(struct dots_client *dc, uint64_t id)
 	tok.s = p->token;
 	tok.length = p->toklen;
 	p->cancelling = true;
-	p->deadline = now_ms() + 2 * DC_NON_REPEAT_MS;
+	p->deadline = dc_now_ms() + 2 * DC_NON_REPEAT_MS;
 	if (p->sess == dc->s_small) {
 		/* no block mode, so no coap_cancel_observe(): a GET with
 		 * Observe 1 and the registration's token (RFC 7641 §3.6) */
@@ -926,7 +539,7 @@ unsigned
 dc_tick(struct dots_client *dc)
 {
 	struct dc_pending *p;
-	uint64_t now = now_ms(), next = now + DC_TICK_MS;
+	uint64_t now = dc_now_ms(), next = now + DC_TICK_MS;
 
 	dc_check_established(dc);
 	for (p = dc->pending; p != NULL; p = p->next) {
@@ -970,7 +583,7 @@ dc_busy(const struct dots_client *dc)
 static void
 dc_turn(struct dots_client *dc, uint64_t until)
 {
-	uint64_t now = now_ms();
+	uint64_t now = dc_now_ms();
 	unsigned t = dc_tick(dc);
 
 	if (until > now && until - now < t)
@@ -984,9 +597,9 @@ dc_turn(struct dots_client *dc, uint64_t until)
 void
 dc_run(struct dots_client *dc, unsigned ms)
 {
-	uint64_t until = now_ms() + ms;
+	uint64_t until = dc_now_ms() + ms;
 
-	while (now_ms() < until) {
+	while (dc_now_ms() < until) {
 		dc_turn(dc, until);
 		if (!dc_busy(dc))
 			break;
@@ -997,9 +610,9 @@ dc_run(struct dots_client *dc, unsigned ms)
 void
 dc_wait(struct dots_client *dc, unsigned ms)
 {
-	uint64_t until = now_ms() + ms;
+	uint64_t until = dc_now_ms() + ms;
 
-	while (now_ms() < until)
+	while (dc_now_ms() < until)
 		dc_turn(dc, until);
 	dc_tick(dc);
 }
@@ -1032,13 +645,13 @@ dc_request(struct dots_client *dc, const struct dc_req *req,
     unsigned timeout_ms, struct dc_resp *out)
 {
 	struct dc_sync sy = { false, DC_FAILED, out };
-	uint64_t until = now_ms() + timeout_ms + 1000;
+	uint64_t until = dc_now_ms() + timeout_ms + 1000;
 
 	memset(out, 0, sizeof(*out));
 	if (dc_send(dc, req, timeout_ms, dc_sync_cb, &sy) == 0)
 		return dc->failed ? (dc->established ? DC_FAILED :
 		    DC_HANDSHAKE) : DC_FAILED;
-	while (!sy.done && now_ms() < until)
+	while (!sy.done && dc_now_ms() < until)
 		dc_turn(dc, until);
 	dc_tick(dc);
 	return sy.done ? sy.status : DC_TIMEOUT;
@@ -1078,16 +691,16 @@ dc_observe(struct dots_client *dc, const struct dc_req *req,
 {
 	struct dc_obs ob = { fn, arg, false, false, false, DC_TIMEOUT };
 	struct dc_req q = *req;
-	uint64_t id, start = now_ms(), until;
+	uint64_t id, start = dc_now_ms(), until;
 
 	q.observe = 0;
 	if ((id = dc_send(dc, &q, timeout_ms, dc_obs_cb, &ob)) == 0)
 		return dc->established ? DC_FAILED : DC_HANDSHAKE;
 	until = start + duration_ms;
 	while (!ob.ended && !ob.stop) {
-		if (!ob.got && now_ms() > start + timeout_ms + 1000)
+		if (!ob.got && dc_now_ms() > start + timeout_ms + 1000)
 			break;
-		if (ob.got && now_ms() >= until)
+		if (ob.got && dc_now_ms() >= until)
 			break;
 		dc_turn(dc, ob.got ? until : start + timeout_ms + 1000);
 	}
@@ -1135,3 +748,4 @@ dc_code_reason(int code)
 			return t[i].reason;
 	return "Unknown";
 }
+
