@@ -53,7 +53,7 @@ struct gw {
 	struct durable	  *durable;	/* answers waiting for a sync */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */
-	struct admin	  *admin;	/* HTTP admin endpoint; NULL = off */
+	struct admin	  *admin;	/* control sockets, HTTP /metrics */
 	struct audit	  *audit;	/* decisions, one JSON line each */
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
 	struct mitigator  *mitig;	/* local mitigator back-end */
