@@ -133,8 +133,76 @@ int	ld_resolve_x509(struct ld *, char **ca, char **cert, char **key,
 	    const char *base);
 int	conf_dup_default(char **dst, const char *def);
 
-/* ---- conf_schema.c ---- */
+/* ---- conf_schema.c: the tables ---- */
 extern const struct schema conf_root_schema;
 void	conf_defaults(struct conf *);
+
+/* Mappings conf_print.c prints as list items or with rules of their own
+ * (the keys that apply depend on other keys: the checks of the table). */
+extern const struct schema conf_listen_schema, conf_capacity_schema,
+	    conf_mitigator_schema, conf_upstream_schema, conf_register_schema,
+	    conf_select_schema, conf_select_target_schema, conf_ace_schema,
+	    conf_acl_schema, conf_peer_schema;
+
+/* Keyword tables: the spelling of each value, for loading and printing.
+ * *_flags give the offset of a bool; conf_act_words CONF_ACT_* bits. */
+extern const struct word conf_transport_flags[], conf_cdid_words[],
+	    conf_act_words[], conf_mitigator_words[], conf_up_transport_words[],
+	    conf_reg_transport_words[], conf_action_flags[],
+	    conf_strategy_words[], conf_fallback_words[],
+	    conf_ace_action_words[], conf_acl_type_words[], conf_role_words[];
+/* severity-actions keys, indexed like severity_action[] */
+extern const char *const conf_severity_names[CONF_SEVERITIES];
+/* keys refused on an upstream-only peer; keys of one back-end only */
+extern const char *const conf_downstream_keys[];
+extern const char *const conf_gobgp_keys[];
+extern const char *const conf_exabgp_keys[];
+extern const char *const conf_orch_refused[];	/* capacity: */
+
+/* ---- conf_schema.c: the handlers of one key (obj is the mapping's) ---- */
+#define CONF_HANDLER(name)						\
+	int name(struct ld *, yaml_node_t *, void *, const struct key *)
+CONF_HANDLER(h_listen);		/* struct conf */
+CONF_HANDLER(h_transports);	/* struct conf_listen */
+CONF_HANDLER(h_role);
+CONF_HANDLER(h_peers);
+CONF_HANDLER(h_cdid);		/* struct conf_gateway */
+CONF_HANDLER(h_mitigator_type);	/* struct conf_mitigator */
+CONF_HANDLER(h_community);
+CONF_HANDLER(h_severity);
+CONF_HANDLER(h_psk_key);	/* struct conf_peer */
+CONF_HANDLER(h_psk_hex);
+CONF_HANDLER(h_upstream);
+CONF_HANDLER(h_prefixes);
+CONF_HANDLER(h_ports);
+CONF_HANDLER(h_protocols);
+CONF_HANDLER(h_fqdns);
+CONF_HANDLER(h_lifetime);
+CONF_HANDLER(h_actions);
+CONF_HANDLER(h_upstreams);
+CONF_HANDLER(h_select_by_target);
+CONF_HANDLER(h_mitigation_actions);
+CONF_HANDLER(h_acls);
+CONF_HANDLER(h_up_psk_key);	/* struct conf_upstream */
+CONF_HANDLER(h_up_psk_hex);
+CONF_HANDLER(h_transport);
+CONF_HANDLER(h_register);
+CONF_HANDLER(h_up_serves);
+CONF_HANDLER(h_up_sources);
+CONF_HANDLER(h_reg_address);	/* struct dots_registration */
+CONF_HANDLER(h_reg_transport);
+CONF_HANDLER(h_reg_attacks);
+CONF_HANDLER(h_reg_counter);
+CONF_HANDLER(h_reg_prefixes);
+CONF_HANDLER(h_strategy);	/* enum conf_strategy at k->off */
+CONF_HANDLER(h_fallback);
+CONF_HANDLER(h_sel_upstreams);	/* struct strv at k->off */
+CONF_HANDLER(h_sel_prefix);	/* struct conf_select_target */
+CONF_HANDLER(h_acl_type);	/* struct conf_acl */
+CONF_HANDLER(h_aces);
+CONF_HANDLER(h_ace_action);	/* struct conf_ace */
+CONF_HANDLER(h_ace_prefix);	/* has_ bool at k->off, value at k->min */
+CONF_HANDLER(h_ace_port);
+CONF_HANDLER(h_ace_byte);
 
 #endif

@@ -17,16 +17,17 @@
 
 /* ---- listen ----------------------------------------------------------- */
 
-static int h_transports(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_transport_flags[] = {
+	{ "dtls", offsetof(struct conf_listen, dtls) },
+	{ "tls", offsetof(struct conf_listen, tls) },
+	{ NULL, 0 }
+};
+
+int h_transports(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "dtls", offsetof(struct conf_listen, dtls) },
-		{ "tls", offsetof(struct conf_listen, tls) },
-		{ NULL, 0 }
-	};
-
-	return flag_list(ld, n, "at least one transport is needed", w, obj);
+	return flag_list(ld, n, "at least one transport is needed",
+	    conf_transport_flags, obj);
 }
 
 static const struct key listen_keys[] = {
@@ -37,7 +38,7 @@ static const struct key listen_keys[] = {
 	{ "transports", KT_LIST, false, 0, 0, 0, h_transports, NULL },
 	KEY_END
 };
-static const struct schema listen_schema = { listen_keys, NULL };
+const struct schema conf_listen_schema = { listen_keys, NULL };
 
 static void listen_default(struct conf_listen *l)
 {
@@ -69,7 +70,7 @@ static int item_listen(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 
 	listen_default(&l[i]);
 	l[i].address[0] = '\0';
-	if (walk_map(ld, n, &listen_schema, &l[i]) == -1)
+	if (walk_map(ld, n, &conf_listen_schema, &l[i]) == -1)
 		return -1;
 	for (j = 0; j < i; j++)
 		if (addr_same(l[i].address, l[i].port, l[j].address,
@@ -79,7 +80,7 @@ static int item_listen(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 	return 0;
 }
 
-static int h_listen(struct ld *ld, yaml_node_t *n, void *obj,
+int h_listen(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf	*c = obj;
@@ -226,18 +227,19 @@ static const struct key capacity_keys[] = {
 	    offsetof(struct conf_capacity, default_attack_pps), h_u64, NULL },
 	KEY_END
 };
-static const struct schema capacity_schema = { capacity_keys, NULL };
+const struct schema conf_capacity_schema = { capacity_keys, NULL };
 
-static int h_cdid(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_cdid_words[] = {
+	{ "insert", CDID_INSERT }, { "keep", CDID_KEEP },
+	{ "off", CDID_OFF }, { NULL, 0 }
+};
+
+int h_cdid(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "insert", CDID_INSERT }, { "keep", CDID_KEEP },
-		{ "off", CDID_OFF }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_cdid_words, false, &v) == -1)
 		return -1;
 	((struct conf_gateway *)obj)->cdid = (enum conf_cdid_mode)v;
 	return 0;
@@ -329,28 +331,29 @@ static const struct key control_keys[] = {
 static const struct schema control_schema = { control_keys, NULL };
 /* ---- mitigator and offload --------------------------------------------- */
 
-static const struct word act_words[] = {
+const struct word conf_act_words[] = {
 	{ "rate-limit", CONF_ACT_RATE_LIMIT }, { "discard", CONF_ACT_DISCARD },
 	{ "rtbh", CONF_ACT_RTBH }, { NULL, 0 }
 };
 
-static int h_mitigator_type(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_mitigator_words[] = {
+	{ "log", MITIGATOR_LOG }, { "bgp", MITIGATOR_BGP },
+	{ "exabgp", MITIGATOR_EXABGP }, { NULL, 0 }
+};
+
+int h_mitigator_type(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "log", MITIGATOR_LOG }, { "bgp", MITIGATOR_BGP },
-		{ "exabgp", MITIGATOR_EXABGP }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_mitigator_words, false, &v) == -1)
 		return -1;
 	((struct conf_mitigator *)obj)->type = (enum conf_mitigator_type)v;
 	return 0;
 }
 
 /* "ASN:VALUE", both 0..65535 (RFC 1997). */
-static int h_community(struct ld *ld, yaml_node_t *n, void *obj,
+int h_community(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_mitigator *m = obj;
@@ -372,14 +375,15 @@ static int h_community(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+const char *const conf_severity_names[CONF_SEVERITIES] = {
+	"default", "none", "low", "medium", "high", "unknown"
+};
+
 /* One action per severity: "none", "low", "medium", "high", "unknown"
  * (RFC 9244 attack-severity 1..5) and "default" (no attack-detail). */
-static int h_severity(struct ld *ld, yaml_node_t *n, void *obj,
+int h_severity(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const char *const sev[CONF_SEVERITIES] = {
-		"default", "none", "low", "medium", "high", "unknown"
-	};
 	unsigned	*act = ((struct conf_mitigator *)obj)->severity_action;
 	yaml_node_pair_t *pr;
 	const char	*name;
@@ -394,13 +398,13 @@ static int h_severity(struct ld *ld, yaml_node_t *n, void *obj,
 			return -1;
 		save = path_push_key(ld, name);
 		for (i = 0; i < CONF_SEVERITIES; i++)
-			if (strcmp(name, sev[i]) == 0)
+			if (strcmp(name, conf_severity_names[i]) == 0)
 				break;
 		if (i == CONF_SEVERITIES)
 			return lerr(ld, line_of(node_get(ld, pr->key)),
 			    "unknown severity (default, none, low, medium, "
 			    "high or unknown)");
-		if (ld_keyword(ld, node_get(ld, pr->value), act_words, false,
+		if (ld_keyword(ld, node_get(ld, pr->value), conf_act_words, false,
 		    &v) == -1)
 			return -1;
 		act[i] = (unsigned)v;
@@ -440,29 +444,30 @@ static const struct key mitigator_keys[] = {
 	KEY_END
 };
 
+const char *const conf_gobgp_keys[] = {
+	"gobgp", "api-address", "api-port", NULL
+};
+const char *const conf_exabgp_keys[] = { "socket", NULL };
+
 /* A key of one back-end under the other is a mistake, not a no-op: the
  * operator believes it configures something it does not. ("log" takes
  * either's keys: it is the dry run of both.) */
 static int mitigator_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
-	static const char *const gobgp_keys[] = {
-		"gobgp", "api-address", "api-port", NULL
-	};
-	static const char *const exabgp_keys[] = { "socket", NULL };
 	const struct conf_mitigator *m = obj;
 	const char *name;
 
 	if (m->type == MITIGATOR_EXABGP &&
-	    (name = map_any(ld, map, gobgp_keys)) != NULL)
+	    (name = map_any(ld, map, conf_gobgp_keys)) != NULL)
 		return key_err(ld, map, name, "is a key of type bgp (gobgp), "
 		    "not of type exabgp");
 	if (m->type == MITIGATOR_BGP &&
-	    (name = map_any(ld, map, exabgp_keys)) != NULL)
+	    (name = map_any(ld, map, conf_exabgp_keys)) != NULL)
 		return key_err(ld, map, name, "is a key of type exabgp, not of "
 		    "type bgp");
 	return 0;
 }
-static const struct schema mitigator_schema = { mitigator_keys,
+const struct schema conf_mitigator_schema = { mitigator_keys,
 	mitigator_check };
 
 static int offload_check(struct ld *ld, yaml_node_t *map, void *obj)
@@ -486,7 +491,7 @@ static const struct key offload_keys[] = {
 };
 static const struct schema offload_schema = { offload_keys, offload_check };
 
-static int h_mitigation_actions(struct ld *ld, yaml_node_t *n, void *obj,
+int h_mitigation_actions(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	unsigned	*acts = &((struct conf_peer *)obj)->policy.
@@ -500,7 +505,7 @@ static int h_mitigation_actions(struct ld *ld, yaml_node_t *n, void *obj,
 	for (size_t i = 0; i < seq_len(n); i++) {
 		size_t save = path_push_index(ld, i);
 
-		if (ld_keyword(ld, seq_item(ld, n, i), act_words, false,
+		if (ld_keyword(ld, seq_item(ld, n, i), conf_act_words, false,
 		    &v) == -1)
 			return -1;
 		*acts |= (unsigned)v;
@@ -566,7 +571,7 @@ static int psk_hex(struct ld *ld, yaml_node_t *n, uint8_t *key,
 	return 0;
 }
 
-static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
+int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_peer *p = obj;
@@ -574,7 +579,7 @@ static int h_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
 	return psk_ascii(ld, n, p->psk_key, &p->psk_key_len);
 }
 
-static int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
+int h_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_peer *p = obj;
@@ -602,7 +607,7 @@ static int psk_check(struct ld *ld, yaml_node_t *map, bool has_identity)
 
 /* ---- peers: the upstream mapping (we are its DOTS client) -------------- */
 
-static int h_up_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
+int h_up_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_upstream *u = obj;
@@ -610,7 +615,7 @@ static int h_up_psk_key(struct ld *ld, yaml_node_t *n, void *obj,
 	return psk_ascii(ld, n, u->psk_key, &u->psk_key_len);
 }
 
-static int h_up_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
+int h_up_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_upstream *u = obj;
@@ -618,15 +623,16 @@ static int h_up_psk_hex(struct ld *ld, yaml_node_t *n, void *obj,
 	return psk_hex(ld, n, u->psk_key, &u->psk_key_len);
 }
 
-static int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_up_transport_words[] = {
+	{ "dtls", false }, { "tls", true }, { NULL, 0 }
+};
+
+int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "dtls", false }, { "tls", true }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_up_transport_words, false, &v) == -1)
 		return -1;
 	((struct conf_upstream *)obj)->tls = v;
 	return 0;
@@ -635,7 +641,7 @@ static int h_transport(struct ld *ld, yaml_node_t *n, void *obj,
 static int item_prefix(struct ld *, yaml_node_t *, void *, size_t);
 
 /* serves:, sources: (policies/select.h) */
-static int h_up_serves(struct ld *ld, yaml_node_t *n, void *obj,
+int h_up_serves(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_upstream *u = obj;
@@ -644,7 +650,7 @@ static int h_up_serves(struct ld *ld, yaml_node_t *n, void *obj,
 	    (void **)&u->serves, &u->n_serves, item_prefix);
 }
 
-static int h_up_sources(struct ld *ld, yaml_node_t *n, void *obj,
+int h_up_sources(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_upstream *u = obj;
@@ -666,7 +672,7 @@ static const struct schema up_capacity_schema = { up_capacity_keys, NULL };
 
 static int item_prefix(struct ld *, yaml_node_t *, void *, size_t);
 
-static int h_reg_address(struct ld *ld, yaml_node_t *n, void *obj,
+int h_reg_address(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct dots_registration *r = obj;
@@ -681,15 +687,16 @@ static int h_reg_address(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
-static int h_reg_transport(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_reg_transport_words[] = {
+	{ "dtls", DOTS_REG_DTLS }, { "tls", DOTS_REG_TLS }, { NULL, 0 }
+};
+
+int h_reg_transport(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "dtls", DOTS_REG_DTLS }, { "tls", DOTS_REG_TLS }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_reg_transport_words, false, &v) == -1)
 		return -1;
 	((struct dots_registration *)obj)->server_transport = (uint8_t)v;
 	return 0;
@@ -722,21 +729,21 @@ static int reg_words(struct ld *ld, yaml_node_t *n, struct strv *sv)
 	return walk_seq(ld, n, "must not be empty", item_reg_word, sv);
 }
 
-static int h_reg_attacks(struct ld *ld, yaml_node_t *n, void *obj,
+int h_reg_attacks(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return reg_words(ld, n, &((struct dots_registration *)obj)->
 	    attack_types);
 }
 
-static int h_reg_counter(struct ld *ld, yaml_node_t *n, void *obj,
+int h_reg_counter(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return reg_words(ld, n, &((struct dots_registration *)obj)->
 	    countermeasures);
 }
 
-static int h_reg_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
+int h_reg_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct dots_registration *r = obj;
@@ -782,15 +789,15 @@ static const struct key register_keys[] = {
 	{ "prefixes", KT_LIST, false, 0, 0, 0, h_reg_prefixes, NULL },
 	KEY_END
 };
-static const struct schema register_schema = { register_keys, NULL };
+const struct schema conf_register_schema = { register_keys, NULL };
 
-static int h_register(struct ld *ld, yaml_node_t *n, void *obj,
+int h_register(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_upstream *u = obj;
 
 	u->has_register = true;
-	return walk_map(ld, n, &register_schema, &u->reg);
+	return walk_map(ld, n, &conf_register_schema, &u->reg);
 }
 
 static const struct key upstream_keys[] = {
@@ -844,10 +851,10 @@ static int upstream_check(struct ld *ld, yaml_node_t *map, void *obj)
 		    "(ca, cert, key), not both");
 	return cert_key_check(ld, map, u->cert_file, u->key_file);
 }
-static const struct schema upstream_schema = { upstream_keys,
+const struct schema conf_upstream_schema = { upstream_keys,
     upstream_check };
 
-static int h_upstream(struct ld *ld, yaml_node_t *n, void *obj,
+int h_upstream(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_peer *p = obj;
@@ -855,12 +862,12 @@ static int h_upstream(struct ld *ld, yaml_node_t *n, void *obj,
 	p->roles |= PEER_UPSTREAM;
 	p->up.port = DOTS_DEFAULT_PORT;
 	p->up.hop_limit = 16;
-	return walk_map(ld, n, &upstream_schema, &p->up);
+	return walk_map(ld, n, &conf_upstream_schema, &p->up);
 }
 
 /* ---- peers: the downstream policy -------------------------------------- */
 
-static int h_lifetime(struct ld *ld, yaml_node_t *n, void *obj,
+int h_lifetime(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_peer *p = obj;
@@ -900,7 +907,7 @@ static int item_prefix(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 	return 0;
 }
 
-static int h_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
+int h_prefixes(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
@@ -942,7 +949,7 @@ bad:
 	    "\"%.40s\"", s);
 }
 
-static int h_ports(struct ld *ld, yaml_node_t *n, void *obj,
+int h_ports(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
@@ -961,7 +968,7 @@ static int item_protocol(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 	return 0;
 }
 
-static int h_protocols(struct ld *ld, yaml_node_t *n, void *obj,
+int h_protocols(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
@@ -1032,24 +1039,24 @@ static int item_fqdn(struct ld *ld, yaml_node_t *n, void *sv, size_t i)
 	return 0;
 }
 
-static int h_fqdns(struct ld *ld, yaml_node_t *n, void *obj,
+int h_fqdns(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return walk_seq(ld, n, "must not be empty", item_fqdn,
 	    &((struct conf_peer *)obj)->policy.fqdns);
 }
 
-static int h_actions(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_action_flags[] = {
+	{ "local", offsetof(struct conf_peer, policy.allow_local) },
+	{ "upstream",
+	    offsetof(struct conf_peer, policy.allow_upstream) },
+	{ NULL, 0 }
+};
+
+int h_actions(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "local", offsetof(struct conf_peer, policy.allow_local) },
-		{ "upstream",
-		    offsetof(struct conf_peer, policy.allow_upstream) },
-		{ NULL, 0 }
-	};
-
-	return flag_list(ld, n, "must not be empty", w, obj);
+	return flag_list(ld, n, "must not be empty", conf_action_flags, obj);
 }
 
 /* Peer names; peer_links checks them once every peer is known. */
@@ -1065,7 +1072,7 @@ static int item_upstream(struct ld *ld, yaml_node_t *n, void *sv,
 	return 0;
 }
 
-static int h_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
+int h_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return walk_seq(ld, n, "must not be empty", item_upstream,
@@ -1083,41 +1090,42 @@ static const struct schema rate_schema = { rate_keys, NULL };
 
 /* ---- peers: upstream selection (policies/select.h) --------------------- */
 
-static const struct word strategy_words[] = {
+const struct word conf_strategy_words[] = {
 	{ "all", SEL_ALL }, { "failover", SEL_FAILOVER },
 	{ "capacity", SEL_CAPACITY }, { "prefix", SEL_PREFIX },
 	{ "near-source", SEL_NEAR_SOURCE }, { NULL, 0 }
 };
 
-static int h_strategy(struct ld *ld, yaml_node_t *n, void *obj,
+int h_strategy(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	int	 v;
 
-	if (ld_keyword(ld, n, strategy_words, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_strategy_words, false, &v) == -1)
 		return -1;
 	*FIELD(obj, k, enum conf_strategy) = (enum conf_strategy)v;
 	return 0;
 }
+
+const struct word conf_fallback_words[] = {
+	{ "all", SEL_ALL }, { "failover", SEL_FAILOVER },
+	{ "capacity", SEL_CAPACITY }, { "none", SEL_NONE },
+	{ NULL, 0 }
+};
 
 /* What applies when prefix or near-source finds nobody. */
-static int h_fallback(struct ld *ld, yaml_node_t *n, void *obj,
+int h_fallback(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "all", SEL_ALL }, { "failover", SEL_FAILOVER },
-		{ "capacity", SEL_CAPACITY }, { "none", SEL_NONE },
-		{ NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_fallback_words, false, &v) == -1)
 		return -1;
 	*FIELD(obj, k, enum conf_strategy) = (enum conf_strategy)v;
 	return 0;
 }
 
-static int h_sel_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
+int h_sel_upstreams(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return walk_seq(ld, n, "must not be empty", item_upstream,
@@ -1157,9 +1165,9 @@ static const struct key select_keys[] = {
 	SELECT_KEYS(conf_select, ),
 	KEY_END
 };
-static const struct schema select_schema = { select_keys, select_check };
+const struct schema conf_select_schema = { select_keys, select_check };
 
-static int h_sel_prefix(struct ld *ld, yaml_node_t *n, void *obj,
+int h_sel_prefix(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	return item_prefix(ld, n, &((struct conf_select_target *)obj)->prefix,
@@ -1182,17 +1190,17 @@ static const struct key select_target_keys[] = {
 	SELECT_KEYS(conf_select_target, sel.),
 	KEY_END
 };
-static const struct schema select_target_schema = { select_target_keys,
+const struct schema conf_select_target_schema = { select_target_keys,
     select_target_check };
 
 static int item_select_target(struct ld *ld, yaml_node_t *n, void *arr,
     size_t i)
 {
-	return walk_map(ld, n, &select_target_schema,
+	return walk_map(ld, n, &conf_select_target_schema,
 	    (struct conf_select_target *)arr + i);
 }
 
-static int h_select_by_target(struct ld *ld, yaml_node_t *n, void *obj,
+int h_select_by_target(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_policy *pol = &((struct conf_peer *)obj)->policy;
@@ -1204,7 +1212,7 @@ static int h_select_by_target(struct ld *ld, yaml_node_t *n, void *obj,
 
 /* ---- staged ACLs (RFC 8783 subset, activated by RFC 9133) ------------ */
 
-static int h_ace_prefix(struct ld *ld, yaml_node_t *n, void *obj,
+int h_ace_prefix(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	bool	*has = FIELD(obj, k, bool);
@@ -1214,14 +1222,14 @@ static int h_ace_prefix(struct ld *ld, yaml_node_t *n, void *obj,
 	return item_prefix(ld, n, p, 0);
 }
 
-static int h_ace_port(struct ld *ld, yaml_node_t *n, void *obj,
+int h_ace_port(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	*FIELD(obj, k, bool) = true;
 	return item_port(ld, n, (char *)obj + k->min, 0);
 }
 
-static int h_ace_byte(struct ld *ld, yaml_node_t *n, void *obj,
+int h_ace_byte(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	*FIELD(obj, k, bool) = true;
@@ -1247,16 +1255,17 @@ static const struct key ace_match_keys[] = {
 };
 static const struct schema ace_match_schema = { ace_match_keys, NULL };
 
-static int h_ace_action(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_ace_action_words[] = {
+	{ "drop", CONF_ACE_DROP }, { "accept", CONF_ACE_ACCEPT },
+	{ "rate-limit", CONF_ACE_RATE_LIMIT }, { NULL, 0 }
+};
+
+int h_ace_action(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "drop", CONF_ACE_DROP }, { "accept", CONF_ACE_ACCEPT },
-		{ "rate-limit", CONF_ACE_RATE_LIMIT }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_ace_action_words, false, &v) == -1)
 		return -1;
 	((struct conf_ace *)obj)->action = (enum conf_ace_action)v;
 	return 0;
@@ -1294,14 +1303,14 @@ static const struct key ace_keys[] = {
 	    offsetof(struct conf_ace, rate), h_u64, NULL },
 	KEY_END
 };
-static const struct schema ace_schema = { ace_keys, ace_check };
+const struct schema conf_ace_schema = { ace_keys, ace_check };
 
 static int item_ace(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 {
-	return walk_map(ld, n, &ace_schema, (struct conf_ace *)arr + i);
+	return walk_map(ld, n, &conf_ace_schema, (struct conf_ace *)arr + i);
 }
 
-static int h_aces(struct ld *ld, yaml_node_t *n, void *obj,
+int h_aces(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_acl *acl = obj;
@@ -1310,15 +1319,16 @@ static int h_aces(struct ld *ld, yaml_node_t *n, void *obj,
 	    (void **)&acl->aces, &acl->n_aces, item_ace);
 }
 
-static int h_acl_type(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_acl_type_words[] = {
+	{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { NULL, 0 }
+};
+
+int h_acl_type(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_acl_type_words, false, &v) == -1)
 		return -1;
 	((struct conf_acl *)obj)->family = (uint8_t)v;
 	return 0;
@@ -1364,14 +1374,14 @@ static const struct key acl_keys[] = {
 	{ "aces", KT_LIST, true, 0, 0, 0, h_aces, NULL },
 	KEY_END
 };
-static const struct schema acl_schema = { acl_keys, acl_check };
+const struct schema conf_acl_schema = { acl_keys, acl_check };
 
 static int item_acl(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 {
-	return walk_map(ld, n, &acl_schema, (struct conf_acl *)arr + i);
+	return walk_map(ld, n, &conf_acl_schema, (struct conf_acl *)arr + i);
 }
 
-static int h_acls(struct ld *ld, yaml_node_t *n, void *obj,
+int h_acls(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf_peer *p = obj;
@@ -1463,7 +1473,7 @@ static const struct key peer_keys[] = {
 	{ "drop-optional", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_peer, policy.drop_optional), h_bool, NULL },
 	{ "select", KT_MAP, false, 0, 0,
-	    offsetof(struct conf_peer, policy.select), h_map, &select_schema },
+	    offsetof(struct conf_peer, policy.select), h_map, &conf_select_schema },
 	{ "select-by-target", KT_LIST, false, 0, 0, 0, h_select_by_target,
 	    NULL },
 	{ "mitigation-actions", KT_LIST, false, 0, 0, 0,
@@ -1476,7 +1486,7 @@ static const struct key peer_keys[] = {
 
 /* What a downstream peer may ask for means nothing on an upstream-only
  * peer: refuse it rather than silently ignore it. */
-static const char *const downstream_keys[] = {
+const char *const conf_downstream_keys[] = {
 	"trusted-gateway", "prefixes", "ports", "protocols", "fqdns",
 	"max-mitigations", "max-lifetime", "actions", "upstreams", "rate",
 	"drop-optional", "select", "select-by-target", "mitigation-actions",
@@ -1505,7 +1515,7 @@ static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 		return lerr(ld, line_of(map), "required key is missing");
 	}
 	if (!(p->roles & PEER_DOWNSTREAM) &&
-	    (name = map_any(ld, map, downstream_keys)) != NULL)
+	    (name = map_any(ld, map, conf_downstream_keys)) != NULL)
 		return key_err(ld, map, name, "for downstream peers only "
 		    "(this one has no psk-identity or cert-name)");
 	if (acls_check(ld, map, p) == -1)
@@ -1515,7 +1525,7 @@ static int peer_check(struct ld *ld, yaml_node_t *map, void *obj)
 		return ld_oom(ld, line_of(map));
 	return 0;
 }
-static const struct schema peer_schema = { peer_keys, peer_check };
+const struct schema conf_peer_schema = { peer_keys, peer_check };
 
 static int peer_dup(struct ld *ld, yaml_node_t *map, size_t i)
 {
@@ -1718,12 +1728,12 @@ static int item_peer(struct ld *ld, yaml_node_t *n, void *arr, size_t i)
 	p->policy.rate_burst = 20;
 	p->policy.mitigation_actions = CONF_ACT_RATE_LIMIT | CONF_ACT_DISCARD;
 	p->policy.max_rules = 100;
-	if (walk_map(ld, n, &peer_schema, p) == -1)
+	if (walk_map(ld, n, &conf_peer_schema, p) == -1)
 		return -1;
 	return peer_dup(ld, n, i);
 }
 
-static int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
+int h_peers(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
 	struct conf	*c = obj;
@@ -1812,18 +1822,20 @@ static int role_peer(struct ld *ld, yaml_node_t *root, size_t i)
 	return 0;
 }
 
+/* capacity: keys an orchestrator refuses */
+const char *const conf_orch_refused[] = { "bps", "pps", "rules", NULL };
+
 /* An orchestrator has no mitigator: it only fans requests out. */
 static int role_check(struct ld *ld, yaml_node_t *root)
 {
 	struct conf	*c = ld->conf;
 	yaml_node_t	*cap;
 	const char	*name;
-	static const char *const own[] = { "bps", "pps", "rules", NULL };
 
 	if (c->role != ROLE_ORCHESTRATOR)
 		return 0;
 	if ((cap = map_find(ld, root, "capacity", NULL)) != NULL &&
-	    (name = map_any(ld, cap, own)) != NULL) {
+	    (name = map_any(ld, cap, conf_orch_refused)) != NULL) {
 		path_push_key(ld, "capacity");
 		return key_err(ld, cap, name, "an orchestrator has no "
 		    "mitigator of its own (only default-attack-* apply)");
@@ -1908,16 +1920,17 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 	return role_check(ld, map);
 }
 
-static int h_role(struct ld *ld, yaml_node_t *n, void *obj,
+const struct word conf_role_words[] = {
+	{ "gateway", ROLE_GATEWAY },
+	{ "orchestrator", ROLE_ORCHESTRATOR }, { NULL, 0 }
+};
+
+int h_role(struct ld *ld, yaml_node_t *n, void *obj,
     const struct key *k)
 {
-	static const struct word w[] = {
-		{ "gateway", ROLE_GATEWAY },
-		{ "orchestrator", ROLE_ORCHESTRATOR }, { NULL, 0 }
-	};
 	int	 v;
 
-	if (ld_keyword(ld, n, w, false, &v) == -1)
+	if (ld_keyword(ld, n, conf_role_words, false, &v) == -1)
 		return -1;
 	((struct conf *)obj)->role = (enum conf_role)v;
 	return 0;
@@ -1935,7 +1948,7 @@ static const struct key root_keys[] = {
 	{ "signal-config", KT_MAP, false, 0, 0, 0, h_map, &sig_schema },
 	{ "mitigation", KT_MAP, false, 0, 0, 0, h_map, &mitigation_schema },
 	{ "capacity", KT_MAP, false, 0, 0, offsetof(struct conf, capacity),
-	    h_map, &capacity_schema },
+	    h_map, &conf_capacity_schema },
 	{ "gateway", KT_MAP, false, 0, 0, offsetof(struct conf, gateway),
 	    h_map, &gateway_schema },
 	{ "overload", KT_MAP, false, 0, 0, offsetof(struct conf, overload),
@@ -1947,7 +1960,7 @@ static const struct key root_keys[] = {
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
 	    offsetof(struct conf, audit_log), h_str, NULL },
 	{ "mitigator", KT_MAP, false, 0, 0, offsetof(struct conf, mitigator),
-	    h_map, &mitigator_schema },
+	    h_map, &conf_mitigator_schema },
 	{ "offload", KT_MAP, false, 0, 0, offsetof(struct conf, offload),
 	    h_map, &offload_schema },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
