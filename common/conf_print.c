@@ -37,7 +37,7 @@ typedef void (*print_fn)(struct pr *, const void *obj, const struct key *);
 
 static void print_keys(struct pr *, const struct schema *, const void *);
 
-/* ---- lines --------------------------------------------------------------- */
+/* ---- lines ------------------------------------------------------------- */
 
 static void indent(struct pr *p)
 {
@@ -124,7 +124,7 @@ static void word(struct pr *p, const struct key *k, const struct word *w,
 	unprintable(p, k->name);
 }
 
-/* ---- lists ---------------------------------------------------------------- */
+/* ---- lists ------------------------------------------------------------- */
 
 /* The text of item i of arr, in buf (at least PREFIX_STRLEN bytes) or
  * not. */
@@ -201,7 +201,7 @@ static void flag_names(struct pr *p, const struct key *k,
 	list(p, k->name, v, n, text_str);
 }
 
-/* ---- mappings --------------------------------------------------------------- */
+/* ---- mappings ---------------------------------------------------------- */
 
 /* "key:" and the keys of s one level deeper; "key: {}" when none has a
  * value (a key with nothing after it would be null, not a mapping). */
@@ -255,7 +255,7 @@ static void map_list(struct pr *p, const char *key, const void *arr,
 	p->rc = item.rc == -1 ? -1 : p->rc;
 }
 
-/* ---- printers of the generic handlers ------------------------------------ */
+/* ---- printers of the generic handlers ---------------------------------- */
 
 #define CFIELD(obj, k, type)	AT(obj, (k)->off, const type)
 
@@ -327,7 +327,7 @@ static void pr_mode(struct pr *p, const void *obj, const struct key *k)
 	kv(p, k->name, "0%03o", *CFIELD(obj, k, uint32_t));
 }
 
-/* ---- printers of the top level and listen ---------------------------------- */
+/* ---- printers of the top level and listen ------------------------------ */
 
 static void pr_listen(struct pr *p, const void *obj, const struct key *k)
 {
@@ -360,7 +360,7 @@ static void pr_cdid(struct pr *p, const void *obj, const struct key *k)
 	word(p, k, conf_cdid_words, ((const struct conf_gateway *)obj)->cdid);
 }
 
-/* ---- printers of the mitigator ---------------------------------------------- */
+/* ---- printers of the mitigator ----------------------------------------- */
 
 static void pr_mitigator_type(struct pr *p, const void *obj,
     const struct key *k)
@@ -394,7 +394,7 @@ static void pr_severity(struct pr *p, const void *obj, const struct key *k)
 	p->rc = sub.rc == -1 ? -1 : p->rc;
 }
 
-/* ---- printers of a peer --------------------------------------------------- */
+/* ---- printers of a peer ------------------------------------------------ */
 
 /*
  * The PSK of a peer or an upstream, under one of its two keys: psk-key
@@ -462,21 +462,24 @@ static void pr_upstream(struct pr *p, const void *obj, const struct key *k)
 
 static void pr_prefixes(struct pr *p, const void *obj, const struct key *k)
 {
-	const struct conf_policy *pol = &((const struct conf_peer *)obj)->policy;
+	const struct conf_policy *pol =
+	    &((const struct conf_peer *)obj)->policy;
 
 	list(p, k->name, pol->prefixes, pol->n_prefixes, text_prefix);
 }
 
 static void pr_ports(struct pr *p, const void *obj, const struct key *k)
 {
-	const struct conf_policy *pol = &((const struct conf_peer *)obj)->policy;
+	const struct conf_policy *pol =
+	    &((const struct conf_peer *)obj)->policy;
 
 	list(p, k->name, pol->ports, pol->n_ports, text_port);
 }
 
 static void pr_protocols(struct pr *p, const void *obj, const struct key *k)
 {
-	const struct conf_policy *pol = &((const struct conf_peer *)obj)->policy;
+	const struct conf_policy *pol =
+	    &((const struct conf_peer *)obj)->policy;
 
 	list(p, k->name, pol->protocols, pol->n_protocols, text_byte);
 }
@@ -506,7 +509,8 @@ static void pr_upstreams(struct pr *p, const void *obj, const struct key *k)
 static void pr_select_by_target(struct pr *p, const void *obj,
     const struct key *k)
 {
-	const struct conf_policy *pol = &((const struct conf_peer *)obj)->policy;
+	const struct conf_policy *pol =
+	    &((const struct conf_peer *)obj)->policy;
 
 	map_list(p, k->name, pol->select_by_target, pol->n_select_by_target,
 	    sizeof(*pol->select_by_target), &conf_select_target_schema);
@@ -535,7 +539,7 @@ static void pr_acls(struct pr *p, const void *obj, const struct key *k)
 	    &conf_acl_schema);
 }
 
-/* ---- printers of the upstream mapping and its registration ----------------- */
+/* ---- printers of the upstream mapping and its registration ------------- */
 
 static void pr_up_psk_key(struct pr *p, const void *obj, const struct key *k)
 {
@@ -617,7 +621,7 @@ static void pr_reg_prefixes(struct pr *p, const void *obj, const struct key *k)
 	list(p, k->name, r->served, r->n_served, text_prefix);
 }
 
-/* ---- printers of select, ACLs --------------------------------------------- */
+/* ---- printers of select, ACLs ------------------------------------------ */
 
 static void pr_strategy(struct pr *p, const void *obj, const struct key *k)
 {
@@ -694,7 +698,7 @@ static void pr_ace_byte(struct pr *p, const void *obj, const struct key *k)
 		kv(p, k->name, "%u", *AT(obj, k->min, const uint8_t));
 }
 
-/* ---- the printer of each handler ----------------------------------------- */
+/* ---- the printer of each handler --------------------------------------- */
 
 static const struct {
 	key_fn		 fn;
@@ -738,7 +742,7 @@ static print_fn printer_of(key_fn fn)
 	return NULL;
 }
 
-/* ---- keys that do not apply where they stand ------------------------------ */
+/* ---- keys that do not apply where they stand --------------------------- */
 
 static bool named(const char *const *names, const char *name)
 {

@@ -404,8 +404,8 @@ int h_severity(struct ld *ld, yaml_node_t *n, void *obj,
 			return lerr(ld, line_of(node_get(ld, pr->key)),
 			    "unknown severity (default, none, low, medium, "
 			    "high or unknown)");
-		if (ld_keyword(ld, node_get(ld, pr->value), conf_act_words, false,
-		    &v) == -1)
+		if (ld_keyword(ld, node_get(ld, pr->value), conf_act_words,
+		    false, &v) == -1)
 			return -1;
 		act[i] = (unsigned)v;
 		path_pop(ld, save);
@@ -710,7 +710,8 @@ static int item_reg_word(struct ld *ld, yaml_node_t *n, void *sv, size_t i)
 
 	if ((s = ld_scalar(ld, n)) == NULL)
 		return -1;
-	if (*s == '\0' || strlen(s) > DOTS_REG_MAX_TEXT || !conf_printable(s, false))
+	if (*s == '\0' || strlen(s) > DOTS_REG_MAX_TEXT ||
+	    !conf_printable(s, false))
 		return lerr(ld, line_of(n), "1..%d printable characters "
 		    "without spaces", DOTS_REG_MAX_TEXT);
 	for (size_t j = 0; j < v->n; j++)
@@ -1473,7 +1474,8 @@ static const struct key peer_keys[] = {
 	{ "drop-optional", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_peer, policy.drop_optional), h_bool, NULL },
 	{ "select", KT_MAP, false, 0, 0,
-	    offsetof(struct conf_peer, policy.select), h_map, &conf_select_schema },
+	    offsetof(struct conf_peer, policy.select), h_map,
+	    &conf_select_schema },
 	{ "select-by-target", KT_LIST, false, 0, 0, 0, h_select_by_target,
 	    NULL },
 	{ "mitigation-actions", KT_LIST, false, 0, 0, 0,

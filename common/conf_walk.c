@@ -634,7 +634,8 @@ int ld_resolve(struct ld *ld, char **p, const char *base)
 int ld_resolve_x509(struct ld *ld, char **ca, char **cert, char **key,
     const char *base)
 {
-	if (ld_resolve(ld, ca, base) == -1 || ld_resolve(ld, cert, base) == -1 ||
+	if (ld_resolve(ld, ca, base) == -1 ||
+	    ld_resolve(ld, cert, base) == -1 ||
 	    ld_resolve(ld, key, base) == -1)
 		return -1;
 	return 0;

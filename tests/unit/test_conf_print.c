@@ -14,7 +14,7 @@
 #define FULL	"tests/config/print/full.yaml"
 #define ORCH	"tests/config/print/orchestrator.yaml"
 
-/* ---- the comparison ------------------------------------------------------ */
+/* ---- the comparison ---------------------------------------------------- */
 
 static char diff[256];	/* the first field that differs */
 
@@ -287,7 +287,7 @@ static bool conf_same(const struct conf *a, const struct conf *b)
 	return true;
 }
 
-/* ---- print, load, compare ------------------------------------------------- */
+/* ---- print, load, compare ---------------------------------------------- */
 
 static char *print(const struct conf *c, unsigned flags, int *rc)
 {
