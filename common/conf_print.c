@@ -424,20 +424,13 @@ static void psk(struct pr *p, const struct key *k, const uint8_t *key,
 	if (ascii) {
 		memcpy(buf, key, len);
 		buf[len] = '\0';
-		indent(p);
-		fprintf(p->fp, "%s: \"", k->name);
-		for (i = 0; i < len; i++) {
-			if (buf[i] == '"' || buf[i] == '\\')
-				fputc('\\', p->fp);
-			fputc(buf[i], p->fp);
-		}
-		fputs("\"\n", p->fp);
-		p->n++;
-		return;
+		kv_str(p, k->name, buf);
+	} else {
+		for (i = 0; i < len; i++)
+			snprintf(buf + 2 * i, 3, "%02x", key[i]);
+		kv(p, k->name, "%s", buf);
 	}
-	for (i = 0; i < len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", key[i]);
-	kv(p, k->name, "%s", buf);
+	explicit_bzero(buf, sizeof(buf));
 }
 
 static void pr_psk_key(struct pr *p, const void *obj, const struct key *k)
