@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dots_msg.h"
 #include "prefix.h"
@@ -342,6 +343,18 @@ const struct conf_peer *conf_peer_by_cert_name(const struct conf *,
 /* Two optional strings (NULL = absent) are the same, for comparing
  * configurations. */
 bool	conf_str_same(const char *, const char *);
+
+/*
+ * The effective configuration as YAML that conf_load accepts (dotsgwd
+ * -nv): every key, defaults included, paths absolute; a key without a
+ * value is a comment. PSK keys are printed as psk-key-hex: "<redacted>"
+ * (which does not load) unless flags has CONF_PRINT_SECRETS. 0, or -1
+ * on a write error or a value that cannot be printed (then the output
+ * would not load back).
+ */
+#define CONF_PRINT_SECRETS	0x1
+int	conf_print(const struct conf *, FILE *);
+int	conf_print_flags(const struct conf *, FILE *, unsigned flags);
 
 /* The RFC 9132 Appendix C defaults, as conf_load fills them. */
 void	conf_sig_defaults(struct conf_sigparam sig[DOTS_CFG_NPARAMS]);

@@ -200,6 +200,14 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
+		/* -nv: the effective configuration on stdout, secrets
+		 * redacted (conf_print) */
+		if (verbose > 0 && conf_print(gw.conf, stdout) == -1) {
+			fprintf(stderr, "dotsgwd: %s: cannot print the "
+			    "configuration\n", path);
+			conf_free(gw.conf);
+			return 1;
+		}
 		fprintf(stderr, "dotsgwd: %s: configuration OK (%zu peers)\n",
 		    path, gw.conf->n_peers);
 		conf_free(gw.conf);
