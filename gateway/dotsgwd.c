@@ -19,6 +19,8 @@
 #include "common/version.h"
 #include "gateway/control/admin.h"
 #include "gateway/state/audit.h"
+#include "gateway/downstream/durable.h"
+#include "gateway/downstream/resources.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
 #include "gateway/state/counters.h"
@@ -32,6 +34,7 @@
 #include "gateway/control/reload.h"
 #include "gateway/downstream/server.h"
 #include "gateway/state/statedir.h"
+#include "gateway/state/store.h"
 #include "gateway/upstream/upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
@@ -138,6 +141,128 @@ wire_upstream_events(struct gw *gw)
 	gw->up_events = &ev;
 }
 
+/* ---------------------------------------------------------------- */
+/* The state layer's events, to the layers above it */
+
+static void
+relay_on_refreshed(struct mitigation *m, void *arg)
+{
+	relay_refresh(m);
+}
+
+static void
+relay_on_ending(struct mitigation *m, enum mit_end why, void *arg)
+{
+	relay_withdraw(m);
+}
+
+static void
+relay_on_activated(struct mitigation *m, void *arg)
+{
+	relay_activate(m);
+}
+
+static void
+relay_on_ended(struct mitigation *m, void *arg)
+{
+	relay_free(m);
+}
+
+static uint32_t
+relay_on_report(const struct mitigation *m, uint64_t ctr[4], void *arg)
+{
+	if (ctr != NULL)
+		relay_counters(m, ctr);
+	return relay_status(m);
+}
+
+static void
+persist_on_mit(struct mitigation *m, void *gw)
+{
+	persist_mit(gw, m);
+}
+
+static void
+persist_on_ending(struct mitigation *m, enum mit_end why, void *gw)
+{
+	persist_mit(gw, m);
+}
+
+static void
+durable_on_synced(void *durable, const char *error)
+{
+	durable_synced(durable, error);
+}
+
+static int
+relay_on_restored(struct mitigation *m, const struct store_mit *r,
+    void *arg)
+{
+	return relay_restore(m, r->local, r->cdid_up, r->hop_limit);
+}
+
+static int
+relay_on_restored_placement(struct mitigation *m, const struct store_pl *r,
+    void *gw)
+{
+	struct upstream *us = upstream_find(gw, r->upstream);
+
+	if (us == NULL)		/* no longer configured: decided again */
+		return 0;
+	return relay_restore_placement(m, us, r->umid, r->lifetime);
+}
+
+/*
+ * The mitigation table's subscribers, in this order (mitigation.h: events
+ * go to them in it, teardown in reverse): the downstream resources
+ * observers see, audit, the relay, persist. So a withdrawal is audited
+ * before the relay withdraws it and stored last, and a removal is deleted
+ * from the store, then freed in the relay, then its resources go. The
+ * store's group sync releases the durable answers.
+ */
+static int
+wire_state_events(struct gw *gw)
+{
+	const struct mit_events resources = {
+		.client_created = resources_client_created,
+		.client_ended = resources_client_ended,
+		.created = resources_created,
+		.restored = resources_created,
+		.ended = resources_ended,
+		.changed = resources_changed,
+		.client_changed = resources_client_changed,
+		.arg = gw,
+	};
+	const struct mit_events audit = {
+		.ending = audit_ending,
+		.arg = gw,
+	};
+	const struct mit_events relay = {
+		.refreshed = relay_on_refreshed,
+		.ending = relay_on_ending,
+		.activated = relay_on_activated,
+		.ended = relay_on_ended,
+		.report_status = relay_on_report,
+		.arg = gw,
+	};
+	const struct mit_events persist = {
+		.created = persist_on_mit,
+		.refreshed = persist_on_mit,
+		.ending = persist_on_ending,
+		.activated = persist_on_mit,
+		.ended = persist_on_mit,
+		.arg = gw,
+	};
+
+	persist_on_synced(gw, durable_on_synced, gw->durable);
+	if (mit_subscribe(gw->mt, &resources) == -1 ||
+	    mit_subscribe(gw->mt, &audit) == -1 ||
+	    mit_subscribe(gw->mt, &relay) == -1 ||
+	    mit_subscribe(gw->mt, &persist) == -1)
+		return -1;
+	return 0;
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -149,6 +274,8 @@ gw_free(struct gw *gw)
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
+	durable_free(gw->durable);	/* after the server: durable.h */
+	gw->durable = NULL;
 	persist_close(gw);
 	metrics_free(gw->metrics);
 	audit_close(gw->audit);
@@ -166,6 +293,12 @@ main(int argc, char *argv[])
 	char err[CONF_ERRLEN];
 	int ch, foreground = 0, check = 0, verbose = 0;
 	struct gw gw;
+	/* what the relay restores of each mitigation the store gives back */
+	const struct persist_restore_hooks restore = {
+		.mit = relay_on_restored,
+		.placement = relay_on_restored_placement,
+		.arg = &gw,
+	};
 
 	while ((ch = getopt_long(argc, argv, "c:fhnVv", longopts, NULL)) !=
 	    -1) {
@@ -230,6 +363,8 @@ main(int argc, char *argv[])
 		fatalx("cannot open the state store in %s", gw.conf->state_dir);
 	gw.started_ms = gw_now_ms();
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL ||
+	    (gw.durable = durable_new(&gw)) == NULL ||
+	    wire_state_events(&gw) == -1 ||
 	    (gw.metrics = metrics_new()) == NULL || mitigator_new(&gw) == -1)
 		fatalx("out of memory");
 	if (audit_open(&gw) == -1)
@@ -242,7 +377,7 @@ main(int argc, char *argv[])
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");
 	}
-	if (persist_restore(&gw) == -1) {
+	if (persist_restore(&gw, &restore) == -1) {
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("cannot restore the state store");

@@ -51,6 +51,8 @@ struct gw {
 	struct event	  *store_sync;	/* the group commit's fdatasync */
 	struct event	  *store_sync_max; /* ... at the latest */
 	struct durable	  *durable;	/* answers waiting for a sync */
+	void		 (*store_synced)(void *, const char *error);
+	void		  *store_synced_arg; /* persist_on_synced() */
 	bool		   stopping;	/* shutting down: keep stored state */
 	struct gw_metrics *metrics;	/* counters for /metrics */
 	struct admin	  *admin;	/* control sockets, HTTP /metrics */

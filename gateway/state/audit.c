@@ -16,6 +16,7 @@
 #include "gateway/gw.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
+/* types only: the decision and placements, the request */
 #include "gateway/relay/relay.h"
 #include "gateway/downstream/server.h"
 #include "gateway/upstream/upstream.h"
@@ -161,6 +162,14 @@ add_relay(json_t *o, const struct mitigation *m)
 	json_object_set_new(o, "sent-to", ups);
 }
 
+static bool
+has_option(const coap_pdu_t *pdu, uint16_t opt)
+{
+	coap_opt_iterator_t it;
+
+	return coap_check_option(pdu, opt, &it) != NULL;
+}
+
 static json_t *
 base(const char *event, const char *peer, const char *cuid, uint32_t mid)
 {
@@ -179,7 +188,7 @@ audit_put(const struct ds_request *rq, const coap_pdu_t *resp,
 	json_t *o;
 
 	if (rq->gw->audit == NULL ||
-	    request_has_option(rq->pdu, COAP_OPTION_IF_MATCH))
+	    has_option(rq->pdu, COAP_OPTION_IF_MATCH))
 		return;
 	if (c == 0 && (m == NULL || m->relay == NULL ||
 	    m->relay->wait_session == NULL))
@@ -204,7 +213,7 @@ audit_put(const struct ds_request *rq, const coap_pdu_t *resp,
 			json_object_set_new(o, "targets", targets(s));
 		/* the diagnostic is the rule's own words; a 4.09 carries
 		 * conflict-information (CBOR) instead */
-		if (request_has_option(resp, COAP_OPTION_CONTENT_FORMAT))
+		if (has_option(resp, COAP_OPTION_CONTENT_FORMAT))
 			json_object_set_new(o, "rule", json_string(c == 409 ?
 			    "conflict: overlapping targets or cuid collision "
 			    "(conflict-information in the answer)" :
@@ -239,4 +248,27 @@ audit_mitigation(struct gw *gw, const char *event,
 		json_object_set_new(o, "sent-to", ups);
 	}
 	emit(gw, o);
+}
+
+/* The table's ending event (mitigation.h): a withdrawal by the client, an
+ * expiry and the end of active-but-terminating are audited; a withdrawal
+ * by us or an end now is audited by whoever decided it. */
+void
+audit_ending(struct mitigation *m, enum mit_end why, void *arg)
+{
+	switch (why) {
+	case MIT_END_CLIENT:
+		audit_mitigation(arg, "withdrawn", m, "DELETE from the client");
+		break;
+	case MIT_END_EXPIRED:
+		audit_mitigation(arg, "expired", m, "lifetime ran out");
+		break;
+	case MIT_END_TERMINATED:
+		audit_mitigation(arg, "terminated", m,
+		    "end of active-but-terminating");
+		break;
+	case MIT_END_SERVER:
+	case MIT_END_NOW:
+		break;
+	}
 }

@@ -10,6 +10,8 @@
 
 #include <coap3/coap.h>
 
+#include "gateway/state/mitigation.h"
+
 struct gw;
 struct audit;
 struct ds_request;
@@ -33,5 +35,8 @@ void	audit_put(const struct ds_request *, const coap_pdu_t *resp,
  * "terminated" (end of active-but-terminating), "replaced", "removed". */
 void	audit_mitigation(struct gw *, const char *event,
 	    const struct mitigation *, const char *reason);
+/* The table's ending event (struct mit_events; arg is the struct gw):
+ * the client's withdrawal, an expiry, the end of active-but-terminating. */
+void	audit_ending(struct mitigation *, enum mit_end, void *arg);
 
 #endif

@@ -5,14 +5,10 @@
 
 #include "common/conf.h"
 #include "common/log.h"
-#include "gateway/state/audit.h"
 #include "gateway/gw.h"
 #include "gateway/state/mit_index.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
-#include "gateway/state/persist.h"
-#include "gateway/relay/relay.h"
-#include "gateway/downstream/server.h"
 
 #define MIT_HASH_SIZE	4096	/* power of two */
 #define MIT_MID_HASH_SIZE 65536	/* (client, mid) -> mitigation; power of two */
@@ -31,22 +27,46 @@ struct mit_table {
 	struct mitigation_list dirty;
 	struct event	  *repeat;	/* change notifications again */
 	struct mitigation_list repeating;
+	struct mit_events  subs[MIT_MAX_SUBSCRIBERS];
+	size_t		   n_subs;
 };
 
 static void mit_timer_cb(evutil_socket_t, short, void *);
 
+/* Call hook of every subscriber that has it: in subscription order
+ * (EMIT), or the reverse (EMIT_REVERSE, for teardown); see mitigation.h. */
+#define EMIT(mt, hook, ...) do {					\
+	for (size_t e_ = 0; e_ < (mt)->n_subs; e_++)			\
+		if ((mt)->subs[e_].hook != NULL)			\
+			(mt)->subs[e_].hook(__VA_ARGS__,		\
+			    (mt)->subs[e_].arg);			\
+} while (0)
+#define EMIT_REVERSE(mt, hook, ...) do {				\
+	for (size_t e_ = (mt)->n_subs; e_-- > 0; )			\
+		if ((mt)->subs[e_].hook != NULL)			\
+			(mt)->subs[e_].hook(__VA_ARGS__,		\
+			    (mt)->subs[e_].arg);			\
+} while (0)
+
+int
+mit_subscribe(struct mit_table *mt, const struct mit_events *ev)
+{
+	if (mt->n_subs == MIT_MAX_SUBSCRIBERS)
+		return -1;
+	mt->subs[mt->n_subs++] = *ev;
+	return 0;
+}
+
 static void
 notify_client(struct mit_table *mt, struct mit_client *c)
 {
-	server_resource_notify(mt->gw->srv, c->coll);
-	server_resource_notify(mt->gw->srv, c->coll_cdid);
+	EMIT(mt, client_changed, c);
 }
 
 static void
 notify_item(struct mit_table *mt, struct mitigation *m)
 {
-	server_resource_notify(mt->gw->srv, m->res);
-	server_resource_notify(mt->gw->srv, m->res_cdid);
+	EMIT(mt, changed, m);
 }
 
 static unsigned
@@ -166,17 +186,10 @@ mit_client_find(struct mit_table *mt, const char *cuid)
 	return NULL;
 }
 
-static void
-client_path(const struct mit_client *c, char *buf, size_t len)
-{
-	snprintf(buf, len, ".well-known/dots/mitigate/cuid=%s", c->cuid);
-}
-
 struct mit_client *
 mit_client_get(struct mit_table *mt, struct peer_rt *peer, const char *cuid)
 {
 	struct mit_client *c;
-	char path[256];
 	unsigned h;
 
 	if ((c = mit_client_find(mt, cuid)) != NULL)
@@ -189,13 +202,12 @@ mit_client_get(struct mit_table *mt, struct peer_rt *peer, const char *cuid)
 	c->mt = mt;
 	c->peer = peer;
 	TAILQ_INIT(&c->mits);
-	client_path(c, path, sizeof(path));
-	c->coll = server_resource_new(mt->gw->srv, path);
 	h = cuid_hash(cuid);
 	c->hnext = mt->hash[h];
 	mt->hash[h] = c;
 	mt->n_clients++;
 	peer->n_clients++;
+	EMIT(mt, client_created, c);
 	return c;
 }
 
@@ -212,8 +224,7 @@ client_free(struct mit_table *mt, struct mit_client *c)
 		}
 	mt->n_clients--;
 	c->peer->n_clients--;
-	server_resource_delete(mt->gw->srv, c->coll);
-	server_resource_delete(mt->gw->srv, c->coll_cdid);
+	EMIT_REVERSE(mt, client_ended, c);
 	free(c->cuid);
 	free(c);
 }
@@ -343,13 +354,12 @@ log_action(const char *what, const struct mitigation *m)
 	    (long long)m->lifetime, dots_status_name(m->status));
 }
 
-/* Allocated, in c's list and with its resources; no status yet. */
+/* Allocated and in c's list; no status yet. */
 static struct mitigation *
 mit_new(struct mit_table *mt, struct mit_client *c, uint32_t mid,
     const char *cdid, const char *path_cdid, struct dots_scope *scope)
 {
 	struct mitigation *m, *before;
-	char path[256];
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
@@ -391,19 +401,6 @@ mit_new(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 		TAILQ_INSERT_HEAD(&c->mits, m, entry);
 	m->hnext = *mid_bucket(c, mid);
 	*mid_bucket(c, mid) = m;
-
-	snprintf(path, sizeof(path), ".well-known/dots/mitigate/cuid=%s/mid=%u",
-	    c->cuid, mid);
-	m->res = server_resource_new(mt->gw->srv, path);
-	if (m->path_cdid != NULL) {
-		snprintf(path, sizeof(path), ".well-known/dots/mitigate/"
-		    "cdid=%s/cuid=%s", path_cdid, c->cuid);
-		if (c->coll_cdid == NULL)
-			c->coll_cdid = server_resource_new(mt->gw->srv, path);
-		snprintf(path, sizeof(path), ".well-known/dots/mitigate/"
-		    "cdid=%s/cuid=%s/mid=%u", path_cdid, c->cuid, mid);
-		m->res_cdid = server_resource_new(mt->gw->srv, path);
-	}
 	return m;
 }
 
@@ -420,8 +417,8 @@ mit_create(struct mit_table *mt, struct mit_client *c, uint32_t mid,
 	set_status(m, initial_status(m));
 	mit_set_lifetime(m, lifetime);
 	log_action("accepted", m);
+	EMIT(mt, created, m);
 	notify_client(mt, c);
-	persist_mit(mt->gw, m);
 	return m;
 }
 
@@ -442,6 +439,7 @@ mit_restore(struct mit_table *mt, struct mit_client *c,
 		m->expires_ms = gw_now_ms() + (uint64_t)sv->left * 1000;
 		timer_in(m, (uint64_t)sv->left * 1000);
 	}
+	EMIT(mt, restored, m);
 	return m;
 }
 
@@ -453,9 +451,8 @@ mit_refresh(struct mit_table *mt, struct mitigation *m, int64_t lifetime)
 		log_action("re-requested during termination", m);
 	}
 	mit_set_lifetime(m, lifetime);
-	relay_refresh(m);
+	EMIT(mt, refreshed, m);
 	mit_changed(mt, m);
-	persist_mit(mt->gw, m);
 }
 
 void
@@ -478,10 +475,8 @@ mit_withdraw(struct mit_table *mt, struct mitigation *m)
 		timer_in(m, MIT_GRACE_MS);
 	}
 	log_action("withdrawn by client", m);
-	audit_mitigation(mt->gw, "withdrawn", m, "DELETE from the client");
-	relay_withdraw(m);
+	EMIT(mt, ending, m, MIT_END_CLIENT);
 	mit_changed(mt, m);
-	persist_mit(mt->gw, m);
 }
 
 void
@@ -490,8 +485,7 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	struct mit_client *c = m->client;
 
 	set_status(m, DOTS_STATUS_TERMINATED);
-	persist_mit(mt->gw, m);		/* gone, unless we are stopping */
-	relay_free(m);
+	EMIT_REVERSE(mt, ended, m);
 	if (m->dirty)
 		TAILQ_REMOVE(&mt->dirty, m, dirty_entry);
 	if (m->repeats > 0)
@@ -499,8 +493,6 @@ mit_remove(struct mit_table *mt, struct mitigation *m)
 	TAILQ_REMOVE(&c->mits, m, entry);
 	mid_unlink(m);
 	mit_index_del(mt->ix, m);
-	server_resource_delete(mt->gw->srv, m->res);
-	server_resource_delete(mt->gw->srv, m->res_cdid);
 	event_free(m->timer);
 	dots_scope_free(&m->scope);
 	free(m->cdid);
@@ -522,35 +514,32 @@ mit_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mitigation *m = arg;
 	struct mit_table *mt = m->client->mt;
+	enum mit_end why;
 
 	if (m->status == DOTS_STATUS_TERMINATED ||
 	    m->status == DOTS_STATUS_WITHDRAWN) {
 		mit_remove(mt, m);
 		return;
 	}
-	log_action(m->status == DOTS_STATUS_CLIENT_WITHDRAWN ?
+	why = m->status == DOTS_STATUS_CLIENT_WITHDRAWN ? MIT_END_TERMINATED :
+	    MIT_END_EXPIRED;
+	log_action(why == MIT_END_TERMINATED ?
 	    "terminated after active-but-terminating period" :
 	    "lifetime expired", m);
-	audit_mitigation(mt->gw, m->status == DOTS_STATUS_CLIENT_WITHDRAWN ?
-	    "terminated" : "expired", m, m->status ==
-	    DOTS_STATUS_CLIENT_WITHDRAWN ? "end of active-but-terminating" :
-	    "lifetime ran out");
 	set_status(m, DOTS_STATUS_TERMINATED);
-	relay_withdraw(m);
+	EMIT(mt, ending, m, why);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, MIT_GRACE_MS);
 	mit_changed(mt, m);
-	persist_mit(mt->gw, m);
 }
 
 void
 mit_end_now(struct mit_table *mt, struct mitigation *m)
 {
 	set_status(m, DOTS_STATUS_TERMINATED);
-	relay_withdraw(m);
+	EMIT(mt, ending, m, MIT_END_NOW);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, 0);
-	persist_mit(mt->gw, m);
 }
 
 void
@@ -560,9 +549,8 @@ mit_activate(struct mit_table *mt, struct mitigation *m)
 		return;
 	set_status(m, DOTS_STATUS_IN_PROGRESS);
 	log_action("activated on signal loss", m);
-	relay_activate(m);
+	EMIT(mt, activated, m);
 	mit_changed(mt, m);
-	persist_mit(mt->gw, m);
 }
 
 void
@@ -572,11 +560,10 @@ mit_server_withdraw(struct mit_table *mt, struct mitigation *m)
 		return;
 	set_status(m, DOTS_STATUS_WITHDRAWN);
 	log_action("withdrawn by the server", m);
-	relay_withdraw(m);
+	EMIT(mt, ending, m, MIT_END_SERVER);
 	m->expires_ms = gw_now_ms();
 	timer_in(m, MIT_GRACE_MS);
 	mit_changed(mt, m);
-	persist_mit(mt->gw, m);
 }
 
 struct gw *
@@ -586,9 +573,27 @@ mit_gw(const struct mitigation *m)
 }
 
 uint32_t
+mit_report(const struct mitigation *m, uint64_t ctr[4])
+{
+	const struct mit_table *mt = m->client->mt;
+
+	for (size_t i = 0; i < mt->n_subs; i++)
+		if (mt->subs[i].report_status != NULL)
+			return mt->subs[i].report_status(m, ctr,
+			    mt->subs[i].arg);
+	if (ctr != NULL) {
+		ctr[0] = m->bytes_dropped;
+		ctr[1] = m->pkts_dropped;
+		ctr[2] = m->bps_dropped;
+		ctr[3] = m->pps_dropped;
+	}
+	return m->status;
+}
+
+uint32_t
 mit_report_status(const struct mitigation *m)
 {
-	return relay_status(m);
+	return mit_report(m, NULL);
 }
 
 int

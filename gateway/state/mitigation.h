@@ -7,9 +7,10 @@
  * it along: lifetime expiry, the active-but-terminating period after a
  * DELETE, then removal a moment after status 6 was notified.
  *
- * Observable CoAP resources (the collection ".../cuid=X" and each item
- * ".../cuid=X/mid=N") exist exactly while there is something to observe;
- * deleting an item resource ends its observations with a 4.04.
+ * The table calls nothing above it: what else happens to a mitigation
+ * (the relay, its observable CoAP resources, the state store, the audit
+ * log) happens in subscribers of its events (struct mit_events below),
+ * registered by the wiring (gateway/dotsgwd.c).
  */
 #ifndef DOTSGW_MITIGATION_H
 #define DOTSGW_MITIGATION_H
@@ -36,6 +37,7 @@ struct mit_client {
 	struct peer_rt	*peer;
 	char		*cuid;
 	struct mitigation_list mits;	/* ascending mid */
+	/* the resources subscriber's (gateway/downstream/resources.c) */
 	coap_resource_t	*coll;		/* ".../mitigate/cuid=X" */
 	coap_resource_t	*coll_cdid;	/* ".../mitigate/cdid=D/cuid=X" */
 	struct mit_client *hnext;
@@ -55,6 +57,7 @@ struct mitigation {
 	uint32_t	 attack_status;	/* last efficacy update, 0 = none */
 	uint64_t	 bytes_dropped, pkts_dropped, bps_dropped, pps_dropped;
 	struct event	*timer;
+	/* the resources subscriber's (gateway/downstream/resources.c) */
 	coap_resource_t	*res;		/* ".../cuid=X/mid=N" */
 	coap_resource_t	*res_cdid;	/* ".../cdid=D/cuid=X/mid=N": a
 					   gateway observes the path form
@@ -77,7 +80,67 @@ struct mit_table;
 #define MIT_REPEAT_MS		2000	/* this far apart (lossy links) */
 
 struct mit_table *mit_table_new(struct gw *);
+/* Every mitigation is removed (mit_remove: the subscribers see each end). */
 void	mit_table_free(struct mit_table *);
+
+/* Why a mitigation is ending (mit_events.ending). */
+enum mit_end {
+	MIT_END_CLIENT,		/* DELETE: status 5, or 6 when nothing runs */
+	MIT_END_EXPIRED,	/* its lifetime ran out: 6 */
+	MIT_END_TERMINATED,	/* the active-but-terminating period is over */
+	MIT_END_SERVER,		/* withdrawn by us: 7 */
+	MIT_END_NOW,		/* mit_end_now: 6, removed on the next turn */
+};
+
+/*
+ * What happens to the table's mitigations, for the layers above it (the
+ * relay, the downstream resources, persist, audit). Any hook may be NULL.
+ * A hook is called after the table changed m's status, lifetime and
+ * timer, except where said.
+ *
+ * Order: the subscribers of an event are called in the order they
+ * subscribed, except ended and client_ended, called in the reverse order
+ * (teardown: the first to subscribe lets go last). The wiring subscribes
+ * the resources, audit, the relay, then persist, which gives today's
+ * order: a withdrawal is audited before the relay withdraws it and stored
+ * after; a refresh or activation is relayed, then stored; a removal is
+ * stored (deleted), then the relay frees its part, then the resources go.
+ */
+struct mit_events {
+	/* A client (cuid) is new in the table / is about to be freed, its
+	 * last mitigation gone. */
+	void	(*client_created)(struct mit_client *, void *arg);
+	void	(*client_ended)(struct mit_client *, void *arg);
+	/* Accepted (mit_create; the collection is notified after). */
+	void	(*created)(struct mitigation *, void *arg);
+	/* Back from the state store (mit_restore): nothing to store or
+	 * notify. */
+	void	(*restored)(struct mitigation *, void *arg);
+	/* The same mid again: its lifetime restarted (mit_refresh). */
+	void	(*refreshed)(struct mitigation *, void *arg);
+	/* It stops mitigating (status 5, 6 or 7 just set); why. */
+	void	(*ending)(struct mitigation *, enum mit_end, void *arg);
+	/* A preconfigured request went active (signal loss). */
+	void	(*activated)(struct mitigation *, void *arg);
+	/* About to be freed (status 6), still in the table. */
+	void	(*ended)(struct mitigation *, void *arg);
+	/* Observers are due a notification of m, or of the client's
+	 * collection: a change (coalesced, then repeated: MIT_COALESCE_MS,
+	 * MIT_REPEATS), the periodic one, a member added or removed. */
+	void	(*changed)(struct mitigation *, void *arg);
+	void	(*client_changed)(struct mit_client *, void *arg);
+	/* The status a GET reports and, when ctr is not NULL, the drop
+	 * counters (bytes, packets, bps, pps): local, or folded from the
+	 * upstreams. The first subscriber that has it answers. */
+	uint32_t (*report_status)(const struct mitigation *, uint64_t ctr[4],
+		    void *arg);
+	void	*arg;
+};
+
+#define MIT_MAX_SUBSCRIBERS	8
+
+/* Add a subscriber (copied): 0, or -1 when there are MIT_MAX_SUBSCRIBERS. */
+int	mit_subscribe(struct mit_table *, const struct mit_events *);
 
 struct mit_client *mit_client_find(struct mit_table *, const char *cuid);
 /* Find or create the client; NULL on allocation failure. */
@@ -88,9 +151,9 @@ struct mitigation *mit_find(struct mit_client *, uint32_t mid);
 /*
  * Accept a new mitigation: takes ownership of *scope (left zeroed), grants
  * lifetime, sets status (in-progress, or signal-loss for a preconfigured
- * request), creates its resources and notifies the collection. cdid is
- * kept only from a trusted gateway; path_cdid (may be "") is the cdid of
- * the request's Uri-Path, for resources under that path form too.
+ * request); created, then client_changed. cdid is kept only from a
+ * trusted gateway; path_cdid (may be "") is the cdid of the request's
+ * Uri-Path, for resources under that path form too.
  */
 struct mitigation *mit_create(struct mit_table *, struct mit_client *,
 	    uint32_t mid, const char *cdid, const char *path_cdid,
@@ -106,29 +169,34 @@ struct mit_saved {
 	uint32_t	 status;
 	uint32_t	 attack_status;
 };
-/* Back into the table after a restart, with its resources, as it was
- * (no notification, nothing stored again); takes *scope like mit_create. */
+/* Back into the table after a restart, as it was (restored: no
+ * notification, nothing stored again); takes *scope like mit_create. */
 struct mitigation *mit_restore(struct mit_table *, struct mit_client *,
 	    const struct mit_saved *, struct dots_scope *scope);
-/* Same mid again: restart the lifetime (and leave terminating state),
- * and refresh it upstream. */
+/* Same mid again: restart the lifetime (and leave terminating state);
+ * refreshed. */
 void	mit_refresh(struct mit_table *, struct mitigation *, int64_t lifetime);
 /* Restart the lifetime only (an efficacy update relays itself). */
 void	mit_set_lifetime(struct mitigation *, int64_t lifetime);
-/* The client withdrew it: status 5 for active-but-terminating, then 6. */
+/* The client withdrew it: status 5 for active-but-terminating, then 6
+ * (ending MIT_END_CLIENT, then MIT_END_TERMINATED). */
 void	mit_withdraw(struct mit_table *, struct mitigation *);
-/* Gone now (replaced by a higher overlapping mid, or table teardown). */
+/* Gone now (replaced by a higher overlapping mid, or table teardown):
+ * ended, then client_changed, or client_ended with its last one. */
 void	mit_remove(struct mit_table *, struct mitigation *);
-/* Terminated now and removed on the next loop turn (safe inside the
- * handler of its own resource). */
+/* Terminated now (ending MIT_END_NOW) and removed on the next loop turn
+ * (safe inside the handler of its own resource). */
 void	mit_end_now(struct mit_table *, struct mitigation *);
-/* A preconfigured request (status 8) starts now: its session is lost. */
+/* A preconfigured request (status 8) starts now: its session is lost
+ * (activated). */
 void	mit_activate(struct mit_table *, struct mitigation *);
 /* Withdrawn by us (status 7, RFC 9132 §4.4.1): no active-but-terminating
- * period; shown for a moment, then removed. */
+ * period; shown for a moment, then removed (ending MIT_END_SERVER). */
 void	mit_server_withdraw(struct mit_table *, struct mitigation *);
 struct gw *mit_gw(const struct mitigation *);
-/* The status and counters a GET reports (local or folded from upstream). */
+/* The status and counters (ctr may be NULL) a GET reports, local or
+ * folded from upstream: the report_status subscriber's, else m's own. */
+uint32_t mit_report(const struct mitigation *, uint64_t ctr[4]);
 uint32_t mit_report_status(const struct mitigation *);
 /* Something a notification shows changed (status, counters, efficacy).
  * Changes within MIT_COALESCE_MS make one notification. */

@@ -7,14 +7,13 @@
 #include "common/dots_codec.h"
 #include "common/log.h"
 #include "policies/authz.h"
-#include "gateway/downstream/durable.h"
 #include "gateway/gw.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
-#include "gateway/relay/relay.h"
+#include "gateway/relay/relay.h"		/* types only: what is stored */
 #include "gateway/state/store.h"
-#include "gateway/upstream/upstream.h"
+#include "gateway/upstream/upstream.h"	/* types only: a placement's */
 
 /* How long a lazy write may wait for a commit (store.h): a crash loses
  * at most this much of them, and an answer never waits for the disk on
@@ -56,16 +55,27 @@ flush_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* One fdatasync for every commit since the last: the answers waiting
- * for them leave (durable.h). */
+ * for them leave (the synced hook: gateway/downstream/durable.h). */
 static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct gw *gw = arg;
 	int r;
 
-	evtimer_del(gw->store_sync_max);
+	if (gw->store_sync_max != NULL)
+		evtimer_del(gw->store_sync_max);
 	r = store_sync(gw->store);
-	durable_synced(gw->durable, r == -1 ? store_error(gw->store) : NULL);
+	if (gw->store_synced != NULL)
+		gw->store_synced(gw->store_synced_arg,
+		    r == -1 ? store_error(gw->store) : NULL);
+}
+
+void
+persist_on_synced(struct gw *gw, void (*fn)(void *, const char *),
+    void *arg)
+{
+	gw->store_synced = fn;
+	gw->store_synced_arg = arg;
 }
 
 /* Soon, not now: when the loop has nothing more urgent to do (the
@@ -100,8 +110,7 @@ persist_open(struct gw *gw)
 	    gw)) == NULL ||
 	    (gw->store_sync_max = evtimer_new(gw->base, sync_cb,
 	    gw)) == NULL ||
-	    event_priority_set(gw->store_sync, GW_PRIO_IDLE) == -1 ||
-	    (gw->durable = durable_new(gw)) == NULL) {
+	    event_priority_set(gw->store_sync, GW_PRIO_IDLE) == -1) {
 		log_warnx("state store: out of memory");
 		persist_close(gw);
 		return -1;
@@ -117,8 +126,6 @@ persist_close(struct gw *gw)
 
 	if (gw->store == NULL)
 		return;
-	durable_free(gw->durable);
-	gw->durable = NULL;
 	if (gw->store_sync != NULL)
 		event_free(gw->store_sync);
 	if (gw->store_sync_max != NULL)
@@ -349,6 +356,7 @@ drop(struct dropped *d, const char *cuid, uint32_t mid)
 
 struct restore {
 	struct gw	*gw;
+	const struct persist_restore_hooks *hooks;
 	time_t		 now;
 	size_t		 restored, expired, refused;
 	struct dropped	 drop;
@@ -433,7 +441,8 @@ restore_mit(const struct store_mit *r, void *arg)
 		dots_scope_free(&s);
 		return -1;
 	}
-	if (relay_restore(m, r->local, r->cdid_up, r->hop_limit) == -1)
+	if (rs->hooks->mit != NULL &&
+	    rs->hooks->mit(m, r, rs->hooks->arg) == -1)
 		return -1;
 	rs->restored++;
 	return 0;
@@ -445,19 +454,16 @@ restore_pl(const struct store_pl *r, void *arg)
 	struct restore *rs = arg;
 	struct mit_client *c = mit_client_find(rs->gw->mt, r->cuid);
 	struct mitigation *m = c != NULL ? mit_find(c, r->mid) : NULL;
-	struct upstream *us = upstream_find(rs->gw, r->upstream);
 
-	/* an upstream no longer configured: the mitigation is decided
-	 * again when another comes up */
-	if (m == NULL || us == NULL)
+	if (m == NULL || rs->hooks->placement == NULL)
 		return 0;
-	return relay_restore_placement(m, us, r->umid, r->lifetime);
+	return rs->hooks->placement(m, r, rs->hooks->arg);
 }
 
 int
-persist_restore(struct gw *gw)
+persist_restore(struct gw *gw, const struct persist_restore_hooks *hooks)
 {
-	struct restore rs = { .gw = gw, .now = time(NULL) };
+	struct restore rs = { .gw = gw, .hooks = hooks, .now = time(NULL) };
 	uint64_t t0 = gw_now_ms();
 	int r = 0;
 
