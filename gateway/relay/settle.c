@@ -52,7 +52,8 @@ outcome_of(const struct mitigation *m, bool timed_out,
 {
 	const struct relay_state *rs = m->relay;
 	const struct placement *p;
-	char path[DOTS_ERR_MSGLEN];
+	/* what fits after a node id (never empty) and a space */
+	char path[DOTS_ERR_MSGLEN - 2];
 
 	memset(o, 0, sizeof(*o));
 	o->timed_out = timed_out;
