@@ -6,8 +6,8 @@
  *
  * A NON request's answer is held with libcoap's async, its record in the
  * async's app data (a CON request's answer rides on its ACK instead:
- * mitigate.c syncs at once). A request the relay already holds for its
- * upstreams (relay.c) gets a record without an answer: the relay answers
+ * mitigate.c syncs at once). A request already held for its relay's
+ * upstreams (held.c) gets a record without an answer: held.c answers
  * it once both have happened.
  */
 #ifndef DOTSGW_DURABLE_H

@@ -15,6 +15,7 @@
 #include "policies/authz.h"
 #include "gateway/state/audit.h"
 #include "gateway/downstream/durable.h"
+#include "gateway/downstream/held.h"
 #include "gateway/gw.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/relay/orch_member.h"
@@ -503,6 +504,18 @@ reply_cuid_collision(const struct ds_request *rq, coap_pdu_t *resp)
 	reply_conflict(rq, resp, &ci);
 }
 
+/* Hop-Limit as received (RFC 8768), 0 when absent. */
+static uint32_t
+request_hop_limit(const coap_pdu_t *pdu)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *o;
+
+	if ((o = coap_check_option(pdu, COAP_OPTION_HOP_LIMIT, &it)) == NULL)
+		return 0;
+	return coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
+}
+
 static void
 mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 {
@@ -513,6 +526,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	struct mit_client *c;
 	struct mitigation *m = NULL;
 	struct dots_scope *s = NULL;
+	struct relay_request rr;
 	struct relay_plan plan = { 0 };
 	const uint8_t *body;
 	size_t len, replaced, max;
@@ -570,7 +584,12 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		reply_mid_lifetime(rq, resp, 204, m);
 		goto done;
 	}
-	if (relay_plan(rq, s, &plan, &err) == -1) {
+	rr.peer = peer->conf;
+	rr.cuid = rq->path.cuid;
+	rr.mid = rq->path.mid;
+	rr.hop_limit = request_hop_limit(rq->pdu);
+	rr.cdid = rq->ds->cred_hash;
+	if (relay_plan(rq->gw, &rr, s, &plan, &err) == -1) {
 		reply_err(resp, &err);
 		goto done;
 	}
@@ -604,7 +623,7 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		remove_replaced(rq->gw->mt, c, &m->scope, m->mid);
 	orch_member_takeover(rq->gw, m);
 	/* when upstreams are asked, the answer waits for them (bounded) */
-	if (!relay_start(rq, m, &plan))
+	if (!relay_start(m, &plan) || held_start(rq, m) == -1)
 		reply_mid_lifetime(rq, resp, 201, m);
 done:
 	audit_put(rq, resp, s, m);
@@ -758,12 +777,12 @@ mitigate_handle(const struct ds_request *rq, coap_pdu_t *resp)
 		return;
 	}
 	/* libcoap runs a held request again once it may be answered: its
-	 * commit synced (durable.c), its upstreams answered (relay.c) */
+	 * commit synced (durable.c), its upstreams answered (held.c) */
 	if ((a = coap_find_async(rq->session,
 	    coap_pdu_get_token(rq->pdu))) != NULL) {
 		if (!durable_answer(a, resp) &&
 		    rq->method == COAP_REQUEST_CODE_PUT)
-			relay_answer(rq, resp);
+			held_answer(rq, resp);
 		return;
 	}
 	if (!pol_rate_take(&peer->rate, &peer->conf->policy, gw_now_ms())) {

@@ -19,7 +19,7 @@
 #include "gateway/downstream/register.h"
 #include "gateway/state/peer.h"
 #include "client/pki.h"
-#include "gateway/relay/relay.h"
+#include "gateway/downstream/held.h"
 #include "gateway/downstream/server.h"
 
 #define DOTS_CF			271	/* application/dots+cbor */
@@ -331,7 +331,7 @@ server_unbind_peer(struct server *srv, struct peer_rt *peer)
 	TAILQ_FOREACH(ds, &srv->sessions, entry)
 		if (ds->peer == peer) {
 			hb_session_stop(ds);
-			relay_session_gone(ds->gw, ds->session);
+			held_session_gone(ds->gw, ds->session);
 			ds->peer = NULL;
 			/* DTLS close_notify or TCP close now; libcoap frees
 			 * the session (SERVER_SESSION_DEL) at its idle
@@ -713,7 +713,7 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 static void
 ds_release(struct ds_session *ds)
 {
-	relay_session_gone(ds->gw, ds->session);
+	held_session_gone(ds->gw, ds->session);
 	coap_session_set_app_data(ds->session, NULL);
 	hb_session_stop(ds);
 	b2_drop(ds);

@@ -8,6 +8,17 @@
  * (RFC 8811 §3.2.3). Refreshes, efficacy updates and withdrawals follow the
  * mapping upstream. Loops are stopped by Hop-Limit (RFC 8768) and by the
  * relay path every dotsgw hop appends (private-use key 49152).
+ *
+ * The relay never answers the downstream client itself: it reports when
+ * the upstreams of a new request settled (relay_await), and the
+ * downstream holds and sends the answer (gateway/downstream/held.c).
+ *
+ * One concern per file: plan.c decides, path.c is the loop path,
+ * placement.c and observe.c carry and follow placements, local.c is
+ * local mitigation and offload, fold.c what downstream sees, settle.c
+ * the reports, failover.c and resync.c what upstream loss and return
+ * cause, relay.c the life of a mitigation's relay state
+ * (relay_impl.h: what they share).
  */
 #ifndef DOTSGW_RELAY_H
 #define DOTSGW_RELAY_H
@@ -16,7 +27,6 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-#include <coap3/coap.h>
 #include <event2/event.h>
 
 #include "common/dots_err.h"
@@ -27,8 +37,8 @@
 
 #define DOTSGW_KEY_RELAY_PATH	49152	/* private use: array of node ids */
 
+struct conf_peer;
 struct gw;
-struct ds_request;
 struct mitigation;
 struct poller;
 struct upstream;
@@ -75,6 +85,28 @@ struct placement {
 
 TAILQ_HEAD(placement_head, placement);
 
+/*
+ * What the downstream answer to a new request says once its upstreams
+ * settled: they all answered, or the relay timeout expired. The answer
+ * itself (CoAP, held with libcoap's async) is the downstream's
+ * (gateway/downstream/held.c); the relay only tells it when and what.
+ */
+struct relay_outcome {
+	int			 code;		/* 201 taken (or being tried);
+						   508 every upstream refused
+						   with 5.08: a loop */
+	char			 diag[DOTS_ERR_MSGLEN];	/* 508: our node id,
+						   then the path upstream */
+	bool			 timed_out;	/* the relay timeout, not the
+						   upstreams, settled it */
+	size_t			 active, refused, lost, sending;
+};
+
+/* The upstreams of m settled (o), or m goes away first (o == NULL: the
+ * waiter forgets arg; nothing will be reported). */
+typedef void relay_settled_fn(struct mitigation *m,
+	    const struct relay_outcome *o, void *arg);
+
 /* What the relay knows about one mitigation (owned by it). */
 struct relay_state {
 	struct pol_decision	 decision;
@@ -86,12 +118,24 @@ struct relay_state {
 	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* relay path so far, ours last */
 	struct placement_head	 placements;
-	/* a downstream answer held back until the upstreams answer */
-	coap_session_t		*wait_session;
-	uint8_t			 wait_token[8];
-	size_t			 wait_toklen;
-	struct event		*wait_timer;
-	bool			 wait_ready;
+	/* someone waits for the upstreams to settle (relay_await) */
+	relay_settled_fn	*await_fn;
+	void			*await_arg;	/* the waiter's; NULL = none */
+	struct event		*await_timer;	/* the relay timeout */
+	bool			 await_done;	/* reported; arg kept until
+						   relay_await_end */
+};
+
+/* The facts of a new downstream request the plan needs; the downstream
+ * reads them off its CoAP request. */
+struct relay_request {
+	const struct conf_peer	*peer;		/* who asks */
+	const char		*cuid;		/* for log lines */
+	uint32_t		 mid;
+	uint32_t		 hop_limit;	/* Hop-Limit as received, 0 =
+						   none (RFC 8768) */
+	const char		*cdid;		/* what we insert as cdid: the
+						   client's credential hash */
 };
 
 /* The decision and loop checks for a request about to be accepted. */
@@ -101,25 +145,39 @@ struct relay_plan {
 	uint32_t		 hop_limit;	/* as received, 0 = none */
 	struct strv		 path;		/* incoming path + our node id */
 	bool			 offloaded;	/* not local because of offload */
+	char			 cdid[DOTS_ID_MAX + 1];	/* relay_request's */
 	struct upstream		*cand_us[POL_MAX_UPSTREAMS];
 };
 
 /*
- * Decide for a new request. -1 with err = 5.08 when it would have to go
- * upstream but Hop-Limit is exhausted or our node id is already on its
- * relay path (the diagnostic names the path), 5.03 when the peer may not
- * send requests that fast.
+ * Decide for a new request of rq->peer with scope s. -1 with err = 4.00
+ * when its relay path (key 49152) is malformed, 5.08 when our node id is
+ * already on it or when it would have to go upstream but Hop-Limit is
+ * exhausted (the diagnostic is our node id). The peer's request rate is
+ * not the plan's: the downstream checks it for every request.
  */
-int	relay_plan(const struct ds_request *, const struct dots_scope *,
-	    struct relay_plan *, struct dots_err *);
+int	relay_plan(struct gw *, const struct relay_request *rq,
+	    const struct dots_scope *s, struct relay_plan *,
+	    struct dots_err *);
 void	relay_plan_free(struct relay_plan *);
-/* Carry the plan out for m (takes the plan's path). Returns true when the
- * downstream answer must wait for the upstreams (the caller registers
- * nothing: relay_start has already called coap_register_async). */
-bool	relay_start(const struct ds_request *, struct mitigation *,
-	    struct relay_plan *);
-/* The held-back answer, when libcoap re-runs the handler. */
-void	relay_answer(const struct ds_request *, coap_pdu_t *);
+/*
+ * Carry the plan out for m (takes the plan's path). Returns true when
+ * upstreams were asked and have not all answered yet, and the relay
+ * timeout is not 0: the downstream answer may wait for them
+ * (relay_await).
+ */
+bool	relay_start(struct mitigation *, struct relay_plan *);
+
+/*
+ * Report to fn once the upstreams of m settle: every placement answered,
+ * or the relay timeout (gateway.relay-timeout) expired. -1 when out of
+ * memory (nothing registered). arg stays m's until relay_await_end, also
+ * after fn ran; relay_awaited returns it meanwhile (NULL: none).
+ */
+int	relay_await(struct mitigation *, relay_settled_fn *fn, void *arg);
+void	*relay_awaited(const struct mitigation *);
+/* Forget the waiter (no report from now on); returns its arg. */
+void	*relay_await_end(struct mitigation *);
 
 /* A preconfigured request went active (signal loss): decide now, with
  * today's capacity and upstreams, and send it up as an immediate one. */
@@ -159,7 +217,5 @@ void	relay_upstream_down(struct upstream *);
 void	relay_upstream_removed(struct upstream *);
 /* Decide again for every mitigation nothing takes (after a reload). */
 void	relay_reconsider(struct gw *);
-/* A downstream session is gone: forget answers held for it. */
-void	relay_session_gone(struct gw *, coap_session_t *);
 
 #endif

@@ -191,7 +191,7 @@ audit_put(const struct ds_request *rq, const coap_pdu_t *resp,
 	    has_option(rq->pdu, COAP_OPTION_IF_MATCH))
 		return;
 	if (c == 0 && (m == NULL || m->relay == NULL ||
-	    m->relay->wait_session == NULL))
+	    m->relay->await_fn == NULL))
 		return;		/* no answer and nothing decided */
 	o = base(c == 204 ? "refresh" : "request", rq->ds->peer->conf->name,
 	    rq->path.cuid, rq->path.mid);
