@@ -53,10 +53,10 @@ reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword
 LIBS = $(call reverse,$(LAYER_LIBS))
 COMMON_LIBS = $(call layer_lib,policies) $(call layer_lib,common)
 $(B)/dotsgwd: $(call OBJ,gateway/dotsgwd.c) $(LIBS)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 $(B)/dotsctl: $(call OBJ,$(wildcard dotsctl/*.c)) $(LIBS)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 layering: $(LAYER_LIBS)
 	@sh tests/layering.sh $(B) $(LAYERS)
@@ -69,10 +69,10 @@ $(B)/dotsgw-exabgp-relay: $(call OBJ,gateway/mitigator/exabgp_relay.c)
 # get the gateway library.
 $(B)/tests/test_gw_%: $(B)/obj/tests/unit/test_gw_%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(COMMON_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 # Programs integration tests run (stand-in peers), built with the unit
 # tests; outside $(B)/tests, whose every program tests/run runs.
@@ -80,7 +80,7 @@ HELPER_SRC	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	= $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(HELPER_SRC))
 $(B)/helpers/%: $(B)/obj/tests/helpers/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 unit-bins: $(UNIT_BINS) $(HELPER_BINS)
@@ -131,11 +131,11 @@ BENCH_BINS = $(B)/bench/loadgen $(B)/bench/floor_server $(B)/bench/put_many \
 	     $(B)/bench/relay_floor
 $(B)/bench/loadgen: $(call OBJ,tests/bench/loadgen.c) $(COMMON_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/bench/floor_server: $(call OBJ,tests/bench/floor_server.c \
 	    tests/bench/coap_server.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 $(B)/bench/relay_floor: $(call OBJ,tests/bench/relay_floor.c \
 	    tests/bench/coap_server.c)
 	@mkdir -p $(dir $@)
@@ -143,7 +143,7 @@ $(B)/bench/relay_floor: $(call OBJ,tests/bench/relay_floor.c \
 	    $(shell pkg-config --libs libcoap-3-gnutls) $(EXTRA_LDFLAGS)
 $(B)/bench/put_many: $(call OBJ,tests/bench/put_many.c) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 bench-bins: $(BENCH_BINS)
 
 bench: deps all bench-bins
