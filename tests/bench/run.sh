@@ -158,7 +158,7 @@ bare_relay() {
 	row "bare libcoap relay ($label): loadgen -> relay_floor -> floor_server, $FLOOR_N PUTs" "$(kv "$out" rps) req/s, p50 $(kv "$out" p50_ms) ms, p99 $(kv "$out" p99_ms) ms, relay $(kv "$out" cpu_us_per_req) us CPU/req" "-" ""
 	BARE=$out
 }
-bare_relay "libcoap async, as gateway/relay.c" || exit 1
+bare_relay "libcoap async, as gateway/downstream/held.c" || exit 1
 BA=$BARE
 bare_relay "-d: NON answer sent without async" -d || exit 1
 BD=$BARE
