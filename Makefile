@@ -33,7 +33,7 @@ $(B)/obj/%.o: %.c
 # Layers, lowest first: each folder is one archive, and an archive may use
 # only its own symbols and those of the folders before it in this list
 # (tests/layering.sh checks it with nm; the link order below is the list
-# reversed, so an upward call that slipped in also fails to link).
+# reversed and without a group, so an upward call often fails to link too).
 LAYERS	:= common policies client gateway/core gateway/state \
 	   gateway/mitigator gateway/upstream gateway/relay \
 	   gateway/downstream gateway/control
