@@ -84,6 +84,30 @@ static const char ex_udp6[] =
     "\"operator\": \"neq\", \"port\": 1010}}},"
     "\"actions\": {\"forwarding\": \"accept\"}}]}}]}}";
 
+/* every leaf we keep, in canonical form (bits in position order) */
+static const char all_v4[] =
+    "{\"ietf-dots-data-channel:acls\": {\"acl\": [{\"name\": \"t\", "
+    "\"type\": \"ipv4-acl-type\", \"aces\": {\"ace\": [{\"name\": \"x\", "
+    "\"matches\": {\"ipv4\": {\"dscp\": 10, \"ecn\": 1, \"length\": 100, "
+    "\"ttl\": 3, \"protocol\": 6, \"ihl\": 5, \"flags\": \"reserved more\", "
+    "\"offset\": 20, \"identification\": 7}, \"tcp\": {"
+    "\"sequence-number\": 4294967295, \"acknowledgement-number\": 2, "
+    "\"data-offset\": 15, \"reserved\": 0, \"flags\": \"cwr ack syn fin\", "
+    "\"window-size\": 9, \"urgent-pointer\": 1, \"options\": \"AQID\", "
+    "\"source-port-range-or-operator\": {\"lower-port\": 1, "
+    "\"upper-port\": 2}, \"destination-port-range-or-operator\": {"
+    "\"operator\": \"gte\", \"port\": 1024}}}, \"actions\": {"
+    "\"forwarding\": \"reject\"}}]}}]}}";
+static const char all_v6[] =
+    "{\"ietf-dots-data-channel:acls\": {\"acl\": [{\"name\": \"i\", "
+    "\"type\": \"ipv6-acl-type\", \"activation-type\": \"deactivate\", "
+    "\"aces\": {\"ace\": [{\"name\": \"x\", \"matches\": {\"ipv6\": {"
+    "\"dscp\": 63, \"ecn\": 3, \"length\": 0, \"ttl\": 255, \"protocol\": 58, "
+    "\"flow-label\": 1048575, \"fragment\": {\"operator\": \"not match\", "
+    "\"type\": \"ff lf\"}}, \"icmp\": {\"type\": 128, \"code\": 0, "
+    "\"rest-of-header\": \"AAAA\"}}, \"actions\": {\"forwarding\": "
+    "\"accept\", \"rate-limit\": \"0.50\"}}]}}]}}";
+
 /* decode (CHECKed), or NULL-equivalent: returns 0/-1 like the decoder */
 static int
 dec(const char *s, enum dc_mode mode, struct dc_acls *out, struct dc_err *e)
@@ -254,6 +278,8 @@ main(void)
 		CHECK(round_trip(ex_syn, DC_REQUEST));
 		CHECK(round_trip(ex_ack, DC_REQUEST));
 		CHECK(round_trip(ex_udp6, DC_STORED));
+		CHECK(round_trip(all_v4, DC_REQUEST));
+		CHECK(round_trip(all_v6, DC_REQUEST));
 	}
 
 	TEST("dc_acl: decoded values and defaults") {
@@ -425,6 +451,15 @@ main(void)
 		    DROP "}]}}]}}", DC_REQUEST), "400 invalid-value: "
 		    "ietf-dots-data-channel:acls/acl[0]/aces/ace[1]/name: "
 		    "duplicate ace name 'x'");
+		CHECK_STR(err_of(one_ace("ipv4-acl-type", "{\"tcp\": {"
+		    "\"options\": \"AQI=\"}}", DROP), DC_REQUEST), "ok");
+		CHECK_STR(err_of(one_ace("ipv4-acl-type", "{\"tcp\": {"
+		    "\"options\": \"AQJ=\"}}", DROP), DC_REQUEST),
+		    "400 invalid-value: " P "/matches/tcp/options: not "
+		    "canonical base64 of 1..40 bytes");
+		CHECK_STR(err_of(one_ace("ipv4-acl-type", "{\"ipv4\": {"
+		    "\"ihl\": 4}}", DROP), DC_REQUEST), "400 invalid-value: " P
+		    "/matches/ipv4/ihl: 4 is outside 5..60");
 		CHECK_STR(err_of("{\"ietf-dots-data-channel:acls\": {\"acl\": "
 		    "[{\"name\": \"\"}]}}", DC_REQUEST), "400 invalid-value: "
 		    "ietf-dots-data-channel:acls/acl[0]/name: must be 1..64 "
