@@ -129,7 +129,6 @@ port(struct dctx *c, const json_t *l4, const char *key, struct dc_port *p)
 		if (!rl || !ru)
 			return dcw_fail_at(c, rl ? "upper-port" : "lower-port",
 			    "missing-attribute", "missing");
-		(void)dcw_get_int(c, o, "lower-port", 0, 65535, &lo);
 		if (lo > hi)
 			return dcw_fail(c, "invalid-value", "lower-port %" PRId64
 			    " is above upper-port %" PRId64, lo, hi);

@@ -13,7 +13,6 @@
 
 #include "dc_acl_impl.h"
 
-
 size_t
 dcw_push(struct dctx *c, const char *fmt, ...)
 {
