@@ -260,4 +260,11 @@ const char *dc_forwarding_name(unsigned);
 int	 dc_errf(struct dc_err *, int status, const char *tag,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The ranges a port match covers (neq: two), 0 for none. */
+size_t	 dc_port_ranges(const struct dc_port *, struct port_range out[2]);
+
+/* The protocol an ACE matches, from its l3 protocol leaf or its l4
+ * container; 0 for any. ICMP under an ACL without type: 0 (either). */
+uint8_t	 dc_ace_protocol(const struct dc_ace *, unsigned acl_type);
+
 #endif

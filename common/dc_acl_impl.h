@@ -32,12 +32,6 @@ int	 dc_b64_decode(const char *s, uint8_t *out, size_t max, size_t *n);
 /* into buf (at least 4 * ((n + 2) / 3) + 1 bytes) */
 void	 dc_b64_encode(const uint8_t *in, size_t n, char *buf);
 
-/* The ranges a port match covers (neq: two), 0 for none. */
-size_t	 dc_port_ranges(const struct dc_port *, struct port_range out[2]);
-
-/* The protocol an ACE matches, from its l3 protocol leaf or its l4
- * container; 0 for any. ICMP under an ACL without type: 0 (either). */
-uint8_t	 dc_ace_protocol(const struct dc_ace *, unsigned acl_type);
 
 /* The decoder's walk: the node path so far, for errors. */
 struct dctx {

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "common/dc_acl.h"
-#include "common/dc_acl_rules.h"
+#include "policies/dc_acl_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "common/dc_acl.h"
-#include "common/dc_acl_rules.h"
+#include "policies/dc_acl_rules.h"
 #include "unit.h"
 
 static const char ex_sample[] =

@@ -12,7 +12,7 @@
 #ifndef DOTSGW_DC_ACL_RULES_H
 #define DOTSGW_DC_ACL_RULES_H
 
-#include "dc_acl.h"
+#include "common/dc_acl.h"
 #include "policies/flowspec.h"
 
 /*

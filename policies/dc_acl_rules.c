@@ -1,11 +1,11 @@
 /*
- * RFC 8783 ACLs as flowspec rules (common/dc_acl_rules.h).
+ * RFC 8783 ACLs as flowspec rules (policies/dc_acl_rules.h).
  */
 #include <string.h>
 #include <sys/socket.h>
 
-#include "dc_acl_impl.h"
-#include "dc_acl_rules.h"
+#include "common/dc_acl.h"
+#include "policies/dc_acl_rules.h"
 
 #define ACE_PATH	DC_ACLS_ROOT "/acl[%zu]/aces/ace[%zu]"
 
