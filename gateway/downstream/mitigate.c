@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "policies/acl.h"
 #include "policies/authz.h"
+#include "gateway/state/dc_table.h"
 #include "gateway/state/audit.h"
 #include "gateway/downstream/durable.h"
 #include "gateway/downstream/held.h"
@@ -226,10 +227,6 @@ validate_request(const struct dots_scope *s, struct dots_err *err)
 	if (s->present & DOTS_SCOPE_ATTACK_STATUS)
 		return dots_errf(err, 400, "attack-status belongs in an "
 		    "efficacy update (PUT with If-Match)");
-	if (s->alias_name.n > 0)
-		return dots_errf(err, 400, "unknown alias-name '%s' (no "
-		    "aliases are provisioned for this client)",
-		    s->alias_name.v[0]);
 	for (size_t i = 0; i < s->n_target_prefix; i++) {
 		const char *why;
 		char buf[PREFIX_STRLEN];
@@ -558,7 +555,12 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		efficacy_update(rq, resp, m, s);
 		goto done;
 	}
-	if (validate_request(s, &err) == -1 ||
+	/* alias-name becomes the alias's targets: what is authorized,
+	 * kept and relayed names plain targets (an upstream does not
+	 * share our alias namespace) */
+	if ((s->alias_name.n > 0 && dc_alias_expand(rq->gw->dc,
+	    peer->conf->name, rq->path.cuid, s, &err) == -1) ||
+	    validate_request(s, &err) == -1 ||
 	    pol_authorize_scope(peer->conf, s, &err) == -1) {
 		if (err.coap == 401)
 			log_info("peer %s cuid %s mid %u: refused: %s",
