@@ -354,6 +354,14 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 	memcpy(cuid, p, n);
 	cuid[n] = '\0';
 	p += n;
+	if (*p == '\0' && post) {
+		/* a child of the client: aliases (RFC 8783 §6.1) */
+		if (dc_client_cdid(q->gw->dc, peer_name(q), cuid) == NULL)
+			err(r, 404, "invalid-value", "no dots-client %s", cuid);
+		else
+			aliases_put(q, cuid, NULL, r);
+		return;
+	}
 	if (*p == '\0') {
 		if (put)
 			client_put(q, cuid, r);
@@ -366,8 +374,8 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 			else
 				r->status = 204;
 		} else
-			err(r, 405, "operation-not-supported", "%s: PUT, GET "
-			    "or DELETE", "dots-client");
+			err(r, 405, "operation-not-supported", "%s: POST, "
+			    "PUT, GET or DELETE", "dots-client");
 		return;
 	}
 	/* every resource below is the registered client's: another
@@ -377,13 +385,11 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		return;
 	}
 	if (strcmp(p, "/aliases") == 0) {
-		if (post)
-			aliases_put(q, cuid, NULL, r);
-		else if (get)
+		if (get)
 			aliases_get(q, cuid, NULL, r);
 		else
-			err(r, 405, "operation-not-supported", "%s: POST or "
-			    "GET", "aliases");
+			err(r, 405, "operation-not-supported", "%s: GET (POST "
+			    "to the dots-client)", "aliases");
 		return;
 	}
 	if (strncmp(p, "/aliases/alias=", 15) != 0) {
