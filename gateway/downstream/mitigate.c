@@ -551,16 +551,20 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	}
 	if (c != NULL)
 		m = mit_find(c, rq->path.mid);
+	/* alias-name becomes the alias's targets (the data channel's, of
+	 * this cuid): what is authorized, kept, compared by a refresh or
+	 * an efficacy update and relayed names plain targets (an upstream
+	 * does not share our alias namespace) */
+	if (s->alias_name.n > 0 && dc_alias_expand(rq->gw->dc,
+	    peer->conf->name, rq->path.cuid, s, &err) == -1) {
+		reply_err(resp, &err);
+		goto done;
+	}
 	if (request_has_option(rq->pdu, COAP_OPTION_IF_MATCH)) {
 		efficacy_update(rq, resp, m, s);
 		goto done;
 	}
-	/* alias-name becomes the alias's targets: what is authorized,
-	 * kept and relayed names plain targets (an upstream does not
-	 * share our alias namespace) */
-	if ((s->alias_name.n > 0 && dc_alias_expand(rq->gw->dc,
-	    peer->conf->name, rq->path.cuid, s, &err) == -1) ||
-	    validate_request(s, &err) == -1 ||
+	if (validate_request(s, &err) == -1 ||
 	    pol_authorize_scope(peer->conf, s, &err) == -1) {
 		if (err.coap == 401)
 			log_info("peer %s cuid %s mid %u: refused: %s",

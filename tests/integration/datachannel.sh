@@ -28,6 +28,7 @@ EOF2
 gw_start || exit 1
 
 CUID=dz6pHjaADkaFTbjr0JGBpw
+DCHOST=gw1.test	# the server name of the data channel http() talks to
 DATA=/restconf/data/ietf-dots-data-channel:dots-data
 BODY=$TMP/http.body
 
@@ -40,10 +41,10 @@ http() {
 	: > "$BODY"
 	CODE=$(curl -s -o "$BODY" -w '%{http_code}' -X "$m" "${auth[@]}" \
 	    --cacert "$TMP/pki/ca.pem" --max-time 10 \
-	    --resolve "gw1.test:$DCPORT:127.0.0.1" \
+	    --resolve "$DCHOST:$DCPORT:127.0.0.1" \
 	    -H 'Content-Type: application/yang-data+json' \
 	    -H 'Accept: application/yang-data+json' \
-	    ${data:+--data-binary "@$data"} "https://gw1.test:$DCPORT$p")
+	    ${data:+--data-binary "@$data"} "https://$DCHOST:$DCPORT$p")
 	CURL_RC=$?
 }
 # body JSON: a request body file
@@ -210,4 +211,50 @@ http customer2 GET "$DATA/dots-client=$CUID/aliases"
 error "a deregistered client's aliases" 404 invalid-value
 ctl pki2 "$URI_D" --cuid "$CUID" mitigate --mid 5 --alias https1 --lifetime 600
 check_eq "deregistered: its alias is unknown: 4.04" "$(code_of)" 4.04
+
+# --- relayed: an upstream gets plain targets ------------------------------------
+# customer2 -> gw-a (data channel, no local capacity) -> gw-b: B sees the
+# alias's targets, no alias-name (it does not know A's aliases).
+gw_stop
+for n in gw-a gw-b; do
+	_cert "$TMP/pki" "$n" "$n" >/dev/null 2>&1 || { fail pki "$n"; exit 1; }
+done
+PA=$(free_port) PB=$(free_port) DCPORT=$(free_port)
+while [ "$PB" = "$PA" ]; do PB=$(free_port); done
+node_conf gw-a "$PA" 0
+cat >> "$TMP/gw-a.yaml" <<EOF2
+  - name: customer2
+    cert-name: customer2.example
+    prefixes: [$PFX2]
+  - name: gw-b
+    upstream: { address: $HOST, port: $PB, transport: dtls }
+data-channel: { address: 127.0.0.1, port: $DCPORT }
+EOF2
+node_conf gw-b "$PB" 100000000000
+printf '  - name: gw-a\n    cert-name: gw-a\n    trusted-gateway: true\n    prefixes: [%s]\n' \
+    "$PFX2" >> "$TMP/gw-b.yaml"
+node_start gw-b "$TMP/gw-b.yaml" && node_start gw-a "$TMP/gw-a.yaml" || exit 1
+wait_for 20 node_up gw-a gw-b && pass "relay: gw-a's session to gw-b is up" ||
+    fail "relay: session up" "no 'is up' line"
+DCHOST=gw-a
+http customer2 POST "$DATA" "$(body '{"ietf-dots-data-channel:dots-client":[{"cuid":"'$CUID'"}]}')"
+status "relay: register at gw-a" 201
+http customer2 POST "$DATA/dots-client=$CUID" "$(body '{"ietf-dots-data-channel:aliases":{"alias":[{"name":"www","target-prefix":["198.51.100.80/32"],"target-port-range":[{"lower-port":80},{"lower-port":8000,"upper-port":8080}],"target-protocol":[6]}]}}')"
+status "relay: alias www at gw-a" 201
+ctl pki2 "coaps://$HOST:$PA" --server-name gw-a --cuid "$CUID" mitigate --mid 7 --alias www --lifetime 600
+check_eq "relay: mitigation by alias-name at gw-a" "$(code_of)" 2.01
+CUID_A=$(cuid_cert "$TMP/pki/gw-a.pem")
+at_b() {
+	OUT=$TMP/b.out ERR=$TMP/b.err
+	"$DOTSCTL" -s "coaps://$HOST:$PB" --cert "$TMP/pki/gw-a.pem" \
+	    --key "$TMP/pki/gw-a.key" --ca "$TMP/pki/ca.pem" \
+	    --server-name gw-b --cuid "$CUID_A" --json "$@" > "$OUT" 2> "$ERR"
+	RC=$?
+}
+b_has() { at_b get --mid 1; [ "$(code_of)" = 2.05 ]; }
+wait_for 20 b_has && pass "relay: gw-b holds the placement" ||
+    fail "relay: gw-b placement" "$(_ctl_why)"
+check_j "relay: gw-b got plain targets, no alias-name" 2.05 \
+    '[s["target-prefix"], s["target-port-range"], s["target-protocol"], "alias-name" in s]' \
+    '[["198.51.100.80/32"], [{"lower-port": 80}, {"lower-port": 8000, "upper-port": 8080}], [6], false]'
 exit $((T_FAILS > 0))
