@@ -229,6 +229,7 @@ aliases_body(const struct rc_request *q, const char *one, struct dc_aliases *as,
 	json_t *j;
 	int rc;
 
+	memset(as, 0, sizeof(*as));	/* the caller frees it either way */
 	if ((j = dc_json_parse(q->body, q->len, &e)) == NULL) {
 		rc_error(r, &e);
 		return -1;
