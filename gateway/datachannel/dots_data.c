@@ -26,10 +26,10 @@
 void
 rc_error(struct rc_reply *r, const struct dc_err *e)
 {
-	const char *type = strcmp(e->tag, "malformed-message") == 0 ||
-	    strcmp(e->tag, "too-big") == 0 ||
-	    strcmp(e->tag, "operation-not-supported") == 0 ?
-	    "protocol" : "application";
+	/* RFC 6241 Appendix A: malformed-message is an rpc error only;
+	 * every other tag we use allows "application" */
+	const char *type = strcmp(e->tag, "malformed-message") == 0 ?
+	    "rpc" : "application";
 
 	r->status = e->status;
 	r->body = json_pack("{s:{s:[{s:s, s:s, s:s}]}}", "ietf-restconf:errors",

@@ -147,6 +147,8 @@ check_eq "GET all aliases" "$(bj '[a["name"] for a in j["ietf-dots-data-channel:
 A="$DATA/dots-client=$CUID/aliases/alias=bad"
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:alias":[{"name":"bad",')"
 error "malformed JSON" 400 malformed-message
+check_eq "malformed JSON: error-type rpc (RFC 6241 Appendix A)" \
+    "$(bj 'j["ietf-restconf:errors"]["error"][0]["error-type"]')" rpc
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:alias":[{"name":"bad","target-prefix":["198.51.100.1/32"],"colour":"red"}]}')"
 error "unknown node" 400 unknown-element
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:alias":[{"name":"bad","target-prefix":["198.51.100.1/32"],"target-protocol":["six"]}]}')"
@@ -155,6 +157,9 @@ http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:alias":[{"name":"bad",
 error "no target" 400 missing-attribute
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:alias":[{"name":"bad","target-prefix":["203.0.113.1/32"]}]}')"
 error "prefix not owned" 403 access-denied
+check_eq "prefix not owned: error-type application, a message" \
+    "$(bj '[j["ietf-restconf:errors"]["error"][0]["error-type"], "outside" in j["ietf-restconf:errors"]["error"][0]["error-message"]]')" \
+    '["application", true]'
 $PY -c 'import sys; sys.stdout.write("{\"x\":\"" + "a" * 70000 + "\"}")' > "$TMP/big.json"
 http customer2 PUT "$A" "$TMP/big.json"
 check_eq "oversized body: HTTP 413" "$CODE" 413
