@@ -2,7 +2,8 @@
 # `make test` installs what is missing, builds (plain and ASan+UBSan) and runs
 # every test; `make run` starts a gateway on topologies/quickstart.
 
-PKGS	:= libcoap-3-gnutls gnutls libevent libcbor yaml-0.1 jansson sqlite3
+PKGS	:= libcoap-3-gnutls gnutls libevent libcbor yaml-0.1 jansson sqlite3 \
+	   libmicrohttpd libcurl
 CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	:= -I. -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -36,7 +37,7 @@ $(B)/obj/%.o: %.c
 # reversed and without a group, so an upward call often fails to link too).
 LAYERS	:= common policies client gateway/core gateway/state \
 	   gateway/mitigator gateway/upstream gateway/relay \
-	   gateway/downstream gateway/control
+	   gateway/downstream gateway/datachannel gateway/control
 layer_src = $(filter-out gateway/mitigator/exabgp_relay.c,$(wildcard $(1)/*.c))
 layer_lib = $(B)/lib/$(subst /,_,$(1)).a
 LAYER_LIBS = $(foreach l,$(LAYERS),$(call layer_lib,$(l)))

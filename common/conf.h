@@ -275,6 +275,21 @@ struct conf_admin {
 };
 
 /*
+ * The DOTS data channel ("data-channel:", RFC 8783): RESTCONF over HTTPS
+ * with mutual X.509 on the credentials of the signal channel, on its own
+ * port. PSK is not offered (libmicrohttpd 0.9.75 has no server PSK
+ * callback in Debian's build).
+ */
+struct conf_data_channel {
+	char		 address[64];	/* numeric; default "::" */
+	uint16_t	 port;		/* 0 = no data channel (default) */
+	uint32_t	 max_aliases;	/* per peer, all its cuids; default 64 */
+	uint32_t	 max_clients;	/* registered cuids per peer; default 16 */
+	uint32_t	 lifetime;	/* minutes an alias lives unrefreshed
+					   (pending-lifetime); default 10080 */
+};
+
+/*
  * Overload protection ("overload:"): one token bucket for every
  * downstream request together (5.03 with Max-Age when empty; shared
  * fairly, see policies/rate.h), and how many DOTS clients (cuids) one
@@ -314,6 +329,7 @@ struct conf {
 	struct conf_gateway gateway;
 	struct conf_overload overload;
 	struct conf_admin admin;
+	struct conf_data_channel data_channel;
 	struct conf_control control;
 	char		*audit_log;	/* absolute; NULL = no audit log */
 	struct conf_mitigator mitigator;

@@ -309,6 +309,22 @@ static int admin_check(struct ld *ld, yaml_node_t *map, void *obj)
 }
 static const struct schema admin_schema = { admin_keys, admin_check };
 
+static const struct key data_channel_keys[] = {
+	{ "address", KT_SCALAR, false, 0, ADDRLEN(conf_data_channel),
+	    offsetof(struct conf_data_channel, address), h_address, NULL },
+	{ "port", KT_SCALAR, false, 0, 65535,
+	    offsetof(struct conf_data_channel, port), h_u16, NULL },
+	{ "max-aliases-per-peer", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_data_channel, max_aliases), h_u32, NULL },
+	{ "max-clients-per-peer", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_data_channel, max_clients), h_u32, NULL },
+	{ "alias-lifetime", KT_SCALAR, false, 1, 525600,
+	    offsetof(struct conf_data_channel, lifetime), h_u32, NULL },
+	KEY_END
+};
+
+static const struct schema data_channel_schema = { data_channel_keys, NULL };
+
 #define CONTROL_KEYS(pre)						\
 	{ pre "socket", KT_SCALAR, false, 0, 107,			\
 	    offsetof(struct conf_control_sock, path), h_str, NULL },	\
@@ -1919,6 +1935,14 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 		    "socket", "longer than 107 bytes once made absolute (a "
 		    "Unix socket path)");
 	}
+	/* mutual X.509 is the data channel's only authentication */
+	if (c->data_channel.port != 0 &&
+	    (c->creds.ca_file == NULL || c->creds.cert_file == NULL)) {
+		path_push_key(ld, "data-channel");
+		return key_err(ld, map_find(ld, map, "data-channel", NULL),
+		    "port", "the data channel needs credentials ca, cert and "
+		    "key (mutual X.509)");
+	}
 	return role_check(ld, map);
 }
 
@@ -1957,6 +1981,8 @@ static const struct key root_keys[] = {
 	    h_map, &overload_schema },
 	{ "admin", KT_MAP, false, 0, 0, offsetof(struct conf, admin),
 	    h_map, &admin_schema },
+	{ "data-channel", KT_MAP, false, 0, 0,
+	    offsetof(struct conf, data_channel), h_map, &data_channel_schema },
 	{ "control", KT_MAP, false, 0, 0, offsetof(struct conf, control),
 	    h_map, &control_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
@@ -1987,6 +2013,10 @@ void conf_defaults(struct conf *c)
 	c->overload.rate_burst = 2000;
 	c->overload.max_clients = 64;
 	strcpy(c->admin.address, "127.0.0.1");
+	strcpy(c->data_channel.address, "::");
+	c->data_channel.max_aliases = 64;
+	c->data_channel.max_clients = 16;
+	c->data_channel.lifetime = 10080;
 	c->control.full.mode = 0660;
 	c->control.ro.mode = 0660;
 	c->mitigator.type = MITIGATOR_LOG;

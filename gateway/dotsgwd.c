@@ -28,6 +28,8 @@
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/orch.h"
 #include "gateway/relay/orch_member.h"
+#include "gateway/datachannel/datachannel.h"
+#include "gateway/state/dc_table.h"
 #include "gateway/relay/relay.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
@@ -263,14 +265,34 @@ wire_state_events(struct gw *gw)
 	return 0;
 }
 
+/*
+ * The data channel (RFC 8783): its table in gateway/state, which the
+ * signal channel's alias-name resolution reads too, and, when
+ * "data-channel: {port}" is set, its HTTPS server. -1 on failure.
+ */
+static int
+wire_data_channel(struct gw *gw)
+{
+	if ((gw->dc = dc_table_new(gw)) == NULL)
+		return -1;
+	if (gw->conf->data_channel.port != 0 &&
+	    (gw->datachannel = datachannel_start(gw)) == NULL)
+		return -1;
+	return 0;
+}
+
 static void
 gw_free(struct gw *gw)
 {
+	datachannel_free(gw->datachannel);
+	gw->datachannel = NULL;
 	admin_free(gw->admin);
 	mitigator_free(gw);		/* rules stay: a restart reconciles */
 	mit_table_free(gw->mt);		/* before the resources it points at */
 	gw->mt = NULL;
 	orch_free(gw->orch);
+	dc_table_free(gw->dc);
+	gw->dc = NULL;
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
@@ -370,7 +392,7 @@ main(int argc, char *argv[])
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	wire_upstream_events(&gw);
-	if (server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
+	if (wire_data_channel(&gw) == -1 || server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1 ||
 	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {
 		gw_free(&gw);

@@ -26,6 +26,8 @@ struct mitigator;
 struct orch;
 struct durable;
 struct upstream_events;
+struct dc_table;
+struct datachannel;
 
 struct gw {
 	struct event_base *base;
@@ -60,6 +62,8 @@ struct gw {
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
 	struct mitigator  *mitig;	/* local mitigator back-end */
 	struct orch	  *orch;	/* role orchestrator only, else NULL */
+	struct dc_table	  *dc;		/* data channel clients, aliases */
+	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "policies/acl.h"
 #include "policies/authz.h"
+#include "gateway/state/dc_table.h"
 #include "gateway/state/audit.h"
 #include "gateway/downstream/durable.h"
 #include "gateway/downstream/held.h"
@@ -226,10 +227,6 @@ validate_request(const struct dots_scope *s, struct dots_err *err)
 	if (s->present & DOTS_SCOPE_ATTACK_STATUS)
 		return dots_errf(err, 400, "attack-status belongs in an "
 		    "efficacy update (PUT with If-Match)");
-	if (s->alias_name.n > 0)
-		return dots_errf(err, 400, "unknown alias-name '%s' (no "
-		    "aliases are provisioned for this client)",
-		    s->alias_name.v[0]);
 	for (size_t i = 0; i < s->n_target_prefix; i++) {
 		const char *why;
 		char buf[PREFIX_STRLEN];
@@ -554,6 +551,15 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	}
 	if (c != NULL)
 		m = mit_find(c, rq->path.mid);
+	/* alias-name becomes the alias's targets (the data channel's, of
+	 * this cuid): what is authorized, kept, compared by a refresh or
+	 * an efficacy update and relayed names plain targets (an upstream
+	 * does not share our alias namespace) */
+	if (s->alias_name.n > 0 && dc_alias_expand(rq->gw->dc,
+	    peer->conf->name, rq->path.cuid, s, &err) == -1) {
+		reply_err(resp, &err);
+		goto done;
+	}
 	if (request_has_option(rq->pdu, COAP_OPTION_IF_MATCH)) {
 		efficacy_update(rq, resp, m, s);
 		goto done;

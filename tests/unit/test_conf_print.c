@@ -258,6 +258,11 @@ static bool conf_same(const struct conf *a, const struct conf *b)
 	SAME_MEM(admin.address);
 	SAME(admin.port);
 	SAME(admin.allow_remote);
+	SAME_MEM(data_channel.address);
+	SAME(data_channel.port);
+	SAME(data_channel.max_aliases);
+	SAME(data_channel.max_clients);
+	SAME(data_channel.lifetime);
 	if (!sock_same(&a->control.full, &b->control.full, 0) ||
 	    !sock_same(&a->control.ro, &b->control.ro, 1))
 		return false;

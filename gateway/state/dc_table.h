@@ -1,0 +1,78 @@
+/*
+ * The data channel's state (RFC 8783): registered DOTS clients (cuid,
+ * the peer whose certificate registered it, cdid from a trusted gateway)
+ * and their aliases, each with its expiry (pending-lifetime). Written to
+ * the store's generic table ("dc-client:<cuid>", "dc-alias:<cuid>/<name>",
+ * JSON values) and restored at start.
+ *
+ * It lives in gateway/state because two layers use it: the data channel
+ * (gateway/datachannel) writes it, the signal channel's mitigation
+ * requests (gateway/downstream) resolve alias-name through it.
+ * Every call names the peer: another peer's clients and aliases are
+ * invisible (not found).
+ */
+#ifndef DOTSGW_DC_TABLE_H
+#define DOTSGW_DC_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/dc_json.h"
+#include "common/dots_err.h"
+#include "common/dots_msg.h"
+
+struct gw;
+struct dc_table;
+
+/* NULL when out of memory; what the store holds is loaded (an entry of a
+ * peer no longer configured is dropped from the store). */
+struct dc_table *dc_table_new(struct gw *);
+void	dc_table_free(struct dc_table *);
+
+/* The peer name owning cuid, NULL when it is not registered. */
+const char *dc_client_owner(const struct dc_table *, const char *cuid);
+/* The cdid stored with cuid ("" none); NULL when not peer's. */
+const char *dc_client_cdid(const struct dc_table *, const char *peer,
+	    const char *cuid);
+/* Register (or replace) cuid for peer; *created tells which. 409 when
+ * another peer holds cuid, quota (max-clients-per-peer) 409 too. */
+int	dc_client_put(struct dc_table *, const char *peer, const char *cuid,
+	    const char *cdid, bool *created, struct dc_err *);
+/* Deregister cuid and its aliases: 0, or -1 with 404 when not peer's. */
+int	dc_client_del(struct dc_table *, const char *peer, const char *cuid,
+	    struct dc_err *);
+
+/* Create or replace alias a (taken either way) of peer's cuid, living
+ * lifetime minutes from now; 409 resource-denied past the quota. */
+int	dc_alias_put(struct dc_table *, const char *peer, const char *cuid,
+	    struct dc_alias *a, uint32_t lifetime, bool *created,
+	    struct dc_err *);
+int	dc_alias_del(struct dc_table *, const char *peer, const char *cuid,
+	    const char *name, struct dc_err *);
+/* The alias and its pending-lifetime in minutes (rounded up); NULL when
+ * peer's cuid has no such alias. */
+const struct dc_alias *dc_alias_get(const struct dc_table *,
+	    const char *peer, const char *cuid, const char *name,
+	    int64_t *pending);
+/* Each alias of peer's cuid, in creation order; stops at fn's non-zero. */
+int	dc_alias_foreach(const struct dc_table *, const char *peer,
+	    const char *cuid, int (*fn)(const struct dc_alias *,
+	    int64_t pending, void *), void *arg);
+/* How many aliases peer holds (all its cuids). */
+size_t	dc_alias_count(const struct dc_table *, const char *peer);
+/* Whether name is taken among the aliases of peer's cuid. */
+bool	dc_alias_exists(const struct dc_table *, const char *peer,
+	    const char *cuid, const char *name);
+
+/*
+ * The signal channel's alias-name (RFC 9132 §4.4.1.1): each name of
+ * s->alias_name, an alias of peer's cuid, is replaced by its targets
+ * (added to s's target members; duplicates kept out), and alias_name
+ * emptied, so what is authorized, kept and relayed upstream names plain
+ * targets. 0, or -1 with err 4.04 naming the unknown alias.
+ */
+int	dc_alias_expand(const struct dc_table *, const char *peer,
+	    const char *cuid, struct dots_scope *s, struct dots_err *err);
+
+#endif
