@@ -157,22 +157,6 @@ dc_acl_activation(const struct dc_acl *a)
 	    DC_ACT_WHEN_MITIGATING;
 }
 
-int
-dc_errf(struct dc_err *err, int status, const char *tag, const char *fmt,
-    ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return -1;
-	err->status = status;
-	err->tag = tag;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 void
 dc_acl_free(struct dc_acl *a)
 {

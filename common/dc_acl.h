@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "dc_err.h"
 #include "prefix.h"
 
 #define DC_ACLS_MAX		16	/* ACLs in one request body */
@@ -43,21 +44,10 @@
 #define DC_TCP_OPTIONS_MAX	40	/* YANG length 1..40 */
 #define DC_ROH_MAX		64	/* icmp rest-of-header: ours (YANG:
 					   unbounded) */
-#define DC_ERR_MSGLEN		256
 #define DC_PATH_MAX		160
 
 #define DC_ACLS_ROOT		"ietf-dots-data-channel:acls"
 
-/* A RESTCONF error (RFC 8040 §7): status, error-tag, and an error-message
- * that starts with the node path at fault. */
-struct dc_err {
-	int		 status;	/* 400, 403, 501 */
-	const char	*tag;		/* "invalid-value", "unknown-element",
-					   "missing-attribute", "malformed-
-					   message", "access-denied",
-					   "operation-not-supported" */
-	char		 msg[DC_ERR_MSGLEN];
-};
 
 /* ietf-acl:acl-type identities RFC 8783 accepts */
 enum dc_acl_type {
@@ -257,8 +247,6 @@ int	 dc_acl_authorize(const struct conf_peer *, const struct dc_acl *,
 const char *dc_acl_type_name(unsigned);
 const char *dc_activation_name(unsigned);
 const char *dc_forwarding_name(unsigned);
-int	 dc_errf(struct dc_err *, int status, const char *tag,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The ranges a port match covers (neq: two), 0 for none. */
 size_t	 dc_port_ranges(const struct dc_port *, struct port_range out[2]);

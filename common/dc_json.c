@@ -13,21 +13,6 @@
 
 #define MOD	"ietf-dots-data-channel:"
 
-int
-dc_errf(struct dc_err *e, int status, const char *tag, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e == NULL)
-		return -1;
-	e->status = status;
-	e->tag = tag;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 json_t *
 dc_json_parse(const char *body, size_t len, struct dc_err *e)
 {

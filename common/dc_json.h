@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "common/dc_err.h"
 #include "common/dots_msg.h"
 
 #define DC_BODY_MAX	65536	/* request bodies; 413 beyond */
@@ -25,15 +26,6 @@
 #define DC_TARGETS_MAX	64	/* elements of each target list */
 
 /* An RFC 8040 error: HTTP status, error-tag (§7) and a message. */
-struct dc_err {
-	int	 status;		/* 400, 403, 404, 409, 413, ... */
-	const char *tag;		/* "invalid-value", "malformed-message" */
-	char	 msg[160];
-};
-
-int	dc_errf(struct dc_err *, int status, const char *tag,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* "ietf-dots-data-channel:dots-client": [{ "cuid", "cdid"? }] */
 struct dc_client_req {
 	char	 cuid[DC_CUID_MAX + 1];

@@ -55,36 +55,6 @@ static void schedule(struct datachannel *);
 
 /* ---- authentication ------------------------------------------------- */
 
-/* As gateway/downstream/server.c: a DNS SAN, else the CN, is a peer's
- * cert-name. */
-static struct peer_rt *
-peer_of_crt(struct gw *gw, gnutls_x509_crt_t crt)
-{
-	struct peer_rt *peer = NULL;
-	char name[256];
-	size_t len;
-
-	for (unsigned i = 0; peer == NULL && i < 64; i++) {
-		unsigned critical;
-		int type;
-
-		len = sizeof(name) - 1;
-		type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &len,
-		    &critical);
-		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (type == GNUTLS_SAN_DNSNAME && len < sizeof(name)) {
-			name[len] = '\0';
-			peer = peer_by_cert_name(gw, name);
-		}
-	}
-	len = sizeof(name);
-	if (peer == NULL && gnutls_x509_crt_get_dn_by_oid(crt,
-	    GNUTLS_OID_X520_COMMON_NAME, 0, 0, name, &len) == 0)
-		peer = peer_by_cert_name(gw, name);
-	return peer;
-}
-
 /* GnuTLS calls it when the client's certificate arrives: non-zero fails
  * the handshake. MHD sets the session's pointer to its connection. */
 static int
@@ -110,7 +80,7 @@ verify_client(gnutls_session_t s)
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return -1;
 	if (gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) == 0)
-		dcc->peer = peer_of_crt(dcc->dc->gw, crt);
+		dcc->peer = peer_by_cert(dcc->dc->gw, crt);
 	if (dcc->peer == NULL) {
 		char dn[256];
 		size_t len = sizeof(dn);

@@ -108,32 +108,11 @@ peer_of_cert(struct gw *gw, const uint8_t *der, size_t der_len)
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t d = { (unsigned char *)der, (unsigned)der_len };
 	struct peer_rt *peer = NULL;
-	char name[256];
-	size_t len;
 
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return NULL;
-	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
-		goto done;
-	for (unsigned i = 0; peer == NULL && i < 64; i++) {
-		unsigned critical;
-		int type;
-
-		len = sizeof(name) - 1;
-		type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &len,
-		    &critical);
-		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (type == GNUTLS_SAN_DNSNAME && len < sizeof(name)) {
-			name[len] = '\0';
-			peer = peer_by_cert_name(gw, name);
-		}
-	}
-	len = sizeof(name);
-	if (peer == NULL && gnutls_x509_crt_get_dn_by_oid(crt,
-	    GNUTLS_OID_X520_COMMON_NAME, 0, 0, name, &len) == 0)
-		peer = peer_by_cert_name(gw, name);
-done:
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0)
+		peer = peer_by_cert(gw, crt);
 	gnutls_x509_crt_deinit(crt);
 	return peer;
 }

@@ -106,6 +106,36 @@ peer_by_cert_name(struct gw *gw, const char *name)
 	return peer_of(gw, conf_peer_by_cert_name(gw->conf, name));
 }
 
+/* A DNS SubjectAltName, else the subject CN, names a peer's cert-name; the
+ * first that does wins (the signal and the data channel map alike). */
+struct peer_rt *
+peer_by_cert(struct gw *gw, gnutls_x509_crt_t crt)
+{
+	struct peer_rt *peer = NULL;
+	char name[256];
+	size_t len;
+
+	for (unsigned i = 0; peer == NULL && i < 64; i++) {
+		unsigned critical;
+		int type;
+
+		len = sizeof(name) - 1;
+		type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &len,
+		    &critical);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type == GNUTLS_SAN_DNSNAME && len < sizeof(name)) {
+			name[len] = '\0';
+			peer = peer_by_cert_name(gw, name);
+		}
+	}
+	len = sizeof(name);
+	if (peer == NULL && gnutls_x509_crt_get_dn_by_oid(crt,
+	    GNUTLS_OID_X520_COMMON_NAME, 0, 0, name, &len) == 0)
+		peer = peer_by_cert_name(gw, name);
+	return peer;
+}
+
 const struct dots_cfg_set *
 peer_config_current(const struct peer_rt *p)
 {

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <gnutls/x509.h>
+
 #include <coap3/coap.h>
 
 #include "common/conf.h"
@@ -43,6 +45,8 @@ void	peer_set_conf(struct peer_rt *, const struct conf_peer *);
 struct peer_rt *peer_find(struct gw *, const char *name);
 struct peer_rt *peer_by_psk_identity(struct gw *, const uint8_t *, size_t);
 struct peer_rt *peer_by_cert_name(struct gw *, const char *);
+/* The peer a verified client certificate names (DNS SAN, else CN). */
+struct peer_rt *peer_by_cert(struct gw *, gnutls_x509_crt_t);
 
 /* Reset the peer's session configuration to the server defaults. */
 void	peer_config_reset(struct gw *, struct peer_rt *);
