@@ -395,10 +395,24 @@ ctl() {
 	LINE=$(tail -n 1 "$OUT")
 }
 
-# code_of: the "code" of the last response printed.
+# code_of [FILE]: the "code" of the last response printed (or of FILE;
+# - for standard input).
 code_of() {
-	sed -n 's/^{"code":"\([0-9]\.[0-9][0-9]\)".*/\1/p' "$OUT" | tail -n 1
+	sed -n 's/^{"code":"\([0-9]\.[0-9][0-9]\)".*/\1/p' "${1:-$OUT}" |
+	    tail -n 1
 }
+
+# cust_get MID (with topo.sh): the topology customer's GET; RAW = its
+# answer, ST = the status it sees when the answer is a 2.05 (parsed only
+# then), else empty. cust_is MID STATUS: that status is STATUS.
+cust_get() {
+	topo_ctl get --mid "$1" > "$TMP/get.out" 2> "$TMP/get.err"
+	RAW="$(head -c 300 "$TMP/get.out" | tr '\n' ' ') $(head -c 200 "$TMP/get.err" | tr '\n' ' ')"
+	ST=
+	[ "$(code_of "$TMP/get.out")" = 2.05 ] &&
+	    ST=$(jget 's["status"]' "$TMP/get.out")
+}
+cust_is() { cust_get "$1"; [ "$ST" = "$2" ]; }
 
 _ctl_why() {
 	echo "rc $RC, got '$(head -c 300 "$OUT" | tr '\n' ' ')'" \

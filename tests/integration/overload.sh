@@ -18,11 +18,6 @@ overload:
 EOF2
 gw_start || exit 1
 FL="--psk-identity flooder --psk-key flood-key-0000"
-# code_of_file FILE: the "code" of FILE's last JSON answer (code_of's
-# pattern, dots escaped, on any file)
-code_of_file() {
-	sed -n 's/^{"code":"\([0-9]\.[0-9][0-9]\)".*/\1/p' "$1" | tail -n 1
-}
 
 # --- the flood: 4 sessions of back-to-back GETs, bounded -------------------
 # each answer is counted by awk (codes, one 5.03 kept, written at once),
@@ -64,7 +59,7 @@ read -r n503 n205 < <(cat "$TMP"/flood*.out | awk '{ a += $1; b += $2 } END { pr
     fail "flooder refused" "no 5.03 ($n205 served)"
 cat "$TMP"/one503.* 2>/dev/null | head -n 1 > "$TMP/one503"
 # the first 5.03 seen: parse it only once its code is known
-if [ "$(code_of_file "$TMP/one503")" = 5.03 ]; then
+if [ "$(code_of "$TMP/one503")" = 5.03 ]; then
 	[ "$(jget 'isinstance(j.get("max-age"), int) and j["max-age"] >= 1' "$TMP/one503")" = true ] &&
 	    pass "global 5.03 carries Max-Age" ||
 	    fail "global 5.03 Max-Age" "$(cat "$TMP/one503")"

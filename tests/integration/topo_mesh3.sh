@@ -21,17 +21,6 @@ topo_load mesh-3 && topo_setup "$TMP/mesh" && topo_start ||
 pass "mesh-3: three nodes up, every upstream session up"
 A_LOG=$TMP/mesh/isp-a.log
 
-# code: the code of the JSON answer on stdin (dots escaped)
-code() { sed -n 's/^{"code":"\([0-9]\.[0-9][0-9]\)".*/\1/p' | tail -n 1; }
-# cust_get MID: the customer's GET; RAW = its answer, ST = the status
-# it sees when the answer is a 2.05 (parsed only then), else empty
-cust_get() {
-	topo_ctl get --mid "$1" > "$TMP/get.out" 2> "$TMP/get.err"
-	RAW="$(head -c 300 "$TMP/get.out" | tr '\n' ' ') $(head -c 200 "$TMP/get.err" | tr '\n' ' ')"
-	ST=
-	[ "$(code < "$TMP/get.out")" = 2.05 ] && ST=$(jget 's["status"]' "$TMP/get.out")
-}
-cust_is() { cust_get "$1"; [ "$ST" = "$2" ]; }
 holders_are() { [ "$(topo_holders)" = "$1" ]; }
 # holders of one customer mid: isp-a holds customer1:MID, the others
 # hold isp-a's placement of it (mid there = placement mid at isp-a)
@@ -50,7 +39,7 @@ where() {	# MID: the upstreams isp-a's MID is active at
 
 # --- 1. failover: isp-b goes down, isp-c takes over --------------------------
 ans=$(topo_request 1 2>&1)
-[ "$(echo "$ans" | code)" = 2.01 ] && pass "failover: request 2.01" ||
+[ "$(echo "$ans" | code_of -)" = 2.01 ] && pass "failover: request 2.01" ||
     fail "failover: request" "not 2.01: '$ans'"
 topo_wait 15 holders_are "isp-a isp-b" && pass "failover: first isp-b only (isp-a, isp-b hold it)" ||
     fail "failover: first isp-b only" "holders '$(topo_holders)'"
@@ -109,7 +98,7 @@ single &&
     fail "isp-b back: no duplicate" "where '$(where 1)', isp-b holds '$(topo_holds isp-b)'"
 
 ans=$(topo_withdraw 1 2>&1)
-[ "$(echo "$ans" | code)" = 2.02 ] && pass "failover: withdraw 2.02" ||
+[ "$(echo "$ans" | code_of -)" = 2.02 ] && pass "failover: withdraw 2.02" ||
     fail "failover: withdraw" "not 2.02: '$ans'"
 cleared() { [ -z "$(topo_holders)" ]; }
 topo_wait 20 cleared && pass "failover: withdrawal clears every hop" ||
@@ -159,7 +148,7 @@ for m in 7 8; do topo_withdraw $m > /dev/null; done
 # --- 5. nobody can take it: the failover chain ends and reports back ----------
 start=$SECONDS
 ans=$(topo_request 9 192.0.2.20/32 500 2>&1)
-c=$(echo "$ans" | code)
+c=$(echo "$ans" | code_of -)
 ended() {
 	[ "$c" = 5.08 ] || cust_is 9 attack-exceeded-capability
 }
