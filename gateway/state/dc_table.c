@@ -116,15 +116,13 @@ pending_minutes(const struct dc_alias_rt *r)
 
 /* ---- the store ------------------------------------------------------- */
 
+/* j (taken; NULL when it could not be built) as compact JSON under key. */
 static int
-client_save(struct dc_table *t, const struct dc_client *c)
+put_json(struct dc_table *t, const char *key, json_t *j)
 {
-	char key[256], *s;
-	json_t *j;
+	char *s;
 	int rc;
 
-	snprintf(key, sizeof(key), CLIENT_KEY "%s", c->cuid);
-	j = json_pack("{s:s, s:s}", "peer", c->peer, "cdid", c->cdid);
 	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
 		json_decref(j);
 		return -1;
@@ -136,26 +134,27 @@ client_save(struct dc_table *t, const struct dc_client *c)
 }
 
 static int
+client_save(struct dc_table *t, const struct dc_client *c)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), CLIENT_KEY "%s", c->cuid);
+	return put_json(t, key, json_pack("{s:s, s:s}", "peer", c->peer,
+	    "cdid", c->cdid));
+}
+
+static int
 alias_save(struct dc_table *t, const struct dc_alias_rt *r)
 {
-	char key[320], *s;
-	json_t *j, *a;
-	int rc;
+	char key[320];
+	json_t *a;
 
 	snprintf(key, sizeof(key), ALIAS_KEY "%s/%s", r->cuid, r->a.name);
 	if ((a = dc_encode_alias(&r->a, DC_CONTENT_CONFIG, 0)) == NULL)
 		return -1;
-	j = json_pack("{s:s, s:I, s:{s:[o]}}", "peer", r->peer, "expires",
-	    (json_int_t)r->expires, "alias", "ietf-dots-data-channel:alias",
-	    a);
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return -1;
-	}
-	rc = store_reg_put(t->gw->store, key, (const uint8_t *)s, strlen(s));
-	free(s);
-	json_decref(j);
-	return rc;
+	return put_json(t, key, json_pack("{s:s, s:I, s:{s:[o]}}", "peer",
+	    r->peer, "expires", (json_int_t)r->expires, "alias",
+	    "ietf-dots-data-channel:alias", a));
 }
 
 static void
