@@ -474,6 +474,12 @@ dc_acl_put(struct dc_table *t, const char *peer, const char *cuid,
 		return dc_errf(e, 400, "invalid-value", "point: ACL %s cannot "
 		    "be placed next to itself", acl->name);
 	}
+	if ((where == DC_INSERT_BEFORE || where == DC_INSERT_AFTER) &&
+	    (point == NULL || find(s, peer, cuid, point) == NULL)) {
+		dc_acl_free(acl);
+		return dc_errf(e, 400, "invalid-value", "point: no ACL %.64s "
+		    "of this DOTS client", point != NULL ? point : "");
+	}
 	if (r == NULL) {
 		if (dc_acl_count(t, peer) >= s->gw->conf->data_channel.max_acls) {
 			dc_acl_free(acl);
