@@ -291,11 +291,40 @@ wait_log 10 "$GW_LOG" "ACL sample-ipv4-acl inactive" &&
     pass "the mitigation ended: its activate-when-mitigating rule is withdrawn" ||
     fail "withdrawal of the ACL's rule" "$(grep -F 'sample-ipv4-acl' "$GW_LOG" | tail -n 3)"
 
-# --- restart ------------------------------------------------------------------------------
 # log_count STRING: lines of the daemon log holding STRING (it goes on
 # across restarts); more STRING N: more than N now
 log_count() { grep -cF -- "$1" "$GW_LOG"; }
 more() { [ "$(log_count "$1")" -gt "$2" ]; }
+
+# --- RFC 9133: the acl-list's activation-type updates the ACL ---------------------------
+n_awm=$(log_count "$AWM_RULE")
+req "$TMP/r4.json" 198.51.100.64/28 '[{"acl-name": "sample-ipv4-acl", "activation-type": "immediate"}]'
+ctl pki2 "$URI_D" --cuid "$CUID" mitigate --mid 4 --file "$TMP/r4.json"
+check_eq "acl-list sample-ipv4-acl activation-type immediate: 2.01" "$(code_of)" 2.01
+wait_for 10 more "$AWM_RULE" "$n_awm" &&
+    pass "the ACL's rule again" || fail "immediate via acl-list" "no rule"
+http customer2 GET "$C/acls/acl=sample-ipv4-acl?content=config"
+check_eq "the data channel shows activation-type immediate" \
+    "$(bj 'j["ietf-dots-data-channel:acls"]["acl"][0]["activation-type"]')" immediate
+n_off=$(log_count "ACL sample-ipv4-acl inactive")
+ctl pki2 "$URI_D" --cuid "$CUID" withdraw --mid 4
+check_eq "withdraw mid 4" "$(code_of)" 2.02
+wait_log 10 "$GW_LOG" "cuid $CUID mid 4: withdrawing" ||
+    fail "mid 4's rules withdrawn" none
+[ "$(log_count "ACL sample-ipv4-acl inactive")" = "$n_off" ] &&
+    pass "immediate: the ACL's rule outlives mid 4" ||
+    fail "immediate outlives the mitigation" "withdrawn with mid 4"
+req "$TMP/r5.json" 198.51.100.80/28 '[{"acl-name": "sample-ipv4-acl", "activation-type": "deactivate"}]'
+ctl pki2 "$URI_D" --cuid "$CUID" mitigate --mid 5 --file "$TMP/r5.json"
+check_eq "acl-list sample-ipv4-acl activation-type deactivate: 2.01" "$(code_of)" 2.01
+wait_for 10 more "ACL sample-ipv4-acl inactive" "$n_off" &&
+    pass "deactivate: the rule is withdrawn while mid 5 mitigates" ||
+    fail "deactivate via acl-list" "$(grep -F 'sample-ipv4-acl' "$GW_LOG" | tail -n 3)"
+http customer2 GET "$C/acls/acl=sample-ipv4-acl?content=config"
+check_eq "the data channel shows activation-type deactivate" \
+    "$(bj 'j["ietf-dots-data-channel:acls"]["acl"][0]["activation-type"]')" deactivate
+
+# --- restart ------------------------------------------------------------------------------
 n_ntp=$(log_count "$NTP_RULE")
 gw_stop
 gw_start || exit 1
