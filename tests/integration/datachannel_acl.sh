@@ -196,6 +196,24 @@ http customer2 PUT "$C/acls/acl=test-acl-ipv6-udp" "$(body "$FIG25")" "If-Match:
 status "PUT with the current If-Match: refreshed" 204
 check_eq "the refresh keeps the ETag (same config)" "$(etag)" "$ET"
 
+# --- ETags on aliases too -----------------------------------------------------------
+AL='{"ietf-dots-data-channel:alias":[{"name":"www","target-prefix":["198.51.100.80/32"]}]}'
+http customer2 PUT "$C/aliases/alias=www" "$(body "$AL")"
+status "alias www" 201
+http customer2 GET "$C/aliases/alias=www"
+AET=$(etag)
+[ -n "$AET" ] && pass "GET alias: ETag $AET" || fail "alias ETag" none
+http customer2 GET "$C/aliases" "" "If-None-Match: $AET"
+status "If-None-Match of one alias's tag on the list: not that tag" 200
+http customer2 GET "$C/aliases/alias=www" "" "If-None-Match: $AET"
+status "GET alias with If-None-Match of its tag" 304
+http customer2 PUT "$C/aliases/alias=www" "$(body "$AL")" 'If-Match: "0000000000000000"'
+error "PUT alias with a stale If-Match" 412 operation-failed
+http customer2 DELETE "$C/aliases/alias=www" "" 'If-Match: "0000000000000000"'
+error "DELETE alias with a stale If-Match" 412 operation-failed
+http customer2 DELETE "$C/aliases/alias=www" "" "If-Match: $AET"
+status "DELETE alias with its If-Match" 204
+
 # --- bad input: exact status and error-tag ------------------------------------------
 A="$C/acls/acl=bad"
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:acls":{"acl":[{"name":"bad",')"
