@@ -343,13 +343,30 @@ check_eq "the data channel shows activation-type deactivate" \
     "$(bj 'j["ietf-dots-data-channel:acls"]["acl"][0]["activation-type"]')" deactivate
 
 # --- restart ------------------------------------------------------------------------------
+# an immediate ACL of a client without mitigations: only the ACLs'
+# own restore can install it again (a restored mitigation of CUID
+# applies CUID's ACLs too)
+http customer2 DELETE "$C/acls/acl=mid"
+status "DELETE mid (room under the quota)" 204
+http customer2 POST "$DATA" "$(body '{"ietf-dots-data-channel:dots-client":[{"cuid":"c2b"}]}')"
+status "register c2b" 201
+SSDP='{"ietf-dots-data-channel:acls":{"acl":[{"name":"block-ssdp","type":"ipv4-acl-type","activation-type":"immediate","aces":{"ace":[{"name":"ssdp","matches":{"ipv4":{"destination-ipv4-network":"198.51.100.32/28"},"udp":{"source-port-range-or-operator":{"port":1900}}},"actions":{"forwarding":"drop"}}]}}]}}'
+http customer2 POST "$DATA/dots-client=c2b" "$(body "$SSDP")"
+status "c2b: immediate ACL block-ssdp" 201
+SSDP_RULE="match destination 198.51.100.32/28 protocol ==17 source-port ==1900 then discard"
+wait_log 10 "$GW_LOG" "$SSDP_RULE" && pass "c2b: its rule" ||
+    fail "c2b rule" "$(grep -F 'log rule' "$GW_LOG" | tail -n 3)"
 n_ntp=$(log_count "$NTP_RULE")
+n_ssdp=$(log_count "$SSDP_RULE")
 gw_stop
 gw_start || exit 1
 http customer2 GET "$C/acls?content=config"
 check_eq "after a restart: the ACLs, in the client's order" \
     "$(bj '[a["name"] for a in j["ietf-dots-data-channel:acls"]["acl"]]')" \
-    '["mid", "sample-ipv4-acl", "test-acl-ipv6-udp", "block-ntp"]'
+    '["sample-ipv4-acl", "test-acl-ipv6-udp", "block-ntp"]'
+wait_for 10 more "$SSDP_RULE" "$n_ssdp" &&
+    pass "after a restart: the immediate ACL of a client without mitigations has its rule again" ||
+    fail "immediate rule after restart (no mitigation)" "$(grep -F 'log rule' "$GW_LOG" | tail -n 3)"
 check_eq "after a restart: the ETag of test-acl-ipv6-udp is the same" \
     "$(http customer2 GET "$C/acls/acl=test-acl-ipv6-udp"; etag)" "$ET"
 wait_for 10 more "$NTP_RULE" "$n_ntp" &&
