@@ -238,7 +238,7 @@ http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:acls":{"acl":[{"name":
 error "accept-list conflict with sample-ipv4-acl's drop" 409 resource-denied
 $PY -c 'import sys; sys.stdout.write("{\"x\":\"" + "a" * 70000 + "\"}")' > "$TMP/big.json"
 http customer2 PUT "$A" "$TMP/big.json"
-check_eq "oversized body: HTTP 413" "$CODE" 413
+error "oversized body" 413 too-big
 http customer2 GET "$A"
 error "nothing was kept of the refused bodies" 404 invalid-value
 http customer2 POST "$C/acls" "$TMP/fig24.json"
