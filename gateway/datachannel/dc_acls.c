@@ -433,10 +433,18 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 	dc_acls_free(&l);
 }
 
+static int
+last_one(const struct dc_acl *a, void *arg)
+{
+	snprintf(arg, DC_NAME_MAX + 1, "%s", a->name);
+	return 0;
+}
+
 static void
 acl_put(const struct rc_request *q, const char *cuid, const char *name,
     struct rc_reply *r)
 {
+	char last[DC_NAME_MAX + 1] = "";
 	uint32_t lifetime = q->gw->conf->data_channel.lifetime;
 	enum dc_insert where;
 	const char *point;
@@ -452,6 +460,16 @@ acl_put(const struct rc_request *q, const char *cuid, const char *name,
 	if (acls_body(q, cuid, name, &l, r) == -1) {
 		dc_acls_free(&l);
 		return;
+	}
+	/* an explicit insert=last moves an existing ACL to the end */
+	if (q->insert != NULL && strcmp(q->insert, "last") == 0 &&
+	    tag[0] != '\0') {
+		(void)dc_acl_foreach(q->gw->dc, peer_name(q), cuid, last_one,
+		    last);
+		if (strcmp(last, name) != 0) {
+			where = DC_INSERT_AFTER;
+			point = last;
+		}
 	}
 	if (dc_acl_put(q->gw->dc, peer_name(q), cuid, &l.v[0], lifetime,
 	    where, point, &created, &e) == -1) {
