@@ -280,15 +280,25 @@ session(PGconn *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The server's NOTICEs ("relation already exists, skipping") are not
+ * ours to print on stderr; its errors come back with each result. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+}
+
 /* The conninfo's own connect_timeout wins over ours (later keywords
- * override earlier ones). */
+ * override earlier ones). The notice processor stays over PQreset. */
 static PGconn *
 pg_connect(const char *conninfo)
 {
 	const char *const keys[] = { "connect_timeout", "dbname", NULL };
 	const char *const vals[] = { CONNECT_TIMEOUT_S, conninfo, NULL };
+	PGconn *c;
 
-	return PQconnectdbParams(keys, vals, 1);
+	if ((c = PQconnectdbParams(keys, vals, 1)) != NULL)
+		(void)PQsetNoticeProcessor(c, pg_notice, NULL);
+	return c;
 }
 
 static void pg_close(void *);
