@@ -30,6 +30,11 @@
 
 #define SCHEMA_VERSION		1
 #define CONNECT_TIMEOUT_S	"2"
+/* a server that stops acknowledging (a partition, not a refusal): the
+ * blocking call gives up after this, not after TCP's ~15 minutes */
+#define TCP_USER_TIMEOUT_MS	"5000"
+/* a statement waiting this long stalls every peer: 5.03 instead */
+#define STATEMENT_TIMEOUT	"5s"
 #define BACKOFF_MIN_MS		50
 #define BACKOFF_MAX_MS		1000
 /* pg_advisory_xact_lock key of schema changes: "dots" */
@@ -251,6 +256,17 @@ session(PGconn *c, char *err, size_t errlen)
 	PQclear(r);
 	if (!ok)
 		return -1;
+	/* unless the operator chose one (options='-c statement_timeout=') */
+	r = PQexec(c, "SHOW statement_timeout");
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (ok && strcmp(PQgetvalue(r, 0, 0), "0") == 0)
+		ok = pg_simple(c, "SET statement_timeout TO '"
+		    STATEMENT_TIMEOUT "'", err, errlen) == 0;
+	else if (!ok)
+		set_error(err, errlen, "statement_timeout", PQerrorMessage(c));
+	PQclear(r);
+	if (!ok)
+		return -1;
 	r = PQexec(c, "SHOW fsync");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 	    strcmp(PQgetvalue(r, 0, 0), "off") == 0)
@@ -287,13 +303,15 @@ pg_notice(void *arg, const char *msg)
 {
 }
 
-/* The conninfo's own connect_timeout wins over ours (later keywords
+/* The conninfo's own timeouts win over ours (later keywords
  * override earlier ones). The notice processor stays over PQreset. */
 static PGconn *
 pg_connect(const char *conninfo)
 {
-	const char *const keys[] = { "connect_timeout", "dbname", NULL };
-	const char *const vals[] = { CONNECT_TIMEOUT_S, conninfo, NULL };
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout",
+	    "dbname", NULL };
+	const char *const vals[] = { CONNECT_TIMEOUT_S, TCP_USER_TIMEOUT_MS,
+	    conninfo, NULL };
 	PGconn *c;
 
 	if ((c = PQconnectdbParams(keys, vals, 1)) != NULL)

@@ -290,6 +290,22 @@ main(void)
 		CHECK(store_mit_del(s, "cuidR", 1) == 0);
 	}
 
+	TEST("store_pg: a write blocked in the server fails after the "
+	    "statement timeout, and the store goes on") {
+		struct store_mit m = mit("cuidT", 1);
+		int n = 0;
+
+		CHECK(sql("BEGIN") == 0);
+		CHECK(sql("LOCK TABLE mitigation IN ACCESS EXCLUSIVE MODE") ==
+		    0);
+		CHECK(store_mit_put(s, &m) == -1);
+		CHECK(strstr(store_error(s), "statement timeout") != NULL);
+		CHECK(sql("ROLLBACK") == 0);
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_mit_foreach(s, count_mit, &n) == 0 && n == 3);
+		CHECK(store_mit_del(s, "cuidT", 1) == 0);
+	}
+
 	TEST("store_pg: a newer schema is refused, naming both versions") {
 		store_close(s);
 		s = NULL;
