@@ -239,7 +239,7 @@ session(PGconn *c, char *err, size_t errlen)
 {
 	Oid types[STORE_MAX_COLS];
 	PGresult *r;
-	char name[8];
+	char name[16];
 	int v, ok;
 
 	/* a COMMIT answered is on disk: the guarantee store.h gives; a
@@ -501,7 +501,7 @@ pg_run(struct pg_be *s, enum store_stmt i, const struct store_val *v, int n)
 {
 	const char *vals[STORE_MAX_COLS];
 	int lens[STORE_MAX_COLS], fmts[STORE_MAX_COLS];
-	char num[STORE_MAX_COLS][24], name[8];
+	char num[STORE_MAX_COLS][24], name[16];
 
 	if (n > STORE_MAX_COLS)
 		return NULL;
