@@ -111,7 +111,17 @@ SPID=$!
 wait_for 60 at_least 3 || fail "stream" "no 3 acknowledged creates within 60 s"
 pg_down
 down1=$(now_us)
-sleep 5	# the outage itself, not a synchronisation
+# while it is down: a GET and heartbeats, from memory (the stream owns
+# ctl's output files, so these write their own)
+# shellcheck disable=SC2046
+"$DOTSCTL" -s "$D" $(cred_args psk1) --json get --mid 1 \
+    > "$TMP/down_get.out" 2>&1
+# shellcheck disable=SC2046
+"$DOTSCTL" -s "$D" $(cred_args psk1) --json hb --count 2 --interval 1 \
+    > "$TMP/down_hb.out" 2>&1
+down2=$(now_us)
+# the rest of the 5 s outage: the outage itself, not a synchronisation
+sleep "$(awk -v a="$down1" -v b="$down2" 'BEGIN { r = 5 - (b - a) / 1e6; printf "%.1f", (r > 0 ? r : 0) }')"
 up0=$(now_us)
 pg_up || { fail "pg_up" "PostgreSQL did not start again"
 	touch "$TMP/stream.stop"; wait "$SPID"; exit 1; }
@@ -120,6 +130,11 @@ wait_for 60 at_least 1 "$up1" ||
     fail "recovery" "no create acknowledged within 60 s after the database came back"
 touch "$TMP/stream.stop"
 wait "$SPID"
+[ "$down2" -lt "$up0" ] && [ "$(code_of "$TMP/down_get.out")" = 2.05 ] &&
+    pass "database down: GET of mid 1 answered 2.05 from memory" ||
+    fail "database down: GET" "$(head -c 300 "$TMP/down_get.out")"
+check_eq "database down: 2 heartbeats answered 2.04" \
+    "$(count_of "$TMP/down_hb.out" '"code":"2.04"')" 2
 awk '$2 != "2.01" && $2 != "5.03"' "$S" > "$TMP/other"
 [ ! -s "$TMP/other" ] &&
     pass "stream: $(wc -l < "$S") answers, each 2.01 or 5.03" ||
