@@ -183,12 +183,14 @@ schema_version(PGconn *c, char *err, size_t errlen)
 	return v;
 }
 
+/* what: "start" at open, "write" when a reconnection finds it */
 static int
-newer_schema(int v, char *err, size_t errlen)
+newer_schema(int v, const char *what, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "the database's schema version %d is newer "
-	    "than this dotsgwd's (%d): refusing to start (run a dotsgwd that "
-	    "knows version %d, or another database)", v, SCHEMA_VERSION, v);
+	    "than this dotsgwd's (%d): refusing to %s (run a dotsgwd that "
+	    "knows version %d, or another database)", v, SCHEMA_VERSION, what,
+	    v);
 	return -1;
 }
 
@@ -212,7 +214,7 @@ migrate(PGconn *c, char *err, size_t errlen)
 	    (v = schema_version(c, err, errlen)) == -1)
 		goto fail;
 	if (v > SCHEMA_VERSION) {
-		(void)newer_schema(v, err, errlen);
+		(void)newer_schema(v, "start", err, errlen);
 		goto fail;
 	}
 	if (v < SCHEMA_VERSION) {
@@ -277,7 +279,7 @@ session(PGconn *c, char *err, size_t errlen)
 	if ((v = schema_version(c, err, errlen)) == -1)
 		return -1;
 	if (v > SCHEMA_VERSION)
-		return newer_schema(v, err, errlen);
+		return newer_schema(v, "write", err, errlen);
 	for (int i = 0; i < S_COUNT; i++) {
 		int n = (int)strlen(stmts[i].types);
 
