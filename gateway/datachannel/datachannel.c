@@ -177,6 +177,32 @@ static const char host_meta[] =
     "  <Link rel='restconf' href='/restconf'/>\n"
     "</XRD>\n";
 
+/* Numeric, into buf; NULL when MHD cannot tell. */
+static const char *
+client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
+		    sin_addr, buf, (socklen_t)len);
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->
+		    sin6_addr;
+
+		/* a dual-stack socket: 127.0.0.1 is ::ffff:127.0.0.1 */
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			return inet_ntop(AF_INET, &a->s6_addr[12], buf,
+			    (socklen_t)len);
+		return inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	}
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -189,6 +215,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct rc_reply rep = { 0 };
 	struct dc_conn *dcc;
 	const char *cl;
+	char addr[INET6_ADDRSTRLEN];
 	enum MHD_Result rc;
 
 	if (rq == NULL) {
@@ -248,6 +275,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	    MHD_GET_ARGUMENT_KIND, "content");
 	req.body = rq->body;
 	req.len = rq->len;
+	req.remote = client_address(conn, addr, sizeof(addr));
 	rc_dots_data(&req, &rep);
 	log_info("data channel: peer %s: %s %s: %d", dcc->peer->conf->name,
 	    method, url, rep.status);

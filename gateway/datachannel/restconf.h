@@ -22,6 +22,7 @@ struct rc_request {
 	const char	*content;	/* ?content=, NULL absent */
 	const char	*body;
 	size_t		 len;
+	const char	*remote;	/* the client's numeric address */
 };
 
 struct rc_reply {
