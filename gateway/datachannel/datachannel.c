@@ -36,6 +36,7 @@ struct datachannel {
 	struct event		*ev;		/* MHD's epoll fd */
 	struct event		*timer;		/* MHD_get_timeout */
 	char			*ca, *cert, *key;	/* PEM, MHD keeps them */
+	gnutls_psk_server_credentials_t psk;	/* psk_key's */
 };
 
 /* Per connection (MHD's socket context): the peer its certificate is. */
@@ -94,6 +95,41 @@ verify_client(gnutls_session_t s)
 	return dcc->peer == NULL ? -1 : 0;
 }
 
+/*
+ * A PSK client (TLS-PSK, RFC 4279, or TLS 1.3's external PSK): its
+ * identity is its peer's psk-identity, as on the signal channel; an
+ * unknown one fails the handshake. GnuTLS asks for no certificate in a
+ * PSK handshake, so verify_client does not run and the peer is the
+ * identity's. MHD 0.9.75 sets either certificate or PSK credentials on
+ * its sessions (MHD_OPTION_CRED_TYPE), never both: on_conn adds ours.
+ */
+static int
+psk_key(gnutls_session_t s, const char *identity, gnutls_datum_t *key)
+{
+	struct MHD_Connection *conn = gnutls_session_get_ptr(s);
+	const union MHD_ConnectionInfo *ci;
+	struct dc_conn *dcc;
+	struct peer_rt *p;
+
+	if (conn == NULL || (ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT)) == NULL ||
+	    (dcc = ci->socket_context) == NULL)
+		return -1;
+	p = peer_by_psk_identity(dcc->dc->gw, (const uint8_t *)identity,
+	    strlen(identity));
+	if (p == NULL || p->psk_key.length == 0) {
+		log_warnx("data channel: refused PSK identity '%.64s': no peer "
+		    "has it", identity);
+		return -1;
+	}
+	if ((key->data = gnutls_malloc(p->psk_key.length)) == NULL)
+		return -1;
+	memcpy(key->data, p->psk_key.s, p->psk_key.length);
+	key->size = (unsigned)p->psk_key.length;
+	dcc->peer = p;
+	return 0;
+}
+
 static void
 on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -114,9 +150,29 @@ on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci == NULL || ci->tls_session == NULL)
 		return;
+	gnutls_credentials_set(ci->tls_session, GNUTLS_CRD_PSK, dc->psk);
 	gnutls_certificate_server_set_request(ci->tls_session,
 	    GNUTLS_CERT_REQUIRE);
 	gnutls_session_set_verify_function(ci->tls_session, verify_client);
+}
+
+/*
+ * GnuTLS's audit log is process-wide, and libcoap's (coap_startup) reads
+ * every session's transport pointer as a coap_session_t: the first audit
+ * line of an MHD session (a record that does not decrypt, e.g. under a
+ * wrong PSK) crashed the daemon. Ours reads no pointer; the signal
+ * channel's audit lines lose the session's address libcoap added.
+ */
+static void
+tls_audit(gnutls_session_t s, const char *text)
+{
+	char line[256];
+	size_t n;
+
+	n = strlen(text);
+	snprintf(line, sizeof(line), "%.*s", (int)(n > 0 &&
+	    text[n - 1] == '\n' ? n - 1 : n), text);
+	log_warnx("TLS: %s", line);
 }
 
 /* ---- requests ------------------------------------------------------- */
@@ -387,11 +443,18 @@ datachannel_start(struct gw *gw)
 		log_warn("data channel: cannot read the credentials");
 		goto fail;
 	}
+	gnutls_global_set_audit_log_function(tls_audit);
+	if (gnutls_psk_allocate_server_credentials(&dc->psk) < 0)
+		goto fail;
+	gnutls_psk_set_server_credentials_function(dc->psk, psk_key);
 	dc->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, dc,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_HTTPS_MEM_KEY, dc->key,
 	    MHD_OPTION_HTTPS_MEM_CERT, dc->cert,
 	    MHD_OPTION_HTTPS_MEM_TRUST, dc->ca,
+	    /* certificates first; PSK suites only for a PSK client */
+	    MHD_OPTION_HTTPS_PRIORITIES,
+	    "NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK",
 	    MHD_OPTION_NOTIFY_CONNECTION, on_conn, dc,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, dc,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
@@ -430,6 +493,8 @@ datachannel_free(struct datachannel *dc)
 		event_free(dc->timer);
 	if (dc->mhd != NULL)
 		MHD_stop_daemon(dc->mhd);
+	if (dc->psk != NULL)
+		gnutls_psk_free_server_credentials(dc->psk);
 	free(dc->ca);
 	free(dc->cert);
 	free(dc->key);
