@@ -130,6 +130,24 @@ psk_key(gnutls_session_t s, const char *identity, gnutls_datum_t *key)
 	return 0;
 }
 
+/* A TLS 1.3 client may offer several identities: the peer is the one
+ * the handshake ended with, not the last psk_key was asked for. */
+static void
+psk_peer(struct datachannel *dc, struct MHD_Connection *conn,
+    struct dc_conn *dcc)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *id;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL ||
+	    gnutls_auth_get_type(ci->tls_session) != GNUTLS_CRD_PSK)
+		return;
+	id = gnutls_psk_server_get_username(ci->tls_session);
+	dcc->peer = id == NULL ? NULL : peer_by_psk_identity(dc->gw,
+	    (const uint8_t *)id, strlen(id));
+}
+
 static void
 on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -302,6 +320,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	dcc = ci != NULL ? ci->socket_context : NULL;
+	if (dcc != NULL)
+		psk_peer(dc, conn, dcc);
 	if (dcc == NULL || dcc->peer == NULL)
 		return MHD_NO;	/* cannot happen: the handshake checked */
 	if (rq->too_big)
