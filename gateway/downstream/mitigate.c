@@ -621,6 +621,11 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	if (rq->path.cdid[0] != '\0' && !peer->conf->trusted_gateway)
 		log_info("peer %s is not a trusted gateway: cdid '%s' ignored",
 		    peer->conf->name, rq->path.cdid);
+	/* RFC 9133: the acl-list sets the data-channel ACLs' activation */
+	if (s->n_acl_list > 0 && dc_acl_list_apply(rq->gw->dc, peer->conf,
+	    rq->path.cuid, s, &err) == -1)
+		log_warnx("peer %s cuid %s mid %u: %s", peer->conf->name,
+		    rq->path.cuid, rq->path.mid, err.msg);
 	m = mit_create(rq->gw->mt, c, rq->path.mid,
 	    peer->conf->trusted_gateway && rq->path.cdid[0] != '\0' ?
 	    rq->path.cdid : NULL, rq->path.cdid, s, lifetime);

@@ -550,3 +550,26 @@ dc_acl_del(struct dc_table *t, const char *peer, const char *cuid,
 	arm(s);
 	return 0;
 }
+
+int
+dc_acl_set_activation(struct dc_table *t, const char *peer, const char *cuid,
+    const char *name, unsigned activation, struct dc_err *e)
+{
+	struct dc_acl_store *s = dc_table_acls(t);
+	struct dc_acl_rt *r = find(s, peer, cuid, name);
+	uint8_t old;
+
+	if (r == NULL)
+		return dc_errf(e, 404, "invalid-value", "no ACL %s", name);
+	if (r->acl.activation == activation)
+		return 0;
+	old = r->acl.activation;
+	r->acl.activation = (uint8_t)activation;
+	if (save(s, r) == -1) {
+		r->acl.activation = old;
+		return dc_errf(e, 500, "operation-failed", "the state store "
+		    "failed");
+	}
+	tell(s, peer, cuid, r->acl.name, &r->acl);
+	return 0;
+}

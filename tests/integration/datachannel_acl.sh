@@ -196,6 +196,24 @@ http customer2 PUT "$C/acls/acl=test-acl-ipv6-udp" "$(body "$FIG25")" "If-Match:
 status "PUT with the current If-Match: refreshed" 204
 check_eq "the refresh keeps the ETag (same config)" "$(etag)" "$ET"
 
+# --- ETags on aliases too -----------------------------------------------------------
+AL='{"ietf-dots-data-channel:alias":[{"name":"www","target-prefix":["198.51.100.80/32"]}]}'
+http customer2 PUT "$C/aliases/alias=www" "$(body "$AL")"
+status "alias www" 201
+http customer2 GET "$C/aliases/alias=www"
+AET=$(etag)
+[ -n "$AET" ] && pass "GET alias: ETag $AET" || fail "alias ETag" none
+http customer2 GET "$C/aliases" "" "If-None-Match: $AET"
+status "If-None-Match of one alias's tag on the list: not that tag" 200
+http customer2 GET "$C/aliases/alias=www" "" "If-None-Match: $AET"
+status "GET alias with If-None-Match of its tag" 304
+http customer2 PUT "$C/aliases/alias=www" "$(body "$AL")" 'If-Match: "0000000000000000"'
+error "PUT alias with a stale If-Match" 412 operation-failed
+http customer2 DELETE "$C/aliases/alias=www" "" 'If-Match: "0000000000000000"'
+error "DELETE alias with a stale If-Match" 412 operation-failed
+http customer2 DELETE "$C/aliases/alias=www" "" "If-Match: $AET"
+status "DELETE alias with its If-Match" 204
+
 # --- bad input: exact status and error-tag ------------------------------------------
 A="$C/acls/acl=bad"
 http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:acls":{"acl":[{"name":"bad",')"
@@ -220,7 +238,7 @@ http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:acls":{"acl":[{"name":
 error "accept-list conflict with sample-ipv4-acl's drop" 409 resource-denied
 $PY -c 'import sys; sys.stdout.write("{\"x\":\"" + "a" * 70000 + "\"}")' > "$TMP/big.json"
 http customer2 PUT "$A" "$TMP/big.json"
-check_eq "oversized body: HTTP 413" "$CODE" 413
+error "oversized body" 413 too-big
 http customer2 GET "$A"
 error "nothing was kept of the refused bodies" 404 invalid-value
 http customer2 POST "$C/acls" "$TMP/fig24.json"
@@ -291,18 +309,64 @@ wait_log 10 "$GW_LOG" "ACL sample-ipv4-acl inactive" &&
     pass "the mitigation ended: its activate-when-mitigating rule is withdrawn" ||
     fail "withdrawal of the ACL's rule" "$(grep -F 'sample-ipv4-acl' "$GW_LOG" | tail -n 3)"
 
-# --- restart ------------------------------------------------------------------------------
 # log_count STRING: lines of the daemon log holding STRING (it goes on
 # across restarts); more STRING N: more than N now
 log_count() { grep -cF -- "$1" "$GW_LOG"; }
 more() { [ "$(log_count "$1")" -gt "$2" ]; }
+
+# --- RFC 9133: the acl-list's activation-type updates the ACL ---------------------------
+n_awm=$(log_count "$AWM_RULE")
+req "$TMP/r4.json" 198.51.100.64/28 '[{"acl-name": "sample-ipv4-acl", "activation-type": "immediate"}]'
+ctl pki2 "$URI_D" --cuid "$CUID" mitigate --mid 4 --file "$TMP/r4.json"
+check_eq "acl-list sample-ipv4-acl activation-type immediate: 2.01" "$(code_of)" 2.01
+wait_for 10 more "$AWM_RULE" "$n_awm" &&
+    pass "the ACL's rule again" || fail "immediate via acl-list" "no rule"
+http customer2 GET "$C/acls/acl=sample-ipv4-acl?content=config"
+check_eq "the data channel shows activation-type immediate" \
+    "$(bj 'j["ietf-dots-data-channel:acls"]["acl"][0]["activation-type"]')" immediate
+n_off=$(log_count "ACL sample-ipv4-acl inactive")
+ctl pki2 "$URI_D" --cuid "$CUID" withdraw --mid 4
+check_eq "withdraw mid 4" "$(code_of)" 2.02
+wait_log 10 "$GW_LOG" "cuid $CUID mid 4: withdrawing" ||
+    fail "mid 4's rules withdrawn" none
+[ "$(log_count "ACL sample-ipv4-acl inactive")" = "$n_off" ] &&
+    pass "immediate: the ACL's rule outlives mid 4" ||
+    fail "immediate outlives the mitigation" "withdrawn with mid 4"
+req "$TMP/r5.json" 198.51.100.80/28 '[{"acl-name": "sample-ipv4-acl", "activation-type": "deactivate"}]'
+ctl pki2 "$URI_D" --cuid "$CUID" mitigate --mid 5 --file "$TMP/r5.json"
+check_eq "acl-list sample-ipv4-acl activation-type deactivate: 2.01" "$(code_of)" 2.01
+wait_for 10 more "ACL sample-ipv4-acl inactive" "$n_off" &&
+    pass "deactivate: the rule is withdrawn while mid 5 mitigates" ||
+    fail "deactivate via acl-list" "$(grep -F 'sample-ipv4-acl' "$GW_LOG" | tail -n 3)"
+http customer2 GET "$C/acls/acl=sample-ipv4-acl?content=config"
+check_eq "the data channel shows activation-type deactivate" \
+    "$(bj 'j["ietf-dots-data-channel:acls"]["acl"][0]["activation-type"]')" deactivate
+
+# --- restart ------------------------------------------------------------------------------
+# an immediate ACL of a client without mitigations: only the ACLs'
+# own restore can install it again (a restored mitigation of CUID
+# applies CUID's ACLs too)
+http customer2 DELETE "$C/acls/acl=mid"
+status "DELETE mid (room under the quota)" 204
+http customer2 POST "$DATA" "$(body '{"ietf-dots-data-channel:dots-client":[{"cuid":"c2b"}]}')"
+status "register c2b" 201
+SSDP='{"ietf-dots-data-channel:acls":{"acl":[{"name":"block-ssdp","type":"ipv4-acl-type","activation-type":"immediate","aces":{"ace":[{"name":"ssdp","matches":{"ipv4":{"destination-ipv4-network":"198.51.100.32/28"},"udp":{"source-port-range-or-operator":{"port":1900}}},"actions":{"forwarding":"drop"}}]}}]}}'
+http customer2 POST "$DATA/dots-client=c2b" "$(body "$SSDP")"
+status "c2b: immediate ACL block-ssdp" 201
+SSDP_RULE="match destination 198.51.100.32/28 protocol ==17 source-port ==1900 then discard"
+wait_log 10 "$GW_LOG" "$SSDP_RULE" && pass "c2b: its rule" ||
+    fail "c2b rule" "$(grep -F 'log rule' "$GW_LOG" | tail -n 3)"
 n_ntp=$(log_count "$NTP_RULE")
+n_ssdp=$(log_count "$SSDP_RULE")
 gw_stop
 gw_start || exit 1
 http customer2 GET "$C/acls?content=config"
 check_eq "after a restart: the ACLs, in the client's order" \
     "$(bj '[a["name"] for a in j["ietf-dots-data-channel:acls"]["acl"]]')" \
-    '["mid", "sample-ipv4-acl", "test-acl-ipv6-udp", "block-ntp"]'
+    '["sample-ipv4-acl", "test-acl-ipv6-udp", "block-ntp"]'
+wait_for 10 more "$SSDP_RULE" "$n_ssdp" &&
+    pass "after a restart: the immediate ACL of a client without mitigations has its rule again" ||
+    fail "immediate rule after restart (no mitigation)" "$(grep -F 'log rule' "$GW_LOG" | tail -n 3)"
 check_eq "after a restart: the ETag of test-acl-ipv6-udp is the same" \
     "$(http customer2 GET "$C/acls/acl=test-acl-ipv6-udp"; etag)" "$ET"
 wait_for 10 more "$NTP_RULE" "$n_ntp" &&
