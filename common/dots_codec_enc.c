@@ -430,5 +430,11 @@ dots_encode_registration(const struct dots_registration *r, uint8_t **buf,
 	}
 	if (r->registration_time != 0)
 		w_head(member(&m, DK_REG_TIME), 0, r->registration_time);
+	if (r->tunnel != NULL)
+		w_text(member(&m, DK_REG_TUNNEL), r->tunnel);
+	if (r->next_hop != NULL)
+		w_text(member(&m, DK_REG_NEXT_HOP), r->next_hop);
+	if (r->dc_cuid != NULL)
+		w_text(member(&m, DK_REG_DC_CUID), r->dc_cuid);
 	return w_wrap(DK_REGISTRATION, &m, buf, len);
 }

@@ -304,6 +304,23 @@ reg_member(struct dec *d, uint64_t k, cbor_item_t *v, void *arg)
 		if (d->dir == DOTS_REQ)
 			return dec_bad(d, "%s is set by the orchestrator", k);
 		return dec_get_uint(d, k, v, UINT64_MAX, &r->registration_time);
+	case DK_REG_TUNNEL:
+		return dec_get_text(d, k, v, &r->tunnel) == -1 ? -1 :
+		    reg_word(d, k, r->tunnel);
+	case DK_REG_NEXT_HOP:
+		if (dec_get_text(d, k, v, &r->next_hop) == -1 ||
+		    reg_word(d, k, r->next_hop) == -1)
+			return -1;
+		if (prefix_parse_addr(r->next_hop, &host) == -1)
+			return dots_errf(d->err, 422, "%s '%s' is not a "
+			    "numeric IPv4 or IPv6 address", dec_kd(d, k),
+			    r->next_hop);
+		return 0;
+	case DK_REG_DC_CUID:
+		/* set by the data channel's registration (dc_provision.c) */
+		if (d->dir == DOTS_REQ)
+			return dec_bad(d, "%s is set by the orchestrator", k);
+		return dec_get_text(d, k, v, &r->dc_cuid);
 	}
 	/* strict: a registration has no optional extensions */
 	return dots_errf(d->err, 400, "unexpected key %s in a registration",

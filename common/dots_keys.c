@@ -232,6 +232,9 @@ static const struct dots_key keys[] = {
 	K(49163, "threshold-duration", UINT),
 	KA(49164, "served-prefix", TEXT),
 	K(49165, "registration-time", UINT64STR),
+	K(49166, "tunnel-information", TEXT),
+	K(49167, "next-hop", TEXT),
+	K(49168, "data-channel-cuid", TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -42,6 +42,8 @@ enum dots_key_num {
 	DK_REG_THRESHOLD_BPS = 49161, DK_REG_THRESHOLD_PPS = 49162,
 	DK_REG_THRESHOLD_DURATION = 49163, DK_REG_SERVED_PREFIX = 49164,
 	DK_REG_TIME = 49165,
+	DK_REG_TUNNEL = 49166, DK_REG_NEXT_HOP = 49167,
+	DK_REG_DC_CUID = 49168,
 };
 
 /* How a key's value is encoded: CBOR type on the wire, JSON type in text. */

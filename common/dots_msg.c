@@ -300,6 +300,9 @@ dots_registration_free(struct dots_registration *r)
 	strv_free(&r->attack_types);
 	strv_free(&r->countermeasures);
 	free(r->served);
+	free(r->tunnel);
+	free(r->next_hop);
+	free(r->dc_cuid);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -214,6 +214,10 @@ struct dots_registration {
 	struct prefix	*served;		/* prefixes it serves */
 	size_t		 n_served;
 	uint64_t	 registration_time;	/* Unix seconds; responses */
+	char		*tunnel;		/* the draft's returning path: */
+	char		*next_hop;		/* tunnel-information, next-hop */
+	char		*dc_cuid;		/* the data-channel dots-client that
+						   carries it; NULL from /register */
 };
 
 void	dots_registration_free(struct dots_registration *);

@@ -19,6 +19,7 @@
 #define EX_USAGE	64
 
 #define DEFAULT_URI	"coaps://127.0.0.1:4646"
+#define DEFAULT_DATA_URI "https://127.0.0.1:4648"
 #define SC		"ietf-dots-signal-channel:"
 
 struct ctl {
@@ -28,6 +29,7 @@ struct ctl {
 	char		 cuid_buf[CUID_BUFLEN];
 	const char	*cdid;
 	const char	*socket;	/* the control socket (--socket) */
+	const char	*data_uri;	/* --data-channel, data.c */
 	bool		 json;
 	bool		 con;
 	unsigned	 timeout;	/* seconds */
@@ -97,5 +99,7 @@ void	cmd_withdraw(struct ctl *, struct args *);
 void	cmd_config(struct ctl *, struct args *, const char *sub);
 void	cmd_hb(struct ctl *, struct args *);
 void	cmd_register(struct ctl *, struct args *, const char *sub);
+/* data SUB ...: argv from "data"; the exit status */
+int	cmd_data(struct ctl *, struct args *, int argc, char **argv);
 
 #endif

@@ -40,6 +40,8 @@ static const char usage_text[] =
 "  --con                   send mitigation requests Confirmable (default NON)\n"
 "  --socket PATH           dotsgwd's control socket, for status and reload\n"
 "                          (default " CTL_SOCKET_DEFAULT ")\n"
+"  --data-channel URL      https://HOST:PORT of the data channel (RFC 8783);\n"
+"                          default " DEFAULT_DATA_URI "\n"
 "  --admin PATH            the same (an absolute path; HOST:PORT is gone:\n"
 "                          the HTTP endpoint serves /metrics only)\n"
 "  -v, --verbose           libcoap logs on stderr (-vv: debug)\n"
@@ -86,6 +88,17 @@ static const char usage_text[] =
 "  register get | put --file reg.json | delete\n"
 "      An ISP's registration at a dotsgw orchestrator (CON, the dotsgw\n"
 "      extension .well-known/dots/register; JSON names as in README.md).\n"
+"  data register [FILE] | unregister | capabilities\n"
+"  data alias put FILE | get [NAME] | delete NAME\n"
+"  data acl put FILE | get [NAME] | delete NAME\n"
+"      The data channel (RFC 8783) at --data-channel over HTTPS, mutual\n"
+"      X.509 (--cert/--key/--ca; --server-name N: the URL names N, which\n"
+"      resolves to the URL's host). FILEs are bodies in the RFC's own form,\n"
+"      sent as they are: a list (aliases, acls) is POSTed to the\n"
+"      dots-client, one entry (alias, acl) PUT to its name. register\n"
+"      without FILE sends the --cuid (default derived from --cert).\n"
+"      Output \"201 Created\" and the body; --json {\"code\":\"201\",...};\n"
+"      exit 0 for 2xx, 1 for 4xx/5xx, 2 without an answer.\n"
 "\n"
 "Output: \"<code> <reason>\" (e.g. \"2.01 Created\") then the body as JSON or\n"
 "the diagnostic text. Exit status: 0 when the last response is 2.xx, 1 for\n"
@@ -210,6 +223,7 @@ static const struct option global_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "admin", required_argument, NULL, 'A' },
 	{ "socket", required_argument, NULL, 'U' },
+	{ "data-channel", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -245,6 +259,7 @@ global_opt(struct ctl *c, int ch, char *arg)
 	case 'O': c->con = true; break;
 	case 'v': c->verbose++; break;
 	case 'U': c->socket = arg; break;
+	case 'D': c->data_uri = arg; break;
 	case 'A':
 		/* --admin HOST:PORT named the HTTP endpoint, which no longer
 		 * serves status or reload; a path is the control socket */

@@ -36,6 +36,7 @@ struct datachannel {
 	struct event		*ev;		/* MHD's epoll fd */
 	struct event		*timer;		/* MHD_get_timeout */
 	char			*ca, *cert, *key;	/* PEM, MHD keeps them */
+	gnutls_psk_server_credentials_t psk;	/* psk_key's */
 };
 
 /* Per connection (MHD's socket context): the peer its certificate is. */
@@ -94,6 +95,59 @@ verify_client(gnutls_session_t s)
 	return dcc->peer == NULL ? -1 : 0;
 }
 
+/*
+ * A PSK client (TLS-PSK, RFC 4279, or TLS 1.3's external PSK): its
+ * identity is its peer's psk-identity, as on the signal channel; an
+ * unknown one fails the handshake. GnuTLS asks for no certificate in a
+ * PSK handshake, so verify_client does not run and the peer is the
+ * identity's. MHD 0.9.75 sets either certificate or PSK credentials on
+ * its sessions (MHD_OPTION_CRED_TYPE), never both: on_conn adds ours.
+ */
+static int
+psk_key(gnutls_session_t s, const char *identity, gnutls_datum_t *key)
+{
+	struct MHD_Connection *conn = gnutls_session_get_ptr(s);
+	const union MHD_ConnectionInfo *ci;
+	struct dc_conn *dcc;
+	struct peer_rt *p;
+
+	if (conn == NULL || (ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT)) == NULL ||
+	    (dcc = ci->socket_context) == NULL)
+		return -1;
+	p = peer_by_psk_identity(dcc->dc->gw, (const uint8_t *)identity,
+	    strlen(identity));
+	if (p == NULL || p->psk_key.length == 0) {
+		log_warnx("data channel: refused PSK identity '%.64s': no peer "
+		    "has it", identity);
+		return -1;
+	}
+	if ((key->data = gnutls_malloc(p->psk_key.length)) == NULL)
+		return -1;
+	memcpy(key->data, p->psk_key.s, p->psk_key.length);
+	key->size = (unsigned)p->psk_key.length;
+	dcc->peer = p;
+	return 0;
+}
+
+/* A TLS 1.3 client may offer several identities: the peer is the one
+ * the handshake ended with, not the last psk_key was asked for. */
+static void
+psk_peer(struct datachannel *dc, struct MHD_Connection *conn,
+    struct dc_conn *dcc)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *id;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL ||
+	    gnutls_auth_get_type(ci->tls_session) != GNUTLS_CRD_PSK)
+		return;
+	id = gnutls_psk_server_get_username(ci->tls_session);
+	dcc->peer = id == NULL ? NULL : peer_by_psk_identity(dc->gw,
+	    (const uint8_t *)id, strlen(id));
+}
+
 static void
 on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -114,9 +168,29 @@ on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci == NULL || ci->tls_session == NULL)
 		return;
+	gnutls_credentials_set(ci->tls_session, GNUTLS_CRD_PSK, dc->psk);
 	gnutls_certificate_server_set_request(ci->tls_session,
 	    GNUTLS_CERT_REQUIRE);
 	gnutls_session_set_verify_function(ci->tls_session, verify_client);
+}
+
+/*
+ * GnuTLS's audit log is process-wide, and libcoap's (coap_startup) reads
+ * every session's transport pointer as a coap_session_t: the first audit
+ * line of an MHD session (a record that does not decrypt, e.g. under a
+ * wrong PSK) crashed the daemon. Ours reads no pointer; the signal
+ * channel's audit lines lose the session's address libcoap added.
+ */
+static void
+tls_audit(gnutls_session_t s, const char *text)
+{
+	char line[256];
+	size_t n;
+
+	n = strlen(text);
+	snprintf(line, sizeof(line), "%.*s", (int)(n > 0 &&
+	    text[n - 1] == '\n' ? n - 1 : n), text);
+	log_warnx("TLS: %s", line);
 }
 
 /* ---- requests ------------------------------------------------------- */
@@ -179,6 +253,32 @@ static const char host_meta[] =
     "  <Link rel='restconf' href='/restconf'/>\n"
     "</XRD>\n";
 
+/* Numeric, into buf; NULL when MHD cannot tell. */
+static const char *
+client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
+		    sin_addr, buf, (socklen_t)len);
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->
+		    sin6_addr;
+
+		/* a dual-stack socket: 127.0.0.1 is ::ffff:127.0.0.1 */
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			return inet_ntop(AF_INET, &a->s6_addr[12], buf,
+			    (socklen_t)len);
+		return inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	}
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -191,6 +291,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct rc_reply rep = { 0 };
 	struct dc_conn *dcc;
 	const char *cl;
+	char addr[INET6_ADDRSTRLEN];
 	enum MHD_Result rc;
 
 	if (rq == NULL) {
@@ -219,6 +320,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	dcc = ci != NULL ? ci->socket_context : NULL;
+	if (dcc != NULL)
+		psk_peer(dc, conn, dcc);
 	if (dcc == NULL || dcc->peer == NULL)
 		return MHD_NO;	/* cannot happen: the handshake checked */
 	if (rq->too_big)
@@ -258,6 +361,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.body = rq->body;
 	req.len = rq->len;
+	req.remote = client_address(conn, addr, sizeof(addr));
 	rc_dots_data(&req, &rep);
 	log_info("data channel: peer %s: %s %s: %d", dcc->peer->conf->name,
 	    method, url, rep.status);
@@ -369,11 +473,18 @@ datachannel_start(struct gw *gw)
 		log_warn("data channel: cannot read the credentials");
 		goto fail;
 	}
+	gnutls_global_set_audit_log_function(tls_audit);
+	if (gnutls_psk_allocate_server_credentials(&dc->psk) < 0)
+		goto fail;
+	gnutls_psk_set_server_credentials_function(dc->psk, psk_key);
 	dc->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, dc,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_HTTPS_MEM_KEY, dc->key,
 	    MHD_OPTION_HTTPS_MEM_CERT, dc->cert,
 	    MHD_OPTION_HTTPS_MEM_TRUST, dc->ca,
+	    /* certificates first; PSK suites only for a PSK client */
+	    MHD_OPTION_HTTPS_PRIORITIES,
+	    "NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK",
 	    MHD_OPTION_NOTIFY_CONNECTION, on_conn, dc,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, dc,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
@@ -412,6 +523,8 @@ datachannel_free(struct datachannel *dc)
 		event_free(dc->timer);
 	if (dc->mhd != NULL)
 		MHD_stop_daemon(dc->mhd);
+	if (dc->psk != NULL)
+		gnutls_psk_free_server_credentials(dc->psk);
 	free(dc->ca);
 	free(dc->cert);
 	free(dc->key);

@@ -4,8 +4,9 @@
  * ("data-channel:"). libmicrohttpd runs in the daemon's libevent loop
  * (epoll mode, no thread of its own). The client certificate maps to its
  * configured peer as on the signal channel (cert-name: a DNS SAN, else
- * the CN); any other certificate, or none, fails the handshake.
- * PSK is not offered yet.
+ * the CN); any other certificate, or none, fails the handshake. A
+ * client may use TLS-PSK instead: its identity is a peer's psk-identity,
+ * with that peer's key, as on the signal channel.
  */
 #ifndef DOTSGW_DATACHANNEL_H
 #define DOTSGW_DATACHANNEL_H

@@ -13,6 +13,7 @@
 #include "common/conf.h"
 #include "common/dc_json.h"
 #include "common/log.h"
+#include "gateway/datachannel/dc_provision.h"
 #include "gateway/datachannel/restconf.h"
 #include "gateway/gw.h"
 #include "gateway/state/dc_table.h"
@@ -87,7 +88,7 @@ capabilities(const struct rc_request *q, struct rc_reply *r)
 
 static int
 client_body(const struct rc_request *q, struct dc_client_req *c,
-    struct rc_reply *r)
+    struct dc_prov *prov, struct rc_reply *r)
 {
 	struct dc_err e;
 	json_t *j;
@@ -95,6 +96,10 @@ client_body(const struct rc_request *q, struct dc_client_req *c,
 
 	if ((j = dc_json_parse(q->body, q->len, &e)) == NULL) {
 		rc_error(r, &e);
+		return -1;
+	}
+	if (dc_prov_take(q, j, prov, r) == -1) {
+		json_decref(j);
 		return -1;
 	}
 	rc = dc_decode_client(j, c, &e);
@@ -115,30 +120,39 @@ static void
 client_put(const struct rc_request *q, const char *uri_cuid, struct rc_reply *r)
 {
 	struct dc_client_req c;
+	struct dc_prov prov = { 0 };
 	struct dc_err e;
 	bool created;
 
-	if (client_body(q, &c, r) == -1)
-		return;
+	if (client_body(q, &c, &prov, r) == -1)
+		goto out;
 	if (uri_cuid == NULL && dc_client_owner(q->gw->dc, c.cuid) != NULL) {
 		err(r, 409, "resource-denied", "dots-client %s exists",
 		    c.cuid);
-		return;
+		goto out;
 	}
 	if (uri_cuid != NULL && strcmp(uri_cuid, c.cuid) != 0) {
 		err(r, 400, "invalid-value", "cuid in the body is not the "
 		    "URI's %s", uri_cuid);
-		return;
+		goto out;
 	}
 	if (dc_client_put(q->gw->dc, peer_name(q), c.cuid, c.cdid, &created,
 	    &e) == -1) {
 		rc_error(r, &e);
-		return;
+		goto out;
+	}
+	if (dc_prov_apply(q, c.cuid, &prov, created, r) == -1) {
+		if (created)	/* nothing half done */
+			(void)dc_client_del(q->gw->dc, peer_name(q), c.cuid,
+			    &e);
+		goto out;
 	}
 	r->status = created ? 201 : 204;
 	if (created)
 		snprintf(r->location, sizeof(r->location),
 		    LOC_PREFIX "/dots-client=%s", c.cuid);
+out:
+	dc_prov_free(&prov);
 }
 
 static void
@@ -154,6 +168,7 @@ client_get(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 	o = json_pack("{s:s}", "cuid", cuid);
 	if (cdid[0] != '\0')
 		json_object_set_new(o, "cdid", json_string(cdid));
+	dc_prov_show(q, cuid, o);
 	r->status = 200;
 	r->body = json_pack("{s:[o]}", MODULE "dots-client", o);
 }
@@ -413,8 +428,10 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 			if (dc_client_del(q->gw->dc, peer_name(q), cuid, &e) ==
 			    -1)
 				rc_error(r, &e);
-			else
+			else {
+				dc_prov_cancel(q, cuid);
 				r->status = 204;
+			}
 		} else
 			err(r, 405, "operation-not-supported", "%s: POST, "
 			    "PUT, GET or DELETE", "dots-client");

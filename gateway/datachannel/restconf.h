@@ -27,6 +27,7 @@ struct rc_request {
 	const char	*if_none_match;	/* NULL absent */
 	const char	*body;
 	size_t		 len;
+	const char	*remote;	/* the client's numeric address */
 };
 
 struct rc_reply {

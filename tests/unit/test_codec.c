@@ -900,8 +900,10 @@ test_model(void)
 			n++;
 			CHECK(dots_key_by_name(d->name) == d);
 		}
-		/* RFC 9132+9133, RFC 9244, RFC 9066, dotsgw relay path */
-		CHECK(n == 53 + 83 + 8 + 1 + 13);
+		/* RFC 9132+9133, RFC 9244, RFC 9066, dotsgw relay path,
+		 * dotsgw registration (13, + tunnel-information, next-hop,
+		 * data-channel-cuid) */
+		CHECK(n == 53 + 83 + 8 + 1 + 13 + 3);
 		CHECK(dots_key_is_optional(49152));
 	}
 	TEST("dots_status_name") {

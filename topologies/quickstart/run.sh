@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make run`: one dotsgw gateway on 127.0.0.1:4646 (DTLS and TLS) with the
+# `make run`: one dotsgw gateway on 127.0.0.1:4646 (DTLS and TLS), its data
+# channel on https://127.0.0.1:4648, with the
 # quickstart configuration. Certificates are generated on first run into
 # .state/quickstart/pki (never committed).
 set -e
@@ -35,6 +36,24 @@ Or with libcoap's own client (payload built with python3-cbor2):
   /usr/bin/python3 -c 'import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({1:{2:[{6:["192.0.2.20/32"],14:3600}]}}))' > /tmp/req.cbor
   coap-client-gnutls -u customer1 -k quickstart-secret-1 -m put -t 271 -f /tmp/req.cbor \\
       coaps://127.0.0.1:4646/.well-known/dots/mitigate/cuid=quickstart-cuid/mid=7
+
+The data channel (RFC 8783, RESTCONF over HTTPS, mutual X.509), as customer2:
+its capabilities, then its registration (201; 409 when it exists):
+
+  curl -sS --cacert $pki/ca.pem --cert $pki/customer2.example.pem \\
+      --key $pki/customer2.example.key --resolve gw1:4648:127.0.0.1 \\
+      https://gw1:4648/restconf/data/ietf-dots-data-channel:dots-data/capabilities
+  curl -sS --cacert $pki/ca.pem --cert $pki/customer2.example.pem \\
+      --key $pki/customer2.example.key --resolve gw1:4648:127.0.0.1 \\
+      -i -H 'Content-Type: application/yang-data+json' \\
+      --data-binary '{"ietf-dots-data-channel:dots-client":[{"cuid":"quickstart-cuid-2"}]}' \\
+      https://gw1:4648/restconf/data/ietf-dots-data-channel:dots-data
+
+The same with dotsctl (JSON files in RFC 8783's own form, sent as they are):
+
+  $ctl --data-channel https://127.0.0.1:4648 --server-name gw1 \\
+      --ca $pki/ca.pem --cert $pki/customer2.example.pem \\
+      --key $pki/customer2.example.key data capabilities
 
 The gateway's state and a reload (control socket in state-dir), and its
 metrics (admin endpoint 127.0.0.1:4647):
