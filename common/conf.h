@@ -292,9 +292,11 @@ struct conf_data_channel {
 	char		 address[64];	/* numeric; default "::" */
 	uint16_t	 port;		/* 0 = no data channel (default) */
 	uint32_t	 max_aliases;	/* per peer, all its cuids; default 64 */
+	uint32_t	 max_acls;	/* filtering ACLs per peer; default 64 */
 	uint32_t	 max_clients;	/* registered cuids per peer; default 16 */
-	uint32_t	 lifetime;	/* minutes an alias lives unrefreshed
-					   (pending-lifetime); default 10080 */
+	uint32_t	 lifetime;	/* minutes an alias or ACL lives
+					   unrefreshed (pending-lifetime);
+					   default 10080 */
 };
 
 /*

@@ -316,6 +316,8 @@ static const struct key data_channel_keys[] = {
 	    offsetof(struct conf_data_channel, port), h_u16, NULL },
 	{ "max-aliases-per-peer", KT_SCALAR, false, 1, 100000,
 	    offsetof(struct conf_data_channel, max_aliases), h_u32, NULL },
+	{ "max-acls-per-peer", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_data_channel, max_acls), h_u32, NULL },
 	{ "max-clients-per-peer", KT_SCALAR, false, 1, 100000,
 	    offsetof(struct conf_data_channel, max_clients), h_u32, NULL },
 	{ "alias-lifetime", KT_SCALAR, false, 1, 525600,
@@ -2040,6 +2042,7 @@ void conf_defaults(struct conf *c)
 	strcpy(c->admin.address, "127.0.0.1");
 	strcpy(c->data_channel.address, "::");
 	c->data_channel.max_aliases = 64;
+	c->data_channel.max_acls = 64;
 	c->data_channel.max_clients = 16;
 	c->data_channel.lifetime = 10080;
 	c->control.full.mode = 0660;

@@ -225,6 +225,15 @@ int	 dc_acls_decode_json(const json_t *root, enum dc_mode,
  * Identities are written without module prefix, as the RFC's examples. */
 json_t	*dc_acls_encode(const struct dc_acls *);
 
+/*
+ * One ACL as an element of the "acl" list (RFC 8783 §7.3), for a GET with
+ * RFC 8040 content= (DC_CONTENT_* of dc_json.h): config gives what was
+ * PUT; nonconfig the name, pending-lifetime (when has_pending) and each
+ * ace's name, as Figure 31; all both. NULL only when out of memory. The
+ * function the data channel's client (upstream) encodes a body with too.
+ */
+json_t	*dc_acl_encode_one(const struct dc_acl *, unsigned content);
+
 void	 dc_acls_free(struct dc_acls *);
 void	 dc_acl_free(struct dc_acl *);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dc_acl_impl.h"
+#include "dc_json.h"
 
 /* json_object_set_new that remembers a failure: *ok false */
 static void
@@ -271,4 +272,56 @@ dc_acls_encode(const struct dc_acls *l)
 		return NULL;
 	}
 	return root;
+}
+
+/* nonconfig: the name, pending-lifetime, and each ace's name (the
+ * statistics RFC 8783 adds are not kept: flowspec speakers count none) */
+static json_t *
+enc_nonconfig(const struct dc_acl *a, bool *ok)
+{
+	json_t *o = json_object(), *aces, *arr, *e;
+
+	if (o == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	put(o, "name", json_string(a->name), ok);
+	if (a->has_pending)
+		put(o, "pending-lifetime", json_integer(a->pending_lifetime),
+		    ok);
+	if (a->n_aces == 0)
+		return o;
+	put(o, "aces", aces = json_object(), ok);
+	if (aces == NULL)
+		return o;
+	put(aces, "ace", arr = json_array(), ok);
+	for (size_t i = 0; arr != NULL && i < a->n_aces; i++) {
+		e = json_pack("{s:s}", "name", a->aces[i].name);
+		if (e == NULL || json_array_append_new(arr, e) == -1)
+			*ok = false;
+	}
+	return o;
+}
+
+json_t *
+dc_acl_encode_one(const struct dc_acl *a, unsigned content)
+{
+	struct dc_acl	 cfg;
+	json_t		*o;
+	bool		 ok = true;
+
+	if ((content & DC_CONTENT_ALL) == DC_CONTENT_NONCONFIG)
+		o = enc_nonconfig(a, &ok);
+	else if (content & DC_CONTENT_NONCONFIG)
+		o = enc_acl(a, &ok);
+	else {
+		cfg = *a;
+		cfg.has_pending = false;
+		o = enc_acl(&cfg, &ok);
+	}
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

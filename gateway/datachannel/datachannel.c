@@ -123,7 +123,7 @@ on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
 
 static enum MHD_Result
 send_text(struct MHD_Connection *conn, int status, const char *type,
-    const char *text, const char *location)
+    const char *text, const char *location, const char *etag)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
@@ -136,6 +136,8 @@ send_text(struct MHD_Connection *conn, int status, const char *type,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (location != NULL && location[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	if (etag != NULL && etag[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	rc = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -153,7 +155,7 @@ send_reply(struct MHD_Connection *conn, struct rc_reply *rep)
 		return MHD_NO;
 	}
 	rc = send_text(conn, rep->status, YANG_JSON, s != NULL ? s : "",
-	    rep->location);
+	    rep->location, rep->etag);
 	free(s);
 	json_decref(rep->body);
 	return rc;
@@ -227,7 +229,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return send_err(conn, 405, "operation-not-supported",
 			    "GET only");
 		return send_text(conn, 200, "application/xrd+xml", host_meta,
-		    NULL);
+		    NULL, NULL);
 	}
 	if (strcmp(url, RESTCONF_ROOT "/yang-library-version") == 0) {
 		if (strcmp(method, "GET") != 0)
@@ -246,6 +248,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	req.path = url + strlen(DATA_ROOT);
 	req.content = MHD_lookup_connection_value(conn,
 	    MHD_GET_ARGUMENT_KIND, "content");
+	req.insert = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "insert");
+	req.point = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "point");
+	req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_MATCH);
+	req.if_none_match = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.body = rq->body;
 	req.len = rq->len;
 	rc_dots_data(&req, &rep);

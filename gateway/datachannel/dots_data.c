@@ -2,7 +2,7 @@
  * ietf-dots-data-channel (RFC 8783) resources under /restconf/data/:
  * dots-client registration (§6.1), capabilities (§7.1 of the module:
  * what this server filters), aliases (§6.1, §7.1 of the RFC's aliases).
- * Filtering ACLs are not served yet. Statuses and error-tags are RFC
+ * Filtering ACLs are dc_acls.c's. Statuses and error-tags are RFC
  * 8040's: 201 created (Location), 204 replaced or deleted, 409
  * resource-denied for what exists or a quota, 404 for what is not the
  * peer's, 403 access-denied for targets outside its prefixes.
@@ -359,6 +359,8 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		/* a child of the client: aliases (RFC 8783 §6.1) */
 		if (dc_client_cdid(q->gw->dc, peer_name(q), cuid) == NULL)
 			err(r, 404, "invalid-value", "no dots-client %s", cuid);
+		else if (rc_body_is_acls(q))
+			rc_acls_post(q, cuid, r);
 		else
 			aliases_put(q, cuid, NULL, r);
 		return;
@@ -391,6 +393,10 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		else
 			err(r, 405, "operation-not-supported", "%s: GET (POST "
 			    "to the dots-client)", "aliases");
+		return;
+	}
+	if (strcmp(p, "/acls") == 0 || strncmp(p, "/acls/acl=", 10) == 0) {
+		rc_acls(q, cuid, p[5] == '\0' ? NULL : p + 10, r);
 		return;
 	}
 	if (strncmp(p, "/aliases/alias=", 15) != 0) {

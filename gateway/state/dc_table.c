@@ -17,6 +17,7 @@
 #include "common/prefix.h"
 #include "gateway/gw.h"
 #include "gateway/state/dc_table.h"
+#include "gateway/state/dc_table_impl.h"
 #include "gateway/state/store.h"
 
 #define CLIENT_KEY	"dc-client:"
@@ -43,6 +44,7 @@ struct dc_table {
 	TAILQ_HEAD(, dc_client) clients;
 	TAILQ_HEAD(, dc_alias_rt) aliases;
 	struct event	*expiry;
+	struct dc_acl_store *acls;	/* dc_table_acl.c */
 };
 
 static void arm_expiry(struct dc_table *);
@@ -344,7 +346,17 @@ dc_table_new(struct gw *gw)
 	}
 	load_all(t);
 	arm_expiry(t);
+	if ((t->acls = dc_acl_store_new(gw, t)) == NULL) {
+		dc_table_free(t);
+		return NULL;
+	}
 	return t;
+}
+
+struct dc_acl_store *
+dc_table_acls(const struct dc_table *t)
+{
+	return t->acls;
 }
 
 void
@@ -355,6 +367,7 @@ dc_table_free(struct dc_table *t)
 
 	if (t == NULL)
 		return;
+	dc_acl_store_free(t->acls);
 	while ((r = TAILQ_FIRST(&t->aliases)) != NULL)
 		alias_remove(t, r, false);
 	while ((c = TAILQ_FIRST(&t->clients)) != NULL) {
@@ -419,6 +432,7 @@ dc_client_del(struct dc_table *t, const char *peer, const char *cuid,
 		return dc_errf(e, 404, "invalid-value", "no DOTS client %s",
 		    cuid);
 	(void)store_begin(t->gw->store);
+	dc_acl_store_drop_client(t->acls, cuid);
 	for (r = TAILQ_FIRST(&t->aliases); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (strcmp(r->cuid, cuid) == 0)

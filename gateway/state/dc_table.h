@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dc_acl.h"
 #include "common/dc_json.h"
 #include "common/dots_err.h"
 #include "common/dots_msg.h"
@@ -74,5 +75,51 @@ bool	dc_alias_exists(const struct dc_table *, const char *peer,
  */
 int	dc_alias_expand(const struct dc_table *, const char *peer,
 	    const char *cuid, struct dots_scope *s, struct dots_err *err);
+
+/*
+ * Filtering ACLs (RFC 8783 §7.3) of peer's cuid, kept in the client's
+ * order (ordered-by user: RFC 8040 insert/point) under "dc-acl:<cuid>/
+ * <name>" with their expiry; a deregistered client's go with it.
+ */
+enum dc_insert { DC_INSERT_LAST = 0, DC_INSERT_FIRST, DC_INSERT_BEFORE,
+	DC_INSERT_AFTER };
+
+/* Create or replace acl (taken either way) of peer's cuid, living
+ * lifetime minutes from now. A new ACL goes where `where` says (point:
+ * the name of an ACL of the same client for before/after); a replaced
+ * one moves only when where is not DC_INSERT_LAST. 409 resource-denied
+ * past max-acls-per-peer, 400 invalid-value for a point not found. */
+int	dc_acl_put(struct dc_table *, const char *peer, const char *cuid,
+	    struct dc_acl *acl, uint32_t lifetime, enum dc_insert where,
+	    const char *point, bool *created, struct dc_err *);
+/* 0, or -1 with 404 when peer's cuid has no such ACL. */
+int	dc_acl_del(struct dc_table *, const char *peer, const char *cuid,
+	    const char *name, struct dc_err *);
+/* Find a client's ACL by name: NULL when peer's cuid has none of that
+ * name; its pending_lifetime/has_pending are set to the minutes left. */
+const struct dc_acl *dc_acl_find(const struct dc_table *, const char *peer,
+	    const char *cuid, const char *name);
+/* Each ACL of peer's cuid in the client's order; stops at fn's non-zero
+ * and returns it. */
+int	dc_acl_foreach(const struct dc_table *, const char *peer,
+	    const char *cuid, int (*fn)(const struct dc_acl *, void *),
+	    void *arg);
+/* Each ACL of every client (peer, cuid, acl). */
+int	dc_acl_walk(const struct dc_table *, int (*fn)(const char *peer,
+	    const char *cuid, const struct dc_acl *, void *), void *arg);
+/* How many ACLs peer holds (all its cuids). */
+size_t	dc_acl_count(const struct dc_table *, const char *peer);
+
+/*
+ * Who acts on ACLs (the wiring in dotsgwd.c): changed after an ACL of
+ * peer's cuid was created or replaced (acl) or went (acl NULL: deleted,
+ * expired, its client deregistered). One subscriber.
+ */
+struct dc_acl_events {
+	void	(*changed)(void *arg, const char *peer, const char *cuid,
+		    const char *name, const struct dc_acl *acl);
+	void	*arg;
+};
+void	dc_acl_subscribe(struct dc_table *, const struct dc_acl_events *);
 
 #endif
