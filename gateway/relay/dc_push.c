@@ -15,8 +15,9 @@
  * never removes what another still uses. The names follow from the
  * placement, so a restored placement deletes them without stored state.
  *
- * What an ACL says comes from the downstream client's ACLs: the
- * operator-staged ones of its peer (YAML "acls:", the RFC 8783 subset).
+ * What an ACL says comes from the downstream client's ACLs: those it
+ * created on our data channel, else the operator-staged ones of its peer
+ * (YAML "acls:", the RFC 8783 subset).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "gateway/gw.h"
 #include "gateway/relay/relay_impl.h"
 #include "gateway/state/counters.h"
+#include "gateway/state/dc_table.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
@@ -401,30 +403,42 @@ from_conf(const struct conf_acl *c, const char *name, struct dc_acl *a,
 	return 0;
 }
 
-/* The body creating the downstream client's ACL name as upname there. */
+/* The body creating the downstream client's ACL name as upname there:
+ * its data-channel ACL of that name, else its peer's staged one. Created
+ * there without activation-type (activate-when-mitigating: the relayed
+ * acl-list activates it) and pending-lifetime (ours to refresh). */
 static char *
 acl_body(const struct placement *p, const char *name, const char *upname,
     const char **why)
 {
-	const struct conf_acl *c = pol_acl_find(p->m->client->peer->conf,
-	    name);
-	struct dc_acls acls = { 0 };
+	const struct mit_client *mc = p->m->client;
+	const struct dc_acl *d = dc_acl_find(mit_gw(p->m)->dc,
+	    mc->peer->conf->name, mc->cuid, name);
+	const struct conf_acl *c = pol_acl_find(mc->peer->conf, name);
 	struct dc_acl a;
-	json_t *j;
+	json_t *j = NULL, *one = NULL;
 	char *s;
 
-	if (c == NULL) {
+	memset(&a, 0, sizeof(a));
+	if (d != NULL) {
+		a = *d;		/* aces borrowed */
+		snprintf(a.name, sizeof(a.name), "%s", upname);
+		a.activation = 0;
+		a.has_pending = false;
+		one = dc_acl_encode_one(&a, DC_CONTENT_CONFIG);
+	} else if (c == NULL) {
 		*why = "no such ACL any more";
 		return NULL;
-	}
-	if (from_conf(c, upname, &a, why) == -1) {
+	} else {
+		if (from_conf(c, upname, &a, why) == -1) {
+			dc_acl_free(&a);
+			return NULL;
+		}
+		one = dc_acl_encode_one(&a, DC_CONTENT_CONFIG);
 		dc_acl_free(&a);
-		return NULL;
 	}
-	acls.v = &a;
-	acls.n = 1;
-	j = dc_acls_encode(&acls);
-	dc_acl_free(&a);
+	if (one != NULL)
+		j = json_pack("{s:{s:[o]}}", DC_ACLS_ROOT, "acl", one);
 	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s == NULL)
