@@ -26,6 +26,7 @@
 #include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/mitigator/mitigator.h"
+#include "gateway/mitigator/mitigator_dc_acl.h"
 #include "gateway/relay/orch.h"
 #include "gateway/relay/orch_member.h"
 #include "gateway/datachannel/datachannel.h"
@@ -292,6 +293,54 @@ wire_dc_upstream(struct gw *gw)
 	return (gw->dc_up = dc_up_new(gw)) == NULL ? -1 : 0;
 }
 
+/*
+ * The data channel's filtering ACLs become the local mitigator's rules
+ * (gateway/mitigator/mitigator_dc_acl.h): told of every ACL change and
+ * of every mitigation that starts or ends (activate-when-mitigating);
+ * the stored ACLs are applied now, before the mitigations are restored
+ * (their events apply the rest). -1 on failure.
+ */
+static void
+dc_acl_on_changed(void *gw, const char *peer, const char *cuid,
+    const char *name, const struct dc_acl *acl)
+{
+	mitigator_dc_acl_changed(gw, peer, cuid, name, acl);
+}
+
+static void
+dc_acl_on_mit(struct mitigation *m, void *gw)
+{
+	mitigator_dc_acl_client(gw, m->client);
+}
+
+static void
+dc_acl_on_ending(struct mitigation *m, enum mit_end why, void *gw)
+{
+	mitigator_dc_acl_client(gw, m->client);
+}
+
+static int
+wire_dc_acls(struct gw *gw)
+{
+	const struct dc_acl_events acl = {
+		.changed = dc_acl_on_changed,
+		.arg = gw,
+	};
+	const struct mit_events mit = {
+		.created = dc_acl_on_mit,
+		.restored = dc_acl_on_mit,
+		.activated = dc_acl_on_mit,
+		.ending = dc_acl_on_ending,
+		.arg = gw,
+	};
+
+	dc_acl_subscribe(gw->dc, &acl);
+	if (mit_subscribe(gw->mt, &mit) == -1)
+		return -1;
+	mitigator_dc_acl_start(gw);
+	return 0;
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -412,6 +461,11 @@ main(int argc, char *argv[])
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("cannot start the DOTS server");
+	}
+	if (wire_dc_acls(&gw) == -1) {
+		gw_free(&gw);
+		coap_cleanup();
+		fatalx("out of memory");
 	}
 	if (persist_restore(&gw, &restore) == -1) {
 		gw_free(&gw);

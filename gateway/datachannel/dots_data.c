@@ -192,6 +192,30 @@ collect_one(const struct dc_alias *a, int64_t pending, void *arg)
 	return 0;
 }
 
+/* The entity tag of peer's alias name of cuid, or of all its aliases
+ * (name NULL): "" for none (etag.c). */
+static void
+alias_etag(const struct rc_request *q, const char *cuid, const char *name,
+    char tag[24])
+{
+	struct collect c = { json_array(), DC_CONTENT_CONFIG };
+	const struct dc_alias *a;
+	int64_t pending;
+
+	tag[0] = '\0';
+	if (name != NULL) {
+		json_decref(c.list);
+		if ((a = dc_alias_get(q->gw->dc, peer_name(q), cuid, name,
+		    &pending)) == NULL)
+			return;
+		c.list = dc_encode_alias(a, DC_CONTENT_CONFIG, 0);
+	} else if (c.list != NULL)
+		(void)dc_alias_foreach(q->gw->dc, peer_name(q), cuid,
+		    collect_one, &c);
+	rc_etag(c.list, tag);
+	json_decref(c.list);
+}
+
 static void
 aliases_get(const struct rc_request *q, const char *cuid, const char *name,
     struct rc_reply *r)
@@ -199,20 +223,28 @@ aliases_get(const struct rc_request *q, const char *cuid, const char *name,
 	struct collect c;
 	const struct dc_alias *a;
 	int64_t pending;
+	char tag[24];
 
 	if (content_of(q, &c.content, r) == -1)
 		return;
+	alias_etag(q, cuid, name, tag);
 	if (name != NULL) {
 		if ((a = dc_alias_get(q->gw->dc, peer_name(q), cuid, name,
 		    &pending)) == NULL) {
 			err(r, 404, "invalid-value", "no alias %s", name);
 			return;
 		}
+		if (rc_precondition(q, tag, r) == -1)
+			return;
 		r->status = 200;
 		r->body = json_pack("{s:[o]}", MODULE "alias",
 		    dc_encode_alias(a, c.content, pending));
+		snprintf(r->etag, sizeof(r->etag), "%s", tag);
 		return;
 	}
+	if (rc_precondition(q, tag, r) == -1)
+		return;
+	snprintf(r->etag, sizeof(r->etag), "%s", tag);
 	c.list = json_array();
 	(void)dc_alias_foreach(q->gw->dc, peer_name(q), cuid, collect_one, &c);
 	r->status = 200;
@@ -264,6 +296,13 @@ aliases_put(const struct rc_request *q, const char *cuid, const char *name,
 	bool created = false, any = false;
 	char first[DC_NAME_MAX + 1] = "";
 
+	if (name != NULL) {
+		char tag[24];
+
+		alias_etag(q, cuid, name, tag);
+		if (rc_precondition(q, tag, r) == -1)
+			return;
+	}
 	if (aliases_body(q, name, &as, r) == -1) {
 		dc_aliases_free(&as);
 		return;
@@ -415,6 +454,11 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 	else if (get)
 		aliases_get(q, cuid, name, r);
 	else if (del) {
+		char tag[24];
+
+		alias_etag(q, cuid, name, tag);
+		if (tag[0] != '\0' && rc_precondition(q, tag, r) == -1)
+			return;
 		if (dc_alias_del(q->gw->dc, peer_name(q), cuid, name, &e) == -1)
 			rc_error(r, &e);
 		else

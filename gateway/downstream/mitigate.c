@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "policies/acl.h"
 #include "policies/authz.h"
+#include "gateway/state/dc_acl_list.h"
 #include "gateway/state/dc_table.h"
 #include "gateway/state/audit.h"
 #include "gateway/downstream/durable.h"
@@ -244,7 +245,8 @@ validate_request(const struct dots_scope *s, struct dots_err *err)
  * only, and not in idle time; here "idle" is a request that does not
  * trigger mitigation (RFC 8811 pre-configured, trigger-mitigation false),
  * since a mitigation request carrying the acl-list is itself what makes
- * the attack time. Every name must be one of the peer's staged ACLs.
+ * the attack time. Every name must be one of the peer's staged ACLs or
+ * the client's data-channel ACLs (dc_acl_list.h).
  */
 static int
 acl_list_check(const struct ds_request *rq, const struct mitigation *m,
@@ -256,7 +258,8 @@ acl_list_check(const struct ds_request *rq, const struct mitigation *m,
 	if ((s->present & DOTS_SCOPE_TRIGGER) && !s->trigger_mitigation)
 		return dots_errf(err, 400, "acl-list is not processed in idle "
 		    "time (trigger-mitigation false)");
-	return pol_acl_check(rq->ds->peer->conf, s, err);
+	return dc_acl_list_check(rq->gw->dc, rq->ds->peer->conf, rq->path.cuid,
+	    s, err);
 }
 
 static bool
@@ -618,6 +621,11 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 	if (rq->path.cdid[0] != '\0' && !peer->conf->trusted_gateway)
 		log_info("peer %s is not a trusted gateway: cdid '%s' ignored",
 		    peer->conf->name, rq->path.cdid);
+	/* RFC 9133: the acl-list sets the data-channel ACLs' activation */
+	if (s->n_acl_list > 0 && dc_acl_list_apply(rq->gw->dc, peer->conf,
+	    rq->path.cuid, s, &err) == -1)
+		log_warnx("peer %s cuid %s mid %u: %s", peer->conf->name,
+		    rq->path.cuid, rq->path.mid, err.msg);
 	m = mit_create(rq->gw->mt, c, rq->path.mid,
 	    peer->conf->trusted_gateway && rq->path.cdid[0] != '\0' ?
 	    rq->path.cdid : NULL, rq->path.cdid, s, lifetime);

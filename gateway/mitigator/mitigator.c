@@ -282,14 +282,65 @@ mitigator_admit(struct gw *gw, const struct conf_peer *peer,
 	return r == 0;
 }
 
+/* A rule set of rules[0..n) for m (NULL: a standing set), announced. */
+static struct mit_rules *
+install_rules(struct mitigator *mg, struct peer_rt *prt, const char *cuid,
+    uint32_t mid, struct mitigation *m, unsigned act,
+    const struct pol_rule *rules, size_t n, const char *idname)
+{
+	const struct conf_peer *peer = prt->conf;
+	struct mit_rules *r;
+	char text[512];
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->rules = calloc(n, sizeof(*r->rules))) == NULL ||
+	    (r->refs = calloc(n, sizeof(*r->refs))) == NULL) {
+		if (r != NULL)
+			free(r->rules);
+		free(r);
+		return NULL;
+	}
+	memcpy(r->rules, rules, n * sizeof(*rules));
+	r->n = n;
+	for (size_t i = 0; i < n; i++)
+		if ((r->refs[i] = route_ref(mg, &rules[i])) == NULL) {
+			route_unref_all(mg, r->refs, i);
+			free(r->refs);
+			free(r->rules);
+			free(r);
+			return NULL;
+		}
+	/* the speaker replaces a shared route: it carries r's tag now */
+	for (size_t i = 0; i < n; i++)
+		r->refs[i]->tag = r;
+	r->mg = mg;
+	r->m = m;
+	r->standing = m == NULL;
+	r->owner = mitigator_owner(peer->name, cuid);
+	r->mid = mid;
+	r->action = act;
+	TAILQ_INSERT_TAIL(&mg->owned, r, entry);
+	owns_add(mg, r);
+	mg->n_rules += (uint32_t)n;
+	prt->rules += (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		mitigator_rule_text(&rules[i], text, sizeof(text));
+		log_info("peer %s cuid %s %s %u: %s rule %zu/%zu: %s",
+		    peer->name, cuid, idname, mid, mg->ops->name, i + 1,
+		    n, text);
+	}
+	r->pending++;
+	mg->ops->install(mg, r, n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0));
+	return r;
+}
+
 int
 mitigator_install(struct gw *gw, struct mitigation *m)
 {
 	struct mitigator *mg = gw->mitig;
 	const struct conf_peer *peer = m->client->peer->conf;
 	struct pol_rule rules[POL_RULES_MAX];
-	struct mit_rules *r;
-	char why[200], text[512];
+	char why[200];
 	unsigned act;
 	size_t n;
 
@@ -301,45 +352,8 @@ mitigator_install(struct gw *gw, struct mitigation *m)
 		    peer->name, m->client->cuid, m->mid, why);
 		return -1;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->rules = calloc(n, sizeof(*r->rules))) == NULL ||
-	    (r->refs = calloc(n, sizeof(*r->refs))) == NULL) {
-		if (r != NULL)
-			free(r->rules);
-		free(r);
-		return -1;
-	}
-	memcpy(r->rules, rules, n * sizeof(*rules));
-	r->n = n;
-	for (size_t i = 0; i < n; i++)
-		if ((r->refs[i] = route_ref(mg, &rules[i])) == NULL) {
-			route_unref_all(mg, r->refs, i);
-			free(r->refs);
-			free(r->rules);
-			free(r);
-			return -1;
-		}
-	/* the speaker replaces a shared route: it carries r's tag now */
-	for (size_t i = 0; i < n; i++)
-		r->refs[i]->tag = r;
-	r->mg = mg;
-	r->m = m;
-	r->owner = mitigator_owner(peer->name, m->client->cuid);
-	r->mid = m->mid;
-	r->action = act;
-	TAILQ_INSERT_TAIL(&mg->owned, r, entry);
-	owns_add(mg, r);
-	mg->n_rules += (uint32_t)n;
-	m->client->peer->rules += (uint32_t)n;
-	for (size_t i = 0; i < n; i++) {
-		mitigator_rule_text(&rules[i], text, sizeof(text));
-		log_info("peer %s cuid %s mid %u: %s rule %zu/%zu: %s",
-		    peer->name, m->client->cuid, m->mid, mg->ops->name, i + 1,
-		    n, text);
-	}
-	r->pending++;
-	mg->ops->install(mg, r, n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0));
-	return 0;
+	return install_rules(mg, m->client->peer, m->client->cuid, m->mid, m,
+	    act, rules, n, "mid") == NULL ? -1 : 0;
 }
 
 static struct mit_rules *
@@ -392,7 +406,7 @@ withdraw_mask(struct mitigator *mg, struct mit_rules *r)
 			continue;
 		ref->tag = NULL;
 		TAILQ_FOREACH(o, &mg->owned, entry) {
-			if (o->m == NULL)
+			if (!mit_rules_active(o))
 				continue;
 			for (size_t j = 0; j < o->n; j++)
 				if (o->refs[j] == ref) {
@@ -486,7 +500,7 @@ mitigator_done(struct mit_rules *r, bool ok)
 	r->pending--;
 	if (!ok)
 		mg->failures++;
-	if (r->m != NULL) {
+	if (mit_rules_active(r)) {
 		r->installed = ok;
 		if (ok)
 			mg->installs++;
@@ -507,7 +521,7 @@ mitigator_owns(struct mitigator *mg, uint32_t owner, uint32_t mid)
 	struct mit_rules *r;
 
 	for (r = *owns_bucket(mg, owner, mid); r != NULL; r = r->owns_next)
-		if (r->m != NULL && r->owner == owner && r->mid == mid)
+		if (mit_rules_active(r) && r->owner == owner && r->mid == mid)
 			return r;
 	return NULL;
 }
@@ -518,10 +532,79 @@ mitigator_withdrawing(struct mitigator *mg, uint32_t owner, uint32_t mid)
 	struct mit_rules *r;
 
 	for (r = *owns_bucket(mg, owner, mid); r != NULL; r = r->owns_next)
-		if (r->m == NULL && r->pending > 0 && r->owner == owner &&
+		if (!mit_rules_active(r) && r->pending > 0 && r->owner == owner &&
 		    r->mid == mid)
 			return true;
 	return false;
+}
+
+/* ---- standing rule sets ------------------------------------------------ */
+
+static struct mit_rules *
+standing_of(struct mitigator *mg, uint32_t owner, uint32_t setid)
+{
+	struct mit_rules *r;
+
+	for (r = *owns_bucket(mg, owner, setid); r != NULL; r = r->owns_next)
+		if (r->standing && r->owner == owner && r->mid == setid)
+			return r;
+	return NULL;
+}
+
+bool
+mitigator_has_set(struct gw *gw, const char *peer, const char *cuid,
+    uint32_t setid)
+{
+	return gw->mitig != NULL && standing_of(gw->mitig,
+	    mitigator_owner(peer, cuid), setid) != NULL;
+}
+
+void
+mitigator_withdraw_set(struct gw *gw, struct peer_rt *prt, const char *cuid,
+    uint32_t setid)
+{
+	struct mitigator *mg = gw->mitig;
+	struct mit_rules *r;
+
+	if (mg == NULL || (r = standing_of(mg, mitigator_owner(
+	    prt->conf->name, cuid), setid)) == NULL)
+		return;
+	log_info("peer %s cuid %s set %u: withdrawing %zu %s rule(s)",
+	    prt->conf->name, cuid, setid, r->n, mg->ops->name);
+	r->standing = false;
+	owns_del(mg, r);
+	mg->n_rules -= (uint32_t)r->n;
+	prt->rules -= (uint32_t)r->n;
+	r->pending++;
+	mg->ops->withdraw(mg, r, withdraw_mask(mg, r));
+}
+
+int
+mitigator_install_set(struct gw *gw, struct peer_rt *prt, const char *cuid,
+    uint32_t setid, const char *what, const struct pol_rule *rules, size_t n)
+{
+	struct mitigator *mg = gw->mitig;
+	const struct conf_mitigator *mc;
+
+	if (mg == NULL)
+		return -1;
+	mc = &gw->conf->mitigator;
+	mitigator_withdraw_set(gw, prt, cuid, setid);
+	if (n == 0)
+		return 0;
+	if (!pol_rules_fit(mc, &prt->conf->policy, prt->rules, mg->n_rules,
+	    n)) {
+		log_warnx("peer %s cuid %s %s: %zu rules exceed the limits "
+		    "(peer: %" PRIu32 " of %" PRIu32 ", all: %" PRIu32 " of %"
+		    PRIu32 "): not installed", prt->conf->name, cuid, what, n,
+		    prt->rules, prt->conf->policy.max_rules, mg->n_rules,
+		    mc->max_rules);
+		return -1;
+	}
+	log_info("peer %s cuid %s %s: set %u of %zu %s rule(s)",
+	    prt->conf->name, cuid, what, setid, n, mg->ops->name);
+	return install_rules(mg, prt, cuid, setid, NULL, rules[0].action,
+	    rules, n, "set") == NULL ? -1 : 0;
 }
 
 /* ---- drop counters ------------------------------------------------- */

@@ -33,6 +33,7 @@
 struct gw;
 struct mitigation;
 struct mitigator;
+struct peer_rt;
 
 /* The rules of one local mitigation. */
 struct mit_rules {
@@ -41,6 +42,9 @@ struct mit_rules {
 	struct mitigator *mg;
 	struct mitigation *m;		/* NULL once withdrawn; no pointer
 					   into the conf: reload frees it */
+	bool		 standing;	/* no mitigation's: a data-channel
+					   ACL's (mitigator_dc_acl.c), active
+					   until mitigator_withdraw_set */
 	uint32_t	 owner;		/* mitigator_owner(peer, cuid) */
 	uint32_t	 mid;
 	unsigned	 action;	/* CONF_ACT_* */
@@ -126,6 +130,29 @@ void	mitigator_withdraw(struct gw *, struct mitigation *);
 /* m's attack information changed: when its severity now maps to another
  * action, the rules are withdrawn and installed again with it. */
 void	mitigator_update(struct gw *, struct mitigation *);
+
+/*
+ * Rule sets that belong to no mitigation (the data channel's filtering
+ * ACLs, RFC 8783 activation-type): installed, shared, counted and
+ * reconciled like a mitigation's, under owner mitigator_owner(peer, cuid)
+ * and a set id the caller picks (mid space: ids from 2^31 up). Install
+ * replaces a set of that owner and id. -1 when the limits refuse them
+ * (logged) or out of memory.
+ */
+int	mitigator_install_set(struct gw *, struct peer_rt *, const char *cuid,
+	    uint32_t setid, const char *what, const struct pol_rule *,
+	    size_t n);
+void	mitigator_withdraw_set(struct gw *, struct peer_rt *, const char *cuid,
+	    uint32_t setid);
+bool	mitigator_has_set(struct gw *, const char *peer, const char *cuid,
+	    uint32_t setid);
+
+/* A rule set is active: a mitigation's or a standing one. */
+static inline bool
+mit_rules_active(const struct mit_rules *r)
+{
+	return r->m != NULL || r->standing;
+}
 
 /* For back-ends. */
 void	mitigator_done(struct mit_rules *, bool ok);

@@ -387,7 +387,7 @@ reannounce(struct bgp *b)
 	/* a route shared with another set is counted with the set whose
 	 * tag it carries */
 	TAILQ_FOREACH(r, &b->mg->owned, entry) {
-		if (r->m == NULL || r->pending > 0)
+		if (!mit_rules_active(r) || r->pending > 0)
 			continue;
 		mask = mitigator_tagged(r);
 		want = (size_t)__builtin_popcountll(mask);

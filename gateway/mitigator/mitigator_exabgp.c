@@ -282,7 +282,7 @@ reannounce(struct exa *e)
 	 * tag it carries */
 	for (r = TAILQ_FIRST(&e->mg->owned); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
-		if (r->m == NULL || r->pending > 0)
+		if (!mit_rules_active(r) || r->pending > 0)
 			continue;
 		mask = mitigator_tagged(r);
 		want = (size_t)__builtin_popcountll(mask);

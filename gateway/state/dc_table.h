@@ -107,6 +107,12 @@ int	dc_acl_foreach(const struct dc_table *, const char *peer,
 /* Each ACL of every client (peer, cuid, acl). */
 int	dc_acl_walk(const struct dc_table *, int (*fn)(const char *peer,
 	    const char *cuid, const struct dc_acl *, void *), void *arg);
+/* RFC 9133: the signal channel changes an ACL's activation-type
+ * (enum dc_activation); stored, the subscriber told. 0, or -1 with 404
+ * when peer's cuid has no such ACL, 500 when the store failed. */
+int	dc_acl_set_activation(struct dc_table *, const char *peer,
+	    const char *cuid, const char *name, unsigned activation,
+	    struct dc_err *);
 /* How many ACLs peer holds (all its cuids). */
 size_t	dc_acl_count(const struct dc_table *, const char *peer);
 

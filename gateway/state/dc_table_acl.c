@@ -474,6 +474,12 @@ dc_acl_put(struct dc_table *t, const char *peer, const char *cuid,
 		return dc_errf(e, 400, "invalid-value", "point: ACL %s cannot "
 		    "be placed next to itself", acl->name);
 	}
+	if ((where == DC_INSERT_BEFORE || where == DC_INSERT_AFTER) &&
+	    (point == NULL || find(s, peer, cuid, point) == NULL)) {
+		dc_acl_free(acl);
+		return dc_errf(e, 400, "invalid-value", "point: no ACL %.64s "
+		    "of this DOTS client", point != NULL ? point : "");
+	}
 	if (r == NULL) {
 		if (dc_acl_count(t, peer) >= s->gw->conf->data_channel.max_acls) {
 			dc_acl_free(acl);
@@ -542,5 +548,28 @@ dc_acl_del(struct dc_table *t, const char *peer, const char *cuid,
 		return dc_errf(e, 404, "invalid-value", "no ACL %s", name);
 	remove_one(s, r, true, true);
 	arm(s);
+	return 0;
+}
+
+int
+dc_acl_set_activation(struct dc_table *t, const char *peer, const char *cuid,
+    const char *name, unsigned activation, struct dc_err *e)
+{
+	struct dc_acl_store *s = dc_table_acls(t);
+	struct dc_acl_rt *r = find(s, peer, cuid, name);
+	uint8_t old;
+
+	if (r == NULL)
+		return dc_errf(e, 404, "invalid-value", "no ACL %s", name);
+	if (r->acl.activation == activation)
+		return 0;
+	old = r->acl.activation;
+	r->acl.activation = (uint8_t)activation;
+	if (save(s, r) == -1) {
+		r->acl.activation = old;
+		return dc_errf(e, 500, "operation-failed", "the state store "
+		    "failed");
+	}
+	tell(s, peer, cuid, r->acl.name, &r->acl);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * gateway/state/dc_table.c without a server: registration and its quota,
  * another peer's objects invisible, alias-name expansion (targets merged
  * without duplicates, an unknown alias 4.04), expiry by the timer, and
- * what a new table restores from the store.
+ * what a new table restores from the store; filtering ACLs: order
+ * (insert/point), quota, other peers, the subscriber, activation-type
+ * from the signal channel, expiry, restore, deregistration.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,8 @@
 #include "unit.h"
 
 static const char conf_text[] =
-    "data-channel: { max-clients-per-peer: 2, max-aliases-per-peer: 3 }\n"
+    "data-channel: { max-clients-per-peer: 2, max-aliases-per-peer: 3,"
+    " max-acls-per-peer: 3 }\n"
     "peers:\n"
     "  - { name: a, psk-identity: a, psk-key: k, prefixes: [10.0.0.0/8] }\n"
     "  - { name: b, psk-identity: b, psk-key: k, prefixes: [11.0.0.0/8] }\n";
@@ -49,6 +52,89 @@ put(struct dc_table *t, const char *peer, const char *cuid, const char *name,
 	bool created;
 
 	return dc_alias_put(t, peer, cuid, &a, minutes, &created, e);
+}
+
+/* An RFC 8783 ACL named name dropping traffic to pfx. */
+static struct dc_acl
+acl(const char *name, const char *pfx, const char *activation)
+{
+	char body[512];
+	struct dc_acls l;
+	struct dc_acl a;
+	struct dc_err e;
+
+	snprintf(body, sizeof(body), "{\"ietf-dots-data-channel:acls\": "
+	    "{\"acl\": [{\"name\": \"%s\", \"type\": \"ipv4-acl-type\", "
+	    "\"activation-type\": \"%s\", \"aces\": {\"ace\": [{\"name\": "
+	    "\"r\", \"matches\": {\"ipv4\": {\"destination-ipv4-network\": "
+	    "\"%s\"}}, \"actions\": {\"forwarding\": \"drop\"}}]}}]}}", name,
+	    activation, pfx);
+	memset(&a, 0, sizeof(a));
+	if (dc_acls_decode(body, strlen(body), DC_REQUEST, &l, &e) == -1) {
+		printf("FAIL acl %s: %s\n", name, e.msg);
+		return a;
+	}
+	a = l.v[0];
+	memset(&l.v[0], 0, sizeof(l.v[0]));
+	dc_acls_free(&l);
+	return a;
+}
+
+static int
+put_acl(struct dc_table *t, const char *peer, const char *cuid,
+    const char *name, const char *pfx, uint32_t minutes,
+    enum dc_insert where, const char *point, struct dc_err *e)
+{
+	struct dc_acl a = acl(name, pfx, "immediate");
+	bool created;
+
+	return dc_acl_put(t, peer, cuid, &a, minutes, where, point, &created,
+	    e);
+}
+
+struct order {
+	char	 names[160];
+};
+
+static int
+name_of(const struct dc_acl *a, void *arg)
+{
+	struct order *o = arg;
+	size_t n = strlen(o->names);
+
+	snprintf(o->names + n, sizeof(o->names) - n, "%s%s", n ? " " : "",
+	    a->name);
+	return 0;
+}
+
+/* "x y z": peer's cuid's ACL names in order */
+static const char *
+order_of(struct dc_table *t, const char *peer, const char *cuid,
+    struct order *o)
+{
+	o->names[0] = '\0';
+	(void)dc_acl_foreach(t, peer, cuid, name_of, o);
+	return o->names;
+}
+
+/* what the subscriber was told last */
+struct told {
+	int	 n;
+	char	 name[80];
+	bool	 gone;
+	unsigned activation;
+};
+
+static void
+on_acl(void *arg, const char *peer, const char *cuid, const char *name,
+    const struct dc_acl *a)
+{
+	struct told *w = arg;
+
+	w->n++;
+	snprintf(w->name, sizeof(w->name), "%s/%s/%s", peer, cuid, name);
+	w->gone = a == NULL;
+	w->activation = a != NULL ? dc_acl_activation(a) : 0;
 }
 
 int
@@ -148,14 +234,84 @@ main(void)
 		CHECK(!dc_alias_exists(t, "a", "c1", "db"));
 		CHECK(dc_alias_count(t, "a") == 2);
 	}
+	TEST("dc_table: ACLs in the client's order (insert, point), quota") {
+		struct told w = { 0 };
+		struct dc_acl_events ev = { on_acl, &w };
+		struct order o;
+
+		dc_acl_subscribe(t, &ev);
+		CHECK(put_acl(t, "a", "c1", "x", "10.1.0.0/16", 60,
+		    DC_INSERT_LAST, NULL, &e) == 0);
+		CHECK(w.n == 1 && strcmp(w.name, "a/c1/x") == 0 && !w.gone &&
+		    w.activation == DC_ACT_IMMEDIATE);
+		CHECK(put_acl(t, "a", "c1", "y", "10.2.0.0/16", 0,
+		    DC_INSERT_FIRST, NULL, &e) == 0);
+		CHECK(put_acl(t, "a", "c1", "z", "10.3.0.0/16", 60,
+		    DC_INSERT_AFTER, "y", &e) == 0);
+		CHECK_STR(order_of(t, "a", "c1", &o), "y z x");
+		CHECK(put_acl(t, "a", "c1", "w", "10.4.0.0/16", 60,
+		    DC_INSERT_LAST, NULL, &e) == -1 && e.status == 409 &&
+		    strcmp(e.tag, "resource-denied") == 0);
+		CHECK(put_acl(t, "a", "c1", "z", "10.3.0.0/16", 60,
+		    DC_INSERT_BEFORE, "nosuch", &e) == -1 && e.status == 400);
+		CHECK_STR(order_of(t, "a", "c1", &o), "y z x");
+		/* a replacement stays where it was unless told */
+		CHECK(put_acl(t, "a", "c1", "z", "10.3.0.0/24", 60,
+		    DC_INSERT_LAST, NULL, &e) == 0);
+		CHECK_STR(order_of(t, "a", "c1", &o), "y z x");
+		CHECK(put_acl(t, "a", "c1", "x", "10.1.0.0/16", 60,
+		    DC_INSERT_BEFORE, "y", &e) == 0);
+		CHECK_STR(order_of(t, "a", "c1", &o), "x y z");
+		CHECK(dc_acl_count(t, "a") == 3 && dc_acl_count(t, "b") == 0);
+		CHECK(dc_acl_find(t, "b", "c1", "x") == NULL);
+		CHECK(dc_acl_find(t, "a", "c2", "x") == NULL);
+		CHECK(dc_acl_find(t, "a", "c1", "x") != NULL &&
+		    dc_acl_find(t, "a", "c1", "x")->has_pending &&
+		    dc_acl_find(t, "a", "c1", "x")->pending_lifetime == 60);
+		CHECK(dc_acl_del(t, "b", "c1", "x", &e) == -1 &&
+		    e.status == 404);
+		CHECK(dc_acl_set_activation(t, "a", "c1", "z",
+		    DC_ACT_DEACTIVATE, &e) == 0 && w.activation ==
+		    DC_ACT_DEACTIVATE && strcmp(w.name, "a/c1/z") == 0);
+	}
+	TEST("dc_table: an ACL expires on its timer, the subscriber told") {
+		struct told w = { 0 };
+		struct dc_acl_events ev = { on_acl, &w };
+
+		dc_acl_subscribe(t, &ev);
+		/* "y" was given 0 minutes: due now */
+		CHECK(dc_acl_find(t, "a", "c1", "y") != NULL);
+		event_base_loop(gw.base, EVLOOP_ONCE);
+		CHECK(dc_acl_find(t, "a", "c1", "y") == NULL);
+		CHECK(w.n == 1 && w.gone && strcmp(w.name, "a/c1/y") == 0);
+		CHECK(dc_acl_find(t, "a", "c1", "x") != NULL);
+	}
+	TEST("dc_table: a new table restores the ACLs, order, activation") {
+		struct order o;
+
+		dc_table_free(t);
+		t = gw.dc = dc_table_new(&gw);
+		CHECK(t != NULL);
+		CHECK_STR(order_of(t, "a", "c1", &o), "x z");
+		CHECK(dc_acl_find(t, "a", "c1", "z") != NULL &&
+		    dc_acl_activation(dc_acl_find(t, "a", "c1", "z")) ==
+		    DC_ACT_DEACTIVATE);
+		CHECK(dc_acl_find(t, "a", "c1", "x") != NULL &&
+		    dc_acl_find(t, "a", "c1", "x")->pending_lifetime == 60);
+	}
 	TEST("dc_table: deregistration takes the client's aliases") {
+		struct told w = { 0 };
+		struct dc_acl_events ev = { on_acl, &w };
+
+		dc_acl_subscribe(t, &ev);
 		CHECK(dc_client_del(t, "a", "c1", &e) == 0);
 		CHECK(!dc_alias_exists(t, "a", "c1", "web"));
 		CHECK(dc_alias_count(t, "a") == 1);
+		CHECK(dc_acl_count(t, "a") == 0 && w.n == 2 && w.gone);
 		dc_table_free(t);
 		t = gw.dc = dc_table_new(&gw);
 		CHECK(t != NULL && dc_client_owner(t, "c1") == NULL &&
-		    dc_alias_count(t, "a") == 1);
+		    dc_alias_count(t, "a") == 1 && dc_acl_count(t, "a") == 0);
 	}
 	dc_table_free(t);
 	store_close(gw.store);
