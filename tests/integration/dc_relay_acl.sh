@@ -28,6 +28,18 @@ cat >> "$TMP/gw-a.yaml" <<EOF
     cert-name: cust.example
     prefixes: [192.0.2.0/24, 198.51.100.0/24]
     actions: [upstream]
+  - name: customer1
+    psk-identity: $PSK1_ID
+    psk-key: $PSK1_KEY
+    prefixes: [192.0.2.64/26]
+    actions: [upstream]
+    acls:
+      - name: block-dns
+        type: ipv4
+        aces:
+          - name: web
+            matches: { destination-prefix: 192.0.2.64/28, protocol: 6, destination-port-range: 80 }
+            action: drop
   - name: gw-b
     upstream: { address: $HOST, port: $PB, transport: dtls,
                 data-channel: { port: $DCB, timeout: 20000 } }
@@ -126,9 +138,9 @@ wait_for 30 at_b && pass "B's data channel holds the ACL for A's cuid ($(b_acls)
     fail "ACL at B" "B has '$(b_acls)'; A: $(grep -F 'data channel' "$TMP/gw-a.log" | tail -n 2)"
 UPNAME=$(b_acls)
 http gw-a gw-b "$DCB" GET "$DATA/dots-client=$CUID_A/acls/acl=$UPNAME?content=config"
-check_eq "B's copy: the customer's ACE, activate-when-mitigating (no activation-type)" \
-    "$(bj 'sorted((a["name"], "activation-type" in a, a["aces"]["ace"][0]["matches"]["ipv4"]["destination-ipv4-network"], a["aces"]["ace"][0]["actions"]["forwarding"]) for a in j["ietf-dots-data-channel:acls"]["acl"])')" \
-    "[[\"$UPNAME\", false, \"192.0.2.0/28\", \"drop\"]]"
+check_eq "B's copy: the customer's ACE, activate-when-mitigating" \
+    "$(bj 'sorted((a["name"], a.get("activation-type", "activate-when-mitigating"), a["aces"]["ace"][0]["matches"]["ipv4"]["destination-ipv4-network"], a["aces"]["ace"][0]["actions"]["forwarding"]) for a in j["ietf-dots-data-channel:acls"]["acl"])')" \
+    "[[\"$UPNAME\", \"activate-when-mitigating\", \"192.0.2.0/28\", \"drop\"]]"
 http cust gw-b "$DCB" GET "$DATA/dots-client=$CUID_A/acls" 2>/dev/null
 [ "$CODE" != 200 ] && pass "the customer cannot see A's ACLs at B (HTTP $CODE)" ||
     fail "B's ACLs visible to the customer" "$(head -c 200 "$BODY")"
@@ -149,6 +161,29 @@ n=$(metric dotsgw_dc_upstream_requests_total)
     pass "A's /metrics: $n data-channel requests upstream, 0 failures" ||
     fail "metrics" "requests '$n' failures '$(metric dotsgw_dc_upstream_failures_total)'"
 
+# --- another customer's "block-dns" (staged in A's YAML) -----------------
+cat > "$TMP/r2.json" <<EOF
+{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{
+  "target-prefix": ["192.0.2.64/28"], "lifetime": 600,
+  "ietf-dots-signal-control:acl-list": [{"acl-name": "block-dns"}]
+}]}}
+EOF
+ctl psk1 "coaps://$HOST:$PA" mitigate --mid 1 --file "$TMP/r2.json"
+[ "$(code_of)" = 2.01 ] && pass "customer1's request (its staged block-dns): 2.01" ||
+    fail "customer1's request" "$(_ctl_why)"
+two() { [ "$(b_acls | wc -w)" = 2 ]; }
+wait_for 30 two && case " $(b_acls) " in *" $UPNAME "*-2-block-dns" "*) true ;; *) false ;; esac &&
+    pass "B holds both customers' block-dns under distinct names ($(b_acls))" ||
+    fail "two ACLs at B" "'$(b_acls)'"
+WEB='c.get(1) == {"prefix": "192.0.2.64/28"} and c.get(3) == [{"op": 129, "value": 6}] and c.get(5) == [{"op": 129, "value": 80}]'
+wait_for 40 has_fs "$WEB" && pass "customer1's staged ACE is a flowspec rule at the router" ||
+    fail "customer1's rule" "RIB: $(rib ipv4-flowspec | cut -c1-400)"
+ctl psk1 "coaps://$HOST:$PA" withdraw --mid 1
+one() { [ "$(b_acls)" = "$UPNAME" ]; }
+wait_for 30 one && wait_for 40 no_fs "$WEB" && has_fs "$ACLRULE" &&
+    pass "customer1 withdraws: its ACL and rule go, the other customer's stay" ||
+    fail "customer1's withdrawal" "B '$(b_acls)'; RIB $(rib ipv4-flowspec | cut -c1-300)"
+
 # --- withdrawal: the ACL and the rule go ---------------------------------
 cust withdraw --mid 1
 [ "$(code_of)" = 2.02 ] && pass "customer withdraws: 2.02" || fail "withdraw" "$(_ctl_why)"
@@ -166,10 +201,15 @@ ACL2='{"ietf-dots-data-channel:acls":{"acl":[{"name":"block-dns","type":"ipv4-ac
 http cust gw-a "$DCA" PUT "$DATA/dots-client=$CUID/acls/acl=block-dns" "$ACL2"
 check_eq "ACL block-dns replaced on A (198.51.100.0/28: the customer's, not A's at B)" "$CODE" 204
 fails0=$(metric dotsgw_dc_upstream_failures_total)
+puts_b() { count_of "$TMP/gw-b.log" "peer gw-a: PUT .well-known/dots/mitigate/"; }
+puts0=$(puts_b)
 cust mitigate --mid 2 --file "$TMP/r1.json"
 [ "$(code_of)" = 2.01 ] && pass "customer's second request: 2.01 (relayed)" ||
     fail "second request" "$(_ctl_why)"
-refused() { has "$TMP/gw-a.log" "upstream gw-b refused mid 2: data channel: HTTP 403 access-denied"; }
+refused() {
+	grep -F "peer cust cuid $CUID mid 2: upstream gw-b refused mid " "$TMP/gw-a.log" |
+	    grep -qF ": data channel: HTTP 403 access-denied"
+}
 wait_for 30 refused && pass "A: B refused the ACL (403 access-denied); placement refused" ||
     fail "refusal at A" "$(grep -F 'mid 2' "$TMP/gw-a.log" | tail -n 3)"
 exceeded() {
@@ -179,9 +219,7 @@ exceeded() {
 wait_for 30 exceeded && pass "customer sees the refusal: attack-exceeded-capability" ||
     fail "customer status after refusal" "$(head -c 300 "$OUT")"
 check_eq "nothing left at B's data channel" "$(b_acls)" ""
-! grep -F "peer gw-a: PUT .well-known/dots/mitigate/" "$TMP/gw-b.log" | grep -qF "mid=2" &&
-    pass "no mitigation request for it reached B's signal channel" ||
-    fail "B got the PUT" "$(grep -F 'mid=2' "$TMP/gw-b.log" | head -n 2)"
+check_eq "no mitigation request for it reached B's signal channel" "$(puts_b)" "$puts0"
 n=$(metric dotsgw_dc_upstream_failures_total)
 [ "${n:-0}" -gt "${fails0:-0}" ] && pass "A's /metrics counts the failure ($n)" ||
     fail "failure metric" "before '$fails0' after '$n'"
