@@ -8,9 +8,11 @@
 # request naming it; B's gobgpd mitigator announces the ACL as flowspec.
 # Checked: B's data channel holds the ACL (GET with A's certificate), the
 # router's RIB has the rule, the customer sees 2.01 and in-progress;
-# withdrawal removes both. Then an ACL B refuses (a destination A does
-# not own at B): the customer sees the refusal as any upstream refusal
-# (attack-exceeded-capability) and nothing is left at B. /metrics counts.
+# withdrawal removes both. A second customer's staged "block-dns" lives
+# beside the first's at B under another name. Then an ACL B refuses (a
+# destination A does not own at B): the customer sees the refusal as any
+# upstream refusal (attack-exceeded-capability) and nothing is left at B.
+# /metrics counts; the lifetime's end removes the ACL from B too.
 . "$(dirname "$0")/../lib.sh"
 command -v gobgpd > /dev/null && command -v gobgp > /dev/null ||
     { skip dc_relay_acl "gobgpd not installed"; exit 0; }
@@ -223,4 +225,16 @@ check_eq "no mitigation request for it reached B's signal channel" "$(puts_b)" "
 n=$(metric dotsgw_dc_upstream_failures_total)
 [ "${n:-0}" -gt "${fails0:-0}" ] && pass "A's /metrics counts the failure ($n)" ||
     fail "failure metric" "before '$fails0' after '$n'"
+
+# --- expiry: the lifetime ends, the ACL goes from B ----------------------
+http cust gw-a "$DCA" PUT "$DATA/dots-client=$CUID/acls/acl=block-dns" "$ACL"
+check_eq "ACL block-dns back to 192.0.2.0/28 on A" "$CODE" 204
+sed 's/"lifetime": 600/"lifetime": 8/' "$TMP/r1.json" > "$TMP/r3.json"
+cust mitigate --mid 3 --file "$TMP/r3.json"
+[ "$(code_of)" = 2.01 ] && pass "customer's request with lifetime 8 s: 2.01" ||
+    fail "short request" "$(_ctl_why)"
+some() { [ -n "$(b_acls)" ]; }
+wait_for 20 some && pass "its ACL at B ($(b_acls))" || fail "ACL at B" "none"
+wait_for 60 acl_gone && pass "lifetime over: B's data channel no longer holds it" ||
+    fail "ACL still at B after expiry" "'$(b_acls)'"
 exit $((T_FAILS > 0))
