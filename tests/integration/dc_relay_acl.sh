@@ -12,7 +12,8 @@
 # beside the first's at B under another name. Then an ACL B refuses (a
 # destination A does not own at B): the customer sees the refusal as any
 # upstream refusal (attack-exceeded-capability) and nothing is left at B.
-# /metrics counts; the lifetime's end removes the ACL from B too.
+# /metrics counts; the lifetime's end removes the ACL from B too, and so
+# does a withdrawal after A restarted (the names follow from the placement).
 . "$(dirname "$0")/../lib.sh"
 command -v gobgpd > /dev/null && command -v gobgp > /dev/null ||
     { skip dc_relay_acl "gobgpd not installed"; exit 0; }
@@ -237,4 +238,19 @@ some() { [ -n "$(b_acls)" ]; }
 wait_for 20 some && pass "its ACL at B ($(b_acls))" || fail "ACL at B" "none"
 wait_for 60 acl_gone && pass "lifetime over: B's data channel no longer holds it" ||
     fail "ACL still at B after expiry" "'$(b_acls)'"
+
+# --- A restarts: the restored placement still deletes its ACL at B -------
+cust mitigate --mid 4 --file "$TMP/r1.json"
+[ "$(code_of)" = 2.01 ] && pass "customer's request mid 4: 2.01" ||
+    fail "mid 4" "$(_ctl_why)"
+wait_for 20 some && pass "its ACL at B ($(b_acls))" || fail "ACL at B" "none"
+node_stop gw-a
+node_start gw-a "$TMP/gw-a.yaml" || exit 1
+wait_for 30 node_up gw-a gw-b && pass "A restarted, up to B again" ||
+    fail "A's session after restart" "$(tail -n 3 "$TMP/gw-a.log")"
+cust withdraw --mid 4
+[ "$(code_of)" = 2.02 ] && pass "customer withdraws mid 4 after A's restart: 2.02" ||
+    fail "withdraw mid 4" "$(_ctl_why)"
+wait_for 30 acl_gone && pass "withdrawn after A's restart: B no longer holds the ACL" ||
+    fail "ACL left at B after A's restart" "'$(b_acls)'"
 exit $((T_FAILS > 0))
