@@ -4,6 +4,7 @@
 
 PKGS	:= libcoap-3-gnutls gnutls libevent libcbor yaml-0.1 jansson sqlite3 \
 	   libmicrohttpd libcurl
+PKGS	+= libpq
 CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	:= -I. -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \

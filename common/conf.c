@@ -340,6 +340,7 @@ void conf_free(struct conf *c)
 	free(c->creds.key_file);
 	free(c->creds.psk_hint);
 	free(c->audit_log);
+	free(c->store.conninfo);
 	free(c->mitigator.gobgp);
 	free(c->mitigator.socket);
 	free(c->mitigator.counters);

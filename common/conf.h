@@ -316,6 +316,20 @@ struct conf_sigparam {
 	uint32_t	 min, max, def;	/* decimals in hundredths */
 };
 
+/* Where the state store lives ("store:"). */
+enum conf_store_type {
+	CONF_STORE_SQLITE,	/* default: <state-dir>/dotsgw-<node-id>.db */
+	CONF_STORE_POSTGRESQL,
+};
+
+struct conf_store {
+	enum conf_store_type type;
+	char		*conninfo;	/* libpq's; postgresql only */
+};
+
+/* conninfo with any password replaced by <redacted>, into buf. */
+void	conf_conninfo_redact(const char *conninfo, char *buf, size_t len);
+
 enum conf_role {
 	ROLE_GATEWAY,		/* default */
 	ROLE_ORCHESTRATOR,	/* centralized mode: ISPs register, requests
@@ -342,6 +356,7 @@ struct conf {
 	struct conf_data_channel data_channel;
 	struct conf_control control;
 	char		*audit_log;	/* absolute; NULL = no audit log */
+	struct conf_store store;
 	struct conf_mitigator mitigator;
 	struct conf_offload offload;
 	struct conf_peer *peers;

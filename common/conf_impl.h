@@ -151,7 +151,8 @@ extern const struct word conf_transport_flags[], conf_cdid_words[],
 	    conf_act_words[], conf_mitigator_words[], conf_up_transport_words[],
 	    conf_reg_transport_words[], conf_action_flags[],
 	    conf_strategy_words[], conf_fallback_words[],
-	    conf_ace_action_words[], conf_acl_type_words[], conf_role_words[];
+	    conf_ace_action_words[], conf_acl_type_words[], conf_role_words[],
+	    conf_store_words[];
 /* severity-actions keys, indexed like severity_action[] */
 extern const char *const conf_severity_names[CONF_SEVERITIES];
 /* keys refused on an upstream-only peer; keys of one back-end only */
@@ -169,6 +170,8 @@ CONF_HANDLER(h_role);
 CONF_HANDLER(h_peers);
 CONF_HANDLER(h_cdid);		/* struct conf_gateway */
 CONF_HANDLER(h_mitigator_type);	/* struct conf_mitigator */
+CONF_HANDLER(h_store_type);	/* struct conf_store */
+CONF_HANDLER(h_conninfo);
 CONF_HANDLER(h_community);
 CONF_HANDLER(h_severity);
 CONF_HANDLER(h_psk_key);	/* struct conf_peer */

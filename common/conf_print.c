@@ -360,6 +360,30 @@ static void pr_cdid(struct pr *p, const void *obj, const struct key *k)
 	word(p, k, conf_cdid_words, ((const struct conf_gateway *)obj)->cdid);
 }
 
+/* ---- printers of the state store --------------------------------------- */
+
+static void pr_store_type(struct pr *p, const void *obj, const struct key *k)
+{
+	word(p, k, conf_store_words, ((const struct conf_store *)obj)->type);
+}
+
+/* Redacted like a PSK: what the operator prints or pastes is not the
+ * password. */
+static void pr_conninfo(struct pr *p, const void *obj, const struct key *k)
+{
+	const char	*s = *CFIELD(obj, k, char *);
+	char		 buf[4200];
+
+	if (s == NULL)
+		unset(p, k->name);
+	else if (p->flags & CONF_PRINT_SECRETS)
+		kv_str(p, k->name, s);
+	else {
+		conf_conninfo_redact(s, buf, sizeof(buf));
+		kv_str(p, k->name, buf);
+	}
+}
+
 /* ---- printers of the mitigator ----------------------------------------- */
 
 static void pr_mitigator_type(struct pr *p, const void *obj,
@@ -711,6 +735,7 @@ static const struct {
 	{ h_listen, pr_listen }, { h_transports, pr_transports },
 	{ h_role, pr_role }, { h_peers, pr_peers }, { h_cdid, pr_cdid },
 	{ h_mitigator_type, pr_mitigator_type },
+	{ h_store_type, pr_store_type }, { h_conninfo, pr_conninfo },
 	{ h_community, pr_community }, { h_severity, pr_severity },
 	{ h_psk_key, pr_psk_key }, { h_psk_hex, pr_psk_hex },
 	{ h_upstream, pr_upstream }, { h_prefixes, pr_prefixes },

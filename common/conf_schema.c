@@ -1989,6 +1989,52 @@ int h_role(struct ld *ld, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+/* ---- state store ------------------------------------------------------ */
+
+const struct word conf_store_words[] = {
+	{ "sqlite", CONF_STORE_SQLITE },
+	{ "postgresql", CONF_STORE_POSTGRESQL }, { NULL, 0 }
+};
+
+int h_store_type(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	int	 v;
+
+	if (ld_keyword(ld, n, conf_store_words, false, &v) == -1)
+		return -1;
+	((struct conf_store *)obj)->type = (enum conf_store_type)v;
+	return 0;
+}
+
+/* libpq parses it at start (store_pg.c): only libpq knows its syntax. */
+int h_conninfo(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	return h_str(ld, n, obj, k);
+}
+
+static const struct key store_keys[] = {
+	{ "type", KT_SCALAR, false, 0, 0, 0, h_store_type, NULL },
+	{ "conninfo", KT_SCALAR, false, 0, 4096,
+	    offsetof(struct conf_store, conninfo), h_conninfo, NULL },
+	KEY_END
+};
+
+static int store_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	const struct conf_store *s = obj;
+
+	if (s->type == CONF_STORE_POSTGRESQL && s->conninfo == NULL)
+		return key_err(ld, map, "type", "postgresql needs conninfo "
+		    "(e.g. \"host=/run/postgresql dbname=dotsgw\")");
+	if (s->type == CONF_STORE_SQLITE && s->conninfo != NULL)
+		return key_err(ld, map, "conninfo", "is a key of type "
+		    "postgresql, not of type sqlite");
+	return 0;
+}
+static const struct schema store_schema = { store_keys, store_check };
+
 static const struct key root_keys[] = {
 	{ "role", KT_SCALAR, false, 0, 0, 0, h_role, NULL },
 	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
@@ -2014,6 +2060,8 @@ static const struct key root_keys[] = {
 	    h_map, &control_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
 	    offsetof(struct conf, audit_log), h_str, NULL },
+	{ "store", KT_MAP, false, 0, 0, offsetof(struct conf, store),
+	    h_map, &store_schema },
 	{ "mitigator", KT_MAP, false, 0, 0, offsetof(struct conf, mitigator),
 	    h_map, &conf_mitigator_schema },
 	{ "offload", KT_MAP, false, 0, 0, offsetof(struct conf, offload),

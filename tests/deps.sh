@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libcoap3-dev libcoap3-bin libgnutls28-dev
 gnutls-bin libcbor-dev libyaml-dev libevent-dev libsqlite3-dev libjansson-dev
 python3 python3-cbor2 python3-yaml clang libclang-rt-14-dev iproute2 procps
 valgrind gobgpd exabgp nftables groff-base libmicrohttpd-dev
-libcurl4-gnutls-dev"
+libcurl4-gnutls-dev postgresql libpq-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -79,6 +79,10 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	if (strcmp(old->state_dir, nc->state_dir) != 0)
 		log_warnx("reload: state-dir %s", why);
 	SWAP(old->state_dir, nc->state_dir);
+	if (old->store.type != nc->store.type ||
+	    !conf_str_same(old->store.conninfo, nc->store.conninfo))
+		log_warnx("reload: store %s", why);
+	SWAP(old->store, nc->store);
 	/* the back-end is chosen at start; its other settings are read
 	 * where they are used */
 	if (old->mitigator.type != nc->mitigator.type) {

@@ -358,7 +358,7 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 	const char *point;
 	struct dc_acls l;
 	struct dc_err e;
-	char after[DC_NAME_MAX + 1];
+	char after[DC_NAME_MAX + 1], (*names)[DC_NAME_MAX + 1];
 	bool created;
 	size_t max = q->gw->conf->data_channel.max_acls;
 
@@ -393,6 +393,11 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 		dc_acls_free(&l);
 		return;
 	}
+	if ((names = calloc(l.n, sizeof(*names))) == NULL) {
+		err(r, 500, "operation-failed", "%s", "out of memory");
+		dc_acls_free(&l);
+		return;
+	}
 	snprintf(r->location, sizeof(r->location), LOC_PREFIX
 	    "/dots-client=%s/acls/acl=%s", cuid, l.v[0].name);
 	for (size_t i = 0; i < l.n; i++) {
@@ -401,11 +406,17 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 		snprintf(prev, sizeof(prev), "%s", l.v[i].name);
 		if (dc_acl_put(q->gw->dc, peer_name(q), cuid, &l.v[i],
 		    lifetime, where, point, &created, &e) == -1) {
+			/* all or nothing: the ones this body created go */
+			for (size_t k = 0; k < i; k++)
+				(void)dc_acl_del(q->gw->dc, peer_name(q), cuid,
+				    names[k], NULL);
 			rc_error(r, &e);
 			r->location[0] = '\0';
+			free(names);
 			dc_acls_free(&l);
 			return;
 		}
+		snprintf(names[i], sizeof(names[i]), "%s", prev);
 		/* the next goes after this one, keeping the body's order */
 		if (where != DC_INSERT_LAST) {
 			snprintf(after, sizeof(after), "%s", prev);
@@ -418,13 +429,22 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 		    cuid, prev))));
 	}
 	r->status = 201;
+	free(names);
 	dc_acls_free(&l);
+}
+
+static int
+last_one(const struct dc_acl *a, void *arg)
+{
+	snprintf(arg, DC_NAME_MAX + 1, "%s", a->name);
+	return 0;
 }
 
 static void
 acl_put(const struct rc_request *q, const char *cuid, const char *name,
     struct rc_reply *r)
 {
+	char last[DC_NAME_MAX + 1] = "";
 	uint32_t lifetime = q->gw->conf->data_channel.lifetime;
 	enum dc_insert where;
 	const char *point;
@@ -440,6 +460,16 @@ acl_put(const struct rc_request *q, const char *cuid, const char *name,
 	if (acls_body(q, cuid, name, &l, r) == -1) {
 		dc_acls_free(&l);
 		return;
+	}
+	/* an explicit insert=last moves an existing ACL to the end */
+	if (q->insert != NULL && strcmp(q->insert, "last") == 0 &&
+	    tag[0] != '\0') {
+		(void)dc_acl_foreach(q->gw->dc, peer_name(q), cuid, last_one,
+		    last);
+		if (strcmp(last, name) != 0) {
+			where = DC_INSERT_AFTER;
+			point = last;
+		}
 	}
 	if (dc_acl_put(q->gw->dc, peer_name(q), cuid, &l.v[0], lifetime,
 	    where, point, &created, &e) == -1) {

@@ -98,10 +98,19 @@ persist_sync_soon(struct gw *gw)
 int
 persist_open(struct gw *gw)
 {
-	char path[4096], err[512];
+	char path[4200], err[512];
 
-	store_path(gw->conf, path, sizeof(path));
-	if ((gw->store = store_open(path, err, sizeof(err))) == NULL) {
+	if (gw->conf->store.type == CONF_STORE_POSTGRESQL) {
+		gw->store = store_open_pg(gw->conf->store.conninfo, err,
+		    sizeof(err));
+		memcpy(path, "postgresql ", 11);
+		conf_conninfo_redact(gw->conf->store.conninfo, path + 11,
+		    sizeof(path) - 11);
+	} else {
+		store_path(gw->conf, path, sizeof(path));
+		gw->store = store_open(path, err, sizeof(err));
+	}
+	if (gw->store == NULL) {
 		log_warnx("state store: %s", err);
 		return -1;
 	}

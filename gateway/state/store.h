@@ -1,13 +1,15 @@
 /*
  * The state that survives a restart, in one SQLite database (WAL mode,
  * every commit synced before what stands for it leaves) in the config's
- * state-dir: accepted downstream
+ * state-dir, or in PostgreSQL (store: {type: postgresql}; every commit
+ * durable when the server answers it): accepted downstream
  * mitigations, their placements upstream, each upstream's next mid (RFC
  * 9132 §4.4.1: mids under our cuid keep increasing across restarts),
  * peers' negotiated signal configurations, and a generic name -> CBOR table
  * for other state (orchestrator registrations).
  *
- * This is the only file that includes sqlite3.h. It knows nothing of the
+ * The back-ends live behind store_be.h (store_sqlite.c, store_pg.c); this
+ * interface is the same for both. It knows nothing of the
  * daemon's structs: records are plain values, and a record passed to a
  * foreach callback is valid only during the call.
  *
@@ -69,6 +71,13 @@ struct store_stats {
 
 /* Open (create) the database at path. NULL with err on failure. */
 struct store *store_open(const char *path, char *err, size_t errlen);
+/* Connect to PostgreSQL, create or migrate the schema. A database whose
+ * schema is newer than this binary's is refused (err names both). While
+ * the server is unreachable writes fail (-1) and the store reconnects by
+ * itself at a later write. */
+struct store *store_open_pg(const char *conninfo, char *err, size_t errlen);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *);
 void	store_close(struct store *);
 void	store_stats(const struct store *, struct store_stats *);
 

@@ -4,7 +4,9 @@
  * Whatever decodes, as a request or as our stored form, must encode, and
  * the encoding must decode again (stored form) to the same JSON (abort()
  * otherwise); the authorisation and the flowspec rules must stay within
- * their bounds, and a refusal must carry a RESTCONF error-tag.
+ * their bounds, and a refusal must carry a RESTCONF error-tag. One ACL
+ * encoded with content=config decodes again as a request (what a client
+ * echoes to refresh it) to the same configuration.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "common/dc_acl.h"
+#include "common/dc_json.h"
 #include "policies/dc_acl_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +54,25 @@ once(const uint8_t *data, size_t size, enum dc_mode mode)
 	peer.policy.n_prefixes = 2;
 	peer.policy.mitigation_actions = CONF_ACT_DISCARD | CONF_ACT_RATE_LIMIT;
 	for (size_t i = 0; i < l.n; i++) {
+		json_t *c = dc_acl_encode_one(&l.v[i], DC_CONTENT_CONFIG);
+		json_t *nc = dc_acl_encode_one(&l.v[i], DC_CONTENT_NONCONFIG);
+		json_t *body, *again;
+		struct dc_acls l3;
+
+		if (c == NULL || nc == NULL ||
+		    json_object_get(c, "pending-lifetime") != NULL ||
+		    (body = json_pack("{s:{s:[O]}}", DC_ACLS_ROOT, "acl",
+		    c)) == NULL)
+			abort();
+		if (dc_acls_decode_json(body, DC_REQUEST, &l3, &err) == -1 ||
+		    l3.n != 1 || (again = dc_acl_encode_one(&l3.v[0],
+		    DC_CONTENT_CONFIG)) == NULL || !json_equal(c, again))
+			abort();
+		json_decref(again);
+		json_decref(body);
+		json_decref(c);
+		json_decref(nc);
+		dc_acls_free(&l3);
 		if (dc_acl_authorize(&peer, &l.v[i], i, &err) == -1 &&
 		    (err.status != 403 || err.tag == NULL))
 			abort();

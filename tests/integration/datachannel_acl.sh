@@ -238,7 +238,7 @@ http customer2 PUT "$A" "$(body '{"ietf-dots-data-channel:acls":{"acl":[{"name":
 error "accept-list conflict with sample-ipv4-acl's drop" 409 resource-denied
 $PY -c 'import sys; sys.stdout.write("{\"x\":\"" + "a" * 70000 + "\"}")' > "$TMP/big.json"
 http customer2 PUT "$A" "$TMP/big.json"
-check_eq "oversized body: HTTP 413" "$CODE" 413
+error "oversized body" 413 too-big
 http customer2 GET "$A"
 error "nothing was kept of the refused bodies" 404 invalid-value
 http customer2 POST "$C/acls" "$TMP/fig24.json"
@@ -254,6 +254,12 @@ http customer2 GET "$C/acls?content=config"
 check_eq "the client's order" \
     "$(bj '[a["name"] for a in j["ietf-dots-data-channel:acls"]["acl"]]')" \
     '["first", "mid", "sample-ipv4-acl", "test-acl-ipv6-udp"]'
+http customer2 PUT "$C/acls/acl=first?insert=last" "$(mk first 1)"
+status "PUT first?insert=last (replaced, moved)" 204
+http customer2 GET "$C/acls?content=config"
+check_eq "first moved to the end" \
+    "$(bj '[a["name"] for a in j["ietf-dots-data-channel:acls"]["acl"]]')" \
+    '["mid", "sample-ipv4-acl", "test-acl-ipv6-udp", "first"]'
 http customer2 PUT "$C/acls/acl=x?insert=before&point=nosuch" "$(mk x 3)"
 error "point names no ACL" 400 invalid-value
 http customer2 PUT "$C/acls/acl=x?insert=sideways" "$(mk x 3)"

@@ -270,6 +270,8 @@ static bool conf_same(const struct conf *a, const struct conf *b)
 	    !sock_same(&a->control.ro, &b->control.ro, 1))
 		return false;
 	SAME_STR(audit_log);
+	SAME(store.type);
+	SAME_STR(store.conninfo);
 	SAME(mitigator.type);
 	SAME_STR(mitigator.gobgp);
 	SAME_MEM(mitigator.api_host);
@@ -439,6 +441,47 @@ static void spelled(void)
 	conf_free(a);
 }
 
+/* A conninfo's password never printed, either form of it. */
+static void conninfo(void)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "host=/run/postgresql dbname=dotsgw",
+		  "host=/run/postgresql dbname=dotsgw" },
+		{ "dbname=x password=s3cret user=u",
+		  "dbname=x password=<redacted> user=u" },
+		{ "password = 'a \\' b' host=h",
+		  "password = <redacted> host=h" },
+		{ "postgresql://u:s3cret@db.example:5433/dotsgw?sslmode=require",
+		  "postgresql://u:<redacted>@db.example:5433/dotsgw?sslmode=require" },
+		{ "postgres://u@h/d?password=s3cret&connect_timeout=2",
+		  "postgres://u@h/d?password=<redacted>&connect_timeout=2" },
+		{ "postgresql://h/d", "postgresql://h/d" },
+	};
+	struct conf	*a = NULL;
+	char		 buf[256], err[CONF_ERRLEN] = "", *s;
+	int		 rc;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		conf_conninfo_redact(t[i].in, buf, sizeof(buf));
+		CHECK_STR(buf, t[i].out);
+	}
+	conf_conninfo_redact("password=s3cret", buf, 12);
+	CHECK_STR(buf, "password=<r");
+	if (conf_load(FULL, &a, err, sizeof(err), NULL, NULL) == -1) {
+		printf("  FAIL %s\n", err);
+		unit_failed_here++;
+		return;
+	}
+	s = print(a, 0, &rc);
+	CHECK(s != NULL && strstr(s, "full pw") == NULL);
+	CHECK(s != NULL && strstr(s, "conninfo: \"host=/run/postgresql "
+	    "dbname=dotsgw password=<redacted> user=gw\"\n") != NULL);
+	free(s);
+	conf_free(a);
+}
+
 int main(void)
 {
 	TEST("conf_print: quickstart in, print out, the same conf back")
@@ -453,5 +496,7 @@ int main(void)
 		redacted(ORCH, "orch-secret");
 	TEST("conf_print: values spelled as the loader takes them")
 		spelled();
+	TEST("conf_print: a conninfo's password redacted")
+		conninfo();
 	return UNIT_EXIT();
 }

@@ -1,0 +1,101 @@
+# A throwaway PostgreSQL for one test (bash; source after lib.sh).
+#
+# pg_start initdb's a cluster in a temp dir of its own, owned by an
+# unprivileged user (initdb and postgres refuse root: "nobody" when we are
+# root, else ourselves), listening on 127.0.0.1 on a port from
+# topo_free_port and on a Unix socket in that dir only, trust auth for the
+# one role "dotsgw". pg_down / pg_up stop and start the same cluster (a
+# database outage); pg_cleanup stops it by its postmaster PID and removes
+# the dir; pg_start arranges for it to run at exit.
+# Usage:
+#   pg_start || { skip NAME "$PG_WHY"; exit 0; }
+#   ... "store: { type: postgresql, conninfo: \"$PG_CONNINFO\" }" ...
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=
+PG_PORT=
+PG_PID=
+PG_WHY=
+PG_CONNINFO=
+PG_RUN=()	# the command prefix that runs as the cluster's owner
+
+# pg_as CMD...: CMD as the cluster's owner, from its dir.
+pg_as() { (cd "$PG_DIR" && "${PG_RUN[@]}" "$@"); }
+
+# pg_psql SQL: one statement through psql as dotsgw, unaligned output.
+pg_psql() {
+	"$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U dotsgw \
+	    -d postgres -v ON_ERROR_STOP=1 -c "$1"
+}
+
+pg_start() {
+	local owner
+	if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+		PG_WHY="PostgreSQL 15 server not installed ($PG_BIN; Debian package postgresql)"
+		return 1
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		owner=nobody
+		id "$owner" >/dev/null 2>&1 && command -v runuser >/dev/null ||
+		    { PG_WHY="no user nobody or no runuser to run PostgreSQL unprivileged"; return 1; }
+		PG_RUN=(runuser -u "$owner" --)
+	else
+		owner=$(id -un)
+		PG_RUN=()
+	fi
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dotsgw-pg.XXXXXX") ||
+	    { PG_WHY="mktemp failed"; return 1; }
+	trap 't_cleanup; pg_cleanup' EXIT
+	chmod 755 "$PG_DIR"
+	[ "$(id -u)" = 0 ] && chown "$owner" "$PG_DIR"
+	PG_PORT=$(topo_free_port) || { PG_WHY="no free port"; return 1; }
+	# --no-sync: initdb's own files only; the server fsyncs its commits
+	if ! pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U dotsgw -A trust \
+	    -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
+		PG_WHY="initdb failed: $(tail -n 3 "$PG_DIR/initdb.log" | tr '\n' ' ')"
+		return 1
+	fi
+	pg_as sh -c "cat >> '$PG_DIR/data/postgresql.conf'" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DIR'
+max_connections = 20
+shared_buffers = 16MB
+EOF
+	PG_CONNINFO="host=127.0.0.1 port=$PG_PORT user=dotsgw dbname=postgres"
+	pg_up || { PG_WHY="the server did not start: $(tail -n 3 "$PG_DIR/server.log" | tr '\n' ' ')"; return 1; }
+}
+
+# pg_up: start the cluster (again); PG_PID is its postmaster.
+pg_up() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+	    -w -t 60 start >/dev/null 2>&1 || return 1
+	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
+	[ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null
+}
+
+# pg_down: fast shutdown (clients disconnected, what they committed kept),
+# by PID; immediate, then KILL, if it lingers.
+pg_down() {
+	local i
+	[ -n "$PG_PID" ] || return 0
+	kill -INT "$PG_PID" 2>/dev/null
+	for i in $(seq 1 300); do
+		kill -0 "$PG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -QUIT "$PG_PID" 2>/dev/null
+	for i in $(seq 1 50); do
+		kill -0 "$PG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$PG_PID" 2>/dev/null
+	PG_PID=
+}
+
+pg_cleanup() {
+	pg_down
+	if [ -n "$PG_DIR" ] && [ -z "$KEEP_TMP" ]; then
+		rm -rf "$PG_DIR"
+	fi
+	PG_DIR=
+}
