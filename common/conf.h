@@ -128,6 +128,14 @@ struct conf_upstream {
 	 * registration (address absent in the config) */
 	bool		 from_registration;
 	bool		 rfc9133;	/* takes acl-list (key 53): "rfc9133" */
+	/* its DOTS data channel ("data-channel: {port, address, timeout}"),
+	 * where the ACLs a relayed acl-list names are created first */
+	struct conf_up_dc {
+		uint16_t	 port;		/* 0 = none (key absent) */
+		char		 address[64];	/* "" = the upstream's address */
+		uint32_t	 timeout_ms;	/* one request at most; default
+						   10000 */
+	} dc;
 	/* toward an orchestrator ("orchestrator: true"): what we register
 	 * there on session up; without "register:" we cancel instead */
 	bool		 orchestrator;

@@ -141,6 +141,7 @@ void	conf_defaults(struct conf *);
  * (the keys that apply depend on other keys: the checks of the table). */
 extern const struct schema conf_listen_schema, conf_capacity_schema,
 	    conf_mitigator_schema, conf_upstream_schema, conf_register_schema,
+	    conf_up_dc_schema,
 	    conf_select_schema, conf_select_target_schema, conf_ace_schema,
 	    conf_acl_schema, conf_peer_schema;
 
@@ -190,6 +191,7 @@ CONF_HANDLER(h_up_psk_key);	/* struct conf_upstream */
 CONF_HANDLER(h_up_psk_hex);
 CONF_HANDLER(h_transport);
 CONF_HANDLER(h_register);
+CONF_HANDLER(h_up_data_channel);
 CONF_HANDLER(h_up_serves);
 CONF_HANDLER(h_up_sources);
 CONF_HANDLER(h_reg_address);	/* struct dots_registration */

@@ -584,6 +584,13 @@ static void pr_register(struct pr *p, const void *obj, const struct key *k)
 	    &((const struct conf_upstream *)obj)->reg);
 }
 
+static void pr_up_data_channel(struct pr *p, const void *obj,
+    const struct key *k)
+{
+	print_map(p, k->name, &conf_up_dc_schema,
+	    &((const struct conf_upstream *)obj)->dc);
+}
+
 static void pr_up_serves(struct pr *p, const void *obj, const struct key *k)
 {
 	const struct conf_upstream *u = obj;
@@ -740,6 +747,7 @@ static const struct {
 	{ h_acls, pr_acls },
 	{ h_up_psk_key, pr_up_psk_key }, { h_up_psk_hex, pr_up_psk_hex },
 	{ h_transport, pr_transport }, { h_register, pr_register },
+	{ h_up_data_channel, pr_up_data_channel },
 	{ h_up_serves, pr_up_serves }, { h_up_sources, pr_up_sources },
 	{ h_reg_address, pr_reg_address },
 	{ h_reg_transport, pr_reg_transport },
@@ -793,6 +801,8 @@ static bool omit(const struct pr *p, const struct schema *s, const void *obj,
 
 		if (k->fn == h_register)
 			return !u->has_register;
+		if (k->fn == h_up_data_channel)
+			return u->dc.port == 0;
 		/* an ISP that registers: the registration tells both */
 		return u->from_registration && (k->fn == h_address ||
 		    strcmp(k->name, "port") == 0);

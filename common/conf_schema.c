@@ -819,6 +819,27 @@ int h_register(struct ld *ld, yaml_node_t *n, void *obj,
 	return walk_map(ld, n, &conf_register_schema, &u->reg);
 }
 
+/* data-channel: its RESTCONF server (gateway/relay/dc_push.c) */
+static const struct key up_dc_keys[] = {
+	{ "port", KT_SCALAR, true, 1, 65535,
+	    offsetof(struct conf_up_dc, port), h_u16, NULL },
+	{ "address", KT_SCALAR, false, 0, ADDRLEN(conf_up_dc),
+	    offsetof(struct conf_up_dc, address), h_address, NULL },
+	{ "timeout", KT_SCALAR, false, 100, 120000,
+	    offsetof(struct conf_up_dc, timeout_ms), h_u32, NULL },
+	KEY_END
+};
+const struct schema conf_up_dc_schema = { up_dc_keys, NULL };
+
+int h_up_data_channel(struct ld *ld, yaml_node_t *n, void *obj,
+    const struct key *k)
+{
+	struct conf_upstream *u = obj;
+
+	u->dc.timeout_ms = 10000;
+	return walk_map(ld, n, &conf_up_dc_schema, &u->dc);
+}
+
 static const struct key upstream_keys[] = {
 	/* required except on an orchestrator (root_check) */
 	{ "address", KT_SCALAR, false, 0, ADDRLEN(conf_upstream),
@@ -845,6 +866,7 @@ static const struct key upstream_keys[] = {
 	{ "sources", KT_LIST, false, 0, 0, 0, h_up_sources, NULL },
 	{ "rfc9133", KT_SCALAR, false, 0, 0,
 	    offsetof(struct conf_upstream, rfc9133), h_bool, NULL },
+	{ "data-channel", KT_MAP, false, 0, 0, 0, h_up_data_channel, NULL },
 	KEY_END
 };
 
@@ -865,6 +887,9 @@ static int upstream_check(struct ld *ld, yaml_node_t *map, void *obj)
 		return key_err(ld, map, "register", "only toward an "
 		    "orchestrator (orchestrator: true)");
 	u->from_registration = u->address[0] == '\0';
+	if (u->psk_identity != NULL && u->dc.port != 0)
+		return key_err(ld, map, "data-channel", "needs X.509 toward "
+		    "it (libcurl's GnuTLS back-end has no TLS-PSK)");
 	if (u->psk_identity != NULL && (name = map_any(ld, map, x509)) != NULL)
 		return key_err(ld, map, name, "give psk-identity or X.509 "
 		    "(ca, cert, key), not both");

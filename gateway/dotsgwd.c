@@ -283,6 +283,17 @@ wire_data_channel(struct gw *gw)
 }
 
 /*
+ * The data-channel client toward upstreams (relay/dc_push.c): the ACLs a
+ * relayed acl-list names are created at an upstream with "data-channel:"
+ * first. Always there, so a reload may add a data channel. -1 on failure.
+ */
+static int
+wire_dc_upstream(struct gw *gw)
+{
+	return (gw->dc_up = dc_up_new(gw)) == NULL ? -1 : 0;
+}
+
+/*
  * The data channel's filtering ACLs become the local mitigator's rules
  * (gateway/mitigator/mitigator_dc_acl.h): told of every ACL change and
  * of every mitigation that starts or ends (activate-when-mitigating);
@@ -333,6 +344,8 @@ wire_dc_acls(struct gw *gw)
 static void
 gw_free(struct gw *gw)
 {
+	dc_up_free(gw->dc_up);	/* before the mitigations: no callback */
+	gw->dc_up = NULL;
 	datachannel_free(gw->datachannel);
 	gw->datachannel = NULL;
 	admin_free(gw->admin);
@@ -441,7 +454,8 @@ main(int argc, char *argv[])
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	wire_upstream_events(&gw);
-	if (wire_data_channel(&gw) == -1 || server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
+	if (wire_data_channel(&gw) == -1 || wire_dc_upstream(&gw) == -1 ||
+	    server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1 ||
 	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {
 		gw_free(&gw);

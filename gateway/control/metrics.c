@@ -115,6 +115,14 @@ render_events(FILE *f, const struct gw_metrics *mx)
 	    "dotsgw_reloads_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)mx->reload_ok,
 	    (unsigned long long)mx->reload_failed);
+	head(f, "dotsgw_dc_upstream_requests_total", "counter", "Data-channel "
+	    "requests sent to upstreams (RFC 8783).");
+	fprintf(f, "dotsgw_dc_upstream_requests_total %llu\n",
+	    (unsigned long long)mx->dc_up_sent);
+	head(f, "dotsgw_dc_upstream_failures_total", "counter", "Data-channel "
+	    "requests to upstreams without a 2xx answer.");
+	fprintf(f, "dotsgw_dc_upstream_failures_total %llu\n",
+	    (unsigned long long)mx->dc_up_failed);
 }
 
 /* Mitigations in the table by peer and reported status. */

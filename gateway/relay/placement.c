@@ -216,6 +216,7 @@ put_cb(void *arg, int status, const struct dc_resp *r)
 		p->code = r->code;
 		p->state = PL_REFUSED;
 		copy_diag(p, r);
+		dc_push_withdraw(p);	/* its ACLs there go too */
 		log_warnx("%s: upstream %s refused mid %u: %d.%02d %s", name,
 		    p->us->peer->name, p->umid, r->code / 100, r->code % 100,
 		    p->diag);
@@ -254,6 +255,7 @@ placement_body(const struct placement *p, uint32_t attack_status,
 	struct dots_scope s = m->scope;		/* borrowed members */
 	struct dots_mitigation msg = { .scope = &s, .n_scope = 1 };
 	struct dots_opt path = { 0 };
+	struct dots_acl *acls = NULL;
 	int r;
 
 	if (relay_path_encode(&m->relay->path, &path) == -1)
@@ -272,7 +274,15 @@ placement_body(const struct placement *p, uint32_t attack_status,
 	s.conflict = NULL;
 	/* RFC 9133 keys are comprehension-required: an RFC 9132-only
 	 * upstream would refuse the whole request (4.00) */
-	if (s.n_acl_list > 0 && !p->us->peer->up.rfc9133) {
+	if (dc_push_applies(p)) {
+		/* the ACLs created at its data channel, under their names
+		 * there; it takes acl-list, evidently */
+		if (dc_push_acl_list(p, &s, &acls) == -1) {
+			free(path.cbor);
+			return -1;
+		}
+		s.acl_list = acls;
+	} else if (s.n_acl_list > 0 && !p->us->peer->up.rfc9133) {
 		log_info("mid %u: acl-list not sent to upstream %s (no "
 		    "rfc9133: true)", m->mid, p->us->peer->name);
 		s.acl_list = NULL;
@@ -280,6 +290,7 @@ placement_body(const struct placement *p, uint32_t attack_status,
 	}
 	s.opt = relayed_opt(m, &path);
 	r = dots_encode_mitigation(&msg, buf, len);
+	dc_push_acl_list_free(acls, s.n_acl_list);
 	free(s.opt.v);
 	free(path.cbor);
 	return r;
@@ -298,6 +309,8 @@ placement_send_put(struct placement *p, uint32_t attack_status)
 	size_t len;
 	char name[200];
 
+	if (attack_status == 0 && dc_push_pending(p))
+		return;		/* its ACLs first (dc_push.c) */
 	if (placement_body(p, attack_status, &body, &len) == -1)
 		return;
 	placement_path(p, true, &req, &up);
@@ -335,6 +348,7 @@ placement_send(struct placement *p)
 void
 placement_free(struct placement *p)
 {
+	dc_push_cancel(p);
 	if (p->refresh != NULL)
 		event_free(p->refresh);
 	if (p->observe_ev != NULL)
@@ -383,6 +397,7 @@ placement_detach(struct placement *p)
 	upstream_cancel(p->us, p->req_id);
 	upstream_cancel(p->us, p->obs_id);
 	p->req_id = p->obs_id = 0;
+	dc_push_cancel(p);
 	placement_poll_stop(p);
 	evtimer_del(p->refresh);
 	event_del(p->observe_ev);
@@ -399,4 +414,5 @@ placement_delete(struct placement *p)
 	req.method = COAP_REQUEST_CODE_DELETE;
 	/* fire and forget: 2.02 comes whatever the state there */
 	(void)upstream_send(p->us, &req, RELAY_PUT_TIMEOUT_MS, NULL, NULL);
+	dc_push_withdraw(p);
 }

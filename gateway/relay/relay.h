@@ -38,6 +38,8 @@
 #define DOTSGW_KEY_RELAY_PATH	49152	/* private use: array of node ids */
 
 struct conf_peer;
+struct dc_job;
+struct dc_up;
 struct gw;
 struct mitigation;
 struct poller;
@@ -81,6 +83,9 @@ struct placement {
 	bool			 moved;		/* lost, and failed over to
 						   another upstream: withdrawn
 						   here when it is back */
+	struct dc_job		*dc_job;	/* creating its ACLs there
+						   (dc_push.c), NULL = not */
+	bool			 dc_pushed;	/* they are there */
 };
 
 TAILQ_HEAD(placement_head, placement);
@@ -217,5 +222,10 @@ void	relay_upstream_down(struct upstream *);
 void	relay_upstream_removed(struct upstream *);
 /* Decide again for every mitigation nothing takes (after a reload). */
 void	relay_reconsider(struct gw *);
+
+/* The data-channel client toward upstreams (dc_push.c), gw->dc_up: NULL
+ * when out of memory or libcurl cannot start. */
+struct dc_up *dc_up_new(struct gw *);
+void	dc_up_free(struct dc_up *);
 
 #endif

@@ -107,4 +107,22 @@ int	relay_redecide(struct mitigation *, void *gw);
 /* relay.c */
 void	relay_placements_end(struct mitigation *);
 
+/* dc_push.c: the ACLs of an acl-list, created at an upstream's data
+ * channel before the PUT that names them (RFC 8783, DMS-offload). */
+struct dots_acl;
+bool	dc_push_applies(const struct placement *);
+/* true: the PUT waits (creating them; or it failed at once, p's state
+ * says so); false: send it now. */
+bool	dc_push_pending(struct placement *);
+void	dc_push_cancel(struct placement *);
+/* DELETE them there (withdrawn, refused). */
+void	dc_push_withdraw(struct placement *);
+void	dc_push_upstream_down(struct upstream *);
+/* Their names there, for the relayed acl-list. */
+int	dc_push_acl_name(const struct placement *, const char *name,
+	    char *out, size_t len);
+int	dc_push_acl_list(const struct placement *, const struct dots_scope *,
+	    struct dots_acl **out);
+void	dc_push_acl_list_free(struct dots_acl *, size_t);
+
 #endif

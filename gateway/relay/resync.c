@@ -198,6 +198,7 @@ relay_upstream_down(struct upstream *us)
 		relay_failed_over(p->m);
 		placement_update(p, before);
 	}
+	dc_push_upstream_down(us);	/* registered anew when back */
 }
 
 /*
@@ -222,6 +223,7 @@ relay_upstream_removed(struct upstream *us)
 		relay_settle_check(m);
 		mit_changed(m->client->mt, m);
 	}
+	dc_push_upstream_down(us);
 }
 
 /* ---------------------------------------------------------------- */

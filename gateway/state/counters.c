@@ -98,6 +98,17 @@ metrics_decision(struct gw_metrics *mx, const char *result)
 }
 
 void
+metrics_dc_upstream(struct gw_metrics *mx, bool failed)
+{
+	if (mx == NULL)
+		return;
+	if (failed)
+		mx->dc_up_failed++;
+	else
+		mx->dc_up_sent++;
+}
+
+void
 metrics_reload(struct gw_metrics *mx, bool ok)
 {
 	if (mx != NULL)

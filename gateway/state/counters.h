@@ -32,6 +32,7 @@ struct gw_metrics {
 	uint64_t	 lat_count, lat_sum_us;
 	uint64_t	 dec_local, dec_upstream, dec_exceeded;
 	uint64_t	 reload_ok, reload_failed;
+	uint64_t	 dc_up_sent, dc_up_failed;	/* data channel upstream */
 };
 
 struct gw_metrics *metrics_new(void);
@@ -46,6 +47,9 @@ void	metrics_relay_latency(struct gw_metrics *, uint64_t usec);
 /* A relay decision: "local", "upstream" or "exceeded". */
 void	metrics_decision(struct gw_metrics *, const char *result);
 void	metrics_reload(struct gw_metrics *, bool ok);
+/* A data-channel request sent to an upstream, and (failed) one that got
+ * no 2xx answer. */
+void	metrics_dc_upstream(struct gw_metrics *, bool failed);
 
 /* CLOCK_MONOTONIC in microseconds, for latencies. */
 uint64_t metrics_now_us(void);

@@ -181,6 +181,9 @@ static bool upstream_same(const struct conf_upstream *a,
 		return differ("up serves/sources", i);
 	SAME(from_registration);
 	SAME(rfc9133);
+	SAME(dc.port);
+	SAME_MEM(dc.address);
+	SAME(dc.timeout_ms);
 	SAME(orchestrator);
 	SAME(has_register);
 	return reg_same(&a->reg, &b->reg, i);
