@@ -15,6 +15,7 @@
 
 #include "client/client.h"
 #include "common/cuid.h"
+#include "common/tls_audit.h"
 #include "dotsctl/ctl_admin.h"
 #include "dotsctl/dotsctl.h"
 
@@ -104,6 +105,7 @@ main(int argc, char **argv)
 	check_credentials(&c);
 
 	coap_startup();
+	tls_audit_install();
 	coap_set_log_handler(coap_log_stderr);
 	coap_set_log_level(c.verbose >= 2 ? LOG_DEBUG : c.verbose == 1 ?
 	    LOG_INFO : LOG_EMERG);

@@ -16,6 +16,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/tls_audit.h"
 #include "common/version.h"
 #include "gateway/control/admin.h"
 #include "gateway/state/audit.h"
@@ -440,6 +441,7 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
 	coap_startup();
+	tls_audit_install();
 	if ((gw.base = event_base_new()) == NULL ||
 	    event_base_priority_init(gw.base, GW_PRIOS) == -1)
 		fatalx("event_base_new failed");

@@ -174,25 +174,6 @@ on_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
 	gnutls_session_set_verify_function(ci->tls_session, verify_client);
 }
 
-/*
- * GnuTLS's audit log is process-wide, and libcoap's (coap_startup) reads
- * every session's transport pointer as a coap_session_t: the first audit
- * line of an MHD session (a record that does not decrypt, e.g. under a
- * wrong PSK) crashed the daemon. Ours reads no pointer; the signal
- * channel's audit lines lose the session's address libcoap added.
- */
-static void
-tls_audit(gnutls_session_t s, const char *text)
-{
-	char line[256];
-	size_t n;
-
-	n = strlen(text);
-	snprintf(line, sizeof(line), "%.*s", (int)(n > 0 &&
-	    text[n - 1] == '\n' ? n - 1 : n), text);
-	log_warnx("TLS: %s", line);
-}
-
 /* ---- requests ------------------------------------------------------- */
 
 static enum MHD_Result
@@ -473,7 +454,6 @@ datachannel_start(struct gw *gw)
 		log_warn("data channel: cannot read the credentials");
 		goto fail;
 	}
-	gnutls_global_set_audit_log_function(tls_audit);
 	if (gnutls_psk_allocate_server_credentials(&dc->psk) < 0)
 		goto fail;
 	gnutls_psk_set_server_credentials_function(dc->psk, psk_key);
