@@ -1,0 +1,796 @@
+/*
+ * Usage accounting: runs, buckets and their store records (usage.h).
+ *
+ * Records in the store's generic table, as compact JSON:
+ *   "usage-b:DIR:START:PEER"  a bucket's sums
+ *   "usage-r:KEY"             a run: who, since when accounted, last
+ *                             counters, declared rates, expiry
+ * Both kinds are marked dirty in memory and written together by
+ * usage_flush(), in one transaction: a counter delta and the run's new
+ * last value commit at once or not at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "gateway/state/store.h"
+#include "gateway/state/usage.h"
+
+#define HASH_SIZE	4096	/* chains, for runs and for buckets */
+#define BUCKET_KEY	"usage-b:"
+#define RUN_KEY		"usage-r:"
+#define PEER_MAX	128	/* conf_impl.h CONF_NAME_MAX */
+#define RKEY_MAX	200
+
+struct bucket {
+	TAILQ_ENTRY(bucket) entry;
+	struct bucket	*hnext;
+	char		 peer[PEER_MAX + 1];
+	enum usage_dir	 dir;
+	int64_t		 start;
+	struct usage_sums s;
+	bool		 dirty;
+};
+
+struct run {
+	TAILQ_ENTRY(run) entry;
+	struct run	*hnext;
+	char		 key[RKEY_MAX + 1];
+	char		 peer[PEER_MAX + 1];
+	char		 owner[RKEY_MAX + 1];
+	char		 also_down[PEER_MAX + 1];
+	enum usage_dir	 dir;
+	bool		 active;
+	int64_t		 since;		/* accounted up to here */
+	int64_t		 expires;	/* 0 never */
+	uint64_t	 bytes, pkts;	/* last readings */
+	struct usage_rates decl;	/* attack and normal held */
+	bool		 claimed;	/* seen since the restart */
+	bool		 dirty;
+};
+
+/* A run that is forgotten: its record goes at the next flush. */
+struct gone {
+	TAILQ_ENTRY(gone) entry;
+	char		 key[RKEY_MAX + 1];
+};
+
+struct usage {
+	struct store	*st;
+	int64_t		 bucket_s;
+	TAILQ_HEAD(, bucket) buckets;
+	TAILQ_HEAD(, run) runs;
+	TAILQ_HEAD(, gone) gone;
+	struct bucket	*bhash[HASH_SIZE];
+	struct run	*rhash[HASH_SIZE];
+};
+
+static unsigned
+hash_str(unsigned h, const char *s)
+{
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static unsigned
+bucket_hash(const char *peer, enum usage_dir dir, int64_t start)
+{
+	return hash_str(5381u ^ (unsigned)dir ^ (unsigned)(start / 3600 * 2654435761u),
+	    peer) & (HASH_SIZE - 1);
+}
+
+static unsigned
+run_hash(const char *key)
+{
+	return hash_str(5381u, key) & (HASH_SIZE - 1);
+}
+
+const char *
+usage_dir_name(enum usage_dir dir)
+{
+	return dir == USAGE_UP ? "upstream" : "downstream";
+}
+
+int64_t
+usage_bucket_s(const struct usage *u)
+{
+	return u->bucket_s;
+}
+
+static int64_t
+floor_to(int64_t t, int64_t s)
+{
+	int64_t q = t / s;
+
+	if (t % s != 0 && t < 0)
+		q--;
+	return q * s;
+}
+
+static struct bucket *
+bucket_get(struct usage *u, const char *peer, enum usage_dir dir,
+    int64_t start)
+{
+	unsigned h = bucket_hash(peer, dir, start);
+	struct bucket *b;
+
+	for (b = u->bhash[h]; b != NULL; b = b->hnext)
+		if (b->start == start && b->dir == dir &&
+		    strcmp(b->peer, peer) == 0)
+			return b;
+	if (strlen(peer) > PEER_MAX || (b = calloc(1, sizeof(*b))) == NULL) {
+		log_warnx("usage: cannot account for peer %s: out of memory",
+		    peer);
+		return NULL;
+	}
+	snprintf(b->peer, sizeof(b->peer), "%s", peer);
+	b->dir = dir;
+	b->start = start;
+	b->hnext = u->bhash[h];
+	u->bhash[h] = b;
+	TAILQ_INSERT_TAIL(&u->buckets, b, entry);
+	return b;
+}
+
+/* The bucket of peer/dir that holds time t, dirty. */
+static struct bucket *
+bucket_at(struct usage *u, const char *peer, enum usage_dir dir, int64_t t)
+{
+	struct bucket *b = bucket_get(u, peer, dir, floor_to(t, u->bucket_s));
+
+	if (b != NULL)
+		b->dirty = true;
+	return b;
+}
+
+static void
+max_in(uint64_t *v, uint64_t x)
+{
+	if (x > *v)
+		*v = x;
+}
+
+static void
+sums_add(struct usage_sums *to, const struct usage_sums *s)
+{
+	to->executions += s->executions;
+	to->seconds += s->seconds;
+	to->bytes += s->bytes;
+	to->pkts += s->pkts;
+	max_in(&to->attack_bps, s->attack_bps);
+	max_in(&to->attack_pps, s->attack_pps);
+	max_in(&to->normal_bps, s->normal_bps);
+	max_in(&to->normal_pps, s->normal_pps);
+	max_in(&to->drop_bps, s->drop_bps);
+	max_in(&to->drop_pps, s->drop_pps);
+}
+
+static void
+decl_in(struct usage_sums *s, const struct usage_rates *r)
+{
+	max_in(&s->attack_bps, r->attack_bps);
+	max_in(&s->attack_pps, r->attack_pps);
+	max_in(&s->normal_bps, r->normal_bps);
+	max_in(&s->normal_pps, r->normal_pps);
+}
+
+/* ---- runs ------------------------------------------------------------- */
+
+static struct run *
+run_find(const struct usage *u, const char *key)
+{
+	struct run *r;
+
+	for (r = u->rhash[run_hash(key)]; r != NULL; r = r->hnext)
+		if (strcmp(r->key, key) == 0)
+			return r;
+	return NULL;
+}
+
+bool
+usage_known(const struct usage *u, const char *key)
+{
+	return run_find(u, key) != NULL;
+}
+
+static struct run *
+run_new(struct usage *u, const char *key)
+{
+	unsigned h = run_hash(key);
+	struct run *r;
+
+	if (strlen(key) > RKEY_MAX || (r = calloc(1, sizeof(*r))) == NULL) {
+		log_warnx("usage: cannot account for %s: out of memory", key);
+		return NULL;
+	}
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	r->hnext = u->rhash[h];
+	u->rhash[h] = r;
+	TAILQ_INSERT_TAIL(&u->runs, r, entry);
+	return r;
+}
+
+static void
+run_unlink(struct usage *u, struct run *r)
+{
+	struct run **pp;
+
+	for (pp = &u->rhash[run_hash(r->key)]; *pp != r; pp = &(*pp)->hnext)
+		;
+	*pp = r->hnext;
+	TAILQ_REMOVE(&u->runs, r, entry);
+}
+
+/* Active time of r from since to `to`, split over the buckets it spans,
+ * each of which sees its declared rates. Nothing when the clock went
+ * back (since stays: that time is counted once the clock passes it). */
+static void
+run_account(struct usage *u, struct run *r, int64_t to)
+{
+	struct bucket *b;
+	int64_t t, end;
+
+	if (!r->active || to <= r->since)
+		return;
+	for (t = r->since; t < to; t = end) {
+		end = floor_to(t, u->bucket_s) + u->bucket_s;
+		if (end > to)
+			end = to;
+		if ((b = bucket_at(u, r->peer, r->dir, t)) == NULL)
+			break;
+		b->s.seconds += (uint64_t)(end - t);
+		decl_in(&b->s, &r->decl);
+	}
+	r->since = to;
+	r->dirty = true;
+}
+
+void
+usage_start(struct usage *u, const char *key, enum usage_dir dir,
+    const char *peer, const char *owner, const char *also_down, int64_t now,
+    bool execution)
+{
+	struct run *r = run_find(u, key);
+	struct bucket *b;
+
+	if (r != NULL) {
+		r->claimed = true;
+		if (!r->active) {
+			r->active = true;
+			r->since = now;
+			r->dirty = true;
+			if ((b = bucket_at(u, r->peer, r->dir, now)) != NULL)
+				decl_in(&b->s, &r->decl);
+		}
+		return;
+	}
+	if (strlen(peer) > PEER_MAX || strlen(owner) > RKEY_MAX ||
+	    strlen(also_down) > PEER_MAX || (r = run_new(u, key)) == NULL)
+		return;
+	snprintf(r->peer, sizeof(r->peer), "%s", peer);
+	snprintf(r->owner, sizeof(r->owner), "%s", owner);
+	snprintf(r->also_down, sizeof(r->also_down), "%s", also_down);
+	r->dir = dir;
+	r->active = true;
+	r->claimed = true;
+	r->since = now;
+	r->dirty = true;
+	if (execution && (b = bucket_at(u, peer, dir, now)) != NULL)
+		b->s.executions++;
+}
+
+void
+usage_stop(struct usage *u, const char *key, int64_t now)
+{
+	struct run *r = run_find(u, key);
+
+	if (r == NULL || !r->active)
+		return;
+	run_account(u, r, now);
+	r->active = false;
+	r->dirty = true;
+}
+
+static void
+run_forget(struct usage *u, struct run *r)
+{
+	struct gone *g;
+
+	run_unlink(u, r);
+	if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL) {
+		memcpy(g->key, r->key, sizeof(g->key));
+		TAILQ_INSERT_TAIL(&u->gone, g, entry);
+	}
+	free(r);
+}
+
+void
+usage_end(struct usage *u, const char *key, int64_t now)
+{
+	struct run *r = run_find(u, key);
+
+	if (r == NULL)
+		return;
+	run_account(u, r, now);
+	run_forget(u, r);
+}
+
+void
+usage_stop_owned(struct usage *u, const char *owner, int64_t now)
+{
+	struct run *r;
+
+	TAILQ_FOREACH(r, &u->runs, entry)
+		if (strcmp(r->owner, owner) == 0 && r->active) {
+			run_account(u, r, now);
+			r->active = false;
+		}
+}
+
+void
+usage_end_owned(struct usage *u, const char *owner, int64_t now)
+{
+	struct run *r, *next;
+
+	for (r = TAILQ_FIRST(&u->runs); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (strcmp(r->owner, owner) == 0) {
+			run_account(u, r, now);
+			run_forget(u, r);
+		}
+	}
+}
+
+void
+usage_expires(struct usage *u, const char *key, int64_t expires)
+{
+	struct run *r = run_find(u, key);
+
+	if (r != NULL && r->expires != expires) {
+		r->expires = expires;
+		r->dirty = true;
+	}
+}
+
+/* How much a cumulative counter grew since last: a reading below the
+ * last one is a reset (it counts from zero). */
+static uint64_t
+delta(uint64_t last, uint64_t now)
+{
+	return now >= last ? now - last : now;
+}
+
+void
+usage_counters(struct usage *u, const char *key, uint64_t bytes,
+    uint64_t pkts, int64_t now)
+{
+	struct run *r = run_find(u, key);
+	uint64_t db, dp;
+	struct bucket *b;
+
+	if (r == NULL || (bytes == 0 && pkts == 0) ||
+	    (bytes == r->bytes && pkts == r->pkts))
+		return;
+	db = delta(r->bytes, bytes);
+	dp = delta(r->pkts, pkts);
+	r->bytes = bytes;
+	r->pkts = pkts;
+	r->dirty = true;
+	if ((b = bucket_at(u, r->peer, r->dir, now)) != NULL) {
+		b->s.bytes += db;
+		b->s.pkts += dp;
+	}
+	if (r->also_down[0] != '\0' &&
+	    (b = bucket_at(u, r->also_down, USAGE_DOWN, now)) != NULL) {
+		b->s.bytes += db;
+		b->s.pkts += dp;
+	}
+}
+
+void
+usage_rates(struct usage *u, const char *key, const struct usage_rates *x,
+    int64_t now)
+{
+	struct run *r = run_find(u, key);
+	struct bucket *b;
+
+	if (r == NULL)
+		return;
+	if (r->decl.attack_bps != x->attack_bps ||
+	    r->decl.attack_pps != x->attack_pps ||
+	    r->decl.normal_bps != x->normal_bps ||
+	    r->decl.normal_pps != x->normal_pps) {
+		/* the time so far was under the old ones */
+		run_account(u, r, now);
+		r->decl.attack_bps = x->attack_bps;
+		r->decl.attack_pps = x->attack_pps;
+		r->decl.normal_bps = x->normal_bps;
+		r->decl.normal_pps = x->normal_pps;
+		r->dirty = true;
+	}
+	if (!r->active && x->drop_bps == 0 && x->drop_pps == 0)
+		return;
+	if ((b = bucket_at(u, r->peer, r->dir, now)) == NULL)
+		return;
+	if (r->active)
+		decl_in(&b->s, &r->decl);
+	max_in(&b->s.drop_bps, x->drop_bps);
+	max_in(&b->s.drop_pps, x->drop_pps);
+}
+
+void
+usage_settle(struct usage *u, int64_t now)
+{
+	struct run *r;
+
+	TAILQ_FOREACH(r, &u->runs, entry)
+		run_account(u, r, now);
+}
+
+void
+usage_claim(struct usage *u, const char *key)
+{
+	struct run *r = run_find(u, key);
+
+	if (r != NULL)
+		r->claimed = true;
+}
+
+void
+usage_orphans(struct usage *u, int64_t now)
+{
+	struct run *r, *next, *o;
+	size_t closed = 0;
+
+	TAILQ_FOREACH(r, &u->runs, entry)
+		if (!r->claimed && r->owner[0] != '\0' &&
+		    (o = run_find(u, r->owner)) != NULL && o->claimed)
+			r->claimed = true;
+	for (r = TAILQ_FIRST(&u->runs); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (r->claimed)
+			continue;
+		if (r->expires > r->since)
+			run_account(u, r, r->expires < now ? r->expires : now);
+		run_forget(u, r);
+		closed++;
+	}
+	if (closed > 0)
+		log_info("usage: %zu run(s) ended while down, closed", closed);
+}
+
+/* ---- sums ------------------------------------------------------------- */
+
+struct total {
+	char		 peer[PEER_MAX + 1];
+	enum usage_dir	 dir;
+	struct usage_sums s;
+};
+
+static int
+total_cmp(const void *a, const void *b)
+{
+	const struct total *x = a, *y = b;
+	int c = strcmp(x->peer, y->peer);
+
+	return c != 0 ? c : (int)x->dir - (int)y->dir;
+}
+
+static struct total *
+total_of(struct total **v, size_t *n, const char *peer, enum usage_dir dir)
+{
+	struct total *t;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].dir == dir && strcmp((*v)[i].peer, peer) == 0)
+			return &(*v)[i];
+	if ((t = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+		return NULL;
+	*v = t;
+	t = &(*v)[(*n)++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->peer, sizeof(t->peer), "%s", peer);
+	t->dir = dir;
+	return t;
+}
+
+static bool
+overlaps(const struct usage *u, int64_t start, int64_t since, int64_t until)
+{
+	return start + u->bucket_s > since && (until == 0 || start < until);
+}
+
+int
+usage_sum(struct usage *u, int64_t since, int64_t until, int64_t now,
+    int (*fn)(const char *, enum usage_dir, const struct usage_sums *, void *),
+    void *arg)
+{
+	struct total *v = NULL, *t;
+	const struct bucket *b;
+	const struct run *r;
+	size_t n = 0;
+	int rc = 0;
+
+	TAILQ_FOREACH(b, &u->buckets, entry) {
+		if (!overlaps(u, b->start, since, until))
+			continue;
+		if ((t = total_of(&v, &n, b->peer, b->dir)) == NULL)
+			goto oom;
+		sums_add(&t->s, &b->s);
+	}
+	/* what running runs have not accounted yet, bucket by bucket */
+	TAILQ_FOREACH(r, &u->runs, entry) {
+		int64_t tt, end;
+
+		if (!r->active)
+			continue;
+		for (tt = r->since; tt < now; tt = end) {
+			end = floor_to(tt, u->bucket_s) + u->bucket_s;
+			if (end > now)
+				end = now;
+			if (!overlaps(u, floor_to(tt, u->bucket_s), since,
+			    until))
+				continue;
+			if ((t = total_of(&v, &n, r->peer, r->dir)) == NULL)
+				goto oom;
+			t->s.seconds += (uint64_t)(end - tt);
+			decl_in(&t->s, &r->decl);
+		}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), total_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fn(v[i].peer, v[i].dir, &v[i].s, arg);
+	free(v);
+	return rc;
+oom:
+	free(v);
+	return -1;
+}
+
+/* ---- the store -------------------------------------------------------- */
+
+static json_t *
+sums_json(const struct usage_sums *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "e", (json_int_t)s->executions, "s", (json_int_t)s->seconds,
+	    "ab", (json_int_t)s->attack_bps, "ap", (json_int_t)s->attack_pps,
+	    "nb", (json_int_t)s->normal_bps, "np", (json_int_t)s->normal_pps,
+	    "db", (json_int_t)s->drop_bps, "dp", (json_int_t)s->drop_pps,
+	    "B", (json_int_t)s->bytes, "P", (json_int_t)s->pkts);
+}
+
+static uint64_t
+ju(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ?
+	    (uint64_t)json_integer_value(v) : 0;
+}
+
+static int64_t
+ji(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static const char *
+js(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static void
+sums_from(json_t *o, struct usage_sums *s)
+{
+	s->executions = ju(o, "e");
+	s->seconds = ju(o, "s");
+	s->attack_bps = ju(o, "ab");
+	s->attack_pps = ju(o, "ap");
+	s->normal_bps = ju(o, "nb");
+	s->normal_pps = ju(o, "np");
+	s->drop_bps = ju(o, "db");
+	s->drop_pps = ju(o, "dp");
+	s->bytes = ju(o, "B");
+	s->pkts = ju(o, "P");
+}
+
+static json_t *
+run_json(const struct run *r)
+{
+	json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:b,s:I,s:I,s:I,s:I}",
+	    "peer", r->peer, "owner", r->owner, "also", r->also_down,
+	    "dir", (int)r->dir, "active", r->active,
+	    "since", (json_int_t)r->since, "expires", (json_int_t)r->expires,
+	    "B", (json_int_t)r->bytes, "P", (json_int_t)r->pkts);
+
+	if (j != NULL && json_object_set_new(j, "decl", json_pack(
+	    "{s:I,s:I,s:I,s:I}", "ab", (json_int_t)r->decl.attack_bps,
+	    "ap", (json_int_t)r->decl.attack_pps,
+	    "nb", (json_int_t)r->decl.normal_bps,
+	    "np", (json_int_t)r->decl.normal_pps)) == -1) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+put_json(struct store *st, const char *key, json_t *j)
+{
+	char *s;
+	int rc;
+
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
+		json_decref(j);
+		return -1;
+	}
+	rc = store_reg_put(st, key, (const uint8_t *)s, strlen(s));
+	free(s);
+	json_decref(j);
+	return rc;
+}
+
+int
+usage_flush(struct usage *u)
+{
+	char key[RKEY_MAX + PEER_MAX + 64];
+	struct bucket *b;
+	struct run *r;
+	struct gone *g;
+	int rc = 0;
+
+	if (u->st == NULL) {
+		while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
+			TAILQ_REMOVE(&u->gone, g, entry);
+			free(g);
+		}
+		return 0;
+	}
+	if (store_begin(u->st) == -1)
+		return -1;
+	/* deletes first: a key forgotten and started again is put after */
+	TAILQ_FOREACH(g, &u->gone, entry) {
+		snprintf(key, sizeof(key), RUN_KEY "%s", g->key);
+		if (store_reg_del(u->st, key) == -1)
+			rc = -1;
+	}
+	TAILQ_FOREACH(b, &u->buckets, entry) {
+		if (!b->dirty)
+			continue;
+		snprintf(key, sizeof(key), BUCKET_KEY "%d:%lld:%s", (int)b->dir,
+		    (long long)b->start, b->peer);
+		if (put_json(u->st, key, sums_json(&b->s)) == -1)
+			rc = -1;
+	}
+	TAILQ_FOREACH(r, &u->runs, entry) {
+		if (!r->dirty)
+			continue;
+		snprintf(key, sizeof(key), RUN_KEY "%s", r->key);
+		if (put_json(u->st, key, run_json(r)) == -1)
+			rc = -1;
+	}
+	if (store_end(u->st) == -1 || rc == -1) {
+		log_warnx("usage: cannot write the accounting: %s; kept, "
+		    "tried again", store_error(u->st));
+		return -1;
+	}
+	TAILQ_FOREACH(b, &u->buckets, entry)
+		b->dirty = false;
+	TAILQ_FOREACH(r, &u->runs, entry)
+		r->dirty = false;
+	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
+		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g);
+	}
+	return 0;
+}
+
+static int
+load_one(const char *name, const uint8_t *v, size_t len, void *arg)
+{
+	struct usage *u = arg;
+	json_error_t e;
+	json_t *j;
+
+	if (strncmp(name, BUCKET_KEY, strlen(BUCKET_KEY)) != 0 &&
+	    strncmp(name, RUN_KEY, strlen(RUN_KEY)) != 0)
+		return 0;
+	if ((j = json_loadb((const char *)v, len, 0, &e)) == NULL) {
+		log_warnx("usage: stored record %s is not JSON; ignored", name);
+		return 0;
+	}
+	if (strncmp(name, BUCKET_KEY, strlen(BUCKET_KEY)) == 0) {
+		int dir, off = 0;
+		long long start;
+		struct bucket *b;
+
+		if (sscanf(name + strlen(BUCKET_KEY), "%d:%lld:%n", &dir,
+		    &start, &off) == 2 && off > 0 &&
+		    (dir == USAGE_DOWN || dir == USAGE_UP) &&
+		    (b = bucket_get(u, name + strlen(BUCKET_KEY) + off,
+		    (enum usage_dir)dir, start)) != NULL)
+			sums_from(j, &b->s);
+	} else {
+		struct run *r;
+		json_t *d = json_object_get(j, "decl");
+		int dir = (int)ji(j, "dir");
+
+		if ((dir == USAGE_DOWN || dir == USAGE_UP) &&
+		    run_find(u, name + strlen(RUN_KEY)) == NULL &&
+		    strlen(js(j, "peer")) <= PEER_MAX &&
+		    strlen(js(j, "owner")) <= RKEY_MAX &&
+		    strlen(js(j, "also")) <= PEER_MAX &&
+		    (r = run_new(u, name + strlen(RUN_KEY))) != NULL) {
+			snprintf(r->peer, sizeof(r->peer), "%s", js(j, "peer"));
+			snprintf(r->owner, sizeof(r->owner), "%s",
+			    js(j, "owner"));
+			snprintf(r->also_down, sizeof(r->also_down), "%s",
+			    js(j, "also"));
+			r->dir = (enum usage_dir)dir;
+			r->active = json_is_true(json_object_get(j, "active"));
+			r->since = ji(j, "since");
+			r->expires = ji(j, "expires");
+			r->bytes = ju(j, "B");
+			r->pkts = ju(j, "P");
+			r->decl.attack_bps = ju(d, "ab");
+			r->decl.attack_pps = ju(d, "ap");
+			r->decl.normal_bps = ju(d, "nb");
+			r->decl.normal_pps = ju(d, "np");
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+struct usage *
+usage_new(struct store *st, int64_t bucket_s)
+{
+	struct usage *u;
+
+	if (bucket_s <= 0 || (u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->st = st;
+	u->bucket_s = bucket_s;
+	TAILQ_INIT(&u->buckets);
+	TAILQ_INIT(&u->runs);
+	TAILQ_INIT(&u->gone);
+	if (st != NULL && store_reg_foreach(st, load_one, u) == -1)
+		log_warnx("usage: cannot read the stored accounting");
+	return u;
+}
+
+void
+usage_free(struct usage *u)
+{
+	struct bucket *b;
+	struct run *r;
+	struct gone *g;
+
+	if (u == NULL)
+		return;
+	while ((b = TAILQ_FIRST(&u->buckets)) != NULL) {
+		TAILQ_REMOVE(&u->buckets, b, entry);
+		free(b);
+	}
+	while ((r = TAILQ_FIRST(&u->runs)) != NULL) {
+		TAILQ_REMOVE(&u->runs, r, entry);
+		free(r);
+	}
+	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
+		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g);
+	}
+	free(u);
+}
