@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	parse_global(&c, argc, argv);
 	if (optind >= argc)
 		usage_err("no command (mitigate, get, withdraw, efficacy, "
-		    "config, hb, status, reload, register)");
+		    "config, hb, status, reload, register, usage)");
 	ci = optind;
 	a.cmd = argv[ci];
 	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
@@ -87,6 +87,8 @@ main(int argc, char **argv)
 		return ctl_admin(c.socket ? c.socket : CTL_SOCKET_DEFAULT, a.cmd,
 		    c.json, c.timeout);
 	}
+	if (strcmp(a.cmd, "usage") == 0)
+		return cmd_usage(&c, argc - ci, argv + ci);
 	if (strcmp(a.cmd, "config") == 0 || strcmp(a.cmd, "register") == 0) {
 		if (ci + 1 >= argc)
 			usage_err("%s: want get, put or delete", a.cmd);

@@ -97,5 +97,6 @@ void	cmd_withdraw(struct ctl *, struct args *);
 void	cmd_config(struct ctl *, struct args *, const char *sub);
 void	cmd_hb(struct ctl *, struct args *);
 void	cmd_register(struct ctl *, struct args *, const char *sub);
+int	cmd_usage(struct ctl *, int argc, char **argv);	/* usage.c */
 
 #endif
