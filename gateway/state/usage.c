@@ -36,13 +36,15 @@ struct bucket {
 	bool		 dirty;
 };
 
+/* Strings on the heap: a gateway holds one run per mitigation and per
+ * placement. */
 struct run {
 	TAILQ_ENTRY(run) entry;
 	struct run	*hnext;
-	char		 key[RKEY_MAX + 1];
-	char		 peer[PEER_MAX + 1];
-	char		 owner[RKEY_MAX + 1];
-	char		 also_down[PEER_MAX + 1];
+	char		*key;
+	char		*peer;
+	char		*owner;		/* "" none */
+	char		*also_down;	/* "" none */
 	enum usage_dir	 dir;
 	bool		 active;
 	int64_t		 since;		/* accounted up to here */
@@ -56,7 +58,7 @@ struct run {
 /* A run that is forgotten: its record goes at the next flush. */
 struct gone {
 	TAILQ_ENTRY(gone) entry;
-	char		 key[RKEY_MAX + 1];
+	char		*key;		/* taken from the run */
 };
 
 struct usage {
@@ -198,17 +200,37 @@ usage_known(const struct usage *u, const char *key)
 	return run_find(u, key) != NULL;
 }
 
+static void
+run_free(struct run *r)
+{
+	free(r->key);
+	free(r->peer);
+	free(r->owner);
+	free(r->also_down);
+	free(r);
+}
+
+/* A new run with its names; NULL when out of memory (logged). */
 static struct run *
-run_new(struct usage *u, const char *key)
+run_new(struct usage *u, const char *key, const char *peer,
+    const char *owner, const char *also_down)
 {
 	unsigned h = run_hash(key);
 	struct run *r;
 
-	if (strlen(key) > RKEY_MAX || (r = calloc(1, sizeof(*r))) == NULL) {
-		log_warnx("usage: cannot account for %s: out of memory", key);
+	if (strlen(key) > RKEY_MAX || strlen(peer) > PEER_MAX ||
+	    strlen(owner) > RKEY_MAX || strlen(also_down) > PEER_MAX ||
+	    (r = calloc(1, sizeof(*r))) == NULL) {
+		log_warnx("usage: cannot account for %s", key);
 		return NULL;
 	}
-	snprintf(r->key, sizeof(r->key), "%s", key);
+	if ((r->key = strdup(key)) == NULL || (r->peer = strdup(peer)) ==
+	    NULL || (r->owner = strdup(owner)) == NULL ||
+	    (r->also_down = strdup(also_down)) == NULL) {
+		log_warnx("usage: cannot account for %s: out of memory", key);
+		run_free(r);
+		return NULL;
+	}
 	r->hnext = u->rhash[h];
 	u->rhash[h] = r;
 	TAILQ_INSERT_TAIL(&u->runs, r, entry);
@@ -269,12 +291,8 @@ usage_start(struct usage *u, const char *key, enum usage_dir dir,
 		}
 		return;
 	}
-	if (strlen(peer) > PEER_MAX || strlen(owner) > RKEY_MAX ||
-	    strlen(also_down) > PEER_MAX || (r = run_new(u, key)) == NULL)
+	if ((r = run_new(u, key, peer, owner, also_down)) == NULL)
 		return;
-	snprintf(r->peer, sizeof(r->peer), "%s", peer);
-	snprintf(r->owner, sizeof(r->owner), "%s", owner);
-	snprintf(r->also_down, sizeof(r->also_down), "%s", also_down);
 	r->dir = dir;
 	r->active = true;
 	r->claimed = true;
@@ -303,10 +321,11 @@ run_forget(struct usage *u, struct run *r)
 
 	run_unlink(u, r);
 	if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL) {
-		memcpy(g->key, r->key, sizeof(g->key));
+		g->key = r->key;
+		r->key = NULL;
 		TAILQ_INSERT_TAIL(&u->gone, g, entry);
 	}
-	free(r);
+	run_free(r);
 }
 
 void
@@ -351,7 +370,11 @@ usage_expires(struct usage *u, const char *key, int64_t expires)
 {
 	struct run *r = run_find(u, key);
 
-	if (r != NULL && r->expires != expires) {
+	/* a second either way is the rounding of a monotonic deadline */
+	if (r != NULL && (expires == 0 || r->expires == 0 ||
+	    expires > r->expires + 2 || expires + 2 < r->expires)) {
+		if (r->expires == expires)
+			return;
 		r->expires = expires;
 		r->dirty = true;
 	}
@@ -654,6 +677,7 @@ usage_flush(struct usage *u)
 	if (u->st == NULL) {
 		while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
 			TAILQ_REMOVE(&u->gone, g, entry);
+			free(g->key);
 			free(g);
 		}
 		return 0;
@@ -692,6 +716,7 @@ usage_flush(struct usage *u)
 		r->dirty = false;
 	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
 		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g->key);
 		free(g);
 	}
 	return 0;
@@ -729,15 +754,8 @@ load_one(const char *name, const uint8_t *v, size_t len, void *arg)
 
 		if ((dir == USAGE_DOWN || dir == USAGE_UP) &&
 		    run_find(u, name + strlen(RUN_KEY)) == NULL &&
-		    strlen(js(j, "peer")) <= PEER_MAX &&
-		    strlen(js(j, "owner")) <= RKEY_MAX &&
-		    strlen(js(j, "also")) <= PEER_MAX &&
-		    (r = run_new(u, name + strlen(RUN_KEY))) != NULL) {
-			snprintf(r->peer, sizeof(r->peer), "%s", js(j, "peer"));
-			snprintf(r->owner, sizeof(r->owner), "%s",
-			    js(j, "owner"));
-			snprintf(r->also_down, sizeof(r->also_down), "%s",
-			    js(j, "also"));
+		    (r = run_new(u, name + strlen(RUN_KEY), js(j, "peer"),
+		    js(j, "owner"), js(j, "also"))) != NULL) {
 			r->dir = (enum usage_dir)dir;
 			r->active = json_is_true(json_object_get(j, "active"));
 			r->since = ji(j, "since");
@@ -786,10 +804,11 @@ usage_free(struct usage *u)
 	}
 	while ((r = TAILQ_FIRST(&u->runs)) != NULL) {
 		TAILQ_REMOVE(&u->runs, r, entry);
-		free(r);
+		run_free(r);
 	}
 	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
 		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g->key);
 		free(g);
 	}
 	free(u);

@@ -97,7 +97,8 @@ void	usage_counters(struct usage *, const char *key, uint64_t bytes,
 /* Declared rates replace the held ones; drop rates are peaks at now. */
 void	usage_rates(struct usage *, const char *key,
 	    const struct usage_rates *, int64_t now);
-/* Accounts the active time of every run up to now (periodic). */
+/* Accounts the active time of every run up to now (usage_sum counts it
+ * without this; the daemon leaves it to the events). */
 void	usage_settle(struct usage *, int64_t now);
 
 /* After a restart: a loaded run is still there (a restored mitigation or
@@ -120,7 +121,7 @@ const char *usage_dir_name(enum usage_dir);	/* "downstream", "upstream" */
 /* ---- the wiring (usage_events.c) ----------------------------------- */
 
 /* gw->usage from the store, subscribed to the mitigation table; a timer
- * settles and flushes it. -1 when out of memory. */
+ * writes what changed. -1 when out of memory. */
 int	usage_wire(struct gw *);
 /* Flushed, then freed (daemon exit). */
 void	usage_close(struct gw *);

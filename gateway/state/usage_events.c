@@ -12,10 +12,13 @@
  * the upstream holds it (accepted, not lost or ended), owned by its
  * mitigation's run: it stops and ends with it.
  *
- * At shutdown the table and the relay let go of everything: the runs are
- * then settled and kept, not ended, and the next start claims those whose
- * mitigation it restores (usage_orphans closes the rest on the first loop
- * turn, after persist_restore()).
+ * Time is accounted when a run stops, ends or its declared rates change;
+ * a query adds what running runs have not accounted yet (usage_sum), so
+ * the store is written only when something happened (every USAGE_FLUSH_S
+ * at most, and at exit), not for the clock. At shutdown the table and the
+ * relay let go of everything: the runs are kept, not ended, and the next
+ * start claims those whose mitigation it restores (usage_orphans closes
+ * the rest on the first loop turn, after persist_restore()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +35,7 @@
 #include "gateway/state/usage.h"
 #include "policies/capacity.h"
 
-#define USAGE_FLUSH_S	10	/* settle and write this often */
+#define USAGE_FLUSH_S	10	/* what changed is written this often */
 #define TM_TOTAL_TRAFFIC 204	/* RFC 9244 total-traffic (normal) */
 #define TM_TOTAL_ATTACK_TRAFFIC 205
 
@@ -166,12 +169,11 @@ on_ended(struct mitigation *m, void *arg)
 
 	if (gw->usage == NULL)
 		return;
-	down_key(m, key, sizeof(key));
-	if (gw->stopping) {
-		/* it goes on: restored at the next start */
-		usage_settle(gw->usage, now);
+	/* stopping: it goes on, restored at the next start, its time
+	 * accounted from where the store has it */
+	if (gw->stopping)
 		return;
-	}
+	down_key(m, key, sizeof(key));
 	usage_end(gw->usage, key, now);
 	usage_end_owned(gw->usage, key, now);
 }
@@ -215,13 +217,10 @@ usage_placement_gone(struct gw *gw, const char *upstream, uint32_t umid)
 {
 	char key[200];
 
-	if (gw->usage == NULL)
+	if (gw->usage == NULL || gw->stopping)
 		return;
-	if (gw->stopping)
-		usage_settle(gw->usage, wall_now());
-	else
-		usage_end(gw->usage, up_key(upstream, umid, key, sizeof(key)),
-		    wall_now());
+	usage_end(gw->usage, up_key(upstream, umid, key, sizeof(key)),
+	    wall_now());
 }
 
 static void
@@ -230,7 +229,6 @@ tick(evutil_socket_t fd, short what, void *arg)
 	struct gw *gw = arg;
 	struct timeval tv = { USAGE_FLUSH_S, 0 };
 
-	usage_settle(gw->usage, wall_now());
 	(void)usage_flush(gw->usage);
 	evtimer_add(gw->usage_tick, &tv);
 }
@@ -280,7 +278,6 @@ usage_close(struct gw *gw)
 	gw->usage_tick = NULL;
 	if (gw->usage == NULL)
 		return;
-	usage_settle(gw->usage, wall_now());
 	(void)usage_flush(gw->usage);
 	usage_free(gw->usage);
 	gw->usage = NULL;
