@@ -156,13 +156,18 @@ do_usage(struct ctl_conn *c, const char *args)
 {
 	struct ctl_handlers *h = &c->l->srv->h;
 	long long since = 0, until = 0;
-	int n = 0;
+	char *end = NULL;
 	size_t len;
 	char *s;
 
-	if (*args != '\0' && (sscanf(args, " %lld %lld %n", &since, &until,
-	    &n) != 2 || args[n] != '\0' || since < 0 || until < 0 ||
-	    (until != 0 && until <= since))) {
+	if (*args != '\0') {
+		errno = 0;
+		since = strtoll(args, &end, 10);
+		if (errno == 0 && end != args && *end == ' ')
+			until = strtoll(end, &end, 10);
+	}
+	if (*args != '\0' && (errno != 0 || end == NULL || *end != '\0' ||
+	    since < 0 || until < 0 || (until != 0 && until <= since))) {
 		answer_text(c, "400 Bad Request", "usage: want 'usage' or "
 		    "'usage SINCE UNTIL' (Unix seconds, SINCE < UNTIL; UNTIL "
 		    "0: now)\n");

@@ -179,7 +179,10 @@ grep -F "customer1" "$TMP/usage.txt" | grep -qF "downstream" &&
     fail "table" "$(cat "$TMP/usage.txt" "$TMP/usage.err")"
 usage "$RO"
 check_eq "the read-only socket serves usage" "$URC $(u customer1 downstream executions)" "0 2"
-check_eq "the control socket: 'usage 5 1' is refused (400)" "$(ctl_req "$SA" "usage 5 1" "$TMP/ctl.body")" 400
+check_eq "the control socket: 'usage 5 1', 'usage x', an overflow, 'usage 1 2 3' are refused (400)" \
+    "$(ctl_req "$SA" "usage 5 1" "$TMP/ctl.body") $(ctl_req "$SA" "usage x" "$TMP/ctl.body") $(ctl_req "$SA" "usage 1 99999999999999999999999" "$TMP/ctl.body") $(ctl_req "$SA" "usage 1 2 3" "$TMP/ctl.body")" \
+    "400 400 400 400"
+check_eq "the control socket: 'usage 0 0' answers (200)" "$(ctl_req "$SA" "usage 0 0" "$TMP/ctl.body")" 200
 
 # A restarts: the sums stay; B's counters, reported again as they were,
 # count nothing; a new reading counts its delta only
