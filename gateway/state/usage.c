@@ -1,7 +1,7 @@
 /*
  * Usage accounting: runs, buckets and their store records (usage.h).
  *
- * Records in the store's generic table, as compact JSON:
+ * Records in the store's generic table, as text (put_bucket, put_run):
  *   "usage-b:DIR:START:PEER"  a bucket's sums
  *   "usage-r:KEY"             a run: who, since when accounted, last
  *                             counters, declared rates, expiry
@@ -9,18 +9,19 @@
  * usage_flush(), in one transaction: a counter delta and the run's new
  * last value commit at once or not at all.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
-#include <jansson.h>
-
 #include "common/log.h"
 #include "gateway/state/store.h"
 #include "gateway/state/usage.h"
 
-#define HASH_SIZE	4096	/* chains, for runs and for buckets */
+#define HASH_MIN	1024	/* chains, for runs and for buckets; doubled
+				   when they average more than one each */
 #define BUCKET_KEY	"usage-b:"
 #define RUN_KEY		"usage-r:"
 #define PEER_MAX	128	/* conf_impl.h CONF_NAME_MAX */
@@ -29,6 +30,7 @@
 struct bucket {
 	TAILQ_ENTRY(bucket) entry;
 	struct bucket	*hnext;
+	uint32_t	 h;
 	char		 peer[PEER_MAX + 1];
 	enum usage_dir	 dir;
 	int64_t		 start;
@@ -41,6 +43,7 @@ struct bucket {
 struct run {
 	TAILQ_ENTRY(run) entry;
 	struct run	*hnext;
+	uint32_t	 h;
 	char		*key;
 	char		*peer;
 	char		*owner;		/* "" none */
@@ -67,29 +70,74 @@ struct usage {
 	TAILQ_HEAD(, bucket) buckets;
 	TAILQ_HEAD(, run) runs;
 	TAILQ_HEAD(, gone) gone;
-	struct bucket	*bhash[HASH_SIZE];
-	struct run	*rhash[HASH_SIZE];
+	struct bucket	**bhash;
+	size_t		 bsize, nb;
+	struct run	**rhash;
+	size_t		 rsize, nr;
 };
 
-static unsigned
-hash_str(unsigned h, const char *s)
+/* FNV-1a */
+static uint32_t
+fnv(uint32_t h, const void *p, size_t n)
 {
-	while (*s != '\0')
-		h = h * 33 + (unsigned char)*s++;
+	const unsigned char *c = p;
+
+	while (n-- > 0)
+		h = (h ^ *c++) * 16777619u;
 	return h;
 }
 
-static unsigned
+static uint32_t
 bucket_hash(const char *peer, enum usage_dir dir, int64_t start)
 {
-	return hash_str(5381u ^ (unsigned)dir ^ (unsigned)(start / 3600 * 2654435761u),
-	    peer) & (HASH_SIZE - 1);
+	uint32_t h = 2166136261u;
+	int d = (int)dir;
+
+	h = fnv(h, &d, sizeof(d));
+	h = fnv(h, &start, sizeof(start));
+	return fnv(h, peer, strlen(peer));
 }
 
-static unsigned
+static uint32_t
 run_hash(const char *key)
 {
-	return hash_str(5381u, key) & (HASH_SIZE - 1);
+	return fnv(2166136261u, key, strlen(key));
+}
+
+/* Twice the chains once there are more entries than chains (out of
+ * memory: the chains stay, longer, still right). */
+static void
+grow_buckets(struct usage *u)
+{
+	struct bucket **v, *b;
+	size_t n = u->bsize * 2;
+
+	if (u->nb <= u->bsize || (v = calloc(n, sizeof(*v))) == NULL)
+		return;
+	TAILQ_FOREACH(b, &u->buckets, entry) {
+		b->hnext = v[b->h & (n - 1)];
+		v[b->h & (n - 1)] = b;
+	}
+	free(u->bhash);
+	u->bhash = v;
+	u->bsize = n;
+}
+
+static void
+grow_runs(struct usage *u)
+{
+	struct run **v, *r;
+	size_t n = u->rsize * 2;
+
+	if (u->nr <= u->rsize || (v = calloc(n, sizeof(*v))) == NULL)
+		return;
+	TAILQ_FOREACH(r, &u->runs, entry) {
+		r->hnext = v[r->h & (n - 1)];
+		v[r->h & (n - 1)] = r;
+	}
+	free(u->rhash);
+	u->rhash = v;
+	u->rsize = n;
 }
 
 const char *
@@ -118,11 +166,11 @@ static struct bucket *
 bucket_get(struct usage *u, const char *peer, enum usage_dir dir,
     int64_t start)
 {
-	unsigned h = bucket_hash(peer, dir, start);
+	uint32_t h = bucket_hash(peer, dir, start);
 	struct bucket *b;
 
-	for (b = u->bhash[h]; b != NULL; b = b->hnext)
-		if (b->start == start && b->dir == dir &&
+	for (b = u->bhash[h & (u->bsize - 1)]; b != NULL; b = b->hnext)
+		if (b->h == h && b->start == start && b->dir == dir &&
 		    strcmp(b->peer, peer) == 0)
 			return b;
 	if (strlen(peer) > PEER_MAX || (b = calloc(1, sizeof(*b))) == NULL) {
@@ -133,9 +181,12 @@ bucket_get(struct usage *u, const char *peer, enum usage_dir dir,
 	snprintf(b->peer, sizeof(b->peer), "%s", peer);
 	b->dir = dir;
 	b->start = start;
-	b->hnext = u->bhash[h];
-	u->bhash[h] = b;
+	b->h = h;
+	b->hnext = u->bhash[h & (u->bsize - 1)];
+	u->bhash[h & (u->bsize - 1)] = b;
 	TAILQ_INSERT_TAIL(&u->buckets, b, entry);
+	u->nb++;
+	grow_buckets(u);
 	return b;
 }
 
@@ -186,10 +237,11 @@ decl_in(struct usage_sums *s, const struct usage_rates *r)
 static struct run *
 run_find(const struct usage *u, const char *key)
 {
+	uint32_t h = run_hash(key);
 	struct run *r;
 
-	for (r = u->rhash[run_hash(key)]; r != NULL; r = r->hnext)
-		if (strcmp(r->key, key) == 0)
+	for (r = u->rhash[h & (u->rsize - 1)]; r != NULL; r = r->hnext)
+		if (r->h == h && strcmp(r->key, key) == 0)
 			return r;
 	return NULL;
 }
@@ -215,7 +267,7 @@ static struct run *
 run_new(struct usage *u, const char *key, const char *peer,
     const char *owner, const char *also_down)
 {
-	unsigned h = run_hash(key);
+	uint32_t h = run_hash(key);
 	struct run *r;
 
 	if (strlen(key) > RKEY_MAX || strlen(peer) > PEER_MAX ||
@@ -231,9 +283,12 @@ run_new(struct usage *u, const char *key, const char *peer,
 		run_free(r);
 		return NULL;
 	}
-	r->hnext = u->rhash[h];
-	u->rhash[h] = r;
+	r->h = h;
+	r->hnext = u->rhash[h & (u->rsize - 1)];
+	u->rhash[h & (u->rsize - 1)] = r;
 	TAILQ_INSERT_TAIL(&u->runs, r, entry);
+	u->nr++;
+	grow_runs(u);
 	return r;
 }
 
@@ -242,10 +297,12 @@ run_unlink(struct usage *u, struct run *r)
 {
 	struct run **pp;
 
-	for (pp = &u->rhash[run_hash(r->key)]; *pp != r; pp = &(*pp)->hnext)
+	for (pp = &u->rhash[r->h & (u->rsize - 1)]; *pp != r;
+	    pp = &(*pp)->hnext)
 		;
 	*pp = r->hnext;
 	TAILQ_REMOVE(&u->runs, r, entry);
+	u->nr--;
 }
 
 /* Active time of r from since to `to`, split over the buckets it spans,
@@ -578,91 +635,71 @@ oom:
 
 /* ---- the store -------------------------------------------------------- */
 
-static json_t *
-sums_json(const struct usage_sums *s)
+/*
+ * Values are text, not JSON: a gateway holding 100,000 mitigations writes
+ * and reads as many runs, and JSON took half of that time. A bucket:
+ * "1 E S AB AP NB NP DB DP BYTES PKTS"; a run:
+ * "1 DIR ACTIVE SINCE EXPIRES BYTES PKTS AB AP NB NP\tPEER\tALSO\tOWNER"
+ * (names are configuration names; the owner, a run key, goes last and
+ * takes the rest). "1" is the format's version.
+ */
+static int
+put_text(struct store *st, const char *key, const char *v, int n)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-	    "e", (json_int_t)s->executions, "s", (json_int_t)s->seconds,
-	    "ab", (json_int_t)s->attack_bps, "ap", (json_int_t)s->attack_pps,
-	    "nb", (json_int_t)s->normal_bps, "np", (json_int_t)s->normal_pps,
-	    "db", (json_int_t)s->drop_bps, "dp", (json_int_t)s->drop_pps,
-	    "B", (json_int_t)s->bytes, "P", (json_int_t)s->pkts);
-}
-
-static uint64_t
-ju(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_integer(v) && json_integer_value(v) >= 0 ?
-	    (uint64_t)json_integer_value(v) : 0;
-}
-
-static int64_t
-ji(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-static void
-sums_from(json_t *o, struct usage_sums *s)
-{
-	s->executions = ju(o, "e");
-	s->seconds = ju(o, "s");
-	s->attack_bps = ju(o, "ab");
-	s->attack_pps = ju(o, "ap");
-	s->normal_bps = ju(o, "nb");
-	s->normal_pps = ju(o, "np");
-	s->drop_bps = ju(o, "db");
-	s->drop_pps = ju(o, "dp");
-	s->bytes = ju(o, "B");
-	s->pkts = ju(o, "P");
-}
-
-static json_t *
-run_json(const struct run *r)
-{
-	json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:b,s:I,s:I,s:I,s:I}",
-	    "peer", r->peer, "owner", r->owner, "also", r->also_down,
-	    "dir", (int)r->dir, "active", r->active,
-	    "since", (json_int_t)r->since, "expires", (json_int_t)r->expires,
-	    "B", (json_int_t)r->bytes, "P", (json_int_t)r->pkts);
-
-	if (j != NULL && json_object_set_new(j, "decl", json_pack(
-	    "{s:I,s:I,s:I,s:I}", "ab", (json_int_t)r->decl.attack_bps,
-	    "ap", (json_int_t)r->decl.attack_pps,
-	    "nb", (json_int_t)r->decl.normal_bps,
-	    "np", (json_int_t)r->decl.normal_pps)) == -1) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	if (n < 0)
+		return -1;
+	return store_reg_put(st, key, (const uint8_t *)v, (size_t)n);
 }
 
 static int
-put_json(struct store *st, const char *key, json_t *j)
+put_bucket(struct store *st, const char *key, const struct usage_sums *s)
 {
-	char *s;
-	int rc;
+	char v[320];
 
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return -1;
+	return put_text(st, key, v, snprintf(v, sizeof(v), "1 %" PRIu64
+	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, s->executions,
+	    s->seconds, s->attack_bps, s->attack_pps, s->normal_bps,
+	    s->normal_pps, s->drop_bps, s->drop_pps, s->bytes, s->pkts));
+}
+
+static int
+put_run(struct store *st, const char *key, const struct run *r)
+{
+	char v[1024];
+	int n;
+
+	n = snprintf(v, sizeof(v), "1 %d %d %" PRId64 " %" PRId64 " %" PRIu64
+	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+	    "\t%s\t%s\t%s", (int)r->dir, r->active ? 1 : 0, r->since,
+	    r->expires, r->bytes, r->pkts, r->decl.attack_bps,
+	    r->decl.attack_pps, r->decl.normal_bps, r->decl.normal_pps,
+	    r->peer, r->also_down, r->owner);
+	return put_text(st, key, v, n >= (int)sizeof(v) ? -1 : n);
+}
+
+/* n numbers of a stored value into v (as uint64_t bits); the rest, or
+ * NULL when it is not that. */
+static const char *
+numbers(const char *p, uint64_t *v, size_t n)
+{
+	char *end;
+
+	for (size_t i = 0; i < n; i++) {
+		if (*p != ' ' && i > 0)
+			return NULL;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return NULL;
+		errno = 0;
+		v[i] = *p == '-' ? (uint64_t)strtoll(p, &end, 10) :
+		    strtoull(p, &end, 10);
+		if (errno != 0 || end == p)
+			return NULL;
+		p = end;
 	}
-	rc = store_reg_put(st, key, (const uint8_t *)s, strlen(s));
-	free(s);
-	json_decref(j);
-	return rc;
+	return p;
 }
 
 int
@@ -695,14 +732,14 @@ usage_flush(struct usage *u)
 			continue;
 		snprintf(key, sizeof(key), BUCKET_KEY "%d:%lld:%s", (int)b->dir,
 		    (long long)b->start, b->peer);
-		if (put_json(u->st, key, sums_json(&b->s)) == -1)
+		if (put_bucket(u->st, key, &b->s) == -1)
 			rc = -1;
 	}
 	TAILQ_FOREACH(r, &u->runs, entry) {
 		if (!r->dirty)
 			continue;
 		snprintf(key, sizeof(key), RUN_KEY "%s", r->key);
-		if (put_json(u->st, key, run_json(r)) == -1)
+		if (put_run(u->st, key, r) == -1)
 			rc = -1;
 	}
 	if (store_end(u->st) == -1 || rc == -1) {
@@ -722,53 +759,89 @@ usage_flush(struct usage *u)
 	return 0;
 }
 
+static void
+load_bucket(struct usage *u, const char *name, const char *v)
+{
+	uint64_t n[11];
+	int dir, off = 0;
+	long long start;
+	struct bucket *b;
+
+	if (sscanf(name, "%d:%lld:%n", &dir, &start, &off) != 2 || off == 0 ||
+	    (dir != USAGE_DOWN && dir != USAGE_UP) ||
+	    numbers(v, n, 11) == NULL || n[0] != 1) {
+		log_warnx("usage: stored bucket %s is not ours; ignored", name);
+		return;
+	}
+	if ((b = bucket_get(u, name + off, (enum usage_dir)dir, start)) ==
+	    NULL)
+		return;
+	b->s.executions = n[1];
+	b->s.seconds = n[2];
+	b->s.attack_bps = n[3];
+	b->s.attack_pps = n[4];
+	b->s.normal_bps = n[5];
+	b->s.normal_pps = n[6];
+	b->s.drop_bps = n[7];
+	b->s.drop_pps = n[8];
+	b->s.bytes = n[9];
+	b->s.pkts = n[10];
+}
+
+static void
+load_run(struct usage *u, const char *key, const char *v)
+{
+	char peer[PEER_MAX + 1], also[PEER_MAX + 1];
+	const char *p, *t1, *t2;
+	uint64_t n[11];
+	struct run *r;
+
+	if ((p = numbers(v, n, 11)) == NULL || n[0] != 1 || n[1] > 1 ||
+	    *p != '\t' || (t1 = strchr(p + 1, '\t')) == NULL ||
+	    (t2 = strchr(t1 + 1, '\t')) == NULL ||
+	    (size_t)(t1 - p - 1) > PEER_MAX || (size_t)(t2 - t1 - 1) > PEER_MAX) {
+		log_warnx("usage: stored run %s is not ours; ignored", key);
+		return;
+	}
+	if (run_find(u, key) != NULL)
+		return;
+	memcpy(peer, p + 1, (size_t)(t1 - p - 1));
+	peer[t1 - p - 1] = '\0';
+	memcpy(also, t1 + 1, (size_t)(t2 - t1 - 1));
+	also[t2 - t1 - 1] = '\0';
+	if ((r = run_new(u, key, peer, t2 + 1, also)) == NULL)
+		return;
+	r->dir = (enum usage_dir)n[1];
+	r->active = n[2] != 0;
+	r->since = (int64_t)n[3];
+	r->expires = (int64_t)n[4];
+	r->bytes = n[5];
+	r->pkts = n[6];
+	r->decl.attack_bps = n[7];
+	r->decl.attack_pps = n[8];
+	r->decl.normal_bps = n[9];
+	r->decl.normal_pps = n[10];
+}
+
 static int
 load_one(const char *name, const uint8_t *v, size_t len, void *arg)
 {
 	struct usage *u = arg;
-	json_error_t e;
-	json_t *j;
+	char buf[1024];
 
 	if (strncmp(name, BUCKET_KEY, strlen(BUCKET_KEY)) != 0 &&
 	    strncmp(name, RUN_KEY, strlen(RUN_KEY)) != 0)
 		return 0;
-	if ((j = json_loadb((const char *)v, len, 0, &e)) == NULL) {
-		log_warnx("usage: stored record %s is not JSON; ignored", name);
+	if (len >= sizeof(buf) || memchr(v, '\0', len) != NULL) {
+		log_warnx("usage: stored record %s is not ours; ignored", name);
 		return 0;
 	}
-	if (strncmp(name, BUCKET_KEY, strlen(BUCKET_KEY)) == 0) {
-		int dir, off = 0;
-		long long start;
-		struct bucket *b;
-
-		if (sscanf(name + strlen(BUCKET_KEY), "%d:%lld:%n", &dir,
-		    &start, &off) == 2 && off > 0 &&
-		    (dir == USAGE_DOWN || dir == USAGE_UP) &&
-		    (b = bucket_get(u, name + strlen(BUCKET_KEY) + off,
-		    (enum usage_dir)dir, start)) != NULL)
-			sums_from(j, &b->s);
-	} else {
-		struct run *r;
-		json_t *d = json_object_get(j, "decl");
-		int dir = (int)ji(j, "dir");
-
-		if ((dir == USAGE_DOWN || dir == USAGE_UP) &&
-		    run_find(u, name + strlen(RUN_KEY)) == NULL &&
-		    (r = run_new(u, name + strlen(RUN_KEY), js(j, "peer"),
-		    js(j, "owner"), js(j, "also"))) != NULL) {
-			r->dir = (enum usage_dir)dir;
-			r->active = json_is_true(json_object_get(j, "active"));
-			r->since = ji(j, "since");
-			r->expires = ji(j, "expires");
-			r->bytes = ju(j, "B");
-			r->pkts = ju(j, "P");
-			r->decl.attack_bps = ju(d, "ab");
-			r->decl.attack_pps = ju(d, "ap");
-			r->decl.normal_bps = ju(d, "nb");
-			r->decl.normal_pps = ju(d, "np");
-		}
-	}
-	json_decref(j);
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (strncmp(name, BUCKET_KEY, strlen(BUCKET_KEY)) == 0)
+		load_bucket(u, name + strlen(BUCKET_KEY), buf);
+	else
+		load_run(u, name + strlen(RUN_KEY), buf);
 	return 0;
 }
 
@@ -781,6 +854,13 @@ usage_new(struct store *st, int64_t bucket_s)
 		return NULL;
 	u->st = st;
 	u->bucket_s = bucket_s;
+	u->bsize = u->rsize = HASH_MIN;
+	if ((u->bhash = calloc(u->bsize, sizeof(*u->bhash))) == NULL ||
+	    (u->rhash = calloc(u->rsize, sizeof(*u->rhash))) == NULL) {
+		free(u->bhash);
+		free(u);
+		return NULL;
+	}
 	TAILQ_INIT(&u->buckets);
 	TAILQ_INIT(&u->runs);
 	TAILQ_INIT(&u->gone);
@@ -811,5 +891,7 @@ usage_free(struct usage *u)
 		free(g->key);
 		free(g);
 	}
+	free(u->bhash);
+	free(u->rhash);
 	free(u);
 }

@@ -217,12 +217,24 @@ main(void)
 		CHECK(usage_flush(u) == 0);
 		usage_free(u);
 
+		/* records that are not ours are skipped, not trusted */
+		CHECK(store_reg_put(st, "usage-r:d x 1", (const uint8_t *)
+		    "1 7 1 2", 7) == 0);
+		CHECK(store_reg_put(st, "usage-r:d x 2", (const uint8_t *)
+		    "1 0 1 0 0 0 0 0 0 0 0\tp", 22) == 0);
+		CHECK(store_reg_put(st, "usage-b:0:0:", (const uint8_t *)
+		    "2 1 1 1 1 1 1 1 1 1 1", 21) == 0);
+		CHECK(store_reg_put(st, "usage-b:9:0:p", (const uint8_t *)
+		    "1 1 1 1 1 1 1 1 1 1 1", 21) == 0);
 		CHECK((u = usage_new(st, B)) != NULL);
+		CHECK(!usage_known(u, "d x 1") && !usage_known(u, "d x 2"));
 		usage_orphans(u, 400);
 		s = sum(u, "cust", USAGE_DOWN, 0, 0, 0);
 		CHECK(s.seconds == 550 && s.bytes == 1600);	/* +180 */
 		s = sum(u, "up", USAGE_UP, 0, 0, 0);
 		CHECK(s.seconds == 300 && s.bytes == 1500);
+		CHECK(sum(u, "p", USAGE_DOWN, 0, 0, 0).executions == 0);
+		CHECK(sum(u, "", USAGE_DOWN, 0, 0, 0).executions == 0);
 		usage_free(u);
 	}
 
