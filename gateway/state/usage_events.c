@@ -147,10 +147,19 @@ on_restored(struct mitigation *m, void *arg)
 	struct gw *gw = arg;
 	char key[200];
 
+	int64_t now = wall_now(), start = (int64_t)m->start;
+
 	if (gw->usage == NULL)
 		return;
-	usage_claim(gw->usage, down_key(m, key, sizeof(key)));
-	/* one running before accounting was: no execution of ours */
+	down_key(m, key, sizeof(key));
+	/* the store has the run, or the daemon went down before it was
+	 * written (its execution with it: they are written together):
+	 * then it runs since the mitigation-start */
+	if (!usage_known(gw->usage, key) && mitigating(m))
+		usage_start(gw->usage, key, USAGE_DOWN,
+		    m->client->peer->conf->name, "", "",
+		    start > 0 && start < now ? start : now, true);
+	usage_claim(gw->usage, key);
 	sync_mit(gw, m, false);
 }
 

@@ -206,6 +206,22 @@ usage "$SA"
 check_eq "a reading after the restart counts its delta only" \
     "$(u customer1 downstream bytes-dropped) $(u gw-b upstream bytes-dropped) $(u gw-b upstream executions)" \
     "1702000 1702000 2"
+
+# A is killed (SIGKILL) just after accepting mid 12: whether or not its
+# accounting was written by then, it counts once, from its start
+$PY "$TMP/req.py" 192.0.2.32/28 '[{134: 11, 143: 1}]' > "$TMP/m12.cbor"
+ctl psk1 "$A" mitigate --mid 12 --cbor-file "$TMP/m12.cbor"
+[ "$(code_of)" = 2.01 ] && pass "mid 12 accepted" || fail "mid 12" "$(_ctl_why)"
+node_stop gw-a KILL
+node_start gw-a "$TMP/gw-a.yaml" || exit 1
+wait_for 20 node_up gw-a gw-b || fail "A back up after SIGKILL" "no 'is up' line"
+up3() { usage "$SA"; [ "$(u gw-b upstream executions)" = 3 ]; }
+wait_for 30 up3
+check_eq "after a SIGKILL: three executions each way, the bytes as they were" \
+    "$(u customer1 downstream executions) $(u gw-b upstream executions) $(u customer1 downstream bytes-dropped)" \
+    "3 3 1702000"
 ctl psk1 "$A" withdraw --mid 10
 [ "$(code_of)" = 2.02 ] || fail "withdraw mid 10" "$(_ctl_why)"
+ctl psk1 "$A" withdraw --mid 12
+[ "$(code_of)" = 2.02 ] || fail "withdraw mid 12" "$(_ctl_why)"
 exit $((T_FAILS > 0))
