@@ -503,6 +503,18 @@ usage_rates(struct usage *u, const char *key, const struct usage_rates *x,
 	max_in(&b->s.drop_pps, x->drop_pps);
 }
 
+bool
+usage_declared(const struct usage *u, const char *key, struct usage_rates *x)
+{
+	const struct run *r = run_find(u, key);
+
+	if (r == NULL)
+		return false;
+	*x = r->decl;
+	x->drop_bps = x->drop_pps = 0;
+	return true;
+}
+
 void
 usage_settle(struct usage *u, int64_t now)
 {

@@ -97,6 +97,10 @@ void	usage_counters(struct usage *, const char *key, uint64_t bytes,
 /* Declared rates replace the held ones; drop rates are peaks at now. */
 void	usage_rates(struct usage *, const char *key,
 	    const struct usage_rates *, int64_t now);
+/* The declared rates a run holds into r (drop rates 0); false when it
+ * is unknown. */
+bool	usage_declared(const struct usage *, const char *key,
+	    struct usage_rates *r);
 /* Accounts the active time of every run up to now (usage_sum counts it
  * without this; the daemon leaves it to the events). */
 void	usage_settle(struct usage *, int64_t now);

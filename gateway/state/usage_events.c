@@ -205,14 +205,17 @@ usage_placement(struct gw *gw, const struct mitigation *m,
 	if (u == NULL)
 		return;
 	up_key(upstream, umid, key, sizeof(key));
+	down_key(m, owner, sizeof(owner));
 	if (active && mitigating(m))
-		usage_start(u, key, USAGE_UP, upstream,
-		    down_key(m, owner, sizeof(owner)),
+		usage_start(u, key, USAGE_UP, upstream, owner,
 		    m->client->peer->conf->name, now, true);
 	else if (!usage_known(u, key))
 		return;
 	usage_expires(u, key, wall_expiry(m));
-	declared(m, &r);
+	/* what we asked of it is what was asked of us: the mitigation's
+	 * run has it, decoded already */
+	if (!usage_declared(u, owner, &r))
+		declared(m, &r);
 	r.drop_bps = active ? c[2] : 0;
 	r.drop_pps = active ? c[3] : 0;
 	usage_rates(u, key, &r, now);
