@@ -56,7 +56,7 @@ static int
 exchange(const char *path, const char *cmd, unsigned timeout_s,
     struct ctl_resp *r)
 {
-	char req[32], *buf = NULL, *nl;
+	char req[80], *buf = NULL, *nl;
 	size_t len = 0, cap = 0;
 	ssize_t n;
 	int fd, wfail = 0;
@@ -369,4 +369,17 @@ ctl_admin(const char *path, const char *cmd, bool as_json, unsigned timeout_s)
 		st = print_status(r.body, as_json);
 	free(r.body);
 	return st;
+}
+
+int
+ctl_request(const char *path, const char *cmd, unsigned timeout_s, int *code,
+    char **body)
+{
+	struct ctl_resp r;
+
+	if (exchange(path, cmd, timeout_s, &r) == -1)
+		return -1;
+	*code = r.code;
+	*body = r.body;
+	return 0;
 }

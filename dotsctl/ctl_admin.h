@@ -19,4 +19,9 @@
 int	ctl_admin(const char *path, const char *cmd, bool json,
 	    unsigned timeout_s);
 
+/* One request line (cmd, without its newline) and the answer: 0 with the
+ * code and the body (malloc'd, NUL-terminated), or -1 (said on stderr). */
+int	ctl_request(const char *path, const char *cmd, unsigned timeout_s,
+	    int *code, char **body);
+
 #endif

@@ -78,7 +78,7 @@ main(int argc, char **argv)
 	parse_global(&c, argc, argv);
 	if (optind >= argc)
 		usage_err("no command (mitigate, get, withdraw, efficacy, "
-		    "config, hb, status, reload, register, data)");
+		    "config, hb, status, reload, register, data, usage)");
 	ci = optind;
 	a.cmd = argv[ci];
 	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
@@ -90,6 +90,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.cmd, "data") == 0)	/* HTTPS, not CoAP: data.c */
 		return cmd_data(&c, &a, argc - ci, argv + ci);
+	if (strcmp(a.cmd, "usage") == 0)
+		return cmd_usage(&c, argc - ci, argv + ci);
 	if (strcmp(a.cmd, "config") == 0 || strcmp(a.cmd, "register") == 0) {
 		if (ci + 1 >= argc)
 			usage_err("%s: want get, put or delete", a.cmd);

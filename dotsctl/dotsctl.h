@@ -101,5 +101,6 @@ void	cmd_hb(struct ctl *, struct args *);
 void	cmd_register(struct ctl *, struct args *, const char *sub);
 /* data SUB ...: argv from "data"; the exit status */
 int	cmd_data(struct ctl *, struct args *, int argc, char **argv);
+int	cmd_usage(struct ctl *, int argc, char **argv);	/* usage.c */
 
 #endif

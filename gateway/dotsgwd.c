@@ -26,6 +26,7 @@
 #include "gateway/control/metrics.h"
 #include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
+#include "gateway/state/usage.h"
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/mitigator/mitigator_dc_acl.h"
 #include "gateway/relay/orch.h"
@@ -342,6 +343,17 @@ wire_dc_acls(struct gw *gw)
 	return 0;
 }
 
+/*
+ * Usage accounting (gateway/state/usage.h): it subscribes to the table
+ * after persist, and the relay calls it for placements. -1 when out of
+ * memory.
+ */
+static int
+wire_usage(struct gw *gw)
+{
+	return usage_wire(gw);
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -361,6 +373,7 @@ gw_free(struct gw *gw)
 	peers_free(gw);
 	durable_free(gw->durable);	/* after the server: durable.h */
 	gw->durable = NULL;
+	usage_close(gw);		/* after the table and the relay */
 	persist_close(gw);
 	metrics_free(gw->metrics);
 	audit_close(gw->audit);
@@ -450,7 +463,7 @@ main(int argc, char *argv[])
 	gw.started_ms = gw_now_ms();
 	if (peers_init(&gw) == -1 || (gw.mt = mit_table_new(&gw)) == NULL ||
 	    (gw.durable = durable_new(&gw)) == NULL ||
-	    wire_state_events(&gw) == -1 ||
+	    wire_state_events(&gw) == -1 || wire_usage(&gw) == -1 ||
 	    (gw.metrics = metrics_new()) == NULL || mitigator_new(&gw) == -1)
 		fatalx("out of memory");
 	if (audit_open(&gw) == -1)

@@ -29,6 +29,7 @@ struct upstream_events;
 struct dc_table;
 struct datachannel;
 struct dc_up;
+struct usage;
 
 struct gw {
 	struct event_base *base;
@@ -67,6 +68,8 @@ struct gw {
 	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
 	struct dc_up	  *dc_up;	/* data-channel client toward
 					   upstreams (relay/dc_push.c) */
+	struct usage	  *usage;	/* accounting for billing (usage.h) */
+	struct event	  *usage_tick;	/* ... settled and written */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

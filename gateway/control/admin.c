@@ -14,6 +14,7 @@
 #include "gateway/control/metrics.h"
 #include "gateway/control/reload.h"
 #include "gateway/control/status.h"
+#include "gateway/control/usage_cmd.h"
 
 #define ADMIN_MAX_BODY	4096	/* nothing we take has a body of its own */
 
@@ -144,7 +145,8 @@ http_start(struct admin *a, const struct conf_admin *c)
 int
 admin_start(struct gw *gw)
 {
-	const struct ctl_handlers h = { ctl_status, ctl_reload, gw };
+	const struct ctl_handlers h = { ctl_status, ctl_reload, gw,
+	    usage_cmd_json };
 	char err[512];
 	struct admin *a;
 

@@ -149,6 +149,39 @@ do_reload(struct ctl_conn *c)
 	answer(c, rc == 0 ? "200 OK" : "422 Refused", msg, len);
 }
 
+/* "usage" or "usage SINCE UNTIL" (Unix seconds, UNTIL 0: now); read
+ * only, so both sockets serve it. */
+static void
+do_usage(struct ctl_conn *c, const char *args)
+{
+	struct ctl_handlers *h = &c->l->srv->h;
+	long long since = 0, until = 0;
+	char *end = NULL;
+	size_t len;
+	char *s;
+
+	if (*args != '\0') {
+		errno = 0;
+		since = strtoll(args, &end, 10);
+		if (errno == 0 && end != args && *end == ' ')
+			until = strtoll(end, &end, 10);
+	}
+	if (*args != '\0' && (errno != 0 || end == NULL || *end != '\0' ||
+	    since < 0 || until < 0 || (until != 0 && until <= since))) {
+		answer_text(c, "400 Bad Request", "usage: want 'usage' or "
+		    "'usage SINCE UNTIL' (Unix seconds, SINCE < UNTIL; UNTIL "
+		    "0: now)\n");
+		return;
+	}
+	if (h->usage == NULL ||
+	    (s = h->usage(h->arg, since, until, &len)) == NULL) {
+		answer_text(c, "500 Error", "out of memory\n");
+		return;
+	}
+	answer(c, "200 OK", s, len);
+	free(s);
+}
+
 static void
 request(struct ctl_conn *c, const char *line)
 {
@@ -160,6 +193,9 @@ request(struct ctl_conn *c, const char *line)
 		do_status(c);
 	else if (strcmp(line, "reload") == 0)
 		do_reload(c);
+	else if (strncmp(line, "usage", 5) == 0 &&
+	    (line[5] == '\0' || line[5] == ' '))
+		do_usage(c, line + 5);
 	else {
 		/* the line is short (bounded) but not ours to trust */
 		snprintf(buf, sizeof(buf), "unknown command '%.*s' (status, "

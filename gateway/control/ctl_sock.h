@@ -3,12 +3,14 @@
  * served from the daemon's libevent loop, in the manner of bgpd's control
  * socket and its restricted sibling.
  *
- * Protocol: one short request per connection, a line ("status\n" or
+ * Protocol: one short request per connection, a line ("status\n",
+ * "usage [SINCE UNTIL]\n" (both sockets) or
  * "reload\n", at most CTL_MAX_REQUEST bytes, within 10 s); one answer,
  * then the daemon closes. At most 32 connections are open together; a
  * further one is closed unanswered. The answer is a status line "CODE REASON\n" and a body:
- *   200 OK            status: the JSON of status.h; reload: the summary
- *   400 Bad Request   not a command we know
+ *   200 OK            status: the JSON of status.h; reload: the summary;
+ *                     usage [SINCE UNTIL]: the JSON of usage_cmd.h
+ *   400 Bad Request   not a command we know, or usage with bad times
  *   403 Forbidden     reload on the read-only socket, or a peer whose
  *                     credentials (SO_PEERCRED) are not allowed
  *   413 Too Long      no newline within CTL_MAX_REQUEST bytes
@@ -31,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 
@@ -47,6 +50,9 @@ struct ctl_handlers {
 	/* 0 with a summary in msg, -1 with the error in msg. */
 	int	 (*reload)(void *arg, char *msg, size_t msglen);
 	void	*arg;
+	/* "usage [SINCE UNTIL]": the usage JSON (usage_cmd.h), as status. */
+	char	*(*usage)(void *arg, int64_t since, int64_t until,
+		    size_t *len);
 };
 
 /* The sockets of conf (the full one, and the read-only one when it has a

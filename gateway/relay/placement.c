@@ -18,6 +18,7 @@
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
+#include "gateway/state/usage.h"
 #include "gateway/upstream/upstream.h"
 
 struct seen
@@ -43,6 +44,8 @@ placement_update(struct placement *p, struct seen before)
 	struct seen now = placement_seen(p);
 
 	relay_settle_check(p->m);
+	usage_placement(mit_gw(p->m), p->m, p->us->peer->name, p->umid,
+	    p->state == PL_ACTIVE, now.c);
 	if (memcmp(&before, &now, sizeof(now)) != 0)
 		mit_changed(p->m->client->mt, p->m);
 }
@@ -349,6 +352,8 @@ void
 placement_free(struct placement *p)
 {
 	dc_push_cancel(p);
+	if (p->m != NULL)
+		usage_placement_gone(mit_gw(p->m), p->us->peer->name, p->umid);
 	if (p->refresh != NULL)
 		event_free(p->refresh);
 	if (p->observe_ev != NULL)
