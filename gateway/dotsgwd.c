@@ -37,6 +37,7 @@
 #include "gateway/downstream/server.h"
 #include "gateway/state/statedir.h"
 #include "gateway/state/store.h"
+#include "gateway/state/telemetry.h"
 #include "gateway/upstream/upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
@@ -281,6 +282,19 @@ wire_data_channel(struct gw *gw)
 	return 0;
 }
 
+/*
+ * RFC 9244 telemetry: the table of what downstream peers report (restored
+ * from the store), served by gateway/downstream/telemetry.c. -1 on
+ * failure.
+ */
+static int
+wire_telemetry(struct gw *gw)
+{
+	if ((gw->tm = tm_table_new(gw)) == NULL)
+		return -1;
+	return 0;
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -293,6 +307,8 @@ gw_free(struct gw *gw)
 	orch_free(gw->orch);
 	dc_table_free(gw->dc);
 	gw->dc = NULL;
+	tm_table_free(gw->tm);
+	gw->tm = NULL;
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
@@ -392,7 +408,8 @@ main(int argc, char *argv[])
 	if (audit_open(&gw) == -1)
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	wire_upstream_events(&gw);
-	if (wire_data_channel(&gw) == -1 || server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
+	if (wire_data_channel(&gw) == -1 || wire_telemetry(&gw) == -1 ||
+	    server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1 ||
 	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {
 		gw_free(&gw);

@@ -28,6 +28,7 @@ struct durable;
 struct upstream_events;
 struct dc_table;
 struct datachannel;
+struct tm_table;
 
 struct gw {
 	struct event_base *base;
@@ -64,6 +65,7 @@ struct gw {
 	struct orch	  *orch;	/* role orchestrator only, else NULL */
 	struct dc_table	  *dc;		/* data channel clients, aliases */
 	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
+	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can
