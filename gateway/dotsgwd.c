@@ -38,6 +38,7 @@
 #include "gateway/state/statedir.h"
 #include "gateway/state/store.h"
 #include "gateway/state/telemetry.h"
+#include "gateway/relay/tm_relay.h"
 #include "gateway/upstream/upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
@@ -290,7 +291,13 @@ wire_data_channel(struct gw *gw)
 static int
 wire_telemetry(struct gw *gw)
 {
-	if ((gw->tm = tm_table_new(gw)) == NULL)
+	static const struct tm_events relay_ev = {
+		.report = tm_relay_on_report,
+	};
+
+	if ((gw->tm = tm_table_new(gw)) == NULL ||
+	    (gw->tm_relay = tm_relay_new(gw)) == NULL ||
+	    tm_subscribe(gw->tm, &relay_ev, gw) == -1)
 		return -1;
 	return 0;
 }
@@ -307,6 +314,8 @@ gw_free(struct gw *gw)
 	orch_free(gw->orch);
 	dc_table_free(gw->dc);
 	gw->dc = NULL;
+	tm_relay_free(gw->tm_relay);
+	gw->tm_relay = NULL;
 	tm_table_free(gw->tm);
 	gw->tm = NULL;
 	upstreams_free(gw);

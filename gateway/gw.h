@@ -29,6 +29,7 @@ struct upstream_events;
 struct dc_table;
 struct datachannel;
 struct tm_table;
+struct tm_relay;
 
 struct gw {
 	struct event_base *base;
@@ -66,6 +67,7 @@ struct gw {
 	struct dc_table	  *dc;		/* data channel clients, aliases */
 	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
 	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
+	struct tm_relay	  *tm_relay;	/* ... relayed upstream (relay/tm_relay.h) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

@@ -115,6 +115,16 @@ render_events(FILE *f, const struct gw_metrics *mx)
 	    "dotsgw_reloads_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)mx->reload_ok,
 	    (unsigned long long)mx->reload_failed);
+	head(f, "dotsgw_telemetry_received_total", "counter",
+	    "RFC 9244 telemetry setups and reports accepted downstream.");
+	fprintf(f, "dotsgw_telemetry_received_total %llu\n",
+	    (unsigned long long)mx->tm_received);
+	head(f, "dotsgw_telemetry_relayed_total", "counter",
+	    "RFC 9244 telemetry relayed upstream, by answer.");
+	fprintf(f, "dotsgw_telemetry_relayed_total{result=\"ok\"} %llu\n"
+	    "dotsgw_telemetry_relayed_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)mx->tm_relayed,
+	    (unsigned long long)mx->tm_relay_failed);
 }
 
 /* Mitigations in the table by peer and reported status. */

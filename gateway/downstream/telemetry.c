@@ -3,6 +3,7 @@
  * decode, check, keep (gateway/state/telemetry.c), answer. Bodies are
  * answered as the client wrote them, each entry led by its tsid or tmid.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "gateway/gw.h"
 #include "gateway/downstream/server.h"
 #include "gateway/downstream/telemetry.h"
+#include "gateway/state/counters.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/telemetry.h"
 
@@ -152,6 +154,7 @@ setup_put(const struct ds_request *rq, const struct dots_tm_path *p,
 		reply_err(resp, &err);
 		return;
 	}
+	metrics_tm_received(rq->gw->metrics);
 	log_info("peer %s: telemetry setup tsid %u of cuid %s %s", peer,
 	    p->id, p->cuid, created ? "created" : "updated");
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(created ? 201 : 204));
@@ -338,6 +341,19 @@ tm_get(const struct ds_request *rq, const struct dots_tm_path *p,
 	    "pre-or-ongoing-mitigation", c.list));
 }
 
+/* RFC 8768 Hop-Limit as received (the server checked it), 0 = none. */
+static uint8_t
+hop_limit(const coap_pdu_t *pdu)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *o;
+
+	if ((o = coap_check_option(pdu, COAP_OPTION_HOP_LIMIT, &it)) == NULL)
+		return 0;
+	return (uint8_t)coap_decode_var_bytes(coap_opt_value(o),
+	    coap_opt_length(o));
+}
+
 static void
 tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
     coap_pdu_t *resp)
@@ -346,7 +362,8 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	struct dots_err err = { 0 };
 	struct dots_tm_report *r;
 	const uint8_t *body;
-	size_t len;
+	size_t len, n;
+	uint64_t bps, pps;
 	json_t *j;
 
 	if (!p->has_id) {
@@ -366,8 +383,10 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 		reply_err(resp, &err);
 		return;
 	}
-	if (tm_report_put(rq->gw->tm, peer, p->cuid, p->id, r, j,
-	    &err) == -1) {
+	dots_tm_report_volume(r, NULL, &bps, &pps);
+	n = r->n_entries;
+	if (tm_report_put(rq->gw->tm, peer, p->cuid, p->id, hop_limit(rq->pdu),
+	    r, j, &err) == -1) {
 		log_warnx("peer %s: telemetry tmid %u refused: %s", peer,
 		    p->id, err.msg);
 		if (err.coap == 503)
@@ -375,8 +394,10 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 		reply_err(resp, &err);
 		return;
 	}
-	log_info("peer %s: telemetry tmid %u of cuid %s accepted", peer,
-	    p->id, p->cuid);
+	metrics_tm_received(rq->gw->metrics);
+	log_info("peer %s: telemetry tmid %u of cuid %s accepted: %zu "
+	    "targets, attack %" PRIu64 " bit/s %" PRIu64 " pkt/s", peer,
+	    p->id, p->cuid, n, bps, pps);
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(204));
 }
 

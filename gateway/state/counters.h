@@ -32,6 +32,7 @@ struct gw_metrics {
 	uint64_t	 lat_count, lat_sum_us;
 	uint64_t	 dec_local, dec_upstream, dec_exceeded;
 	uint64_t	 reload_ok, reload_failed;
+	uint64_t	 tm_received, tm_relayed, tm_relay_failed; /* RFC 9244 */
 };
 
 struct gw_metrics *metrics_new(void);
@@ -46,6 +47,10 @@ void	metrics_relay_latency(struct gw_metrics *, uint64_t usec);
 /* A relay decision: "local", "upstream" or "exceeded". */
 void	metrics_decision(struct gw_metrics *, const char *result);
 void	metrics_reload(struct gw_metrics *, bool ok);
+/* RFC 9244 telemetry: a setup or report accepted from a downstream peer;
+ * one relayed upstream (ok: answered 2.xx). */
+void	metrics_tm_received(struct gw_metrics *);
+void	metrics_tm_relayed(struct gw_metrics *, bool ok);
 
 /* CLOCK_MONOTONIC in microseconds, for latencies. */
 uint64_t metrics_now_us(void);

@@ -35,6 +35,7 @@ struct report_rt {
 	struct dots_tm_report *r;
 	json_t		*body;
 	uint64_t	 at_ms;
+	uint8_t		 hop_limit;
 };
 
 /* The highest tmid a cuid used since its last DELETE-all. */
@@ -80,6 +81,7 @@ report_rec(const struct report_rt *x, struct tm_report_rec *out)
 	out->r = x->r;
 	out->body = x->body;
 	out->at_ms = x->at_ms;
+	out->hop_limit = x->hop_limit;
 }
 
 static void
@@ -492,7 +494,7 @@ reports_overlap(const struct dots_tm_report *a, const struct dots_tm_report *b)
 
 int
 tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
-    uint32_t tmid, struct dots_tm_report *r, json_t *body,
+    uint32_t tmid, uint8_t hop_limit, struct dots_tm_report *r, json_t *body,
     struct dots_err *err)
 {
 	struct report_rt *x, *next, *same = NULL;
@@ -549,6 +551,7 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
 	same->r = r;
 	same->body = body;
 	same->at_ms = gw_now_ms();
+	same->hop_limit = hop_limit;
 	save(t, REPORT_KEY, peer, cuid, tmid, body);
 	tell_report(t, same, false);
 	return 0;

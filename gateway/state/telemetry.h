@@ -50,6 +50,7 @@ struct tm_report_rec {
 	const struct dots_tm_report *r;
 	const json_t		*body;	/* as PUT */
 	uint64_t		 at_ms;	/* gw_now_ms() of the PUT */
+	uint8_t			 hop_limit; /* as received, 0 = none */
 };
 
 /* What listeners hear (arg is theirs): a report was put (r != NULL) or
@@ -82,8 +83,8 @@ void	tm_setup_foreach(struct tm_table *, const char *peer, const char *cuid,
 
 /* r (malloc'ed) and body (a new reference) taken. 0, or -1 with err. */
 int	tm_report_put(struct tm_table *, const char *peer, const char *cuid,
-	    uint32_t tmid, struct dots_tm_report *r, json_t *body,
-	    struct dots_err *err);
+	    uint32_t tmid, uint8_t hop_limit, struct dots_tm_report *r,
+	    json_t *body, struct dots_err *err);
 int	tm_report_get(struct tm_table *, const char *peer, const char *cuid,
 	    uint32_t tmid, struct tm_report_rec *out);
 size_t	tm_report_del(struct tm_table *, const char *peer, const char *cuid,
