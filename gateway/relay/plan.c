@@ -131,6 +131,8 @@ relay_capable_only(struct gw *gw, const struct dots_scope *s,
 	if (gw->orch == NULL)
 		return;
 	pol_attacks_of(s, &at);
+	if (at.n == 0)
+		relay_telemetry_attacks(gw, s, &at);
 	for (size_t i = 0; i < n; i++)
 		if (cand[i].reg != NULL && !cand[i].failed &&
 		    !pol_capable(cand[i].reg, vol, &at, why, sizeof(why))) {

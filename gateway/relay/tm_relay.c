@@ -112,6 +112,49 @@ relay_attack_volume(struct gw *gw, const char *peer,
 	return pol_volume_from_telemetry(vol, &tm);
 }
 
+struct attacks_walk {
+	struct dots_tm_target	 t;
+	struct pol_attacks	*at;
+};
+
+static void
+attacks_of(const struct tm_report_rec *rec, void *arg)
+{
+	struct attacks_walk *w = arg;
+	char buf[32];
+
+	for (size_t i = 0; i < rec->r->n_entries; i++) {
+		const struct dots_tm_entry *e = &rec->r->entries[i];
+
+		if (!dots_tm_target_overlaps(&e->target, &w->t))
+			continue;
+		for (size_t j = 0; j < e->n_attacks; j++) {
+			if (e->attacks[j].description[0] != '\0') {
+				pol_attacks_add(w->at, e->attacks[j].description);
+				continue;
+			}
+			snprintf(buf, sizeof(buf), "%u:%u",
+			    e->attacks[j].vendor_id, e->attacks[j].attack_id);
+			pol_attacks_add(w->at, buf);
+		}
+	}
+}
+
+void
+relay_telemetry_attacks(struct gw *gw, const struct dots_scope *s,
+    struct pol_attacks *at)
+{
+	struct attacks_walk w;
+
+	if (gw->tm == NULL || s == NULL)
+		return;
+	target_of_scope(s, &w.t);
+	if (w.t.n_prefix == 0)
+		return;
+	w.at = at;
+	tm_report_foreach(gw->tm, NULL, NULL, attacks_of, &w);
+}
+
 /* ---- which upstreams a target concerns ---- */
 
 /* Bit i: gw->ups[i] holds a mitigation overlapping t. */

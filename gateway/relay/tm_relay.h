@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "common/dots_msg.h"
+#include "policies/capable.h"
 #include "policies/capacity.h"
 
 struct gw;
@@ -32,5 +33,10 @@ void	tm_relay_on_report(const struct tm_report_rec *, void *gw);
  * the volume is telemetry's. */
 bool	relay_attack_volume(struct gw *, const char *peer,
 	    const struct dots_scope *, struct pol_volume *);
+
+/* The attacks telemetry reports toward the scope's targets, as the
+ * orchestrator's capability filter names them (policies/capable.h). */
+void	relay_telemetry_attacks(struct gw *, const struct dots_scope *,
+	    struct pol_attacks *);
 
 #endif
