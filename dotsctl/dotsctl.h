@@ -97,5 +97,7 @@ void	cmd_withdraw(struct ctl *, struct args *);
 void	cmd_config(struct ctl *, struct args *, const char *sub);
 void	cmd_hb(struct ctl *, struct args *);
 void	cmd_register(struct ctl *, struct args *, const char *sub);
+/* telemetry.c: its own options (argv from the subcommand on) */
+void	cmd_telemetry(struct ctl *, const char *sub, int argc, char **argv);
 
 #endif

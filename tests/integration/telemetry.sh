@@ -215,4 +215,57 @@ cc_expect "DELETE all tm-setup of the cuid (Figure 21) -> 2.02" 2.02 psk1 \
     -m delete "$U/tm-setup/cuid=$C1"
 cc_expect "... then none is left" 4.04 psk1 -m get -A 271 \
     "$U/tm-setup/cuid=$C1/tsid=896"
+
+# the same examples through dotsctl (their JSON as a file)
+cc_expect "DELETE all tm before dotsctl's turn -> 2.02" 2.02 psk1 -m delete \
+    "$U/tm/cuid=$C1"
+cat > "$TMP/tmjson.py" <<'PY'
+import json, re, sys
+src = open(sys.argv[1]).read()
+for m in re.finditer(r'\{ "(TM-[0-9b]+)",\s*"((?:[^"\\]|\\.)*)",', src):
+    if m.group(1) == sys.argv[2]:
+        sys.stdout.write(json.loads('"' + m.group(2) + '"'))
+PY
+for v in "TM-02 123" "TM-03 124" "TM-04 125" "TM-06 126" "TM-07 896" \
+    "TM-08 897" "TM-09 129" "TM-10 130"; do
+	set -- $v
+	$PY "$TMP/tmjson.py" "$ROOT/tests/unit/vectors.h" "$1" > "$TMP/$1.json"
+	expect "dotsctl telemetry setup $1 --tsid $2 -> 2.01" 2.01 psk1 \
+	    "$URI_D" telemetry setup --tsid "$2" --file "$TMP/$1.json"
+done
+expect "dotsctl telemetry get --tsid 896 -> 2.05" 2.05 psk1 "$URI_D" \
+    telemetry get --tsid 896
+check_eq "dotsctl shows the setup in the RFC's JSON" \
+    "$(jget 'j["body"]["ietf-dots-telemetry:telemetry-setup"]["telemetry"]')" \
+    '[{"tsid": 896, "total-pipe-capacity": [{"link-id": "aggregate", "capacity": "700", "unit": "megabit-ps"}]}]'
+expect "dotsctl telemetry get --setup -> 2.05" 2.05 psk1 "$URI_D" \
+    telemetry get --setup
+check_eq "dotsctl: the installed tsids" \
+    "$(jget 'sorted(e["tsid"] for e in j["body"]["ietf-dots-telemetry:telemetry-setup"]["telemetry"])')" \
+    "[125, 130, 896, 897]"
+for v in "TM-11 123" "TM-12 567"; do
+	set -- $v
+	$PY "$TMP/tmjson.py" "$ROOT/tests/unit/vectors.h" "$1" > "$TMP/$1.json"
+	expect "dotsctl telemetry report $1 --tmid $2 -> 2.04" 2.04 psk1 \
+	    "$URI_D" telemetry report --tmid "$2" --file "$TMP/$1.json"
+done
+expect "dotsctl telemetry report from flags -> 2.04" 2.04 psk1 "$URI_D" \
+    telemetry report --tmid 600 --prefix 192.0.2.1/32 --attack-bps 7000000
+expect "dotsctl telemetry get --tmid 600 -> 2.05" 2.05 psk1 "$URI_D" \
+    telemetry get --tmid 600
+check_eq "dotsctl: the flags' report" \
+    "$(jget 'j["body"]["ietf-dots-telemetry:telemetry"]["pre-or-ongoing-mitigation"]')" \
+    '[{"tmid": 600, "target": {"target-prefix": ["192.0.2.1/32"]}, "total-attack-traffic": [{"unit": "bit-ps", "peak-g": "7000000"}]}]'
+expect "dotsctl: tmid reuse -> 4.09" 4.09 psk1 "$URI_D" telemetry report \
+    --tmid 5 --prefix 192.0.2.1/32 --attack-bps 1
+printf '%s' '{"ietf-dots-telemetry:telemetry-setup":{"telemetry":[{"current-config":{"low-percentile":"50.00","mid-percentile":"40.00"}}]}}' > "$TMP/order.json"
+expect "dotsctl: percentile out of order -> 4.00" 4.00 psk1 "$URI_D" \
+    telemetry setup --tsid 2000 --file "$TMP/order.json"
+expect "dotsctl telemetry delete --tmid 123 -> 2.02" 2.02 psk1 "$URI_D" \
+    telemetry delete --tmid 123
+expect "dotsctl telemetry delete (all tm) -> 2.02" 2.02 psk1 "$URI_D" \
+    telemetry delete
+expect "dotsctl telemetry delete --setup -> 2.02" 2.02 psk1 "$URI_D" \
+    telemetry delete --setup
+expect "dotsctl: nothing left" 4.04 psk1 "$URI_D" telemetry get
 gw_alive "daemon alive after the telemetry tests"

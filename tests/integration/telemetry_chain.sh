@@ -15,7 +15,8 @@ node_certs gw-a gw-b gw-c
 node_ports PA PB PC
 down() { printf '  - name: %s\n    cert-name: %s\n    trusted-gateway: true\n    prefixes: [%s]\n' "$1" "$1" "$PFX1" >> "$2"; }
 upto() { printf '  - name: %s\n    upstream: { address: %s, port: %s, transport: dtls }\n' "$1" "$HOST" "$2" >> "$3"; }
-node_gw_conf gw-a "$PA" 1000000000 ""
+node_ports AP
+node_gw_conf gw-a "$PA" 1000000000 "admin: { address: $HOST, port: $AP }"
 cat >> "$TMP/gw-a.yaml" <<EOF
   - name: customer1
     psk-identity: $PSK1_ID
@@ -77,6 +78,15 @@ cc_expect "customer DELETE tm at A -> 2.02" 2.02 psk1 -m delete \
 gone_b() { has "$TMP/gw-a.log" "telemetry: upstream gw-b took the DELETE of our telemetry"; }
 wait_for 20 gone_b && pass "A withdraws its telemetry at B" ||
     fail "DELETE at B" "$(grep -F 'telemetry' "$TMP/gw-a.log" | tail -n 3)"
+# /metrics at A: the customer's report received, relayed to B
+c=$(http GET "http://$HOST:$AP/metrics" "$TMP/metrics")
+check_eq "A's /metrics answers" "$c" 200
+check_eq "A counts the telemetry received" \
+    "$(metric dotsgw_telemetry_received_total "$TMP/metrics")" 1
+r=$(metric 'dotsgw_telemetry_relayed_total{result="ok"}' "$TMP/metrics")
+[ "$r" != absent ] && [ "$r" -ge 1 ] &&
+    pass "A counts the telemetry relayed ($r)" ||
+    fail "relayed counter" "$r"
 for n in gw-a gw-b gw-c; do
 	kill -0 "${NODE_PID[$n]}" 2>/dev/null && pass "$n alive" ||
 	    fail "$n alive" "exited"
