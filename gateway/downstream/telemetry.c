@@ -452,3 +452,86 @@ telemetry_handle(const struct ds_request *rq, const struct dots_tm_path *p,
 		break;
 	}
 }
+
+/* ---- server-originated telemetry (RFC 9244 §9.2) ---- */
+
+/* CBOR unsigned integer (major type 0) into b. */
+static size_t
+cbor_uint(uint8_t *b, uint64_t v)
+{
+	if (v < 24) {
+		b[0] = (uint8_t)v;
+		return 1;
+	}
+	if (v <= UINT8_MAX) {
+		b[0] = 0x18;
+		b[1] = (uint8_t)v;
+		return 2;
+	}
+	if (v <= UINT16_MAX) {
+		b[0] = 0x19;
+		b[1] = (uint8_t)(v >> 8);
+		b[2] = (uint8_t)v;
+		return 3;
+	}
+	if (v <= UINT32_MAX) {
+		b[0] = 0x1a;
+		for (int i = 0; i < 4; i++)
+			b[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+		return 5;
+	}
+	b[0] = 0x1b;
+	for (int i = 0; i < 8; i++)
+		b[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+	return 9;
+}
+
+/* {134 (unit): unit, 209 (current-g): v} */
+static size_t
+gauge_entry(uint8_t *b, uint8_t unit, uint64_t v)
+{
+	size_t n = 0;
+
+	b[n++] = 0xa2;
+	b[n++] = 0x18;
+	b[n++] = 134;
+	n += cbor_uint(b + n, unit);
+	b[n++] = 0x18;
+	b[n++] = 209;
+	n += cbor_uint(b + n, v);
+	return n;
+}
+
+void
+server_telemetry_add(const struct ds_request *rq, struct dots_scope *s,
+    size_t n)
+{
+	uint8_t buf[64];
+	struct dots_opt o = { 205, buf, 0 };
+
+	if (rq->gw->tm == NULL || !tm_wants_server_telemetry(rq->gw->tm,
+	    rq->ds->peer->conf->name))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!(s[i].present & DOTS_SCOPE_STATUS) ||
+		    (s[i].bps_dropped == 0 && s[i].pps_dropped == 0))
+			continue;
+		o.len = 0;
+		buf[o.len++] = (uint8_t)(0x80 | ((s[i].bps_dropped != 0) +
+		    (s[i].pps_dropped != 0)));
+		if (s[i].bps_dropped != 0)
+			o.len += gauge_entry(buf + o.len, 2, s[i].bps_dropped);
+		if (s[i].pps_dropped != 0)
+			o.len += gauge_entry(buf + o.len, 1, s[i].pps_dropped);
+		memset(&s[i].opt, 0, sizeof(s[i].opt));
+		(void)dots_optv_set(&s[i].opt, &o);
+	}
+}
+
+void
+server_telemetry_drop(struct dots_scope *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].present & DOTS_SCOPE_STATUS)
+			dots_optv_free(&s[i].opt);
+}

@@ -11,6 +11,8 @@
 t_init
 command -v "$COAP_CLIENT" >/dev/null ||
     { skip telemetry "$COAP_CLIENT not installed"; exit 0; }
+# drop counters from a file, so that status has rates to report
+printf 'mitigator: { type: log, counters: counters.txt, stats-interval: 1 }\n' >> "$CONF"
 gw_start || exit 1
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C1=$(cuid_psk $PSK1_ID)
@@ -268,4 +270,46 @@ expect "dotsctl telemetry delete (all tm) -> 2.02" 2.02 psk1 "$URI_D" \
 expect "dotsctl telemetry delete --setup -> 2.02" 2.02 psk1 "$URI_D" \
     telemetry delete --setup
 expect "dotsctl: nothing left" 4.04 psk1 "$URI_D" telemetry get
+
+# server-originated telemetry (RFC 9244 §9.2): only once the client asked
+ctl psk1 "$URI_D" mitigate --mid 70 --prefix 2001:db8:6401::1/128
+[ "$(code_of)" = 2.01 ] && pass "mitigation mid 70: 2.01" ||
+    fail "mitigation mid 70" "$(_ctl_why)"
+printf '# peer cuid mid bytes pkts bps pps\ncustomer1 %s 70 123456 789 4000000 5000\n' \
+    "$C1" > "$TMP/state/counters.txt"
+rates() {
+	ctl psk1 "$URI_D" get --mid 70
+	[ "$(jget '[s.get("bps-dropped"), s.get("pps-dropped")]')" = '["4000000", "5000"]' ]
+}
+wait_for 20 rates && pass "status carries the mitigator's drop rates" ||
+    fail "drop rates" "$(_ctl_why)"
+check_eq "no server-originated telemetry before the client asks" \
+    "$(jget '"ietf-dots-telemetry:total-attack-traffic" in s')" false
+expect "tm-setup server-originated-telemetry true (Figure 6) -> 2.01" 2.01 \
+    psk1 "$URI_D" telemetry setup --tsid 4000 --file "$TMP/TM-04.json"
+ctl psk1 "$URI_D" get --mid 70
+check_eq "then status carries total-attack-traffic: the rates dropped" \
+    "$(jget 's.get("ietf-dots-telemetry:total-attack-traffic")')" \
+    '[{"unit": "bit-ps", "current-g": "4000000"}, {"unit": "packet-ps", "current-g": "5000"}]'
+rm -f "$TMP/st.cbor"
+cc_expect "coap-client GET mid 70 -> 2.05" 2.05 psk1 -m get -A 271 \
+    -o "$TMP/st.cbor" "$URI_D/$(mpath "$C1" 70)"
+check_eq "... key 205 with unit (134) and current-g (209)" \
+    "$(cbor_q "$TMP/st.cbor" 'd["1"]["2"][0]["205"]')" \
+    "[{'134': 2, '209': 4000000}, {'134': 1, '209': 5000}]"
+# an efficacy update carrying telemetry (RFC 9244 §9.1, Figure 45 with
+# the mitigation's prefix for its aliases)
+mkcbor "$TMP/eff.cbor" "{1:{2:[{6:['2001:db8:6401::1/128'],29:1,205:[{134:8,141:900}]}]}}"
+ctl psk1 "$URI_D" efficacy --mid 70 --attack-status under-attack \
+    --cbor-file "$TMP/eff.cbor"
+[ "$(code_of)" = 2.04 ] && pass "efficacy update with total-attack-traffic: 2.04" ||
+    fail "efficacy with telemetry" "$(_ctl_why)"
+wait_log 10 "$GW_LOG" "mid 70: attack information updated: 900000000 bit/s" &&
+    pass "the efficacy update's telemetry is kept (900 Mbit/s)" ||
+    fail "efficacy telemetry kept" "$(grep -F 'mid 70' "$GW_LOG" | tail -n 2)"
+expect "telemetry setup current-config without it (tsid 4001) -> 2.01" 2.01 \
+    psk1 "$URI_D" telemetry setup --tsid 4001 --file "$TMP/TM-02.json"
+ctl psk1 "$URI_D" get --mid 70
+check_eq "a higher config without server-originated-telemetry ends it" \
+    "$(jget '"ietf-dots-telemetry:total-attack-traffic" in s')" false
 gw_alive "daemon alive after the telemetry tests"
