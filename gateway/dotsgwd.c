@@ -39,6 +39,7 @@
 #include "gateway/state/store.h"
 #include "gateway/state/telemetry.h"
 #include "gateway/relay/tm_relay.h"
+#include "gateway/downstream/tm_observe.h"
 #include "gateway/upstream/upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
@@ -293,11 +294,15 @@ wire_telemetry(struct gw *gw)
 {
 	static const struct tm_events relay_ev = {
 		.report = tm_relay_on_report,
+	}, observe_ev = {
+		.report = tm_observe_on_report,
 	};
 
 	if ((gw->tm = tm_table_new(gw)) == NULL ||
 	    (gw->tm_relay = tm_relay_new(gw)) == NULL ||
-	    tm_subscribe(gw->tm, &relay_ev, gw) == -1)
+	    (gw->tm_observe = tm_observe_new(gw)) == NULL ||
+	    tm_subscribe(gw->tm, &relay_ev, gw) == -1 ||
+	    tm_subscribe(gw->tm, &observe_ev, gw) == -1)
 		return -1;
 	return 0;
 }
@@ -316,6 +321,8 @@ gw_free(struct gw *gw)
 	gw->dc = NULL;
 	tm_relay_free(gw->tm_relay);
 	gw->tm_relay = NULL;
+	tm_observe_free(gw->tm_observe);
+	gw->tm_observe = NULL;
 	tm_table_free(gw->tm);
 	gw->tm = NULL;
 	upstreams_free(gw);

@@ -30,6 +30,7 @@ struct dc_table;
 struct datachannel;
 struct tm_table;
 struct tm_relay;
+struct tm_observe;
 
 struct gw {
 	struct event_base *base;
@@ -68,6 +69,7 @@ struct gw {
 	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
 	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
 	struct tm_relay	  *tm_relay;	/* ... relayed upstream (relay/tm_relay.h) */
+	struct tm_observe *tm_observe;	/* ... observed (downstream/tm_observe.h) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

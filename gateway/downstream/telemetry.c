@@ -16,7 +16,9 @@
 #include "gateway/gw.h"
 #include "gateway/downstream/server.h"
 #include "gateway/downstream/telemetry.h"
+#include "gateway/relay/relay.h"
 #include "gateway/state/counters.h"
+#include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/telemetry.h"
 
@@ -289,20 +291,85 @@ query_matches(const struct tm_query *q, const json_t *entry)
 struct tm_collect {
 	const struct tm_query	*q;
 	json_t			*list;
+	struct gw		*gw;
 };
+
+/* What we drop for the peer's mitigations overlapping a target. */
+struct drops {
+	const char		*peer;
+	const struct dots_tm_target *t;
+	uint64_t		 bps, pps;
+};
+
+static int
+add_drops(struct mitigation *m, void *arg)
+{
+	struct drops *d = arg;
+	struct dots_tm_target mt;
+	uint64_t ctr[4];
+
+	if (strcmp(m->client->peer->conf->name, d->peer) != 0 ||
+	    !mit_is_active(m) || m->scope.n_target_prefix == 0)
+		return 0;
+	memset(&mt, 0, sizeof(mt));
+	for (size_t i = 0; i < m->scope.n_target_prefix &&
+	    mt.n_prefix < DOTS_TM_MAX_PREFIXES; i++)
+		mt.prefix[mt.n_prefix++] = m->scope.target_prefix[i];
+	if (!dots_tm_target_overlaps(&mt, d->t))
+		return 0;
+	relay_counters(m, ctr);
+	d->bps += ctr[2];
+	d->pps += ctr[3];
+	return 0;
+}
+
+/*
+ * A subscription (an entry with only a target) is answered with what
+ * the server knows of it (RFC 9244 §8.3): the rates we drop for the
+ * peer's mitigations of those targets, as total-attack-traffic.
+ */
+static void
+server_view(struct gw *gw, const char *peer, const struct dots_tm_entry *te,
+    json_t *out)
+{
+	struct drops d = { peer, &te->target, 0, 0 };
+	char b[24], p[24];
+	json_t *l;
+
+	if (te->target.n_prefix == 0)
+		return;
+	(void)mit_foreach(gw->mt, add_drops, &d);
+	if (d.bps == 0 && d.pps == 0)
+		return;
+	if ((l = json_array()) == NULL)
+		return;
+	snprintf(b, sizeof(b), "%" PRIu64, d.bps);
+	snprintf(p, sizeof(p), "%" PRIu64, d.pps);
+	if (d.bps != 0)
+		json_array_append_new(l, json_pack("{s:s, s:s}", "unit",
+		    "bit-ps", "current-g", b));
+	if (d.pps != 0)
+		json_array_append_new(l, json_pack("{s:s, s:s}", "unit",
+		    "packet-ps", "current-g", p));
+	json_object_set_new(out, "total-attack-traffic", l);
+}
 
 static void
 add_report(const struct tm_report_rec *rec, void *arg)
 {
 	struct tm_collect *c = arg;
 	size_t i;
-	json_t *e;
+	json_t *e, *t;
 
 	json_array_foreach(json_object_get(json_object_get(rec->body, TM_ROOT),
-	    "pre-or-ongoing-mitigation"), i, e)
-		if (query_matches(c->q, e))
-			json_array_append_new(c->list, tagged("tmid",
-			    rec->tmid, e));
+	    "pre-or-ongoing-mitigation"), i, e) {
+		if (!query_matches(c->q, e) ||
+		    (t = tagged("tmid", rec->tmid, e)) == NULL)
+			continue;
+		if (i < rec->r->n_entries && rec->r->entries[i].filter_only)
+			server_view(c->gw, rec->peer, &rec->r->entries[i], t);
+		json_array_append_new(c->list, t);
+	}
 }
 
 static void
@@ -313,7 +380,7 @@ tm_get(const struct ds_request *rq, const struct dots_tm_path *p,
 	struct dots_err err = { 0 };
 	struct tm_report_rec rec;
 	struct tm_query q;
-	struct tm_collect c = { &q, json_array() };
+	struct tm_collect c = { &q, json_array(), rq->gw };
 
 	if (parse_query(rq->query, &q, &err) == -1) {
 		json_decref(c.list);
@@ -322,19 +389,23 @@ tm_get(const struct ds_request *rq, const struct dots_tm_path *p,
 	}
 	if (p->has_id) {
 		if (tm_report_get(rq->gw->tm, peer, p->cuid, p->id,
-		    &rec) == -1) {
+		    &rec) == -1 && !rq->observe) {
 			json_decref(c.list);
 			reply_errf(resp, 404, "no telemetry tmid %u of cuid "
 			    "%s", p->id, p->cuid);
 			return;
 		}
-		add_report(&rec, &c);
+		if (tm_report_get(rq->gw->tm, peer, p->cuid, p->id, &rec) == 0)
+			add_report(&rec, &c);
 	} else
 		tm_report_foreach(rq->gw->tm, peer, p->cuid, add_report, &c);
 	if (json_array_size(c.list) == 0) {
 		json_decref(c.list);
-		reply_errf(resp, 404, "no telemetry of cuid %s matches",
-		    p->cuid);
+		if (rq->observe)	/* never 4.xx to a notification */
+			reply_json(rq, resp, 205, json_pack("{s:{}}", TM_ROOT));
+		else
+			reply_errf(resp, 404, "no telemetry of cuid %s "
+			    "matches", p->cuid);
 		return;
 	}
 	reply_json(rq, resp, 205, json_pack("{s:{s:o}}", TM_ROOT,

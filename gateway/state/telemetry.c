@@ -697,3 +697,17 @@ tm_wants_server_telemetry(struct tm_table *t, const char *peer)
 			return x->s->sot;
 	return false;
 }
+
+unsigned
+tm_notify_interval(struct tm_table *t, const char *peer)
+{
+	struct setup_rt *x;
+
+	if (t == NULL)
+		return 0;
+	TAILQ_FOREACH(x, &t->setups, entry)
+		if (strcmp(x->peer, peer) == 0 &&
+		    x->s->kind == DOTS_TM_CONFIG && x->s->notify_interval != 0)
+			return x->s->notify_interval;
+	return 0;
+}

@@ -103,6 +103,8 @@ void	tm_attack_volume(struct tm_table *, const struct dots_tm_target *t,
 uint64_t tm_pipe_bps(struct tm_table *, const char *peer);
 uint64_t tm_baseline_bps(struct tm_table *, const char *peer,
 	    const struct dots_tm_target *t);
+/* The peer's telemetry-notify-interval, seconds; 0 when it set none. */
+unsigned tm_notify_interval(struct tm_table *, const char *peer);
 /* The peer asked for server-originated telemetry (current-config). */
 bool	tm_wants_server_telemetry(struct tm_table *, const char *peer);
 

@@ -312,4 +312,21 @@ expect "telemetry setup current-config without it (tsid 4001) -> 2.01" 2.01 \
 ctl psk1 "$URI_D" get --mid 70
 check_eq "a higher config without server-originated-telemetry ends it" \
     "$(jget '"ietf-dots-telemetry:total-attack-traffic" in s')" false
+
+# server -> client telemetry (RFC 9244 §8.3): a subscription tmid (only a
+# target) observed; notified every telemetry-notify-interval
+printf '%s' '{"ietf-dots-telemetry:telemetry-setup":{"telemetry":[{"current-config":{"telemetry-notify-interval":1}}]}}' > "$TMP/notify.json"
+expect "current-config telemetry-notify-interval 1 (tsid 4002) -> 2.01" \
+    2.01 psk1 "$URI_D" telemetry setup --tsid 4002 --file "$TMP/notify.json"
+mkcbor "$TMP/sub.cbor" "{208:{138:[{189:{6:['2001:db8:6401::/48']}}]}}"
+put "subscription tmid=700 (Figure 39) -> 2.04" 2.04 psk1 \
+    "tm/cuid=$C1/tmid=700" "$TMP/sub.cbor"
+rm -f "$TMP/obs.cbor"
+cc psk1 -s 4 -m get -A 271 -o "$TMP/obs.cbor" "$U/tm/cuid=$C1/tmid=700"
+n205=$(echo "$CC_CODES" | tr ' ' '\n' | grep -cxF 2.05)
+[ "$n205" -ge 3 ] && pass "GET with Observe (Figure 40): answer and notifications ($n205 x 2.05 in 4 s)" ||
+    fail "observe tm" "codes '$CC_CODES' stderr '$(head -c 200 "$CC_ERR")'"
+check_eq "the notification: the subscribed target, what we drop toward it" \
+    "$(cbor_q "$TMP/obs.cbor" '[(e["181"], e["189"], e["144"]) for e in d["208"]["138"]]')" \
+    "[(700, {'6': ['2001:db8:6401::/48']}, [{'134': 2, '209': 4000000}, {'134': 1, '209': 5000}])]"
 gw_alive "daemon alive after the telemetry tests"
