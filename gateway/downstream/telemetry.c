@@ -435,6 +435,7 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	const uint8_t *body;
 	size_t len, n;
 	uint64_t bps, pps;
+	char attack[DOTS_TM_MAX_TEXT + 48];
 	json_t *j;
 
 	if (!p->has_id) {
@@ -456,6 +457,14 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	}
 	dots_tm_report_volume(r, NULL, &bps, &pps);
 	n = r->n_entries;
+	attack[0] = '\0';
+	for (size_t i = 0; i < r->n_entries && attack[0] == '\0'; i++)
+		if (r->entries[i].n_attacks > 0)
+			snprintf(attack, sizeof(attack), ", attack-detail %u:%u"
+			    "%s%s", r->entries[i].attacks[0].vendor_id,
+			    r->entries[i].attacks[0].attack_id,
+			    r->entries[i].attacks[0].description[0] ? " " : "",
+			    r->entries[i].attacks[0].description);
 	if (tm_report_put(rq->gw->tm, peer, p->cuid, p->id, hop_limit(rq->pdu),
 	    r, j, &err) == -1) {
 		log_warnx("peer %s: telemetry tmid %u refused: %s", peer,
@@ -467,8 +476,8 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	}
 	metrics_tm_received(rq->gw->metrics);
 	log_info("peer %s: telemetry tmid %u of cuid %s accepted: %zu "
-	    "targets, attack %" PRIu64 " bit/s %" PRIu64 " pkt/s", peer,
-	    p->id, p->cuid, n, bps, pps);
+	    "targets, attack %" PRIu64 " bit/s %" PRIu64 " pkt/s%s", peer,
+	    p->id, p->cuid, n, bps, pps, attack);
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(204));
 }
 

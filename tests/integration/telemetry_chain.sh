@@ -58,6 +58,9 @@ wait_for 20 at_b && pass "A relays the telemetry to B (5 Gbit/s)" ||
 at_c() { has "$TMP/gw-c.log" "peer gw-b: telemetry tmid" "accepted: 1 targets, attack 5000000000 bit/s"; }
 wait_for 20 at_c && pass "B relays it to C: telemetry reported at A reaches C" ||
     fail "telemetry at C" "$(grep -F telemetry "$TMP/gw-b.log" "$TMP/gw-c.log" | tail -n 4)"
+has "$TMP/gw-c.log" "accepted: 1 targets, attack 5000000000 bit/s 0 pkt/s, attack-detail 32473:77 DNS amplification" &&
+    pass "C holds the attack detail (vendor 32473, attack 77, its description)" ||
+    fail "attack detail at C" "$(grep -F 'peer gw-b: telemetry' "$TMP/gw-c.log")"
 has "$TMP/gw-a.log" "telemetry: upstream gw-b took tmid (1 targets)" &&
     pass "A logs B's 2.04" || fail "A's relay answer" "$(grep -F 'telemetry:' "$TMP/gw-a.log")"
 
