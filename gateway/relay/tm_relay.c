@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -44,19 +45,28 @@ struct tm_up {
 	bool		 busy;		/* a request is out */
 };
 
-struct tm_relay {
-	struct gw	*gw;
-	struct event	*tick, *soon;
-	struct tm_up	 up[POL_MAX_UPSTREAMS];
-	size_t		 n_up;
-};
-
+/*
+ * A request out. Its answer (or timeout) frees it; a client freed under
+ * it (the upstream's session replaced) calls nothing, so what is older
+ * than TM_LOST_MS is taken as lost by the tick.
+ */
 struct tm_sent {
+	TAILQ_ENTRY(tm_sent) entry;
 	struct gw	*gw;
 	char		 name[TM_NAME_MAX + 1];
 	uint32_t	 tmid;
 	size_t		 n_targets;
 	bool		 del;
+	uint64_t	 sent_ms;
+};
+#define TM_LOST_MS	(3 * TM_TIMEOUT_MS)
+
+struct tm_relay {
+	struct gw	*gw;
+	struct event	*tick, *soon;
+	struct tm_up	 up[POL_MAX_UPSTREAMS];
+	size_t		 n_up;
+	TAILQ_HEAD(, tm_sent) sent;
 };
 
 static struct tm_up *
@@ -318,6 +328,8 @@ sent_cb(void *arg, int status, const struct dc_resp *resp)
 
 	if (u != NULL)
 		u->busy = false;
+	if (r != NULL)
+		TAILQ_REMOVE(&r->sent, s, entry);
 	if (!s->del)
 		metrics_tm_relayed(s->gw->metrics, ok);
 	if (ok)
@@ -399,6 +411,8 @@ send_body(struct tm_relay *r, struct upstream *us, struct tm_up *u,
 		return;		/* not connected: the next tick */
 	}
 	free(buf);
+	s->sent_ms = gw_now_ms();
+	TAILQ_INSERT_TAIL(&r->sent, s, entry);
 	u->busy = true;
 	json_decref(u->last);
 	u->last = json_incref(list);
@@ -439,7 +453,21 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct tm_relay *r = arg;
 	struct timeval tv = { TM_TICK_MS / 1000, (TM_TICK_MS % 1000) * 1000 };
+	struct tm_sent *s;
+	struct tm_up *u;
 
+	while ((s = TAILQ_FIRST(&r->sent)) != NULL &&
+	    gw_now_ms() - s->sent_ms > TM_LOST_MS) {
+		TAILQ_REMOVE(&r->sent, s, entry);
+		if ((u = up_of(r, s->name)) != NULL) {
+			u->busy = false;
+			json_decref(u->last);
+			u->last = NULL;		/* say it again */
+		}
+		log_warnx("telemetry: upstream %s: tmid %u lost with its "
+		    "session", s->name, s->tmid);
+		free(s);
+	}
 	relay_all(r);
 	evtimer_add(r->tick, &tv);
 }
@@ -469,6 +497,7 @@ tm_relay_new(struct gw *gw)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->gw = gw;
+	TAILQ_INIT(&r->sent);
 	if ((r->tick = evtimer_new(gw->base, on_tick, r)) == NULL ||
 	    (r->soon = evtimer_new(gw->base, on_soon, r)) == NULL) {
 		tm_relay_free(r);
@@ -482,6 +511,8 @@ tm_relay_new(struct gw *gw)
 void
 tm_relay_free(struct tm_relay *r)
 {
+	struct tm_sent *s;
+
 	if (r == NULL)
 		return;
 	if (r->tick != NULL)
@@ -490,5 +521,10 @@ tm_relay_free(struct tm_relay *r)
 		event_free(r->soon);
 	for (size_t i = 0; i < r->n_up; i++)
 		json_decref(r->up[i].last);
+	/* before the upstreams: freeing their clients calls no callback */
+	while ((s = TAILQ_FIRST(&r->sent)) != NULL) {
+		TAILQ_REMOVE(&r->sent, s, entry);
+		free(s);
+	}
 	free(r);
 }
