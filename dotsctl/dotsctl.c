@@ -78,7 +78,8 @@ main(int argc, char **argv)
 	parse_global(&c, argc, argv);
 	if (optind >= argc)
 		usage_err("no command (mitigate, get, withdraw, efficacy, "
-		    "config, hb, status, reload, register, data, usage)");
+		    "config, hb, status, reload, register, data, usage, "
+		    "telemetry)");
 	ci = optind;
 	a.cmd = argv[ci];
 	if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "reload") == 0) {
@@ -92,7 +93,13 @@ main(int argc, char **argv)
 		return cmd_data(&c, &a, argc - ci, argv + ci);
 	if (strcmp(a.cmd, "usage") == 0)
 		return cmd_usage(&c, argc - ci, argv + ci);
-	if (strcmp(a.cmd, "config") == 0 || strcmp(a.cmd, "register") == 0) {
+	if (strcmp(a.cmd, "telemetry") == 0) {
+		if (ci + 1 >= argc)
+			usage_err("telemetry: want setup, report, get or "
+			    "delete");
+		sub = argv[++ci];
+	} else if (strcmp(a.cmd, "config") == 0 ||
+	    strcmp(a.cmd, "register") == 0) {
 		if (ci + 1 >= argc)
 			usage_err("%s: want get, put or delete", a.cmd);
 		sub = argv[++ci];
@@ -100,8 +107,10 @@ main(int argc, char **argv)
 	    strcmp(a.cmd, "withdraw") && strcmp(a.cmd, "efficacy") &&
 	    strcmp(a.cmd, "hb"))
 		usage_err("unknown command '%s'", a.cmd);
-	parse_cmd_args(&c, &a, argc - ci, argv + ci);
-	if (sub != NULL && strcmp(sub, "get") && strcmp(sub, "put") &&
+	if (strcmp(a.cmd, "telemetry") != 0)
+		parse_cmd_args(&c, &a, argc - ci, argv + ci);
+	if (strcmp(a.cmd, "telemetry") != 0 && sub != NULL &&
+	    strcmp(sub, "get") && strcmp(sub, "put") &&
 	    strcmp(sub, "delete"))
 		usage_err("%s: want get, put or delete, not '%s'", a.cmd, sub);
 	check_credentials(&c);
@@ -131,6 +140,8 @@ main(int argc, char **argv)
 		cmd_config(&c, &a, sub);
 	else if (strcmp(a.cmd, "register") == 0)
 		cmd_register(&c, &a, sub);
+	else if (strcmp(a.cmd, "telemetry") == 0)
+		cmd_telemetry(&c, sub, argc - ci, argv + ci);
 	else
 		cmd_hb(&c, &a);
 	dc_free(c.dc);

@@ -102,5 +102,7 @@ void	cmd_register(struct ctl *, struct args *, const char *sub);
 /* data SUB ...: argv from "data"; the exit status */
 int	cmd_data(struct ctl *, struct args *, int argc, char **argv);
 int	cmd_usage(struct ctl *, int argc, char **argv);	/* usage.c */
+/* telemetry.c: its own options (argv from the subcommand on) */
+void	cmd_telemetry(struct ctl *, const char *sub, int argc, char **argv);
 
 #endif

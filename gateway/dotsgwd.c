@@ -40,6 +40,9 @@
 #include "gateway/downstream/server.h"
 #include "gateway/state/statedir.h"
 #include "gateway/state/store.h"
+#include "gateway/state/telemetry.h"
+#include "gateway/relay/tm_relay.h"
+#include "gateway/downstream/tm_observe.h"
 #include "gateway/upstream/upstream.h"
 
 #define DEFAULT_CONFIG	"/etc/dotsgw/dotsgw.yaml"
@@ -354,6 +357,29 @@ wire_usage(struct gw *gw)
 	return usage_wire(gw);
 }
 
+/*
+ * RFC 9244 telemetry: the table of what downstream peers report (restored
+ * from the store), served by gateway/downstream/telemetry.c. -1 on
+ * failure.
+ */
+static int
+wire_telemetry(struct gw *gw)
+{
+	static const struct tm_events relay_ev = {
+		.report = tm_relay_on_report,
+	}, observe_ev = {
+		.report = tm_observe_on_report,
+	};
+
+	if ((gw->tm = tm_table_new(gw)) == NULL ||
+	    (gw->tm_relay = tm_relay_new(gw)) == NULL ||
+	    (gw->tm_observe = tm_observe_new(gw)) == NULL ||
+	    tm_subscribe(gw->tm, &relay_ev, gw) == -1 ||
+	    tm_subscribe(gw->tm, &observe_ev, gw) == -1)
+		return -1;
+	return 0;
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -368,6 +394,12 @@ gw_free(struct gw *gw)
 	orch_free(gw->orch);
 	dc_table_free(gw->dc);
 	gw->dc = NULL;
+	tm_relay_free(gw->tm_relay);
+	gw->tm_relay = NULL;
+	tm_observe_free(gw->tm_observe);
+	gw->tm_observe = NULL;
+	tm_table_free(gw->tm);
+	gw->tm = NULL;
 	upstreams_free(gw);
 	server_free(gw->srv);
 	peers_free(gw);
@@ -470,6 +502,7 @@ main(int argc, char *argv[])
 		fatalx("cannot open the audit log %s", gw.conf->audit_log);
 	wire_upstream_events(&gw);
 	if (wire_data_channel(&gw) == -1 || wire_dc_upstream(&gw) == -1 ||
+	    wire_telemetry(&gw) == -1 ||
 	    server_new(&gw) == NULL || upstreams_init(&gw) == -1 ||
 	    admin_start(&gw) == -1 ||
 	    (gw.conf->role == ROLE_ORCHESTRATOR && orch_new(&gw) == NULL)) {

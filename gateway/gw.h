@@ -30,6 +30,9 @@ struct dc_table;
 struct datachannel;
 struct dc_up;
 struct usage;
+struct tm_table;
+struct tm_relay;
+struct tm_observe;
 
 struct gw {
 	struct event_base *base;
@@ -70,6 +73,9 @@ struct gw {
 					   upstreams (relay/dc_push.c) */
 	struct usage	  *usage;	/* accounting for billing (usage.h) */
 	struct event	  *usage_tick;	/* ... settled and written */
+	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
+	struct tm_relay	  *tm_relay;	/* ... relayed upstream (relay/tm_relay.h) */
+	struct tm_observe *tm_observe;	/* ... observed (downstream/tm_observe.h) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

@@ -13,6 +13,48 @@
 
 #define TM_ATTACK_DETAIL	207	/* ietf-dots-telemetry:attack-detail */
 #define ATTACK_DESCRIPTION	165
+#define ATTACK_ID		164
+#define VENDOR_ID		202
+
+void
+pol_attacks_add(struct pol_attacks *out, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > DOTS_REG_MAX_TEXT || out->n == POL_MAX_ATTACK_NAMES)
+		return;
+	for (size_t i = 0; i < out->n; i++)
+		if (strcasecmp(out->name[i], name) == 0)
+			return;
+	memcpy(out->name[out->n++], name, n + 1);
+}
+
+/* RFC 9244 §8.1.6 vendor attack mapping: "vendor-id:attack-id". */
+static void
+detail_ids(cbor_item_t *d, struct pol_attacks *out)
+{
+	struct cbor_pair *p = cbor_map_handle(d);
+	uint64_t vendor = 0, attack = 0;
+	bool has_v = false, has_a = false;
+	char buf[32];
+
+	for (size_t i = 0; i < cbor_map_size(d); i++) {
+		if (!cbor_isa_uint(p[i].key) || !cbor_isa_uint(p[i].value))
+			continue;
+		if (cbor_get_int(p[i].key) == VENDOR_ID) {
+			vendor = cbor_get_int(p[i].value);
+			has_v = true;
+		} else if (cbor_get_int(p[i].key) == ATTACK_ID) {
+			attack = cbor_get_int(p[i].value);
+			has_a = true;
+		}
+	}
+	if (has_v && has_a && vendor <= UINT32_MAX && attack <= UINT32_MAX) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 ":%" PRIu64, vendor,
+		    attack);
+		pol_attacks_add(out, buf);
+	}
+}
 
 static void
 one_detail(cbor_item_t *d, struct pol_attacks *out)
@@ -36,6 +78,13 @@ one_detail(cbor_item_t *d, struct pol_attacks *out)
 		if (strlen(out->name[out->n]) == n)	/* no NUL inside */
 			out->n++;
 	}
+	/* an attack-detail without a description names its attack by the
+	 * mapping the agents exchanged (RFC 9244 §8.1.6) */
+	for (size_t i = 0; i < cbor_map_size(d); i++)
+		if (cbor_isa_uint(p[i].key) &&
+		    cbor_get_int(p[i].key) == ATTACK_DESCRIPTION)
+			return;
+	detail_ids(d, out);
 }
 
 void

@@ -6,8 +6,10 @@
  * attack names in, yes or no and why out.
  *  - the attack volume must not exceed a registered threshold-bps/-pps;
  *  - when the request names attack types (RFC 9244 attack-detail, key
- *    207: each attack-description) and the ISP registered attack types,
- *    one of them must match (case-insensitive).
+ *    207: each attack-description; an attack-detail without one by its
+ *    vendor attack mapping id, "vendor-id:attack-id", RFC 9244 §8.1.6)
+ *    and the ISP registered
+ *    attack types, one of them must match (case-insensitive).
  * Nothing registered means no limit.
  */
 #ifndef DOTSGW_CAPABLE_H
@@ -29,6 +31,10 @@ struct pol_attacks {
 /* The attack-description of each attack-detail in the scope (kept raw
  * in scope->opt; malformed or absent means none). */
 void	pol_attacks_of(const struct dots_scope *, struct pol_attacks *);
+
+/* Add a name (a description or "vendor-id:attack-id") unless it is
+ * there already or the list is full. */
+void	pol_attacks_add(struct pol_attacks *, const char *name);
 
 bool	pol_capable(const struct dots_registration *,
 	    const struct pol_volume *, const struct pol_attacks *,

@@ -123,6 +123,16 @@ render_events(FILE *f, const struct gw_metrics *mx)
 	    "requests to upstreams without a 2xx answer.");
 	fprintf(f, "dotsgw_dc_upstream_failures_total %llu\n",
 	    (unsigned long long)mx->dc_up_failed);
+	head(f, "dotsgw_telemetry_received_total", "counter",
+	    "RFC 9244 telemetry setups and reports accepted downstream.");
+	fprintf(f, "dotsgw_telemetry_received_total %llu\n",
+	    (unsigned long long)mx->tm_received);
+	head(f, "dotsgw_telemetry_relayed_total", "counter",
+	    "RFC 9244 telemetry relayed upstream, by answer.");
+	fprintf(f, "dotsgw_telemetry_relayed_total{result=\"ok\"} %llu\n"
+	    "dotsgw_telemetry_relayed_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)mx->tm_relayed,
+	    (unsigned long long)mx->tm_relay_failed);
 }
 
 /* Mitigations in the table by peer and reported status. */

@@ -26,6 +26,7 @@
 #include "gateway/state/persist.h"
 #include "gateway/relay/relay.h"
 #include "gateway/downstream/server.h"
+#include "gateway/downstream/telemetry.h"
 #include "gateway/state/store.h"
 
 #define DEFAULT_MAX_MITIGATIONS	64
@@ -43,8 +44,12 @@ reply_mitigation(const struct ds_request *rq, coap_pdu_t *resp, int code,
 	struct dots_mitigation msg = { .scope = scopes, .n_scope = n };
 	uint8_t *buf;
 	size_t len;
+	int rc;
 
-	if (dots_encode_mitigation(&msg, &buf, &len) == -1) {
+	server_telemetry_add(rq, scopes, n);	/* RFC 9244 §9.2, if asked */
+	rc = dots_encode_mitigation(&msg, &buf, &len);
+	server_telemetry_drop(scopes, n);
+	if (rc == -1) {
 		if (!rq->observe)
 			reply_errf(resp, 500, "out of memory");
 		return;

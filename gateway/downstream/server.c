@@ -21,6 +21,7 @@
 #include "client/pki.h"
 #include "gateway/downstream/held.h"
 #include "gateway/downstream/server.h"
+#include "gateway/downstream/telemetry.h"
 
 #define DOTS_CF			271	/* application/dots+cbor */
 #define MAX_HANDSHAKES		64	/* half-open DTLS sessions at once */
@@ -621,6 +622,28 @@ note_rx(struct ds_session *ds)
 	hb_session_start(ds);
 }
 
+/* RFC 9244 tm-setup and tm: true when segs named one (answered). */
+static bool
+telemetry_dispatch(const struct ds_request *rq, const struct dots_seg *segs,
+    size_t n, coap_pdu_t *resp)
+{
+	struct dots_tm_path tp;
+	struct dots_err err = { 0 };
+	int rc;
+
+	if ((rc = dots_tm_path_parse(segs, n, &tp, &err)) == 0)
+		return false;
+	if (rc == -1 || check_hop_limit(rq->pdu, &err) == -1)
+		reply_err(resp, &err);
+	else
+		telemetry_handle(rq, &tp, resp);
+	if (!rq->observe)
+		metrics_request(rq->gw->metrics, rq->ds->peer->conf->name,
+		    rq->method, coap_pdu_get_code(resp));
+	server_kick(rq->gw->srv);
+	return true;
+}
+
 static void
 on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
     const coap_string_t *query, coap_pdu_t *resp)
@@ -650,6 +673,8 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	if (!rq.observe)
 		note_rx(rq.ds);
 	n = path_segments(r, pdu, segs, r != srv->unknown);
+	if (telemetry_dispatch(&rq, segs, n, resp))
+		return;
 	if (dots_path_parse(segs, n, &rq.path, &err) == -1 ||
 	    check_hop_limit(pdu, &err) == -1) {
 		reply_err(resp, &err);

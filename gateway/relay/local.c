@@ -13,6 +13,7 @@
 #include "gateway/gw.h"
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/relay_impl.h"
+#include "gateway/relay/tm_relay.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 
@@ -63,7 +64,7 @@ relay_attack_info(struct mitigation *m, const struct dots_scope *upd)
 			changed = true;
 	if (!changed || rs == NULL)
 		return;
-	pol_attack_volume(&m->scope, &gw->conf->capacity, &vol);
+	(void)relay_attack_volume(gw, m->client->peer->conf->name, &m->scope, &vol);
 	log_info("%s: attack information updated: %" PRIu64 " bit/s, %"
 	    PRIu64 " pkt/s (was %" PRIu64 ", %" PRIu64 ")",
 	    relay_mit_name(m, name, sizeof(name)), vol.bps, vol.pps,

@@ -4,6 +4,7 @@
  * a new request (relay path, Hop-Limit). Failover and offload decide
  * again with the same functions (failover.c, local.c).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/orch.h"
 #include "gateway/relay/relay_impl.h"
+#include "gateway/relay/tm_relay.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/upstream/upstream.h"
 
@@ -129,6 +131,8 @@ relay_capable_only(struct gw *gw, const struct dots_scope *s,
 	if (gw->orch == NULL)
 		return;
 	pol_attacks_of(s, &at);
+	if (at.n == 0)
+		relay_telemetry_attacks(gw, s, &at);
 	for (size_t i = 0; i < n; i++)
 		if (cand[i].reg != NULL && !cand[i].failed &&
 		    !pol_capable(cand[i].reg, vol, &at, why, sizeof(why))) {
@@ -169,7 +173,10 @@ relay_plan(struct gw *gw, const struct relay_request *rq,
 		return dots_errf(err, 500, "out of memory");
 	}
 
-	pol_attack_volume(s, &c->capacity, &plan->vol);
+	if (relay_attack_volume(gw, rq->peer->name, s, &plan->vol))
+		log_info("peer %s cuid %s mid %u: attack volume from telemetry: "
+		    "%" PRIu64 " bit/s, %" PRIu64 " pkt/s", rq->peer->name,
+		    rq->cuid, rq->mid, plan->vol.bps, plan->vol.pps);
 	pol_request_of(s, plan->vol.bps, plan->vol.pps, &sel_rq);
 	n = relay_candidates(gw, rq->peer, NULL, cand);
 	relay_capable_only(gw, s, &plan->vol, cand, n);

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "gateway/gw.h"
 #include "gateway/relay/relay_impl.h"
+#include "gateway/relay/tm_relay.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/upstream/upstream.h"
 
@@ -242,7 +243,7 @@ relay_restore(struct mitigation *m, bool local, const char *cdid_up,
 	TAILQ_INIT(&rs->placements);
 	snprintf(rs->decision.reason, sizeof(rs->decision.reason),
 	    "restored after a restart");
-	pol_attack_volume(&m->scope, &gw->conf->capacity, &rs->vol);
+	(void)relay_attack_volume(gw, NULL, &m->scope, &rs->vol);
 	rs->hop_limit = hop_limit;
 	snprintf(rs->cdid_up, sizeof(rs->cdid_up), "%s", cdid_up ? cdid_up :
 	    "");

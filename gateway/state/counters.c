@@ -114,3 +114,17 @@ metrics_reload(struct gw_metrics *mx, bool ok)
 	if (mx != NULL)
 		(*(ok ? &mx->reload_ok : &mx->reload_failed))++;
 }
+
+void
+metrics_tm_received(struct gw_metrics *mx)
+{
+	if (mx != NULL)
+		mx->tm_received++;
+}
+
+void
+metrics_tm_relayed(struct gw_metrics *mx, bool ok)
+{
+	if (mx != NULL)
+		(*(ok ? &mx->tm_relayed : &mx->tm_relay_failed))++;
+}

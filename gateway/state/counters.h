@@ -33,6 +33,7 @@ struct gw_metrics {
 	uint64_t	 dec_local, dec_upstream, dec_exceeded;
 	uint64_t	 reload_ok, reload_failed;
 	uint64_t	 dc_up_sent, dc_up_failed;	/* data channel upstream */
+	uint64_t	 tm_received, tm_relayed, tm_relay_failed; /* RFC 9244 */
 };
 
 struct gw_metrics *metrics_new(void);
@@ -50,6 +51,10 @@ void	metrics_reload(struct gw_metrics *, bool ok);
 /* A data-channel request sent to an upstream, and (failed) one that got
  * no 2xx answer. */
 void	metrics_dc_upstream(struct gw_metrics *, bool failed);
+/* RFC 9244 telemetry: a setup or report accepted from a downstream peer;
+ * one relayed upstream (ok: answered 2.xx). */
+void	metrics_tm_received(struct gw_metrics *);
+void	metrics_tm_relayed(struct gw_metrics *, bool ok);
 
 /* CLOCK_MONOTONIC in microseconds, for latencies. */
 uint64_t metrics_now_us(void);
