@@ -19,6 +19,7 @@
 #include "common/version.h"
 #include "gateway/control/admin.h"
 #include "gateway/state/audit.h"
+#include "gateway/state/cluster.h"
 #include "gateway/downstream/durable.h"
 #include "gateway/downstream/resources.h"
 #include "gateway/gw.h"
@@ -201,6 +202,8 @@ static int
 relay_on_restored(struct mitigation *m, const struct store_mit *r,
     void *arg)
 {
+	if (!cluster_owns(arg, r->cuid, r->mid))
+		return 0;	/* another node's to relay */
 	return relay_restore(m, r->local, r->cdid_up, r->hop_limit);
 }
 
@@ -211,6 +214,8 @@ relay_on_restored_placement(struct mitigation *m, const struct store_pl *r,
 	struct upstream *us = upstream_find(gw, r->upstream);
 
 	if (us == NULL)		/* no longer configured: decided again */
+		return 0;
+	if (m->relay == NULL)	/* another cluster node's */
 		return 0;
 	return relay_restore_placement(m, us, r->umid, r->lifetime);
 }
@@ -330,6 +335,31 @@ wire_dc_acls(struct gw *gw)
 	return 0;
 }
 
+/* An upstream's next mid as the cluster's database has it. */
+static void
+cluster_next_mid(struct gw *gw, const char *upstream, uint32_t next)
+{
+	struct upstream *us = upstream_find(gw, upstream);
+
+	if (us != NULL && next > us->next_mid)
+		us->next_mid = next;
+}
+
+/*
+ * The cluster (cluster: in the configuration, gateway/state/cluster.h):
+ * nodes sharing one PostgreSQL database. Before the restore, so that it
+ * knows which mitigations this node relays. -1 on failure (logged).
+ */
+static int
+wire_cluster(struct gw *gw)
+{
+	const struct cluster_hooks hooks = {
+		.next_mid = cluster_next_mid,
+	};
+
+	return cluster_open(gw, &hooks);
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -347,6 +377,7 @@ gw_free(struct gw *gw)
 	peers_free(gw);
 	durable_free(gw->durable);	/* after the server: durable.h */
 	gw->durable = NULL;
+	cluster_close(gw);
 	persist_close(gw);
 	metrics_free(gw->metrics);
 	audit_close(gw->audit);
@@ -452,6 +483,11 @@ main(int argc, char *argv[])
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("out of memory");
+	}
+	if (wire_cluster(&gw) == -1) {
+		gw_free(&gw);
+		coap_cleanup();
+		fatalx("cannot join the cluster");
 	}
 	if (persist_restore(&gw, &restore) == -1) {
 		gw_free(&gw);

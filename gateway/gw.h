@@ -28,6 +28,7 @@ struct durable;
 struct upstream_events;
 struct dc_table;
 struct datachannel;
+struct cluster;
 
 struct gw {
 	struct event_base *base;
@@ -64,6 +65,8 @@ struct gw {
 	struct orch	  *orch;	/* role orchestrator only, else NULL */
 	struct dc_table	  *dc;		/* data channel clients, aliases */
 	struct datachannel *datachannel; /* its HTTPS server, NULL = off */
+	struct cluster	  *cluster;	/* cluster: nodes on one database,
+					   NULL = alone (gateway/state) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

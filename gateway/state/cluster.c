@@ -1,0 +1,334 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "common/conf.h"
+#include "common/dots_codec.h"
+#include "common/log.h"
+#include "gateway/gw.h"
+#include "gateway/state/cluster.h"
+#include "gateway/state/mitigation.h"
+#include "gateway/state/peer.h"
+#include "gateway/state/store.h"
+#include "gateway/state/store_pg_cluster.h"
+
+/*
+ * Applying the other nodes' commits to this node's table (cluster.h).
+ * What is applied is in the database already: the store is muted for
+ * mitigation writes meanwhile, so nothing echoes back to the others.
+ */
+
+struct cluster {
+	struct gw	*gw;
+	struct pgc	*pgc;
+	struct cluster_hooks hooks;
+	struct event	*listen_ev;	/* the LISTEN socket readable */
+	struct event	*poll;		/* CLUSTER_POLL_MS */
+	uint64_t	 seq;		/* mit_change applied up to */
+	bool		 applying;
+	unsigned	 ticks;
+	uint64_t	 applied;	/* rows, for the logs */
+};
+
+static int
+scope_of(const struct store_mit *r, struct dots_scope *out)
+{
+	struct dots_mitigation msg;
+	struct dots_err err;
+
+	if (dots_decode_mitigation(r->scope, r->scope_len, DOTS_REQ, &msg,
+	    &err) == -1)
+		return -1;
+	if (msg.n_scope != 1) {
+		dots_mitigation_free(&msg);
+		return -1;
+	}
+	*out = msg.scope[0];
+	memset(&msg.scope[0], 0, sizeof(msg.scope[0]));
+	dots_mitigation_free(&msg);
+	return 0;
+}
+
+static bool
+ended(uint32_t status)
+{
+	return status == DOTS_STATUS_TERMINATED ||
+	    status == DOTS_STATUS_WITHDRAWN;
+}
+
+/* Accepted through another node: held here too, without relay state. */
+static int
+apply_new(struct cluster *cl, const struct store_mit *r)
+{
+	struct gw *gw = cl->gw;
+	struct mit_client *c = mit_client_find(gw->mt, r->cuid);
+	struct peer_rt *peer = peer_find(gw, r->peer);
+	struct dots_scope s = { 0 };
+	struct mit_saved sv = { 0 };
+	struct mitigation *m;
+	time_t now = time(NULL);
+
+	if (ended(r->status) || (r->expires != 0 && r->expires <= now))
+		return 0;
+	if (peer == NULL) {
+		log_warnx("cluster: peer %s cuid %s mid %u: the peer is not "
+		    "configured on this node", r->peer, r->cuid, r->mid);
+		return 0;
+	}
+	if (c != NULL && c->peer != peer) {
+		log_warnx("cluster: peer %s cuid %s mid %u: the cuid belongs "
+		    "to another peer here", r->peer, r->cuid, r->mid);
+		return 0;
+	}
+	if (scope_of(r, &s) == -1) {
+		log_warnx("cluster: peer %s cuid %s mid %u: its scope does "
+		    "not decode", r->peer, r->cuid, r->mid);
+		return 0;
+	}
+	sv.mid = r->mid;
+	sv.cdid = r->cdid;
+	sv.path_cdid = r->path_cdid;
+	sv.lifetime = r->lifetime;
+	sv.left = r->expires == 0 ? -1 : r->expires - now;
+	sv.start = r->start;
+	sv.status = r->status;
+	sv.attack_status = r->attack_status;
+	if ((c = mit_client_get(gw->mt, peer, r->cuid)) == NULL ||
+	    (m = mit_restore(gw->mt, c, &sv, &s)) == NULL) {
+		dots_scope_free(&s);
+		return -1;
+	}
+	mit_changed(gw->mt, m);
+	return 0;
+}
+
+/* One row as another node left it (NULL: deleted). */
+static int
+apply(const char *cuid, uint32_t mid, const struct store_mit *r, void *arg)
+{
+	struct cluster *cl = arg;
+	struct mit_table *mt = cl->gw->mt;
+	struct mit_client *c = mit_client_find(mt, cuid);
+	struct mitigation *m = c != NULL ? mit_find(c, mid) : NULL;
+	int64_t left;
+
+	cl->applied++;
+	if (m == NULL)
+		return r != NULL ? apply_new(cl, r) : 0;
+	/* removed on the next turn: a request handler may hold m */
+	if (r == NULL || ended(r->status)) {
+		if (m->status != DOTS_STATUS_TERMINATED)
+			mit_end_now(mt, m);
+		return 0;
+	}
+	if (!mit_is_active(m))
+		return 0;
+	if (r->status == DOTS_STATUS_CLIENT_WITHDRAWN) {
+		mit_withdraw(mt, m);
+		return 0;
+	}
+	left = r->expires == 0 ? -1 : r->expires - time(NULL);
+	if (r->lifetime != m->lifetime ||
+	    llabs(left - mit_lifetime_left(m)) > 1)
+		mit_refresh(mt, m, r->lifetime);
+	if (r->attack_status != m->attack_status ||
+	    (m->relay == NULL && r->status != m->status)) {
+		m->attack_status = r->attack_status;
+		if (m->relay == NULL)
+			m->status = r->status;	/* the owner's report */
+		mit_changed(mt, m);
+	}
+	return 0;
+}
+
+static int
+catch_up(struct cluster *cl, char *err, size_t errlen)
+{
+	uint64_t n = cl->applied;
+	int r;
+
+	cl->applying = true;
+	store_mute(cl->gw->store, true);
+	r = pgc_changes(cl->pgc, &cl->seq, apply, cl, err, errlen);
+	store_mute(cl->gw->store, false);
+	cl->applying = false;
+	if (cl->applied != n)
+		log_debug("cluster: %llu changes of other nodes applied, "
+		    "up to %llu", (unsigned long long)(cl->applied - n),
+		    (unsigned long long)cl->seq);
+	return r == 0 ? 0 : -1;
+}
+
+static int
+on_next_mid(const char *upstream, uint32_t next, void *arg)
+{
+	struct cluster *cl = arg;
+
+	cl->hooks.next_mid(cl->gw, upstream, next);
+	return 0;
+}
+
+/* The store's transaction starts: lock, then catch up under it. */
+static int
+on_txn(void *arg, char *err, size_t errlen)
+{
+	struct cluster *cl = arg;
+
+	if (pgc_lock(cl->pgc, err, errlen) == -1)
+		return -1;
+	if (cl->applying)
+		return 0;	/* a write the catch-up itself causes */
+	if (catch_up(cl, err, errlen) == -1)
+		return -1;
+	if (cl->hooks.next_mid != NULL &&
+	    pgc_next_mids(cl->pgc, on_next_mid, cl) == -1) {
+		snprintf(err, errlen, "cluster: upstream mids unreadable");
+		return -1;
+	}
+	return 0;
+}
+
+/* Between requests: read without the lock (commits hold it, so what is
+ * visible is a prefix of mit_change); a store that is down reconnects
+ * through a transaction of its own. */
+static void
+refresh(struct cluster *cl)
+{
+	char err[160];
+
+	if (cl->applying || catch_up(cl, err, sizeof(err)) == 0)
+		return;
+	(void)store_begin(cl->gw->store);
+	(void)store_global(cl->gw->store);
+	if (store_commit(cl->gw->store) == -1)
+		log_debug("cluster: catch-up: %s",
+		    store_error(cl->gw->store));
+}
+
+static void
+on_listen(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *cl = arg;
+
+	(void)fd;
+	(void)what;
+	if (pgc_drain(cl->pgc) == -1) {
+		event_del(cl->listen_ev);
+		return;		/* the poll reconnects it */
+	}
+	refresh(cl);
+}
+
+static int
+listen_watch(struct cluster *cl)
+{
+	int fd = pgc_fd(cl->pgc);
+
+	if (cl->listen_ev != NULL)
+		event_free(cl->listen_ev);
+	cl->listen_ev = NULL;
+	if (fd == -1 || (cl->listen_ev = event_new(cl->gw->base, fd,
+	    EV_READ | EV_PERSIST, on_listen, cl)) == NULL ||
+	    event_add(cl->listen_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *cl = arg;
+	struct timeval tv = { CLUSTER_POLL_MS / 1000,
+	    (CLUSTER_POLL_MS % 1000) * 1000 };
+	char err[160];
+
+	(void)fd;
+	(void)what;
+	if (pgc_fd(cl->pgc) == -1) {
+		if (pgc_relisten(cl->pgc, err, sizeof(err)) == 0 &&
+		    listen_watch(cl) == 0)
+			log_info("cluster: listening again");
+		else
+			log_debug("cluster: cannot listen: %s", err);
+	}
+	refresh(cl);
+	if (++cl->ticks % (CLUSTER_PRUNE_S * 1000 / CLUSTER_POLL_MS / 10) ==
+	    0 && !store_pending(cl->gw->store))
+		(void)pgc_prune(cl->pgc, CLUSTER_PRUNE_S);
+	evtimer_add(cl->poll, &tv);
+}
+
+int
+cluster_open(struct gw *gw, const struct cluster_hooks *hooks)
+{
+	const struct conf_cluster *cc = &gw->conf->cluster;
+	struct timeval tv = { CLUSTER_POLL_MS / 1000,
+	    (CLUSTER_POLL_MS % 1000) * 1000 };
+	struct cluster *cl;
+	char err[256];
+
+	if (cc->name == NULL)
+		return 0;
+	if ((cl = calloc(1, sizeof(*cl))) == NULL)
+		return -1;
+	cl->gw = gw;
+	cl->hooks = *hooks;
+	if ((cl->pgc = pgc_open(gw->store, gw->conf->store.conninfo,
+	    cc->name, cc->node_id, err, sizeof(err))) == NULL) {
+		log_warnx("cluster %s: %s", cc->name, err);
+		free(cl);
+		return -1;
+	}
+	/* what the restore reads next is newer than this, or the same */
+	if (pgc_last_seq(cl->pgc, &cl->seq) == -1 || listen_watch(cl) == -1 ||
+	    (cl->poll = evtimer_new(gw->base, on_poll, cl)) == NULL ||
+	    evtimer_add(cl->poll, &tv) == -1) {
+		gw->cluster = cl;
+		cluster_close(gw);
+		return -1;
+	}
+	gw->cluster = cl;
+	store_set_txn_hook(gw->store, on_txn, cl);
+	log_info("cluster %s: node %s joined (lease-time %us)", cc->name,
+	    cc->node_id, cc->lease_time);
+	return 0;
+}
+
+void
+cluster_close(struct gw *gw)
+{
+	struct cluster *cl = gw->cluster;
+
+	if (cl == NULL)
+		return;
+	store_set_txn_hook(gw->store, NULL, NULL);
+	if (cl->listen_ev != NULL)
+		event_free(cl->listen_ev);
+	if (cl->poll != NULL)
+		event_free(cl->poll);
+	pgc_close(cl->pgc);
+	free(cl);
+	gw->cluster = NULL;
+}
+
+bool
+cluster_owns(struct gw *gw, const char *cuid, uint32_t mid)
+{
+	char owner[128];
+
+	if (gw->cluster == NULL)
+		return true;
+	/* no owner (or no answer): a single node's row, ours */
+	if (pgc_owner(gw->cluster->pgc, cuid, mid, owner, sizeof(owner)) != 1)
+		return true;
+	return strcmp(owner, gw->conf->cluster.node_id) == 0;
+}
+
+uint32_t
+cluster_lease_time(const struct gw *gw)
+{
+	return gw->conf->cluster.lease_time;
+}

@@ -1,0 +1,43 @@
+/*
+ * Several dotsgwd nodes on one PostgreSQL database ("cluster: {name,
+ * node-id, lease-time}"): any node serves any peer.
+ *
+ * The database decides: every write transaction takes the cluster lock
+ * and first applies what the other nodes committed (store_pg_cluster.h's
+ * mit_change), so the checks a request makes in memory (quota, overlap
+ * and 4.09 conflicts across peers, cuid collisions, upstream mids) see
+ * every node's commits. Between requests the node learns the others'
+ * changes from LISTEN/NOTIFY (the listening socket is a libevent read
+ * event) and, as the bound when a notification is lost, a poll every
+ * CLUSTER_POLL_MS: observers of a mitigation changed through another
+ * node are notified.
+ *
+ * A mitigation is relayed upstream by the node that accepted it (its
+ * owner in the database); the others hold it without relay state.
+ */
+#ifndef DOTSGW_CLUSTER_H
+#define DOTSGW_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gw;
+
+#define CLUSTER_POLL_MS		1000
+#define CLUSTER_PRUNE_S		600	/* mit_change rows kept this long */
+
+struct cluster_hooks {
+	/* an upstream's next mid as the database has it: raise ours */
+	void	(*next_mid)(struct gw *, const char *upstream, uint32_t next);
+};
+
+/* No cluster configured: 0, nothing done. Else join it (gw->cluster):
+ * 0, or -1 logged (the node must not start). */
+int	cluster_open(struct gw *, const struct cluster_hooks *);
+void	cluster_close(struct gw *);
+/* A stored mitigation: this node's to relay (its owner, or no cluster)? */
+bool	cluster_owns(struct gw *, const char *cuid, uint32_t mid);
+/* Seconds a node's leases last (the configuration's lease-time). */
+uint32_t cluster_lease_time(const struct gw *);
+
+#endif
