@@ -2017,9 +2017,9 @@ static const struct schema store_schema = { store_keys, store_check };
 /* ---- cluster (gateway/state/cluster.c) -------------------------------- */
 
 static const struct key cluster_keys[] = {
-	{ "name", KT_SCALAR, true, 0, CONF_NAME_MAX,
+	{ "name", KT_SCALAR, false, 0, CONF_NAME_MAX,
 	    offsetof(struct conf_cluster, name), h_name, NULL },
-	{ "node-id", KT_SCALAR, true, 0, CONF_NAME_MAX,
+	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
 	    offsetof(struct conf_cluster, node_id), h_name, NULL },
 	{ "lease-time", KT_SCALAR, false, 2, 3600,
 	    offsetof(struct conf_cluster, lease_time), h_u32, NULL },
@@ -2030,6 +2030,15 @@ static int cluster_check(struct ld *ld, yaml_node_t *map, void *obj)
 {
 	struct conf_cluster *c = obj;
 
+	/* "cluster: {}" (what a print of no cluster reads) is no cluster */
+	if (c->name == NULL && c->node_id == NULL && c->lease_time == 0)
+		return 0;
+	if (c->name == NULL)
+		return key_err(ld, map, "name", "a cluster needs its name "
+		    "(the same on every node)");
+	if (c->node_id == NULL)
+		return key_err(ld, map, "node-id", "a cluster needs this "
+		    "node's node-id (distinct on every node)");
 	if (c->lease_time == 0)
 		c->lease_time = 10;
 	return 0;
