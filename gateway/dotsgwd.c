@@ -33,6 +33,7 @@
 #include "gateway/datachannel/datachannel.h"
 #include "gateway/state/dc_table.h"
 #include "gateway/relay/relay.h"
+#include "gateway/relay/lease.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
 #include "gateway/control/reload.h"
@@ -351,10 +352,25 @@ cluster_next_mid(struct gw *gw, const char *upstream, uint32_t next)
  * knows which mitigations this node relays. -1 on failure (logged).
  */
 static int
+cluster_adopt(struct gw *gw, struct mitigation *m, const struct store_mit *r,
+    const struct store_pl *pl, size_t n)
+{
+	return relay_adopt(m, r, pl, n);
+}
+
+static void
+cluster_release(struct gw *gw, struct mitigation *m)
+{
+	relay_release(m);
+}
+
+static int
 wire_cluster(struct gw *gw)
 {
 	const struct cluster_hooks hooks = {
 		.next_mid = cluster_next_mid,
+		.adopt = cluster_adopt,
+		.release = cluster_release,
 	};
 
 	return cluster_open(gw, &hooks);

@@ -31,6 +31,16 @@ struct cluster {
 	bool		 applying;
 	unsigned	 ticks;
 	uint64_t	 applied;	/* rows, for the logs */
+	struct event	*lease;		/* lease-time / 3 */
+	bool		 held;		/* renewed without a failure since */
+	uint64_t	 held_since;	/* gw_now_ms() */
+	bool		 rejoin;	/* our lease was taken: insert anew */
+	/* taken over in the open transaction, adopted once committed */
+	struct taken {
+		char	*cuid;
+		uint32_t mid;
+	}		*taken;
+	size_t		 n_taken, cap_taken;
 };
 
 static int
@@ -261,6 +271,124 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(cl->poll, &tv);
 }
 
+/* ---------------------------------------------------------------- */
+/* Leases */
+
+static int
+take(const char *node, const char *cuid, uint32_t mid, void *arg)
+{
+	struct cluster *cl = arg;
+
+	(void)node;
+	if (cl->n_taken == cl->cap_taken) {
+		size_t cap = cl->cap_taken ? cl->cap_taken * 2 : 16;
+		struct taken *t = reallocarray(cl->taken, cap, sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		cl->taken = t;
+		cl->cap_taken = cap;
+	}
+	if ((cl->taken[cl->n_taken].cuid = strdup(cuid)) == NULL)
+		return -1;
+	cl->taken[cl->n_taken++].mid = mid;
+	return 0;
+}
+
+static void
+taken_clear(struct cluster *cl)
+{
+	for (size_t i = 0; i < cl->n_taken; i++)
+		free(cl->taken[i].cuid);
+	cl->n_taken = 0;
+}
+
+static int
+adopt_row(const struct store_mit *r, const struct store_pl *pl, size_t n,
+    void *arg)
+{
+	struct cluster *cl = arg;
+	struct mit_client *c = mit_client_find(cl->gw->mt, r->cuid);
+	struct mitigation *m = c != NULL ? mit_find(c, r->mid) : NULL;
+
+	if (m == NULL || m->relay != NULL || !mit_is_active(m) ||
+	    cl->hooks.adopt == NULL)
+		return 0;
+	return cl->hooks.adopt(cl->gw, m, r, pl, n) == -1 ? -1 : 1;
+}
+
+static void
+adopt_taken(struct cluster *cl)
+{
+	size_t adopted = 0;
+	int r;
+
+	for (size_t i = 0; i < cl->n_taken; i++) {
+		r = pgc_mit_get(cl->pgc, cl->taken[i].cuid, cl->taken[i].mid,
+		    adopt_row, cl);
+		if (r == 1)
+			adopted++;
+		else if (r == -1)
+			log_warnx("cluster: cuid %s mid %u: not adopted",
+			    cl->taken[i].cuid, cl->taken[i].mid);
+	}
+	log_info("cluster: took over %zu mitigations (%zu relayed here "
+	    "now)", cl->n_taken, adopted);
+	taken_clear(cl);
+}
+
+static int
+release_one(struct mitigation *m, void *arg)
+{
+	struct cluster *cl = arg;
+
+	if (m->relay != NULL && cl->hooks.release != NULL)
+		cl->hooks.release(cl->gw, m);
+	return 0;
+}
+
+static void
+on_lease(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *cl = arg;
+	struct store *s = cl->gw->store;
+	uint32_t lt = cl->gw->conf->cluster.lease_time;
+	struct timeval tv = { lt / 3, (lt % 3) * 333333 };
+	uint64_t now = gw_now_ms();
+	int r = -1;
+
+	(void)fd;
+	(void)what;
+	(void)store_begin(s);
+	if (store_global(s) == 0 &&
+	    (r = pgc_renew(cl->pgc, lt, cl->rejoin)) == 1 && cl->held &&
+	    now - cl->held_since >= (uint64_t)lt * 1000 &&
+	    pgc_take_expired(cl->pgc, take, cl) == -1)
+		taken_clear(cl);
+	if (store_commit(s) == -1) {
+		r = -1;
+		taken_clear(cl);
+	}
+	if (r == 1) {
+		if (!cl->held)
+			cl->held_since = now;
+		cl->held = true;
+		cl->rejoin = false;
+		if (cl->n_taken > 0)
+			adopt_taken(cl);
+	} else if (r == 0) {
+		log_warnx("cluster: our lease was taken over: letting go of "
+		    "what this node relayed");
+		store_mute(s, true);
+		(void)mit_foreach(cl->gw->mt, release_one, cl);
+		store_mute(s, false);
+		cl->held = false;
+		cl->rejoin = true;
+	} else
+		cl->held = false;
+	evtimer_add(cl->lease, &tv);
+}
+
 int
 cluster_open(struct gw *gw, const struct cluster_hooks *hooks)
 {
@@ -284,14 +412,21 @@ cluster_open(struct gw *gw, const struct cluster_hooks *hooks)
 	}
 	/* what the restore reads next is newer than this, or the same */
 	if (pgc_last_seq(cl->pgc, &cl->seq) == -1 || listen_watch(cl) == -1 ||
+	    pgc_renew(cl->pgc, cc->lease_time, true) != 1 ||
 	    (cl->poll = evtimer_new(gw->base, on_poll, cl)) == NULL ||
-	    evtimer_add(cl->poll, &tv) == -1) {
+	    evtimer_add(cl->poll, &tv) == -1 ||
+	    (cl->lease = evtimer_new(gw->base, on_lease, cl)) == NULL) {
 		gw->cluster = cl;
 		cluster_close(gw);
 		return -1;
 	}
 	gw->cluster = cl;
+	cl->held = true;
+	cl->held_since = gw_now_ms();
 	store_set_txn_hook(gw->store, on_txn, cl);
+	tv.tv_sec = cc->lease_time / 3;
+	tv.tv_usec = (cc->lease_time % 3) * 333333;
+	evtimer_add(cl->lease, &tv);
 	log_info("cluster %s: node %s joined (lease-time %us)", cc->name,
 	    cc->node_id, cc->lease_time);
 	return 0;
@@ -309,6 +444,10 @@ cluster_close(struct gw *gw)
 		event_free(cl->listen_ev);
 	if (cl->poll != NULL)
 		event_free(cl->poll);
+	if (cl->lease != NULL)
+		event_free(cl->lease);
+	taken_clear(cl);
+	free(cl->taken);
 	pgc_close(cl->pgc);
 	free(cl);
 	gw->cluster = NULL;

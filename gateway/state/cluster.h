@@ -14,6 +14,17 @@
  *
  * A mitigation is relayed upstream by the node that accepted it (its
  * owner in the database); the others hold it without relay state.
+ *
+ * Leases: each node renews its row in node_lease every lease-time / 3
+ * (a libevent timer; expiry by the server's clock). A node whose renewals
+ * have succeeded for a whole lease-time (so not one just back from an
+ * outage, which every live node is too) takes over every node whose
+ * lease expired: in one transaction under the cluster lock it deletes
+ * that lease and becomes the owner of its mitigations; once committed it
+ * adopts them (the relay's state, local rules, stored placements) and
+ * resynchronises with their upstreams as after a restart. A node that
+ * finds its lease gone lets go of what it relayed (placements stay: the
+ * new owner's) and joins again with a new lease.
  */
 #ifndef DOTSGW_CLUSTER_H
 #define DOTSGW_CLUSTER_H
@@ -22,6 +33,9 @@
 #include <stdint.h>
 
 struct gw;
+struct mitigation;
+struct store_mit;
+struct store_pl;
 
 #define CLUSTER_POLL_MS		1000
 #define CLUSTER_PRUNE_S		600	/* mit_change rows kept this long */
@@ -29,6 +43,11 @@ struct gw;
 struct cluster_hooks {
 	/* an upstream's next mid as the database has it: raise ours */
 	void	(*next_mid)(struct gw *, const char *upstream, uint32_t next);
+	/* m is this node's to relay now: its row and stored placements */
+	int	(*adopt)(struct gw *, struct mitigation *,
+		    const struct store_mit *, const struct store_pl *, size_t);
+	/* this node's lease is gone: stop relaying m, withdraw nothing */
+	void	(*release)(struct gw *, struct mitigation *);
 };
 
 /* No cluster configured: 0, nothing done. Else join it (gw->cluster):

@@ -26,6 +26,8 @@
 static const char objects_sql[] =
 	"SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ");"
 	"CREATE TABLE IF NOT EXISTS cluster(name text PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS node_lease("
+	"  node text PRIMARY KEY, expires timestamptz NOT NULL);"
 	"ALTER TABLE mitigation ADD COLUMN IF NOT EXISTS owner text;"
 	"CREATE TABLE IF NOT EXISTS mit_change("
 	"  seq bigserial PRIMARY KEY, node text NOT NULL,"
@@ -316,22 +318,15 @@ static const char changes_sql[] =
 	" ON m.cuid = c.cuid AND m.mid = c.mid"
 	" WHERE c.seq > $1 ORDER BY c.seq LIMIT 1000";
 
+/* Columns 2.. of changes_sql (and of pgc_mit_get's): 0, or -1 (none). */
 static int
-change_row(const PGresult *r, int i, const char *self,
-    int (*fn)(const char *, uint32_t, const struct store_mit *, void *),
-    void *arg)
+row_mit(const PGresult *r, int i, struct store_mit *out)
 {
 	struct store_mit m;
-	const char *node = col_text(r, i, 1), *cuid = col_text(r, i, 2);
-	uint32_t mid = (uint32_t)col_int(r, i, 3);
 
-	if (node == NULL || cuid == NULL || strcmp(node, self) == 0)
-		return 0;
-	if (PQgetisnull(r, i, 4))
-		return fn(cuid, mid, NULL, arg);
 	memset(&m, 0, sizeof(m));
-	m.cuid = cuid;
-	m.mid = mid;
+	m.cuid = col_text(r, i, 2);
+	m.mid = (uint32_t)col_int(r, i, 3);
 	m.peer = col_text(r, i, 4);
 	m.cdid = col_text(r, i, 5);
 	m.path_cdid = col_text(r, i, 6);
@@ -346,7 +341,26 @@ change_row(const PGresult *r, int i, const char *self,
 	m.local = col_int(r, i, 14) != 0;
 	m.cdid_up = col_text(r, i, 15);
 	m.hop_limit = (uint32_t)col_int(r, i, 16);
-	if (m.peer == NULL)
+	if (m.peer == NULL || m.cuid == NULL)
+		return -1;
+	*out = m;
+	return 0;
+}
+
+static int
+change_row(const PGresult *r, int i, const char *self,
+    int (*fn)(const char *, uint32_t, const struct store_mit *, void *),
+    void *arg)
+{
+	struct store_mit m;
+	const char *node = col_text(r, i, 1), *cuid = col_text(r, i, 2);
+	uint32_t mid = (uint32_t)col_int(r, i, 3);
+
+	if (node == NULL || cuid == NULL || strcmp(node, self) == 0)
+		return 0;
+	if (PQgetisnull(r, i, 4))
+		return fn(cuid, mid, NULL, arg);
+	if (row_mit(r, i, &m) == -1)
 		return 0;
 	return fn(cuid, mid, &m, arg);
 }
@@ -454,4 +468,127 @@ pgc_prune(struct pgc *c, unsigned seconds)
 		return -1;
 	PQclear(r);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Leases: the server's clock, never the nodes' */
+
+int
+pgc_renew(struct pgc *c, unsigned seconds, bool first)
+{
+	PGconn *conn = store_conn(c);
+	char num[16], err[160];
+	const char *v[2] = { c->node, num };
+	PGresult *r;
+	int n;
+
+	snprintf(num, sizeof(num), "%u", seconds);
+	r = run(conn, first ?
+	    "INSERT INTO node_lease(node, expires) VALUES($1, now() + "
+	    "make_interval(secs => $2::int)) ON CONFLICT(node) DO UPDATE "
+	    "SET expires = EXCLUDED.expires" :
+	    "UPDATE node_lease SET expires = now() + "
+	    "make_interval(secs => $2::int) WHERE node = $1", 2, v);
+	if (!ok(r, PGRES_COMMAND_OK, conn, "lease", err, sizeof(err))) {
+		log_debug("cluster %s: %s", c->cluster, err);
+		return -1;
+	}
+	n = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return n > 0 ? 1 : 0;
+}
+
+int
+pgc_take_expired(struct pgc *c, int (*fn)(const char *node,
+    const char *cuid, uint32_t mid, void *), void *arg)
+{
+	PGconn *conn = store_conn(c);
+	const char *v[1] = { c->node };
+	PGresult *r, *m;
+	char err[160];
+	int rc = 0;
+
+	r = run(conn, "DELETE FROM node_lease WHERE expires < now() AND "
+	    "node <> $1 RETURNING node", 1, v);
+	if (!ok(r, PGRES_TUPLES_OK, conn, "lease", err, sizeof(err))) {
+		log_warnx("cluster %s: %s", c->cluster, err);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		const char *dead = col_text(r, i, 0);
+		const char *vm[2] = { c->node, dead };
+
+		m = run(conn, "UPDATE mitigation SET owner = $1 WHERE "
+		    "owner = $2 RETURNING cuid, mid", 2, vm);
+		if (!ok(m, PGRES_TUPLES_OK, conn, "take over", err,
+		    sizeof(err))) {
+			log_warnx("cluster %s: %s", c->cluster, err);
+			rc = -1;
+			break;
+		}
+		log_info("cluster %s: node %s's lease expired: taking over "
+		    "its %d mitigations", c->cluster, dead, PQntuples(m));
+		for (int j = 0; j < PQntuples(m) && rc == 0; j++)
+			rc = fn(dead, col_text(m, j, 0),
+			    (uint32_t)col_int(m, j, 1), arg);
+		PQclear(m);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+pgc_mit_get(struct pgc *c, const char *cuid, uint32_t mid,
+    int (*fn)(const struct store_mit *, const struct store_pl *, size_t,
+    void *), void *arg)
+{
+	PGconn *conn = store_conn(c);
+	char num[16], err[160];
+	const char *v[2] = { cuid, num };
+	struct store_pl *pl = NULL;
+	PGresult *r, *p;
+	struct store_mit m;
+	size_t n = 0;
+	int rc;
+
+	snprintf(num, sizeof(num), "%u", mid);
+	r = run(conn, "SELECT 0::bigint, owner, cuid, mid, peer, cdid, "
+	    "path_cdid, scope, lifetime, expires, start, status, "
+	    "trigger_mitigation, attack_status, local, cdid_up, hop_limit "
+	    "FROM mitigation WHERE cuid = $1 AND mid = $2", 2, v);
+	if (!ok(r, PGRES_TUPLES_OK, conn, "mitigation", err, sizeof(err)))
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	p = run(conn, "SELECT upstream, umid, state, lifetime FROM placement "
+	    "WHERE cuid = $1 AND mid = $2", 2, v);
+	if (!ok(p, PGRES_TUPLES_OK, conn, "placement", err, sizeof(err))) {
+		PQclear(r);
+		return -1;
+	}
+	if (PQntuples(p) > 0 &&
+	    (pl = calloc((size_t)PQntuples(p), sizeof(*pl))) == NULL) {
+		PQclear(p);
+		PQclear(r);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(p); i++) {
+		if (col_text(p, i, 0) == NULL)
+			continue;
+		pl[n].cuid = cuid;
+		pl[n].mid = mid;
+		pl[n].upstream = col_text(p, i, 0);
+		pl[n].umid = (uint32_t)col_int(p, i, 1);
+		pl[n].state = (int)col_int(p, i, 2);
+		pl[n].lifetime = col_int(p, i, 3);
+		n++;
+	}
+	memset(&m, 0, sizeof(m));
+	rc = row_mit(r, 0, &m) == 0 ? fn(&m, pl, n, arg) : 0;
+	free(pl);
+	PQclear(p);
+	PQclear(r);
+	return rc;
 }

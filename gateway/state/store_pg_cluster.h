@@ -19,11 +19,13 @@
 #ifndef DOTSGW_STORE_PG_CLUSTER_H
 #define DOTSGW_STORE_PG_CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct store;
 struct store_mit;
+struct store_pl;
 struct pgc;
 
 /* Create the cluster's objects (idempotent, under the schema lock), check
@@ -60,5 +62,23 @@ int	pgc_owner(struct pgc *, const char *cuid, uint32_t mid, char *buf,
 /* Forget changes older than this many seconds (every node has read them,
  * or restores everything when it starts). */
 int	pgc_prune(struct pgc *, unsigned seconds);
+
+/*
+ * Leases (node_lease: node, expires by the server's clock). pgc_renew
+ * moves ours to now() + seconds: first inserts it (a start), later
+ * renewals only update it: 1, 0 when it is gone (another node took over:
+ * ours to let go), -1. In the store's transaction, under the cluster
+ * lock: pgc_take_expired deletes every other node's expired lease and
+ * makes this node the owner of its mitigations, each to fn(dead node,
+ * cuid, mid).
+ */
+int	pgc_renew(struct pgc *, unsigned seconds, bool first);
+int	pgc_take_expired(struct pgc *, int (*fn)(const char *node,
+	    const char *cuid, uint32_t mid, void *), void *arg);
+/* The stored row of (cuid, mid) and its placements, to fn: fn's value,
+ * 0 when there is none, -1. */
+int	pgc_mit_get(struct pgc *, const char *cuid, uint32_t mid,
+	    int (*fn)(const struct store_mit *, const struct store_pl *,
+	    size_t, void *), void *arg);
 
 #endif

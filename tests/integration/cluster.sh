@@ -16,6 +16,7 @@ n2_stop() { [ -n "$N2_PID" ] && stop_pid "$N2_PID"; N2_PID=; }
 trap 'n2_stop; t_cleanup; pg_cleanup' EXIT
 
 sed -i "/psk-identity: $PSK3_ID/a\    max-mitigations: 2" "$CONF"
+sed -i "/psk-identity: $PSK1_ID/a\    max-mitigations: 100000" "$CONF"
 sed -i "/cert-name: customer2.example/a\    max-mitigations: 2" "$CONF"
 printf 'store:\n  type: postgresql\n  conninfo: "%s"\ncluster:\n  name: test\n  node-id: n1\n  lease-time: 4\n' \
     "$PG_CONNINFO" >> "$CONF"
@@ -150,5 +151,78 @@ n=$(pg_psql "SELECT count(*) FROM mitigation WHERE owner IS NULL")
 check_eq "every row has its owner node" "$n" 0
 o=$(pg_psql "SELECT owner FROM mitigation WHERE mid = 20")
 check_eq "mid 20's owner: n1, the node that accepted it" "$o" n1
+
+# --- SIGKILL node 1 during a stream of CON PUTs through both nodes -----------
+# Each line of $S: mid node code start-us end-us. Node 1's mitigations are
+# local (log mitigator rules): node 2 must take them over within the
+# lease time (4 s; bound checked: 2 x lease-time from the kill).
+S=$TMP/stream.log
+: > "$S"
+now_us() { local t=$EPOCHREALTIME; echo "${t/[.,]/}"; }
+stream() {
+	local mid=100 n d c t0
+	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt 2000 ]; do
+		n=$((mid % 2 + 1))
+		[ -e "$TMP/n1.dead" ] && n=2
+		d=$D1; [ $n = 2 ] && d=$D2
+		t0=$(now_us)
+		# shellcheck disable=SC2046
+		"$DOTSCTL" -s "$d" $(cred_args psk1) --json mitigate \
+		    --mid $mid --prefix "2001:db8:6401::$mid/128" \
+		    --lifetime 3600 > "$TMP/s.out" 2>&1
+		c=$(code_of "$TMP/s.out")
+		echo "$mid $n ${c:-none} $t0 $(now_us)" >> "$S"
+		mid=$((mid + 1))
+	done
+}
+acked_on() { awk -v n="$1" '$2 == n && $3 == "2.01"' "$S" | wc -l; }
+at_least_on() { [ "$(acked_on "$2")" -ge "$1" ]; }
+stream &
+SPID=$!
+wait_for 60 at_least_on 4 1 ||
+    fail "stream" "no 4 creates acknowledged by node 1 within 60 s"
+touch "$TMP/n1.dead"
+{ kill -9 "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
+GW_PID=
+k0=$(now_us)
+n1_left() { [ "$(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")" = 0 ]; }
+wait_for 60 n1_left
+k1=$(now_us)
+took=$(( (k1 - k0) / 1000 ))
+n1_left && [ $took -le 8000 ] &&
+    pass "node 2 owns node 1's mitigations $took ms after the SIGKILL (lease-time 4 s, bound 8 s)" ||
+    fail "takeover" "after $took ms, n1 still owns $(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")"
+check "node 2 logged the takeover" has "$N2_LOG" \
+    "cluster test: node n1's lease expired: taking over its"
+a1=$(acked_on 2)
+wait_for 60 eval "[ \$(acked_on 2) -ge $((a1 + 3)) ]" ||
+    fail "stream" "node 2 acknowledged no 3 more creates after the takeover"
+touch "$TMP/stream.stop"
+wait "$SPID"
+awk '$3 == "2.01" {print $1}' "$S" | sort -n > "$TMP/acked"
+listed() {
+	ctl psk1 "$D2" get
+	[ "$(code_of)" = 2.05 ] || { echo "no answer: $(_ctl_why)"; return; }
+	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= 100)' |
+	    tr ' ' '\n' | grep . | sort -n
+}
+listed > "$TMP/listed"
+comm -23 "$TMP/acked" "$TMP/listed" > "$TMP/lost"
+[ -s "$TMP/acked" ] && [ ! -s "$TMP/lost" ] &&
+    pass "node 2 holds every one of the $(wc -l < "$TMP/acked") creates acknowledged by either node ($(acked_on 1) by node 1)" ||
+    fail "lost after the SIGKILL" "$(tr '\n' ' ' < "$TMP/lost")"
+pg_psql "SELECT mid FROM mitigation WHERE mid >= 100 ORDER BY mid" > "$TMP/indb"
+comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+[ ! -s "$TMP/lost" ] && pass "the database holds every acknowledged create" ||
+    fail "lost in the database" "$(tr '\n' ' ' < "$TMP/lost")"
+# node 1's acknowledged creates: node 2 installed their local rules
+n1acked=$(awk '$2 == 1 && $3 == "2.01" {print $1}' "$S")
+miss=
+for m in $n1acked; do
+	line_has "$N2_LOG" "mid $m: adopted from another cluster node" || miss="$miss $m"
+done
+[ -n "$n1acked" ] && [ -z "$miss" ] &&
+    pass "node 2 adopted each of node 1's acknowledged mitigations (its local rules)" ||
+    fail "not adopted by node 2" "$miss"
 
 [ "$T_FAILS" -eq 0 ]
