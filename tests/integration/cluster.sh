@@ -225,4 +225,76 @@ done
     pass "node 2 adopted each of node 1's acknowledged mitigations (its local rules)" ||
     fail "not adopted by node 2" "$miss"
 
+# --- the database stopped for 5 s during a stream through both nodes -------
+gw_start || exit 1
+rm -f "$TMP/n1.dead" "$TMP/stream.stop"
+: > "$S"
+stream_from() {
+	local mid=$1 n d c t0
+	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt $(($1 + 3000)) ]; do
+		n=$((mid % 2 + 1))
+		d=$D1; [ $n = 2 ] && d=$D2
+		t0=$(now_us)
+		# shellcheck disable=SC2046
+		"$DOTSCTL" -s "$d" $(cred_args psk1) --json mitigate \
+		    --mid $mid --prefix "2001:db8:6401::$mid/128" \
+		    --lifetime 3600 > "$TMP/s.out" 2>&1
+		c=$(code_of "$TMP/s.out")
+		echo "$mid $n ${c:-none} $t0 $(now_us)" >> "$S"
+		mid=$((mid + 1))
+	done
+}
+n201() { awk -v t="${1:-0}" '$3 == "2.01" && $4 > t' "$S" | wc -l; }
+at_least() { [ "$(n201 "${2:-0}")" -ge "$1" ]; }
+takeovers() { count_of "$N2_LOG" "lease expired: taking over"; }
+t_before=$(takeovers)
+stream_from 3000 &
+SPID=$!
+wait_for 60 at_least 4 || fail "stream" "no 4 acknowledged creates within 60 s"
+pg_down
+down1=$(now_us)
+sleep 5	# the outage itself, not a synchronisation
+up0=$(now_us)
+pg_up || { fail "pg_up" "PostgreSQL did not start again"
+	touch "$TMP/stream.stop"; wait "$SPID"; exit 1; }
+up1=$(now_us)
+wait_for 60 at_least 4 "$up1" ||
+    fail "recovery" "no 4 creates acknowledged within 60 s after the database came back"
+touch "$TMP/stream.stop"
+wait "$SPID"
+awk '$3 != "2.01" && $3 != "5.03"' "$S" > "$TMP/other"
+[ ! -s "$TMP/other" ] &&
+    pass "outage stream: $(wc -l < "$S") answers, each 2.01 or 5.03" ||
+    fail "outage stream: other answers" "$(head -n 5 "$TMP/other")"
+awk -v a="$down1" -v b="$up0" '$4 > a && $5 < b' "$S" > "$TMP/inside"
+n_in=$(wc -l < "$TMP/inside")
+n_in503=$(awk '$3 == "5.03"' "$TMP/inside" | wc -l)
+[ "$n_in" -ge 1 ] && [ "$n_in" = "$n_in503" ] &&
+    pass "database down: all $n_in requests through both nodes answered 5.03" ||
+    fail "database down" "$n_in503 of $n_in were 5.03"
+pass_after=$(n201 "$up1")
+[ "$pass_after" -ge 4 ] &&
+    pass "both nodes recovered by themselves: $pass_after creates acknowledged after the restart" ||
+    fail "recovery" "$pass_after after the restart"
+awk '$3 == "2.01" {print $1}' "$S" | sort -n > "$TMP/acked"
+pg_psql "SELECT mid FROM mitigation WHERE mid >= 3000 ORDER BY mid" > "$TMP/indb"
+comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+[ -s "$TMP/acked" ] && [ ! -s "$TMP/lost" ] &&
+    pass "the database holds every one of the $(wc -l < "$TMP/acked") acknowledged creates" ||
+    fail "lost in the database" "$(tr '\n' ' ' < "$TMP/lost")"
+listed3() {
+	ctl psk1 "$1" get
+	[ "$(code_of)" = 2.05 ] || { echo "no answer: $(_ctl_why)"; return; }
+	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= 3000)' |
+	    tr ' ' '\n' | grep . | sort -n
+}
+for n in 1 2; do
+	d=$D1; [ $n = 2 ] && d=$D2
+	complete() { listed3 "$d" > "$TMP/listed.$n"; [ -z "$(comm -23 "$TMP/acked" "$TMP/listed.$n")" ]; }
+	wait_for 30 complete &&
+	    pass "node $n holds every acknowledged create" ||
+	    fail "node $n misses" "$(comm -23 "$TMP/acked" "$TMP/listed.$n" | tr '\n' ' ')"
+done
+check_eq "no node took over a live one after the outage" "$(takeovers)" "$t_before"
+
 [ "$T_FAILS" -eq 0 ]
