@@ -192,6 +192,18 @@ took=$(( (k1 - k0) / 1000 ))
 n1_left && [ $took -le 8000 ] &&
     pass "node 2 owns node 1's mitigations $took ms after the SIGKILL (lease-time 4 s, bound 8 s)" ||
     fail "takeover" "after $took ms, n1 still owns $(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")"
+# dotsctl given both nodes: node 1 is dead, node 2 answers
+# shellcheck disable=SC2046
+"$DOTSCTL" -s "$D1" -s "$D2" $(cred_args psk1) --json --timeout 5 \
+    get --mid 20 > "$TMP/fo.out" 2> "$TMP/fo.err"
+check_eq "dotsctl -s node1 -s node2, node 1 dead: answered by node 2" \
+    "$(code_of "$TMP/fo.out")" 2.05
+check "dotsctl said it tried node 2" has "$TMP/fo.err" "dotsctl: trying $D2"
+# shellcheck disable=SC2046
+"$DOTSCTL" -s "$D1,$D2" $(cred_args psk1) --json --timeout 5 \
+    get --mid 20 > "$TMP/fo.out" 2> "$TMP/fo.err"
+check_eq "dotsctl -s node1,node2 (a list): answered by node 2" \
+    "$(code_of "$TMP/fo.out")" 2.05
 check "node 2 logged the takeover" has "$N2_LOG" \
     "cluster test: node n1's lease expired: taking over its"
 a1=$(acked_on 2)
