@@ -466,6 +466,17 @@ cluster_owns(struct gw *gw, const char *cuid, uint32_t mid)
 	return strcmp(owner, gw->conf->cluster.node_id) == 0;
 }
 
+bool
+cluster_placed_elsewhere(struct gw *gw, const char *upstream, uint32_t umid)
+{
+	char owner[128];
+
+	if (gw->cluster == NULL || pgc_pl_owner(gw->cluster->pgc, upstream,
+	    umid, owner, sizeof(owner)) != 1)
+		return false;
+	return strcmp(owner, gw->conf->cluster.node_id) != 0;
+}
+
 uint32_t
 cluster_lease_time(const struct gw *gw)
 {

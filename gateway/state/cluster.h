@@ -56,6 +56,10 @@ int	cluster_open(struct gw *, const struct cluster_hooks *);
 void	cluster_close(struct gw *);
 /* A stored mitigation: this node's to relay (its owner, or no cluster)? */
 bool	cluster_owns(struct gw *, const char *cuid, uint32_t mid);
+/* The upstream's umid is a placement of a mitigation another node owns
+ * (a resynchronisation leaves it alone). No cluster: false. */
+bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
+	    uint32_t umid);
 /* Seconds a node's leases last (the configuration's lease-time). */
 uint32_t cluster_lease_time(const struct gw *);
 

@@ -454,6 +454,30 @@ pgc_owner(struct pgc *c, const char *cuid, uint32_t mid, char *buf,
 }
 
 int
+pgc_pl_owner(struct pgc *c, const char *upstream, uint32_t umid, char *buf,
+    size_t len)
+{
+	PGconn *conn = store_conn(c);
+	char num[16], err[160];
+	const char *v[2] = { upstream, num };
+	PGresult *r;
+	int found = 0;
+
+	snprintf(num, sizeof(num), "%u", umid);
+	r = run(conn, "SELECT m.owner FROM placement p JOIN mitigation m ON "
+	    "m.cuid = p.cuid AND m.mid = p.mid WHERE p.upstream = $1 AND "
+	    "p.umid = $2", 2, v);
+	if (!ok(r, PGRES_TUPLES_OK, conn, "owner", err, sizeof(err)))
+		return -1;
+	if (PQntuples(r) == 1 && col_text(r, 0, 0) != NULL) {
+		snprintf(buf, len, "%s", col_text(r, 0, 0));
+		found = 1;
+	}
+	PQclear(r);
+	return found;
+}
+
+int
 pgc_prune(struct pgc *c, unsigned seconds)
 {
 	PGconn *conn = store_conn(c);

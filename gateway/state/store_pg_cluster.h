@@ -59,6 +59,10 @@ int	pgc_next_mids(struct pgc *, int (*fn)(const char *upstream,
 /* The node that accepted (cuid, mid): 1 with it in buf, 0 none, -1. */
 int	pgc_owner(struct pgc *, const char *cuid, uint32_t mid, char *buf,
 	    size_t len);
+/* The owner of the mitigation whose placement (upstream, umid) is: like
+ * pgc_owner. */
+int	pgc_pl_owner(struct pgc *, const char *upstream, uint32_t umid,
+	    char *buf, size_t len);
 /* Forget changes older than this many seconds (every node has read them,
  * or restores everything when it starts). */
 int	pgc_prune(struct pgc *, unsigned seconds);
