@@ -1,7 +1,8 @@
 # cluster-2: two dotsgwd nodes of one cluster on a throwaway PostgreSQL,
 # one upstream ISP. Read by topologies/topo.sh; topology_setup and
-# topology_cleanup are its hooks (the database lives in WORK/pg, run as
-# an unprivileged user, stopped by its postmaster's PID).
+# topology_cleanup are its hooks (the database lives in a temp dir of
+# its own, reachable by the unprivileged user it runs as, stopped by its
+# postmaster's PID, then removed).
 TOPO_DESC="a cluster of two gateways (gw-1, gw-2) on one PostgreSQL, upstream isp-up; gw-1 dies, gw-2 takes over its placements"
 NODES="isp-up gw-1 gw-2"
 # the customer knows both nodes (dotsctl -s gw-1 -s gw-2)
@@ -25,13 +26,17 @@ EXPECT_HOLD_FAILOVER="isp-up gw-2"
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 TOPO_PG_PID=
+TOPO_PG_DIR=
 
 # topology_setup WORK: initdb + pg_ctl start as a non-root user; @PG@ is
 # the conninfo the nodes' YAML gets.
 topology_setup() {
-	local d=$1/pg port run=()
+	local d port run=()
 	[ -x "$PG_BIN/initdb" ] || { topo_err "PostgreSQL 15 is not installed ($PG_BIN)"; return 1; }
-	mkdir -p "$d" && chmod 755 "$1" "$d" || return 1
+	# not under WORK: a test's WORK may sit in a 0700 dir of root's
+	d=$(mktemp -d "${TMPDIR:-/tmp}/dotsgw-pg.XXXXXX") || return 1
+	TOPO_PG_DIR=$d
+	chmod 755 "$d" || return 1
 	if [ "$(id -u)" = 0 ]; then
 		run=(runuser -u nobody --)
 		chown nobody "$d"
@@ -55,11 +60,12 @@ EOC
 	echo "  postgresql  127.0.0.1:$port (pid $TOPO_PG_PID, $d)"
 }
 
-# topology_cleanup: fast shutdown by PID (then immediate, then KILL)
+# topology_cleanup: fast shutdown by PID (then immediate, then KILL), its
+# dir removed
 topology_cleanup() {
 	local i sig
-	[ -n "$TOPO_PG_PID" ] || return 0
 	for sig in INT QUIT KILL; do
+		[ -n "$TOPO_PG_PID" ] || break
 		kill -"$sig" "$TOPO_PG_PID" 2>/dev/null || break
 		for i in $(seq 1 100); do
 			kill -0 "$TOPO_PG_PID" 2>/dev/null || break 2
@@ -67,4 +73,6 @@ topology_cleanup() {
 		done
 	done
 	TOPO_PG_PID=
+	[ -n "$TOPO_PG_DIR" ] && rm -rf "$TOPO_PG_DIR"
+	TOPO_PG_DIR=
 }
