@@ -27,6 +27,7 @@ struct cluster {
 	struct cluster_hooks hooks;
 	struct event	*listen_ev;	/* the LISTEN socket readable */
 	struct event	*poll;		/* CLUSTER_POLL_MS */
+	struct event	*soon;		/* CLUSTER_COALESCE_MS after a notify */
 	uint64_t	 seq;		/* mit_change applied up to */
 	bool		 applying;
 	unsigned	 ticks;
@@ -187,13 +188,16 @@ on_txn(void *arg, char *err, size_t errlen)
 {
 	struct cluster *cl = arg;
 
+	/* most of the catch-up before the lock: the others wait less */
+	if (!cl->applying && catch_up(cl, err, errlen) == -1)
+		return -1;
 	if (pgc_lock(cl->pgc, err, errlen) == -1)
 		return -1;
 	if (cl->applying)
 		return 0;	/* a write the catch-up itself causes */
 	if (catch_up(cl, err, errlen) == -1)
 		return -1;
-	if (cl->hooks.next_mid != NULL &&
+	if (cl->hooks.next_mid != NULL && cl->gw->n_ups > 0 &&
 	    pgc_next_mids(cl->pgc, on_next_mid, cl) == -1) {
 		snprintf(err, errlen, "cluster: upstream mids unreadable");
 		return -1;
@@ -225,11 +229,24 @@ on_listen(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (pgc_drain(cl->pgc) == -1) {
+	struct timeval tv = { 0, CLUSTER_COALESCE_MS * 1000 };
+	int n;
+
+	if ((n = pgc_drain(cl->pgc)) == -1) {
 		event_del(cl->listen_ev);
 		return;		/* the poll reconnects it */
 	}
-	refresh(cl);
+	/* a burst of commits: one catch-up */
+	if (n > 0 && !evtimer_pending(cl->soon, NULL))
+		evtimer_add(cl->soon, &tv);
+}
+
+static void
+on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	refresh(arg);
 }
 
 static int
@@ -414,6 +431,7 @@ cluster_open(struct gw *gw, const struct cluster_hooks *hooks)
 	if (pgc_last_seq(cl->pgc, &cl->seq) == -1 || listen_watch(cl) == -1 ||
 	    pgc_renew(cl->pgc, cc->lease_time, true) != 1 ||
 	    (cl->poll = evtimer_new(gw->base, on_poll, cl)) == NULL ||
+	    (cl->soon = evtimer_new(gw->base, on_soon, cl)) == NULL ||
 	    evtimer_add(cl->poll, &tv) == -1 ||
 	    (cl->lease = evtimer_new(gw->base, on_lease, cl)) == NULL) {
 		gw->cluster = cl;
@@ -444,6 +462,8 @@ cluster_close(struct gw *gw)
 		event_free(cl->listen_ev);
 	if (cl->poll != NULL)
 		event_free(cl->poll);
+	if (cl->soon != NULL)
+		event_free(cl->soon);
 	if (cl->lease != NULL)
 		event_free(cl->lease);
 	taken_clear(cl);

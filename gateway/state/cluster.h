@@ -8,8 +8,9 @@
  * and 4.09 conflicts across peers, cuid collisions, upstream mids) see
  * every node's commits. Between requests the node learns the others'
  * changes from LISTEN/NOTIFY (the listening socket is a libevent read
- * event) and, as the bound when a notification is lost, a poll every
- * CLUSTER_POLL_MS: observers of a mitigation changed through another
+ * event; a burst makes one catch-up CLUSTER_COALESCE_MS later) and, as
+ * the bound when a notification is lost, a poll every CLUSTER_POLL_MS
+ * (1 s): observers of a mitigation changed through another
  * node are notified.
  *
  * A mitigation is relayed upstream by the node that accepted it (its
@@ -38,6 +39,7 @@ struct store_mit;
 struct store_pl;
 
 #define CLUSTER_POLL_MS		1000
+#define CLUSTER_COALESCE_MS	10	/* notifications, one catch-up */
 #define CLUSTER_PRUNE_S		600	/* mit_change rows kept this long */
 
 struct cluster_hooks {

@@ -45,7 +45,7 @@ static const char objects_sql[] =
 	"  IF TG_OP = 'DELETE' THEN c := OLD.cuid; m := OLD.mid;"
 	"  ELSE c := NEW.cuid; m := NEW.mid; END IF;"
 	"  INSERT INTO mit_change(node, cuid, mid) VALUES(n, c, m);"
-	"  PERFORM pg_notify('dotsgw_mit', c || '/' || m);"
+	"  PERFORM pg_notify('dotsgw_mit', n || ' ' || c || '/' || m);"
 	"  RETURN NULL; END $$;"
 	"DROP TRIGGER IF EXISTS mitigation_owner ON mitigation;"
 	"CREATE TRIGGER mitigation_owner BEFORE INSERT ON mitigation"
@@ -280,8 +280,12 @@ pgc_drain(struct pgc *c)
 		c->listening = false;
 		return -1;
 	}
+	/* "node cuid/mid": our own commits are no news */
 	while ((n = PQnotifies(c->listen)) != NULL) {
-		count++;
+		size_t l = strlen(c->node);
+
+		if (strncmp(n->extra, c->node, l) != 0 || n->extra[l] != ' ')
+			count++;
 		PQfreemem(n);
 	}
 	return count;

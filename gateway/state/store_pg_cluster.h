@@ -8,7 +8,7 @@
  *   refresh and withdraw.
  * - mit_change(seq, node, cuid, mid): one row per changed mitigation row,
  *   written by a trigger in the same transaction, with
- *   NOTIFY dotsgw_mit 'cuid/mid' (delivered on commit only).
+ *   NOTIFY dotsgw_mit 'node cuid/mid' (delivered on commit only).
  * - The cluster lock: every write transaction of every node takes
  *   pg_advisory_xact_lock(cluster) first, so writes commit in seq order
  *   and a node that caught up with mit_change under the lock decides
@@ -37,8 +37,8 @@ void	pgc_close(struct pgc *);
 
 /* The listening socket (watch it for reading), -1 while down. */
 int	pgc_fd(const struct pgc *);
-/* Read what arrived: the number of notifications, or -1: the listening
- * connection is lost (pgc_relisten later). */
+/* Read what arrived: the number of notifications of other nodes' commits,
+ * or -1: the listening connection is lost (pgc_relisten later). */
 int	pgc_drain(struct pgc *);
 int	pgc_relisten(struct pgc *, char *err, size_t errlen);
 
