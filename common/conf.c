@@ -341,6 +341,8 @@ void conf_free(struct conf *c)
 	free(c->creds.psk_hint);
 	free(c->audit_log);
 	free(c->store.conninfo);
+	free(c->cluster.name);
+	free(c->cluster.node_id);
 	free(c->mitigator.gobgp);
 	free(c->mitigator.socket);
 	free(c->mitigator.counters);

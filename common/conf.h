@@ -327,6 +327,14 @@ struct conf_store {
 	char		*conninfo;	/* libpq's; postgresql only */
 };
 
+/* A cluster of nodes on one PostgreSQL database ("cluster:"); name NULL:
+ * no cluster, the node owns its database alone. */
+struct conf_cluster {
+	char		*name;		/* the same on every node */
+	char		*node_id;	/* distinct on every node */
+	uint32_t	 lease_time;	/* seconds, default 10 */
+};
+
 /* conninfo with any password replaced by <redacted>, into buf. */
 void	conf_conninfo_redact(const char *conninfo, char *buf, size_t len);
 
@@ -357,6 +365,7 @@ struct conf {
 	struct conf_control control;
 	char		*audit_log;	/* absolute; NULL = no audit log */
 	struct conf_store store;
+	struct conf_cluster cluster;
 	struct conf_mitigator mitigator;
 	struct conf_offload offload;
 	struct conf_peer *peers;

@@ -1970,6 +1970,10 @@ static int root_check(struct ld *ld, yaml_node_t *map, void *obj)
 		    "port", "the data channel needs credentials ca, cert and "
 		    "key (mutual X.509)");
 	}
+	/* the nodes share their state through the database */
+	if (c->cluster.name != NULL && c->store.type != CONF_STORE_POSTGRESQL)
+		return key_err(ld, map, "cluster", "needs store: {type: "
+		    "postgresql, conninfo: ...}");
 	return role_check(ld, map);
 }
 
@@ -2035,6 +2039,37 @@ static int store_check(struct ld *ld, yaml_node_t *map, void *obj)
 }
 static const struct schema store_schema = { store_keys, store_check };
 
+/* ---- cluster (gateway/state/cluster.c) -------------------------------- */
+
+static const struct key cluster_keys[] = {
+	{ "name", KT_SCALAR, false, 0, CONF_NAME_MAX,
+	    offsetof(struct conf_cluster, name), h_name, NULL },
+	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
+	    offsetof(struct conf_cluster, node_id), h_name, NULL },
+	{ "lease-time", KT_SCALAR, false, 2, 3600,
+	    offsetof(struct conf_cluster, lease_time), h_u32, NULL },
+	KEY_END
+};
+
+static int cluster_check(struct ld *ld, yaml_node_t *map, void *obj)
+{
+	struct conf_cluster *c = obj;
+
+	/* "cluster: {}" (what a print of no cluster reads) is no cluster */
+	if (c->name == NULL && c->node_id == NULL && c->lease_time == 0)
+		return 0;
+	if (c->name == NULL)
+		return key_err(ld, map, "name", "a cluster needs its name "
+		    "(the same on every node)");
+	if (c->node_id == NULL)
+		return key_err(ld, map, "node-id", "a cluster needs this "
+		    "node's node-id (distinct on every node)");
+	if (c->lease_time == 0)
+		c->lease_time = 10;
+	return 0;
+}
+static const struct schema cluster_schema = { cluster_keys, cluster_check };
+
 static const struct key root_keys[] = {
 	{ "role", KT_SCALAR, false, 0, 0, 0, h_role, NULL },
 	{ "node-id", KT_SCALAR, false, 0, CONF_NAME_MAX,
@@ -2062,6 +2097,8 @@ static const struct key root_keys[] = {
 	    offsetof(struct conf, audit_log), h_str, NULL },
 	{ "store", KT_MAP, false, 0, 0, offsetof(struct conf, store),
 	    h_map, &store_schema },
+	{ "cluster", KT_MAP, false, 0, 0, offsetof(struct conf, cluster),
+	    h_map, &cluster_schema },
 	{ "mitigator", KT_MAP, false, 0, 0, offsetof(struct conf, mitigator),
 	    h_map, &conf_mitigator_schema },
 	{ "offload", KT_MAP, false, 0, 0, offsetof(struct conf, offload),

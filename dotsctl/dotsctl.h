@@ -22,6 +22,8 @@
 #define DEFAULT_DATA_URI "https://127.0.0.1:4648"
 #define SC		"ietf-dots-signal-channel:"
 
+#define CTL_MAX_SERVERS	8
+
 struct ctl {
 	struct dc_opts	 o;
 	uint8_t		 psk_key[64];
@@ -36,6 +38,10 @@ struct ctl {
 	int		 verbose;
 	struct dots_client *dc;
 	int		 status;	/* exit status so far */
+	/* --server given more than once, or a comma-separated list: a
+	 * request no server answers goes to the next (a cluster) */
+	const char	*servers[CTL_MAX_SERVERS];
+	size_t		 n_servers, cur_server;
 };
 
 /* A request body in the making: flags or a file. */
@@ -91,6 +97,9 @@ json_t	*scope_of(struct body *);
 
 void	print_resp(struct ctl *, const struct dc_resp *, bool notification);
 void	report_failure(struct ctl *, int st);
+/* failover.c: the next --server, a new session with it: 0, or -1 (none
+ * left, or it cannot be used: said on stderr) */
+int	ctl_next_server(struct ctl *);
 void	run_request(struct ctl *, struct dc_req *);
 
 void	cmd_mitigate(struct ctl *, struct args *, bool efficacy);

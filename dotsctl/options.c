@@ -23,7 +23,8 @@ static const char usage_text[] =
 "\n"
 "Global options (before or after the command):\n"
 "  -s, --server URI        coaps://HOST:PORT (DTLS) or coaps+tcp://HOST:PORT\n"
-"                          (TLS); default " DEFAULT_URI "\n"
+"                          (TLS); default " DEFAULT_URI "; given again (or\n"
+"                          A,B): the next one when no answer comes (cluster)\n"
 "  --psk-identity ID       PSK identity\n"
 "  --psk-key KEY           PSK key, ASCII   | --psk-key-hex HEX\n"
 "  --cert F --key F --ca F client certificate, its key, the CA to verify the\n"
@@ -244,12 +245,30 @@ static const struct option global_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "A", or "A,B,...": each a server to try in turn (failover.c). */
+static void
+add_servers(struct ctl *c, char *arg)
+{
+	char *p, *save = NULL;
+
+	for (p = strtok_r(arg, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (c->n_servers == CTL_MAX_SERVERS)
+			usage_err("--server: at most %d servers",
+			    CTL_MAX_SERVERS);
+		c->servers[c->n_servers++] = p;
+	}
+	if (c->n_servers == 0)
+		usage_err("--server: empty");
+	c->o.uri = c->servers[0];
+}
+
 /* One global option (ch as in global_opts), wherever it was given. */
 static void
 global_opt(struct ctl *c, int ch, char *arg)
 {
 	switch (ch) {
-	case 's': c->o.uri = arg; break;
+	case 's': add_servers(c, arg); break;
 	case 'I': c->o.psk_identity = arg; break;
 	case 'K':
 		if (strlen(arg) == 0 || strlen(arg) > sizeof(c->psk_key))

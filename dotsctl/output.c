@@ -127,6 +127,16 @@ run_request(struct ctl *c, struct dc_req *q)
 	int st;
 
 	st = dc_request(c->dc, q, c->timeout * 1000, &r);
+	/* a cluster: the same request to the next node (PUT and DELETE
+	 * are idempotent in RFC 9132) */
+	while ((st == DC_HANDSHAKE || st == DC_TIMEOUT) &&
+	    c->cur_server + 1 < c->n_servers) {
+		report_failure(c, st);
+		if (ctl_next_server(c) == -1)
+			return;
+		fprintf(stderr, "dotsctl: trying %s\n", c->o.uri);
+		st = dc_request(c->dc, q, c->timeout * 1000, &r);
+	}
 	if (st != DC_OK) {
 		report_failure(c, st);
 		return;

@@ -20,6 +20,7 @@
 #include "common/version.h"
 #include "gateway/control/admin.h"
 #include "gateway/state/audit.h"
+#include "gateway/state/cluster.h"
 #include "gateway/downstream/durable.h"
 #include "gateway/downstream/resources.h"
 #include "gateway/gw.h"
@@ -34,6 +35,7 @@
 #include "gateway/datachannel/datachannel.h"
 #include "gateway/state/dc_table.h"
 #include "gateway/relay/relay.h"
+#include "gateway/relay/lease.h"
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
 #include "gateway/control/reload.h"
@@ -206,6 +208,8 @@ static int
 relay_on_restored(struct mitigation *m, const struct store_mit *r,
     void *arg)
 {
+	if (!cluster_owns(arg, r->cuid, r->mid))
+		return 0;	/* another node's to relay */
 	return relay_restore(m, r->local, r->cdid_up, r->hop_limit);
 }
 
@@ -216,6 +220,8 @@ relay_on_restored_placement(struct mitigation *m, const struct store_pl *r,
 	struct upstream *us = upstream_find(gw, r->upstream);
 
 	if (us == NULL)		/* no longer configured: decided again */
+		return 0;
+	if (m->relay == NULL)	/* another cluster node's */
 		return 0;
 	return relay_restore_placement(m, us, r->umid, r->lifetime);
 }
@@ -380,6 +386,46 @@ wire_telemetry(struct gw *gw)
 	return 0;
 }
 
+/* An upstream's next mid as the cluster's database has it. */
+static void
+cluster_next_mid(struct gw *gw, const char *upstream, uint32_t next)
+{
+	struct upstream *us = upstream_find(gw, upstream);
+
+	if (us != NULL && next > us->next_mid)
+		us->next_mid = next;
+}
+
+/*
+ * The cluster (cluster: in the configuration, gateway/state/cluster.h):
+ * nodes sharing one PostgreSQL database. Before the restore, so that it
+ * knows which mitigations this node relays. -1 on failure (logged).
+ */
+static int
+cluster_adopt(struct gw *gw, struct mitigation *m, const struct store_mit *r,
+    const struct store_pl *pl, size_t n)
+{
+	return relay_adopt(m, r, pl, n);
+}
+
+static void
+cluster_release(struct gw *gw, struct mitigation *m)
+{
+	relay_release(m);
+}
+
+static int
+wire_cluster(struct gw *gw)
+{
+	const struct cluster_hooks hooks = {
+		.next_mid = cluster_next_mid,
+		.adopt = cluster_adopt,
+		.release = cluster_release,
+	};
+
+	return cluster_open(gw, &hooks);
+}
+
 static void
 gw_free(struct gw *gw)
 {
@@ -406,6 +452,7 @@ gw_free(struct gw *gw)
 	durable_free(gw->durable);	/* after the server: durable.h */
 	gw->durable = NULL;
 	usage_close(gw);		/* after the table and the relay */
+	cluster_close(gw);
 	persist_close(gw);
 	metrics_free(gw->metrics);
 	audit_close(gw->audit);
@@ -514,6 +561,11 @@ main(int argc, char *argv[])
 		gw_free(&gw);
 		coap_cleanup();
 		fatalx("out of memory");
+	}
+	if (wire_cluster(&gw) == -1) {
+		gw_free(&gw);
+		coap_cleanup();
+		fatalx("cannot join the cluster");
 	}
 	if (persist_restore(&gw, &restore) == -1) {
 		gw_free(&gw);

@@ -33,6 +33,7 @@ struct usage;
 struct tm_table;
 struct tm_relay;
 struct tm_observe;
+struct cluster;
 
 struct gw {
 	struct event_base *base;
@@ -76,6 +77,8 @@ struct gw {
 	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
 	struct tm_relay	  *tm_relay;	/* ... relayed upstream (relay/tm_relay.h) */
 	struct tm_observe *tm_observe;	/* ... observed (downstream/tm_observe.h) */
+	struct cluster	  *cluster;	/* cluster: nodes on one database,
+					   NULL = alone (gateway/state) */
 };
 
 /* Event priorities (event_base_priority_init(base, GW_PRIOS)): what can

@@ -107,6 +107,10 @@ topo_reserve_port() {
 topo_setup() {
 	TOPO_WORK=$1
 	mkdir -p "$TOPO_WORK/state" || return 1
+	# a topology's own setup (cluster-2: its PostgreSQL, @PG@)
+	if declare -F topology_setup >/dev/null; then
+		topology_setup "$TOPO_WORK" || return 1
+	fi
 	sh "$TOPO_ROOT/topologies/pki.sh" "$TOPO_WORK/pki" ca ca \
 	    "dotsgw $TOPO_NAME CA" || return 1
 	local n m sedargs=()
@@ -119,6 +123,7 @@ topo_setup() {
 	done
 	sedargs+=(-e "s|@HOST@|$TOPO_HOST|g" -e "s|@PKI@|$TOPO_WORK/pki|g"
 	    -e "s|@STATE@|$TOPO_WORK/state|g")
+	[ -n "${TOPO_PG:-}" ] && sedargs+=(-e "s|@PG@|$TOPO_PG|g")
 	for m in $NODES; do
 		sedargs+=(-e "s|@PORT:$m@|${TOPO_PORT[$m]}|g"
 		    -e "s|@ADMIN:$m@|${TOPO_ADMIN[$m]}|g")
@@ -186,6 +191,9 @@ topo_stop() {
 	for n in "${!TOPO_PID[@]}"; do
 		topo_node_stop "$n"
 	done
+	if declare -F topology_cleanup >/dev/null; then
+		topology_cleanup
+	fi
 }
 
 # topo_status NODE: its status JSON (control socket) on stdout ("{}" when
@@ -201,12 +209,14 @@ topo_status() {
 # ups = {name: up} of its upstream sessions.
 topo_q() {
 	topo_status "$1" | $TOPO_PY -c '
-import json, sys
+import json, os, sys
 try:
     j = json.loads(sys.stdin.read() or "{}")
 except ValueError:
     j = {}
 act = [m for m in j.get("mitigations", []) if m.get("status") not in (5, 6, 7)]
+if os.environ.get("TOPO_RELAYED_ONLY"):	# a cluster: what the node relays
+    act = [m for m in act if "relay" in m]
 ups = {u["name"]: u["up"] for u in j.get("upstreams", [])}
 v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v))
@@ -246,7 +256,12 @@ topo_start() {
 
 # topo_ctl ARGS...: dotsctl --json as the customer toward CUSTOMER_NODE.
 topo_ctl() {
-	"$TOPO_DOTSCTL" -s "coaps://$TOPO_HOST:${TOPO_PORT[$CUSTOMER_NODE]}" \
+	local n srv=()
+	# CUSTOMER_NODES: a cluster's nodes, tried in turn (dotsctl -s A -s B)
+	for n in ${CUSTOMER_NODES:-$CUSTOMER_NODE}; do
+		srv+=(-s "coaps://$TOPO_HOST:${TOPO_PORT[$n]}")
+	done
+	"$TOPO_DOTSCTL" "${srv[@]}" \
 	    --psk-identity "$CUSTOMER_PSK_ID" --psk-key "$CUSTOMER_PSK_KEY" \
 	    --json "$@"
 }

@@ -83,6 +83,11 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	    !conf_str_same(old->store.conninfo, nc->store.conninfo))
 		log_warnx("reload: store %s", why);
 	SWAP(old->store, nc->store);
+	if (!conf_str_same(old->cluster.name, nc->cluster.name) ||
+	    !conf_str_same(old->cluster.node_id, nc->cluster.node_id) ||
+	    old->cluster.lease_time != nc->cluster.lease_time)
+		log_warnx("reload: cluster %s", why);
+	SWAP(old->cluster, nc->cluster);
 	/* the back-end is chosen at start; its other settings are read
 	 * where they are used */
 	if (old->mitigator.type != nc->mitigator.type) {

@@ -749,6 +749,8 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		u.left = mit_lifetime_left(u.m);
 	}
 	(void)store_begin(rq->gw->store);
+	/* a cluster decides against every node's commits (cluster.h) */
+	(void)store_global(rq->gw->store);
 	switch (rq->method) {
 	case COAP_REQUEST_CODE_PUT:
 		mitigate_put(rq, out);

@@ -13,6 +13,7 @@
 #include "gateway/gw.h"
 #include "gateway/relay/relay_impl.h"
 #include "gateway/relay/tm_relay.h"
+#include "gateway/state/cluster.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/upstream/upstream.h"
 
@@ -129,7 +130,11 @@ resync_cb(void *arg, int status, const struct dc_resp *r)
 			continue;
 		if (s->mid >= us->next_mid)
 			us->next_mid = s->mid + 1;	/* never reused */
-		if ((p = live_placement(us, s->mid)) == NULL || p->moved) {
+		/* a cluster: another node's placement, not stale */
+		if ((p = live_placement(us, s->mid)) == NULL &&
+		    cluster_placed_elsewhere(us->gw, us->peer->name, s->mid))
+			continue;
+		if (p == NULL || p->moved) {
 			delete_umid(us, s->mid);
 			if (p != NULL) {
 				p->state = PL_ENDED;

@@ -24,6 +24,11 @@ struct store {
 	bool		 wrote;		/* the outermost bracket wrote */
 	bool		 pending;	/* lazy writes wait in the open
 					   transaction, outside any bracket */
+	bool		 muted;		/* store_mute(): mitigation writes
+					   are skipped */
+	/* store_set_txn_hook(): the cluster's, at each transaction start */
+	int		(*txn_hook)(void *, char *, size_t);
+	void		*txn_arg;
 	struct store_stats stats;
 };
 
@@ -157,6 +162,50 @@ store_open_txn(struct store *s)
 	if (be_begin(s) == -1)
 		return -1;
 	s->open = true;
+	if (s->txn_hook != NULL &&
+	    s->txn_hook(s->txn_arg, s->error, sizeof(s->error)) == -1) {
+		s->stats.errors++;
+		be_rollback(s);
+		s->open = s->pending = false;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_set_txn_hook(struct store *s, int (*fn)(void *, char *, size_t),
+    void *arg)
+{
+	if (s == NULL)
+		return;
+	s->txn_hook = fn;
+	s->txn_arg = arg;
+}
+
+void *
+store_native(struct store *s)
+{
+	return s != NULL ? s->be : NULL;
+}
+
+void
+store_mute(struct store *s, bool on)
+{
+	if (s != NULL)
+		s->muted = on;
+}
+
+int
+store_global(struct store *s)
+{
+	if (s == NULL || s->txn_hook == NULL || s->depth == 0)
+		return 0;
+	/* committed even when nothing else is written: the lock goes */
+	s->wrote = true;
+	if (store_open_txn(s) == -1) {
+		s->failed = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -353,7 +402,7 @@ store_mit_put(struct store *s, const struct store_mit *m)
 {
 	struct store_val v[15];
 
-	if (s == NULL)
+	if (s == NULL || s->muted)
 		return 0;
 	v[0] = v_text(m->cuid);
 	v[1] = v_int(m->mid);
@@ -378,7 +427,7 @@ store_mit_del(struct store *s, const char *cuid, uint32_t mid)
 {
 	struct store_val v[2];
 
-	if (s == NULL)
+	if (s == NULL || s->muted)
 		return 0;
 	v[0] = v_text(cuid);
 	v[1] = v_int(mid);

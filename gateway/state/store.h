@@ -104,6 +104,23 @@ int	store_flush(struct store *);
 /* What the last failed statement said ("database or disk is full"). */
 const char *store_error(const struct store *);
 
+/*
+ * A cluster of nodes on one PostgreSQL database (gateway/state/cluster.c).
+ * fn runs at the start of every write transaction, before its first
+ * statement, on the back-end's connection (store_native()): the
+ * cluster's lock and its catch-up with the other nodes' commits; -1
+ * (with err) fails the transaction. store_global() opens the bracket's
+ * transaction now, so that what is decided next sees every node's
+ * commits (no hook: nothing, 0; -1: the bracket fails, 5.03). While
+ * muted, mitigation writes do nothing: what is applied from the database
+ * is there already.
+ */
+void	store_set_txn_hook(struct store *, int (*fn)(void *arg, char *err,
+	    size_t errlen), void *arg);
+int	store_global(struct store *);
+void	store_mute(struct store *, bool);
+void	*store_native(struct store *);
+
 /* Write calls return 0 or -1 (logged). */
 int	store_mit_put(struct store *, const struct store_mit *);
 /* The mitigation and its placements. */

@@ -63,5 +63,7 @@ extern const struct store_be_ops store_pg_ops;
 /* NULL with err on failure. */
 void	*store_sqlite_open(const char *path, char *err, size_t errlen);
 void	*store_pg_open(const char *conninfo, char *err, size_t errlen);
+/* The back-end's PGconn (store_pg_cluster.c), NULL while down. */
+void	*store_pg_conn(void *be);
 
 #endif

@@ -383,6 +383,14 @@ pg_close(void *arg)
 	free(s);
 }
 
+void *
+store_pg_conn(void *arg)
+{
+	struct pg_be *s = arg;
+
+	return s->ready ? s->conn : NULL;
+}
+
 /* The connection is gone: reconnect now, if the backoff allows. */
 static int
 pg_reconnect(struct pg_be *s)

@@ -525,3 +525,20 @@ upstream_poll_interval(const struct upstream *us)
 	/* heartbeats off (interval 0): the RFC 9132 default */
 	return us->hb_interval > 0 ? us->hb_interval : 30;
 }
+
+void
+upstream_resync(struct upstream *us)
+{
+	if (us->restart)
+		return;		/* a new session is coming already */
+	log_info("upstream %s: new session, to resynchronise what we took "
+	    "over", us->peer->name);
+	if (us->up) {
+		us->up = false;
+		emit(us, us->gw->up_events ? us->gw->up_events->replaced :
+		    NULL);
+	}
+	us->restart = true;
+	us->backoff_s = 1;
+	us->reconnect_ms = now_ms();
+}

@@ -102,6 +102,9 @@ bool	upstream_usable(const struct upstream *);
 /* The endpoint from a registration: (re)connect there now. */
 void	upstream_set_endpoint(struct upstream *, const char *addr,
 	    uint16_t port, bool tls);
+/* A new session now: what it holds under our cuid is resynchronised
+ * (a cluster node that took over another's placements). */
+void	upstream_resync(struct upstream *);
 /* Registration cancelled: end the session, no reconnection. */
 void	upstream_disable(struct upstream *, const char *why);
 
