@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "common/conf.h"
 #include "common/dots_json.h"
 #include "common/log.h"
 #include "gateway/gw.h"
@@ -396,11 +397,12 @@ tm_setup_put(struct tm_table *t, const char *peer, const char *cuid,
 			    "tsid %u, which overlaps it", tsid, x->tsid);
 		}
 	}
-	if (same == NULL && n >= TM_MAX_SETUPS_PER_PEER) {
+	if (same == NULL && n >= t->gw->conf->telemetry.max_setups) {
 		free(s);
 		json_decref(body);
-		return dots_errf(err, 503, "peer %s holds %d telemetry "
-		    "setups, its most", peer, TM_MAX_SETUPS_PER_PEER);
+		return dots_errf(err, 503, "peer %s holds %u telemetry "
+		    "setups, its most (telemetry: max-setups-per-peer)", peer,
+		    t->gw->conf->telemetry.max_setups);
 	}
 	/* the higher tsid overrides the lower ones it overlaps */
 	for (x = TAILQ_FIRST(&t->setups); x != NULL; x = next) {
@@ -515,11 +517,12 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
 		    "%u, the highest cuid %s used (DELETE all its telemetry "
 		    "to start again)", tmid, m->highest, cuid);
 	}
-	if (same == NULL && n >= TM_MAX_REPORTS_PER_PEER) {
+	if (same == NULL && n >= t->gw->conf->telemetry.max_reports) {
 		free(r);
 		json_decref(body);
-		return dots_errf(err, 503, "peer %s holds %d telemetry "
-		    "reports, its most", peer, TM_MAX_REPORTS_PER_PEER);
+		return dots_errf(err, 503, "peer %s holds %u telemetry "
+		    "reports, its most (telemetry: max-reports-per-peer)", peer,
+		    t->gw->conf->telemetry.max_reports);
 	}
 	if (m == NULL && (m = mark_of(t, peer, cuid, true)) == NULL) {
 		free(r);
