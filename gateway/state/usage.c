@@ -58,10 +58,12 @@ struct run {
 	bool		 dirty;
 };
 
-/* A run that is forgotten: its record goes at the next flush. */
+/* A run that is forgotten or a bucket pruned: its record goes at the
+ * next flush. */
 struct gone {
 	TAILQ_ENTRY(gone) entry;
-	char		*key;		/* taken from the run */
+	const char	*prefix;	/* RUN_KEY or BUCKET_KEY */
+	char		*key;		/* taken from the run, or the bucket's */
 };
 
 struct usage {
@@ -188,6 +190,46 @@ bucket_get(struct usage *u, const char *peer, enum usage_dir dir,
 	u->nb++;
 	grow_buckets(u);
 	return b;
+}
+
+/* Its record's key: prefix, then "DIR:START:PEER". */
+static void
+bucket_name(const struct bucket *b, char *buf, size_t len, const char *prefix)
+{
+	snprintf(buf, len, "%s%d:%lld:%s", prefix, (int)b->dir,
+	    (long long)b->start, b->peer);
+}
+
+size_t
+usage_prune(struct usage *u, int64_t before)
+{
+	struct bucket *b, *next, **pp;
+	struct gone *g;
+	char name[PEER_MAX + 48];
+	size_t n = 0;
+
+	for (b = TAILQ_FIRST(&u->buckets); b != NULL; b = next) {
+		next = TAILQ_NEXT(b, entry);
+		if (b->start + u->bucket_s > before)
+			continue;
+		for (pp = &u->bhash[b->h & (u->bsize - 1)]; *pp != b;
+		    pp = &(*pp)->hnext)
+			;
+		*pp = b->hnext;
+		TAILQ_REMOVE(&u->buckets, b, entry);
+		u->nb--;
+		bucket_name(b, name, sizeof(name), "");
+		/* out of memory: the record stays, pruned at the next load */
+		if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL &&
+		    (g->key = strdup(name)) != NULL) {
+			g->prefix = BUCKET_KEY;
+			TAILQ_INSERT_TAIL(&u->gone, g, entry);
+		} else if (u->st != NULL)
+			free(g);
+		free(b);
+		n++;
+	}
+	return n;
 }
 
 /* The bucket of peer/dir that holds time t, dirty. */
@@ -378,6 +420,7 @@ run_forget(struct usage *u, struct run *r)
 
 	run_unlink(u, r);
 	if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL) {
+		g->prefix = RUN_KEY;
 		g->key = r->key;
 		r->key = NULL;
 		TAILQ_INSERT_TAIL(&u->gone, g, entry);
@@ -735,15 +778,14 @@ usage_flush(struct usage *u)
 		return -1;
 	/* deletes first: a key forgotten and started again is put after */
 	TAILQ_FOREACH(g, &u->gone, entry) {
-		snprintf(key, sizeof(key), RUN_KEY "%s", g->key);
+		snprintf(key, sizeof(key), "%s%s", g->prefix, g->key);
 		if (store_reg_del(u->st, key) == -1)
 			rc = -1;
 	}
 	TAILQ_FOREACH(b, &u->buckets, entry) {
 		if (!b->dirty)
 			continue;
-		snprintf(key, sizeof(key), BUCKET_KEY "%d:%lld:%s", (int)b->dir,
-		    (long long)b->start, b->peer);
+		bucket_name(b, key, sizeof(key), BUCKET_KEY);
 		if (put_bucket(u->st, key, &b->s) == -1)
 			rc = -1;
 	}
