@@ -757,6 +757,18 @@ numbers(const char *p, uint64_t *v, size_t n)
 	return p;
 }
 
+static void
+gone_clear(struct usage *u)
+{
+	struct gone *g;
+
+	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
+		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g->key);
+		free(g);
+	}
+}
+
 int
 usage_flush(struct usage *u)
 {
@@ -767,11 +779,7 @@ usage_flush(struct usage *u)
 	int rc = 0;
 
 	if (u->st == NULL) {
-		while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-			TAILQ_REMOVE(&u->gone, g, entry);
-			free(g->key);
-			free(g);
-		}
+		gone_clear(u);
 		return 0;
 	}
 	if (store_begin(u->st) == -1)
@@ -805,11 +813,7 @@ usage_flush(struct usage *u)
 		b->dirty = false;
 	TAILQ_FOREACH(r, &u->runs, entry)
 		r->dirty = false;
-	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-		TAILQ_REMOVE(&u->gone, g, entry);
-		free(g->key);
-		free(g);
-	}
+	gone_clear(u);
 	return 0;
 }
 
@@ -928,7 +932,6 @@ usage_free(struct usage *u)
 {
 	struct bucket *b;
 	struct run *r;
-	struct gone *g;
 
 	if (u == NULL)
 		return;
@@ -940,11 +943,7 @@ usage_free(struct usage *u)
 		TAILQ_REMOVE(&u->runs, r, entry);
 		run_free(r);
 	}
-	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-		TAILQ_REMOVE(&u->gone, g, entry);
-		free(g->key);
-		free(g);
-	}
+	gone_clear(u);
 	free(u->bhash);
 	free(u->rhash);
 	free(u);
