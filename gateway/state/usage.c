@@ -219,13 +219,16 @@ usage_prune(struct usage *u, int64_t before)
 		TAILQ_REMOVE(&u->buckets, b, entry);
 		u->nb--;
 		bucket_name(b, name, sizeof(name), "");
-		/* out of memory: the record stays, pruned at the next load */
-		if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL &&
-		    (g->key = strdup(name)) != NULL) {
-			g->prefix = BUCKET_KEY;
-			TAILQ_INSERT_TAIL(&u->gone, g, entry);
-		} else if (u->st != NULL)
-			free(g);
+		/* out of memory: the record stays, pruned after the next
+		 * load */
+		if (u->st != NULL) {
+			if ((g = calloc(1, sizeof(*g))) != NULL &&
+			    (g->key = strdup(name)) != NULL) {
+				g->prefix = BUCKET_KEY;
+				TAILQ_INSERT_TAIL(&u->gone, g, entry);
+			} else
+				free(g);
+		}
 		free(b);
 		n++;
 	}
