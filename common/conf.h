@@ -311,6 +311,21 @@ struct conf_overload {
 	uint32_t	 max_clients;	/* cuids per peer, default 64 */
 };
 
+/*
+ * RFC 9244 telemetry ("telemetry:"): how many setups (tsid) and
+ * pre-or-ongoing-mitigation reports (tmid) one peer may hold, all its
+ * cuids together; beyond, 5.03 with Max-Age.
+ */
+struct conf_telemetry {
+	uint32_t	 max_setups;	/* per peer, default 32 */
+	uint32_t	 max_reports;	/* per peer, default 64 */
+};
+
+/* Usage accounting ("usage:"): how long hourly buckets are kept. */
+struct conf_usage {
+	uint32_t	 retention_days;	/* 0 = for ever (default) */
+};
+
 /* Server policy for one signal-config parameter: range and default. */
 struct conf_sigparam {
 	uint32_t	 min, max, def;	/* decimals in hundredths */
@@ -368,6 +383,8 @@ struct conf {
 	struct conf_cluster cluster;
 	struct conf_mitigator mitigator;
 	struct conf_offload offload;
+	struct conf_telemetry telemetry;
+	struct conf_usage usage;
 	struct conf_peer *peers;
 	size_t		 n_peers;
 };

@@ -327,6 +327,22 @@ static const struct key data_channel_keys[] = {
 
 static const struct schema data_channel_schema = { data_channel_keys, NULL };
 
+static const struct key telemetry_keys[] = {
+	{ "max-setups-per-peer", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_telemetry, max_setups), h_u32, NULL },
+	{ "max-reports-per-peer", KT_SCALAR, false, 1, 100000,
+	    offsetof(struct conf_telemetry, max_reports), h_u32, NULL },
+	KEY_END
+};
+static const struct schema telemetry_schema = { telemetry_keys, NULL };
+
+static const struct key usage_keys[] = {
+	{ "retention-days", KT_SCALAR, false, 0, 36500,
+	    offsetof(struct conf_usage, retention_days), h_u32, NULL },
+	KEY_END
+};
+static const struct schema usage_schema = { usage_keys, NULL };
+
 #define CONTROL_KEYS(pre)						\
 	{ pre "socket", KT_SCALAR, false, 0, 107,			\
 	    offsetof(struct conf_control_sock, path), h_str, NULL },	\
@@ -2103,6 +2119,10 @@ static const struct key root_keys[] = {
 	    h_map, &conf_mitigator_schema },
 	{ "offload", KT_MAP, false, 0, 0, offsetof(struct conf, offload),
 	    h_map, &offload_schema },
+	{ "telemetry", KT_MAP, false, 0, 0, offsetof(struct conf, telemetry),
+	    h_map, &telemetry_schema },
+	{ "usage", KT_MAP, false, 0, 0, offsetof(struct conf, usage),
+	    h_map, &usage_schema },
 	{ "peers", KT_LIST, true, 0, 0, 0, h_peers, NULL },
 	KEY_END
 };
@@ -2130,6 +2150,8 @@ void conf_defaults(struct conf *c)
 	c->data_channel.max_acls = 64;
 	c->data_channel.max_clients = 16;
 	c->data_channel.lifetime = 10080;
+	c->telemetry.max_setups = 32;
+	c->telemetry.max_reports = 64;
 	c->control.full.mode = 0660;
 	c->control.ro.mode = 0660;
 	c->mitigator.type = MITIGATOR_LOG;

@@ -30,13 +30,22 @@ pol_attacks_add(struct pol_attacks *out, const char *name)
 }
 
 /* RFC 9244 §8.1.6 vendor attack mapping: "vendor-id:attack-id". */
+void
+pol_attacks_add_ids(struct pol_attacks *out, uint32_t vendor,
+    uint32_t attack)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu32 ":%" PRIu32, vendor, attack);
+	pol_attacks_add(out, buf);
+}
+
 static void
 detail_ids(cbor_item_t *d, struct pol_attacks *out)
 {
 	struct cbor_pair *p = cbor_map_handle(d);
 	uint64_t vendor = 0, attack = 0;
 	bool has_v = false, has_a = false;
-	char buf[32];
 
 	for (size_t i = 0; i < cbor_map_size(d); i++) {
 		if (!cbor_isa_uint(p[i].key) || !cbor_isa_uint(p[i].value))
@@ -49,11 +58,8 @@ detail_ids(cbor_item_t *d, struct pol_attacks *out)
 			has_a = true;
 		}
 	}
-	if (has_v && has_a && vendor <= UINT32_MAX && attack <= UINT32_MAX) {
-		snprintf(buf, sizeof(buf), "%" PRIu64 ":%" PRIu64, vendor,
-		    attack);
-		pol_attacks_add(out, buf);
-	}
+	if (has_v && has_a && vendor <= UINT32_MAX && attack <= UINT32_MAX)
+		pol_attacks_add_ids(out, (uint32_t)vendor, (uint32_t)attack);
 }
 
 static void

@@ -35,6 +35,10 @@ void	pol_attacks_of(const struct dots_scope *, struct pol_attacks *);
 /* Add a name (a description or "vendor-id:attack-id") unless it is
  * there already or the list is full. */
 void	pol_attacks_add(struct pol_attacks *, const char *name);
+/* The same for an attack named by its vendor mapping (RFC 9244
+ * §8.1.6), "vendor-id:attack-id". */
+void	pol_attacks_add_ids(struct pol_attacks *, uint32_t vendor,
+	    uint32_t attack);
 
 bool	pol_capable(const struct dots_registration *,
 	    const struct pol_volume *, const struct pol_attacks *,

@@ -118,6 +118,19 @@ setup_get(const struct ds_request *rq, const struct dots_tm_path *p,
 	    json_pack("{s:o}", TM_SETUP_ROOT, top));
 }
 
+/* A PUT refused: logged with what it was ("setup tsid", "tmid"); a
+ * quota's 5.03 says when to try again. */
+static void
+refuse(coap_pdu_t *resp, const char *peer, const char *what, uint32_t id,
+    const struct dots_err *err)
+{
+	log_warnx("peer %s: telemetry %s %u refused: %s", peer, what, id,
+	    err->msg);
+	if (err->coap == 503)
+		reply_max_age(resp, TM_RETRY_S);
+	reply_err(resp, err);
+}
+
 static void
 setup_put(const struct ds_request *rq, const struct dots_tm_path *p,
     coap_pdu_t *resp)
@@ -142,18 +155,12 @@ setup_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	if (request_body(rq->pdu, &body, &len, &err) == -1 ||
 	    dots_tm_decode_setup(body, len, s, &j, &err) == -1) {
 		free(s);
-		log_warnx("peer %s: telemetry setup tsid %u refused: %s",
-		    peer, p->id, err.msg);
-		reply_err(resp, &err);
+		refuse(resp, peer, "setup tsid", p->id, &err);
 		return;
 	}
 	if (tm_setup_put(rq->gw->tm, peer, p->cuid, p->id, s, j, &created,
 	    &err) == -1) {
-		log_warnx("peer %s: telemetry setup tsid %u refused: %s",
-		    peer, p->id, err.msg);
-		if (err.coap == 503)
-			reply_max_age(resp, TM_RETRY_S);
-		reply_err(resp, &err);
+		refuse(resp, peer, "setup tsid", p->id, &err);
 		return;
 	}
 	metrics_tm_received(rq->gw->metrics);
@@ -450,9 +457,7 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 	if (request_body(rq->pdu, &body, &len, &err) == -1 ||
 	    dots_tm_decode_report(body, len, r, &j, &err) == -1) {
 		free(r);
-		log_warnx("peer %s: telemetry tmid %u refused: %s", peer,
-		    p->id, err.msg);
-		reply_err(resp, &err);
+		refuse(resp, peer, "tmid", p->id, &err);
 		return;
 	}
 	dots_tm_report_volume(r, NULL, &bps, &pps);
@@ -467,11 +472,7 @@ tm_put(const struct ds_request *rq, const struct dots_tm_path *p,
 			    r->entries[i].attacks[0].description);
 	if (tm_report_put(rq->gw->tm, peer, p->cuid, p->id, hop_limit(rq->pdu),
 	    r, j, &err) == -1) {
-		log_warnx("peer %s: telemetry tmid %u refused: %s", peer,
-		    p->id, err.msg);
-		if (err.coap == 503)
-			reply_max_age(resp, TM_RETRY_S);
-		reply_err(resp, &err);
+		refuse(resp, peer, "tmid", p->id, &err);
 		return;
 	}
 	metrics_tm_received(rq->gw->metrics);

@@ -29,7 +29,7 @@ struct tm_res {
 struct tm_observe {
 	struct gw	*gw;
 	TAILQ_HEAD(, tm_res) res;
-	struct event	*tick, *reap;
+	struct event	*tick, *reap, *restore;
 };
 
 static struct tm_res *
@@ -64,6 +64,13 @@ count_one(const struct tm_report_rec *rec, void *arg)
 	(*(size_t *)arg)++;
 }
 
+static void
+paths_of(const struct tm_report_rec *rec, char coll[300], char item[320])
+{
+	snprintf(coll, 300, ".well-known/dots/tm/cuid=%s", rec->cuid);
+	snprintf(item, 320, "%s/tmid=%u", coll, rec->tmid);
+}
+
 void
 tm_observe_on_report(const struct tm_report_rec *rec, void *arg)
 {
@@ -76,8 +83,7 @@ tm_observe_on_report(const struct tm_report_rec *rec, void *arg)
 
 	if (o == NULL)
 		return;
-	snprintf(coll, sizeof(coll), ".well-known/dots/tm/cuid=%s", rec->cuid);
-	snprintf(item, sizeof(item), "%s/tmid=%u", coll, rec->tmid);
+	paths_of(rec, coll, item);
 	if (rec->r != NULL) {
 		if ((x = res_get(o, rec->peer, rec->cuid, item, true)) != NULL)
 			server_resource_notify(gw->srv, x->r);
@@ -119,6 +125,29 @@ on_reap(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
+restore_one(const struct tm_report_rec *rec, void *arg)
+{
+	struct tm_observe *o = arg;
+	char coll[300], item[320];
+
+	paths_of(rec, coll, item);
+	(void)res_get(o, rec->peer, rec->cuid, item, true);
+	(void)res_get(o, rec->peer, rec->cuid, coll, false);
+}
+
+/* The reports the store gave back are observable from the first loop
+ * turn: the table is loaded before the server exists, and nobody
+ * observes them yet, so there is nothing to notify. */
+static void
+on_restore(evutil_socket_t fd, short ev, void *arg)
+{
+	struct tm_observe *o = arg;
+
+	if (o->gw->tm != NULL)
+		tm_report_foreach(o->gw->tm, NULL, NULL, restore_one, o);
+}
+
+static void
 on_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct tm_observe *o = arg;
@@ -146,18 +175,20 @@ struct tm_observe *
 tm_observe_new(struct gw *gw)
 {
 	struct tm_observe *o;
-	struct timeval tv = { TM_OBS_TICK_MS / 1000, 0 };
+	struct timeval tv = { TM_OBS_TICK_MS / 1000, 0 }, now = { 0, 0 };
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
 	o->gw = gw;
 	TAILQ_INIT(&o->res);
 	if ((o->tick = evtimer_new(gw->base, on_tick, o)) == NULL ||
-	    (o->reap = evtimer_new(gw->base, on_reap, o)) == NULL) {
+	    (o->reap = evtimer_new(gw->base, on_reap, o)) == NULL ||
+	    (o->restore = evtimer_new(gw->base, on_restore, o)) == NULL) {
 		tm_observe_free(o);
 		return NULL;
 	}
 	evtimer_add(o->tick, &tv);
+	evtimer_add(o->restore, &now);
 	return o;
 }
 
@@ -173,6 +204,8 @@ tm_observe_free(struct tm_observe *o)
 		event_free(o->tick);
 	if (o->reap != NULL)
 		event_free(o->reap);
+	if (o->restore != NULL)
+		event_free(o->restore);
 	while ((x = TAILQ_FIRST(&o->res)) != NULL) {
 		TAILQ_REMOVE(&o->res, x, entry);
 		free(x);

@@ -6,7 +6,8 @@
  * telemetry-notify-interval, every that many seconds (what the server
  * says about subscribed targets, the rates it drops, moves on). A
  * removed report's resource goes at the next loop turn, never inside
- * the request that removed it.
+ * the request that removed it. Reports restored from the store get
+ * theirs at the first loop turn (the server exists by then).
  */
 #ifndef DOTSGW_DOWNSTREAM_TM_OBSERVE_H
 #define DOTSGW_DOWNSTREAM_TM_OBSERVE_H

@@ -131,7 +131,6 @@ static void
 attacks_of(const struct tm_report_rec *rec, void *arg)
 {
 	struct attacks_walk *w = arg;
-	char buf[32];
 
 	for (size_t i = 0; i < rec->r->n_entries; i++) {
 		const struct dots_tm_entry *e = &rec->r->entries[i];
@@ -139,13 +138,13 @@ attacks_of(const struct tm_report_rec *rec, void *arg)
 		if (!dots_tm_target_overlaps(&e->target, &w->t))
 			continue;
 		for (size_t j = 0; j < e->n_attacks; j++) {
-			if (e->attacks[j].description[0] != '\0') {
-				pol_attacks_add(w->at, e->attacks[j].description);
-				continue;
-			}
-			snprintf(buf, sizeof(buf), "%u:%u",
-			    e->attacks[j].vendor_id, e->attacks[j].attack_id);
-			pol_attacks_add(w->at, buf);
+			const struct dots_tm_attack *x = &e->attacks[j];
+
+			if (x->description[0] != '\0')
+				pol_attacks_add(w->at, x->description);
+			else
+				pol_attacks_add_ids(w->at, x->vendor_id,
+				    x->attack_id);
 		}
 	}
 }

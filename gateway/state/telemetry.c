@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "common/conf.h"
 #include "common/dots_json.h"
 #include "common/log.h"
 #include "gateway/gw.h"
@@ -390,17 +391,16 @@ tm_setup_put(struct tm_table *t, const char *peer, const char *cuid,
 		if (x->tsid == tsid)
 			same = x;
 		else if (x->tsid > tsid && setups_overlap(x->s, s)) {
-			free(s);
-			json_decref(body);
-			return dots_errf(err, 409, "tsid %u is lower than "
-			    "tsid %u, which overlaps it", tsid, x->tsid);
+			dots_errf(err, 409, "tsid %u is lower than tsid %u, "
+			    "which overlaps it", tsid, x->tsid);
+			goto refused;
 		}
 	}
-	if (same == NULL && n >= TM_MAX_SETUPS_PER_PEER) {
-		free(s);
-		json_decref(body);
-		return dots_errf(err, 503, "peer %s holds %d telemetry "
-		    "setups, its most", peer, TM_MAX_SETUPS_PER_PEER);
+	if (same == NULL && n >= t->gw->conf->telemetry.max_setups) {
+		dots_errf(err, 503, "peer %s holds %u telemetry setups, its "
+		    "most (telemetry: max-setups-per-peer)", peer,
+		    t->gw->conf->telemetry.max_setups);
+		goto refused;
 	}
 	/* the higher tsid overrides the lower ones it overlaps */
 	for (x = TAILQ_FIRST(&t->setups); x != NULL; x = next) {
@@ -412,9 +412,8 @@ tm_setup_put(struct tm_table *t, const char *peer, const char *cuid,
 	*created = same == NULL;
 	if (same == NULL) {
 		if ((same = calloc(1, sizeof(*same))) == NULL) {
-			free(s);
-			json_decref(body);
-			return dots_errf(err, 500, "out of memory");
+			dots_errf(err, 500, "out of memory");
+			goto refused;
 		}
 		snprintf(same->peer, sizeof(same->peer), "%s", peer);
 		snprintf(same->cuid, sizeof(same->cuid), "%s", cuid);
@@ -429,6 +428,10 @@ tm_setup_put(struct tm_table *t, const char *peer, const char *cuid,
 	save(t, SETUP_KEY, peer, cuid, tsid, body);
 	tell_setup(t, same, false);
 	return 0;
+refused:
+	free(s);
+	json_decref(body);
+	return -1;
 }
 
 int
@@ -509,22 +512,20 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
 			same = x;
 	}
 	if (same == NULL && m != NULL && tmid <= m->highest) {
-		free(r);
-		json_decref(body);
-		return dots_errf(err, 409, "tmid reuse: tmid %u is not above "
-		    "%u, the highest cuid %s used (DELETE all its telemetry "
-		    "to start again)", tmid, m->highest, cuid);
+		dots_errf(err, 409, "tmid reuse: tmid %u is not above %u, the "
+		    "highest cuid %s used (DELETE all its telemetry to start "
+		    "again)", tmid, m->highest, cuid);
+		goto refused;
 	}
-	if (same == NULL && n >= TM_MAX_REPORTS_PER_PEER) {
-		free(r);
-		json_decref(body);
-		return dots_errf(err, 503, "peer %s holds %d telemetry "
-		    "reports, its most", peer, TM_MAX_REPORTS_PER_PEER);
+	if (same == NULL && n >= t->gw->conf->telemetry.max_reports) {
+		dots_errf(err, 503, "peer %s holds %u telemetry reports, its "
+		    "most (telemetry: max-reports-per-peer)", peer,
+		    t->gw->conf->telemetry.max_reports);
+		goto refused;
 	}
 	if (m == NULL && (m = mark_of(t, peer, cuid, true)) == NULL) {
-		free(r);
-		json_decref(body);
-		return dots_errf(err, 500, "out of memory");
+		dots_errf(err, 500, "out of memory");
+		goto refused;
 	}
 	for (x = TAILQ_FIRST(&t->reports); x != NULL; x = next) {
 		next = TAILQ_NEXT(x, entry);
@@ -534,9 +535,8 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
 	}
 	if (same == NULL) {
 		if ((same = calloc(1, sizeof(*same))) == NULL) {
-			free(r);
-			json_decref(body);
-			return dots_errf(err, 500, "out of memory");
+			dots_errf(err, 500, "out of memory");
+			goto refused;
 		}
 		snprintf(same->peer, sizeof(same->peer), "%s", peer);
 		snprintf(same->cuid, sizeof(same->cuid), "%s", cuid);
@@ -555,6 +555,10 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
 	save(t, REPORT_KEY, peer, cuid, tmid, body);
 	tell_report(t, same, false);
 	return 0;
+refused:
+	free(r);
+	json_decref(body);
+	return -1;
 }
 
 int

@@ -4,8 +4,9 @@
  * pre-or-ongoing-mitigation telemetry (tmid), each bound to the peer and
  * cuid that PUT it, so another peer's tsid or tmid is invisible (4.04).
  * Kept in the state store's generic table ("tm-setup:" and "tm:" keys),
- * restored at start. Per peer at most TM_MAX_SETUPS_PER_PEER setups and
- * TM_MAX_REPORTS_PER_PEER reports; beyond, 5.03 with Max-Age.
+ * restored at start. Per peer at most the configured setups and reports
+ * (conf "telemetry:", read at each PUT so a reload applies); beyond, 5.03
+ * with Max-Age. A lowered quota keeps what is held and refuses new ones.
  *
  * Identifier rules (RFC 9244 §7.1.2, §8.2):
  * - a setup with a higher tsid overrides lower ones it overlaps: any
@@ -30,9 +31,6 @@
 
 #include "common/dots_err.h"
 #include "common/dots_tm.h"
-
-#define TM_MAX_SETUPS_PER_PEER	32
-#define TM_MAX_REPORTS_PER_PEER	64
 
 struct gw;
 struct tm_table;

@@ -58,10 +58,12 @@ struct run {
 	bool		 dirty;
 };
 
-/* A run that is forgotten: its record goes at the next flush. */
+/* A run that is forgotten or a bucket pruned: its record goes at the
+ * next flush. */
 struct gone {
 	TAILQ_ENTRY(gone) entry;
-	char		*key;		/* taken from the run */
+	const char	*prefix;	/* RUN_KEY or BUCKET_KEY */
+	char		*key;		/* taken from the run, or the bucket's */
 };
 
 struct usage {
@@ -188,6 +190,49 @@ bucket_get(struct usage *u, const char *peer, enum usage_dir dir,
 	u->nb++;
 	grow_buckets(u);
 	return b;
+}
+
+/* Its record's key: prefix, then "DIR:START:PEER". */
+static void
+bucket_name(const struct bucket *b, char *buf, size_t len, const char *prefix)
+{
+	snprintf(buf, len, "%s%d:%lld:%s", prefix, (int)b->dir,
+	    (long long)b->start, b->peer);
+}
+
+size_t
+usage_prune(struct usage *u, int64_t before)
+{
+	struct bucket *b, *next, **pp;
+	struct gone *g;
+	char name[PEER_MAX + 48];
+	size_t n = 0;
+
+	for (b = TAILQ_FIRST(&u->buckets); b != NULL; b = next) {
+		next = TAILQ_NEXT(b, entry);
+		if (b->start + u->bucket_s > before)
+			continue;
+		for (pp = &u->bhash[b->h & (u->bsize - 1)]; *pp != b;
+		    pp = &(*pp)->hnext)
+			;
+		*pp = b->hnext;
+		TAILQ_REMOVE(&u->buckets, b, entry);
+		u->nb--;
+		bucket_name(b, name, sizeof(name), "");
+		/* out of memory: the record stays, pruned after the next
+		 * load */
+		if (u->st != NULL) {
+			if ((g = calloc(1, sizeof(*g))) != NULL &&
+			    (g->key = strdup(name)) != NULL) {
+				g->prefix = BUCKET_KEY;
+				TAILQ_INSERT_TAIL(&u->gone, g, entry);
+			} else
+				free(g);
+		}
+		free(b);
+		n++;
+	}
+	return n;
 }
 
 /* The bucket of peer/dir that holds time t, dirty. */
@@ -378,6 +423,7 @@ run_forget(struct usage *u, struct run *r)
 
 	run_unlink(u, r);
 	if (u->st != NULL && (g = calloc(1, sizeof(*g))) != NULL) {
+		g->prefix = RUN_KEY;
 		g->key = r->key;
 		r->key = NULL;
 		TAILQ_INSERT_TAIL(&u->gone, g, entry);
@@ -714,6 +760,18 @@ numbers(const char *p, uint64_t *v, size_t n)
 	return p;
 }
 
+static void
+gone_clear(struct usage *u)
+{
+	struct gone *g;
+
+	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
+		TAILQ_REMOVE(&u->gone, g, entry);
+		free(g->key);
+		free(g);
+	}
+}
+
 int
 usage_flush(struct usage *u)
 {
@@ -724,26 +782,21 @@ usage_flush(struct usage *u)
 	int rc = 0;
 
 	if (u->st == NULL) {
-		while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-			TAILQ_REMOVE(&u->gone, g, entry);
-			free(g->key);
-			free(g);
-		}
+		gone_clear(u);
 		return 0;
 	}
 	if (store_begin(u->st) == -1)
 		return -1;
 	/* deletes first: a key forgotten and started again is put after */
 	TAILQ_FOREACH(g, &u->gone, entry) {
-		snprintf(key, sizeof(key), RUN_KEY "%s", g->key);
+		snprintf(key, sizeof(key), "%s%s", g->prefix, g->key);
 		if (store_reg_del(u->st, key) == -1)
 			rc = -1;
 	}
 	TAILQ_FOREACH(b, &u->buckets, entry) {
 		if (!b->dirty)
 			continue;
-		snprintf(key, sizeof(key), BUCKET_KEY "%d:%lld:%s", (int)b->dir,
-		    (long long)b->start, b->peer);
+		bucket_name(b, key, sizeof(key), BUCKET_KEY);
 		if (put_bucket(u->st, key, &b->s) == -1)
 			rc = -1;
 	}
@@ -763,11 +816,7 @@ usage_flush(struct usage *u)
 		b->dirty = false;
 	TAILQ_FOREACH(r, &u->runs, entry)
 		r->dirty = false;
-	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-		TAILQ_REMOVE(&u->gone, g, entry);
-		free(g->key);
-		free(g);
-	}
+	gone_clear(u);
 	return 0;
 }
 
@@ -886,7 +935,6 @@ usage_free(struct usage *u)
 {
 	struct bucket *b;
 	struct run *r;
-	struct gone *g;
 
 	if (u == NULL)
 		return;
@@ -898,11 +946,7 @@ usage_free(struct usage *u)
 		TAILQ_REMOVE(&u->runs, r, entry);
 		run_free(r);
 	}
-	while ((g = TAILQ_FIRST(&u->gone)) != NULL) {
-		TAILQ_REMOVE(&u->gone, g, entry);
-		free(g->key);
-		free(g);
-	}
+	gone_clear(u);
 	free(u->bhash);
 	free(u->rhash);
 	free(u);

@@ -101,6 +101,10 @@ void	usage_rates(struct usage *, const char *key,
  * is unknown. */
 bool	usage_declared(const struct usage *, const char *key,
 	    struct usage_rates *r);
+/* Forgets the buckets whose time ended at or before `before` (a
+ * retention), their records deleted at the next flush. How many went. A
+ * run accounting time that far back later makes its bucket again. */
+size_t	usage_prune(struct usage *, int64_t before);
 /* Accounts the active time of every run up to now (usage_sum counts it
  * without this; the daemon leaves it to the events). */
 void	usage_settle(struct usage *, int64_t now);

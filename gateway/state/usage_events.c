@@ -240,7 +240,13 @@ tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw *gw = arg;
 	struct timeval tv = { USAGE_FLUSH_S, 0 };
+	uint32_t days = gw->conf->usage.retention_days;
+	size_t n;
 
+	if (days > 0 && (n = usage_prune(gw->usage,
+	    wall_now() - (int64_t)days * 86400)) > 0)
+		log_info("usage: %zu buckets older than %u days removed "
+		    "(usage: retention-days)", n, days);
 	(void)usage_flush(gw->usage);
 	evtimer_add(gw->usage_tick, &tv);
 }

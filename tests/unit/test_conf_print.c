@@ -266,6 +266,9 @@ static bool conf_same(const struct conf *a, const struct conf *b)
 	SAME(data_channel.max_aliases);
 	SAME(data_channel.max_clients);
 	SAME(data_channel.lifetime);
+	SAME(telemetry.max_setups);
+	SAME(telemetry.max_reports);
+	SAME(usage.retention_days);
 	if (!sock_same(&a->control.full, &b->control.full, 0) ||
 	    !sock_same(&a->control.ro, &b->control.ro, 1))
 		return false;

@@ -194,12 +194,13 @@ main(void)
 	}
 
 	TEST("tm table: per-peer quotas answer 5.03") {
+		const struct conf_telemetry *q = &gw.conf->telemetry;
 		int rc = 0;
 		uint32_t i;
 		char pfx[32];
 
 		/* a holds one report (c1); distinct targets override none */
-		for (i = 0; i < TM_MAX_REPORTS_PER_PEER - 1 && rc == 0; i++) {
+		for (i = 0; i < q->max_reports - 1 && rc == 0; i++) {
 			snprintf(pfx, sizeof(pfx), "10.4.%u.0/24", i);
 			rc = report(t, "a", "c2", 100 + i, pfx, 0, &e);
 		}
@@ -209,7 +210,7 @@ main(void)
 		CHECK(report(t, "a", "c2", 100, "10.4.0.0/24", 0, &e) == 0);
 		CHECK(report(t, "b", "c3", 1, "11.0.0.0/24", 1, &e) == 0);
 		rc = 0;
-		for (i = 0; i < TM_MAX_SETUPS_PER_PEER && rc == 0; i++) {
+		for (i = 0; i < q->max_setups && rc == 0; i++) {
 			char ent[128];
 
 			snprintf(ent, sizeof(ent), "{\"baseline\":[{\"id\":1,"
@@ -222,6 +223,17 @@ main(void)
 		CHECK(setup(t, "b", "c3", 1000, "{\"baseline\":[{\"id\":1,"
 		    "\"target-prefix\":[\"11.0.0.0/16\"]}]}", &created,
 		    &e) == 0 && !created);
+	}
+
+	TEST("tm table: a quota lowered (reload) keeps what is held") {
+		uint32_t was = gw.conf->telemetry.max_reports;
+
+		gw.conf->telemetry.max_reports = 1;
+		CHECK(report(t, "b", "c3", 1, "11.0.0.0/24", 1, &e) == 0);
+		CHECK(report(t, "b", "c3", 2, "12.0.0.0/24", 0, &e) == -1 &&
+		    e.coap == 503 && strstr(e.msg,
+		    "max-reports-per-peer") != NULL);
+		gw.conf->telemetry.max_reports = was;
 	}
 
 	TEST("tm table: a new table restores setups and reports") {

@@ -238,6 +238,48 @@ main(void)
 		usage_free(u);
 	}
 
+	TEST("usage: a retention prunes old buckets, in memory and stored") {
+		CHECK((u = usage_new(st, B)) != NULL);
+		/* the test before left buckets before 600: they all go */
+		CHECK(sum(u, "cust", USAGE_DOWN, 0, 0, 1000).seconds == 550);
+		CHECK(usage_prune(u, 1000) >= 2);
+		CHECK(sum(u, "cust", USAGE_DOWN, 0, 0, 1000).seconds == 0);
+		CHECK(sum(u, "up", USAGE_UP, 0, 0, 1000).bytes == 0);
+		/* 1000..1250 spans buckets 1000, 1100, 1200 */
+		usage_start(u, "d r 1", USAGE_DOWN, "ret", "", "", 1000, true);
+		usage_counters(u, "d r 1", 10, 1, 1050);
+		usage_counters(u, "d r 1", 30, 3, 1150);
+		usage_end(u, "d r 1", 1250);
+		CHECK(usage_flush(u) == 0);
+		s = sum(u, "ret", USAGE_DOWN, 0, 0, 1300);
+		CHECK(s.executions == 1 && s.seconds == 250 && s.bytes == 30);
+		/* the hour that ends at `before` goes, the next stays */
+		CHECK(usage_prune(u, 1099) == 0);
+		CHECK(usage_prune(u, 1100) == 1);
+		s = sum(u, "ret", USAGE_DOWN, 0, 0, 1300);
+		CHECK(s.executions == 0 && s.seconds == 150 && s.bytes == 20);
+		/* still there: a bucket made again after it is pruned */
+		usage_start(u, "d r 2", USAGE_DOWN, "ret", "", "", 1010, true);
+		usage_end(u, "d r 2", 1020);
+		CHECK(sum(u, "ret", USAGE_DOWN, 0, 1100, 1300).seconds == 10);
+		CHECK(usage_prune(u, 1100) == 1);
+		CHECK(usage_flush(u) == 0);
+		usage_free(u);
+
+		CHECK((u = usage_new(st, B)) != NULL);
+		usage_orphans(u, 1300);
+		s = sum(u, "ret", USAGE_DOWN, 0, 0, 1300);
+		CHECK(s.executions == 0 && s.seconds == 150 && s.bytes == 20);
+		CHECK(sum(u, "cust", USAGE_DOWN, 0, 0, 1300).seconds == 0);
+		CHECK(sum(u, "up", USAGE_UP, 0, 0, 1300).bytes == 0);
+		CHECK(usage_prune(u, 1300) == 2);
+		CHECK(usage_flush(u) == 0);
+		usage_free(u);
+		CHECK((u = usage_new(st, B)) != NULL);
+		CHECK(sum(u, "ret", USAGE_DOWN, 0, 0, 1300).seconds == 0);
+		usage_free(u);
+	}
+
 	store_close(st);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/s.db-wal", dir);
