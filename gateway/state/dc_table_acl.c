@@ -573,3 +573,19 @@ dc_acl_set_activation(struct dc_table *t, const char *peer, const char *cuid,
 	tell(s, peer, cuid, r->acl.name, &r->acl);
 	return 0;
 }
+
+void
+dc_acl_put_back_activation(struct dc_table *t, const char *peer,
+    const char *cuid, const char *name, unsigned activation)
+{
+	struct dc_acl_store *s = dc_table_acls(t);
+	struct dc_acl_rt *r = find(s, peer, cuid, name);
+
+	if (r == NULL || r->acl.activation == activation)
+		return;
+	r->acl.activation = (uint8_t)activation;
+	/* the failed request's transaction is rolled back anyway; outside
+	 * one this puts the store back too */
+	(void)save(s, r);
+	tell(s, peer, cuid, r->acl.name, &r->acl);
+}
