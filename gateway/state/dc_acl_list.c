@@ -9,26 +9,27 @@
 #include "gateway/state/dc_table.h"
 #include "policies/acl.h"
 
+struct known {
+	const struct dc_table	*dc;
+	const char		*peer, *cuid;
+};
+
+static bool
+known(const char *name, void *arg)
+{
+	const struct known *k = arg;
+
+	return k->dc != NULL && dc_acl_find(k->dc, k->peer, k->cuid,
+	    name) != NULL;
+}
+
 int
 dc_acl_list_check(const struct dc_table *dc, const struct conf_peer *p,
     const char *cuid, const struct dots_scope *s, struct dots_err *err)
 {
-	for (size_t i = 0; i < s->n_acl_list; i++) {
-		const struct dots_acl *a = &s->acl_list[i];
+	struct known k = { dc, p->name, cuid };
 
-		if (a->acl_name == NULL)
-			return dots_errf(err, 400, "acl-list entry %zu: missing "
-			    "acl-name", i);
-		if (a->activation_type > ACL_DEACTIVATE)
-			return dots_errf(err, 400, "acl-name '%s': unknown "
-			    "activation-type %u", a->acl_name,
-			    a->activation_type);
-		if (pol_acl_find(p, a->acl_name) == NULL && (dc == NULL ||
-		    dc_acl_find(dc, p->name, cuid, a->acl_name) == NULL))
-			return dots_errf(err, 404, "acl-name '%s': no such ACL "
-			    "for peer %s", a->acl_name, p->name);
-	}
-	return 0;
+	return pol_acl_check_known(p, s, known, &k, err);
 }
 
 int
