@@ -69,3 +69,73 @@ error() {
 	check_eq "$1: HTTP $2" "$CODE" "$2"
 	check_eq "$1: error-tag $3" "$(bj "$TAGX")" "$3"
 }
+
+# RFC 8783's filtering ACL examples as the RFC prints them: Figure 24
+# (§7.2, an activate-when-mitigating IPv4 drop) and Figure 25 (§7.3, an
+# immediate IPv6 UDP accept).
+RFC8783_FIG24='{
+  "ietf-dots-data-channel:acls": {
+    "acl": [
+      {
+        "name": "sample-ipv4-acl",
+        "type": "ipv4-acl-type",
+        "activation-type": "activate-when-mitigating",
+        "aces": {
+          "ace": [
+            {
+              "name": "rule1",
+              "matches": {
+                "ipv4": {
+                  "destination-ipv4-network": "198.51.100.0/24",
+                  "source-ipv4-network": "192.0.2.0/24"
+                }
+              },
+              "actions": {
+                "forwarding": "drop"
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}'
+RFC8783_FIG25='{
+  "ietf-dots-data-channel:acls": {
+    "acl": [
+      {
+        "name": "test-acl-ipv6-udp",
+        "type": "ipv6-acl-type",
+        "activation-type": "immediate",
+        "aces": {
+          "ace": [
+            {
+              "name": "my-test-ace",
+              "matches": {
+                "ipv6": {
+                  "destination-ipv6-network": "2001:db8:6401::2/127",
+                  "source-ipv6-network": "2001:db8:1234::/96",
+                  "protocol": 17,
+                  "flow-label": 10000
+                },
+                "udp": {
+                  "source-port-range-or-operator": {
+                    "operator": "lte",
+                    "port": 80
+                  },
+                  "destination-port-range-or-operator": {
+                    "operator": "neq",
+                    "port": 1010
+                  }
+                }
+              },
+              "actions": {
+                "forwarding": "accept"
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}'

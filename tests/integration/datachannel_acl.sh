@@ -24,33 +24,7 @@ http customer4 POST "$DATA" "$(body '{"ietf-dots-data-channel:dots-client":[{"cu
 status "customer4 registers other4" 201
 
 # --- RFC 8783 §7.2 Figure 24, as is -----------------------------------------------
-FIG24=$(body '{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "sample-ipv4-acl",
-        "type": "ipv4-acl-type",
-        "activation-type": "activate-when-mitigating",
-        "aces": {
-          "ace": [
-            {
-              "name": "rule1",
-              "matches": {
-                "ipv4": {
-                  "destination-ipv4-network": "198.51.100.0/24",
-                  "source-ipv4-network": "192.0.2.0/24"
-                }
-              },
-              "actions": {
-                "forwarding": "drop"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}')
+FIG24=$(body "$RFC8783_FIG24")
 cp "$FIG24" "$TMP/fig24.json"
 http customer2 POST "$C" "$TMP/fig24.json"
 status "Figure 24: activate-when-mitigating drop ACL" 201
@@ -61,45 +35,7 @@ http customer2 POST "$C" "$TMP/fig24.json"
 error "Figure 24 again (POST): duplicate name" 409 resource-denied
 
 # --- RFC 8783 §7.3 Figure 25, as is ------------------------------------------------
-FIG25='{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "test-acl-ipv6-udp",
-        "type": "ipv6-acl-type",
-        "activation-type": "immediate",
-        "aces": {
-          "ace": [
-            {
-              "name": "my-test-ace",
-              "matches": {
-                "ipv6": {
-                  "destination-ipv6-network": "2001:db8:6401::2/127",
-                  "source-ipv6-network": "2001:db8:1234::/96",
-                  "protocol": 17,
-                  "flow-label": 10000
-                },
-                "udp": {
-                  "source-port-range-or-operator": {
-                    "operator": "lte",
-                    "port": 80
-                  },
-                  "destination-port-range-or-operator": {
-                    "operator": "neq",
-                    "port": 1010
-                  }
-                }
-              },
-              "actions": {
-                "forwarding": "accept"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}'
+FIG25=$RFC8783_FIG25
 http customer2 PUT "$C/acls/acl=test-acl-ipv6-udp" "$(body "$FIG25")"
 status "Figure 25: PUT immediate accept ACL (created)" 201
 http customer2 GET "$C/acls?content=all"

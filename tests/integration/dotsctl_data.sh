@@ -15,6 +15,7 @@ DCPORT=$(free_port) || { fail port "no free port"; exit 1; }
 sed -i "s|prefixes: \[$PFX2\]|prefixes: [$PFX2, \"2001:db8:6401::/48\"]|" "$CONF"
 printf 'data-channel: { address: %s, port: %s }\n' "$HOST" "$DCPORT" >> "$CONF"
 gw_start || exit 1
+. "$(dirname "$0")/../dc_lib.sh"	# the RFC's example bodies
 
 CUID=dz6pHjaADkaFTbjr0JGBpw
 D=$TMP/rfc
@@ -74,76 +75,8 @@ cat > "$D/aliases.json" <<'EOF'
   }
 }
 EOF
-cat > "$D/fig24.json" <<'EOF'
-{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "sample-ipv4-acl",
-        "type": "ipv4-acl-type",
-        "activation-type": "activate-when-mitigating",
-        "aces": {
-          "ace": [
-            {
-              "name": "rule1",
-              "matches": {
-                "ipv4": {
-                  "destination-ipv4-network": "198.51.100.0/24",
-                  "source-ipv4-network": "192.0.2.0/24"
-                }
-              },
-              "actions": {
-                "forwarding": "drop"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}
-EOF
-cat > "$D/fig25.json" <<'EOF'
-{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "test-acl-ipv6-udp",
-        "type": "ipv6-acl-type",
-        "activation-type": "immediate",
-        "aces": {
-          "ace": [
-            {
-              "name": "my-test-ace",
-              "matches": {
-                "ipv6": {
-                  "destination-ipv6-network": "2001:db8:6401::2/127",
-                  "source-ipv6-network": "2001:db8:1234::/96",
-                  "protocol": 17,
-                  "flow-label": 10000
-                },
-                "udp": {
-                  "source-port-range-or-operator": {
-                    "operator": "lte",
-                    "port": 80
-                  },
-                  "destination-port-range-or-operator": {
-                    "operator": "neq",
-                    "port": 1010
-                  }
-                }
-              },
-              "actions": {
-                "forwarding": "accept"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}
-EOF
+printf '%s\n' "$RFC8783_FIG24" > "$D/fig24.json"
+printf '%s\n' "$RFC8783_FIG25" > "$D/fig25.json"
 printf '%s\n' '{"ietf-dots-data-channel:alias":[{"name":"web2","target-prefix":["198.51.100.7/32"],"target-protocol":[17]}]}' > "$D/web2.json"
 
 # --- registration and capabilities --------------------------------------------------
