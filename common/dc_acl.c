@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dc_acl_impl.h"
 
@@ -218,4 +219,14 @@ dc_ace_protocol(const struct dc_ace *a, unsigned type)
 	default:
 		return 0;
 	}
+}
+
+int
+dc_ace_family(const struct dc_acl *acl, const struct dc_ace *a)
+{
+	if (a->l3 != 0)
+		return a->l3 == 6 ? AF_INET6 : AF_INET;
+	if (acl->type != DC_TYPE_NONE)
+		return acl->type == DC_TYPE_IPV6 ? AF_INET6 : AF_INET;
+	return 0;
 }

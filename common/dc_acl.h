@@ -263,5 +263,8 @@ size_t	 dc_port_ranges(const struct dc_port *, struct port_range out[2]);
 /* The protocol an ACE matches, from its l3 protocol leaf or its l4
  * container; 0 for any. ICMP under an ACL without type: 0 (either). */
 uint8_t	 dc_ace_protocol(const struct dc_ace *, unsigned acl_type);
+/* The address family an ACE of acl matches (its l3 container, else the
+ * ACL's type): AF_INET, AF_INET6, or 0 for either. */
+int	 dc_ace_family(const struct dc_acl *, const struct dc_ace *);
 
 #endif

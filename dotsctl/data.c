@@ -30,6 +30,15 @@ struct http {
 	char		 path[768];	/* after the host */
 	const char	*body;		/* NULL: none */
 	size_t		 len;
+	const char	*content;	/* --content: GET's content= */
+	const char	*if_match;	/* --if-match ETAG (RFC 7232) */
+	const char	*if_none_match;	/* --if-none-match ETAG */
+};
+
+/* What the answer's headers say that is printed. */
+struct heads {
+	char	 loc[512];
+	char	 etag[128];
 };
 
 static size_t
@@ -48,20 +57,29 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* The Location header, if any. */
+/* Header hdr's value in p (len bytes) into out, if it is that header. */
+static void
+header_value(const char *p, size_t len, const char *hdr, char *out,
+    size_t olen)
+{
+	size_t h = strlen(hdr);
+
+	if (len <= h || strncasecmp(p, hdr, h) != 0)
+		return;
+	len -= h;
+	while (len > 0 && (p[h + len - 1] == '\r' || p[h + len - 1] == '\n'))
+		len--;
+	snprintf(out, olen, "%.*s", (int)len, p + h);
+}
+
+/* The Location and ETag headers, if any. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	char *loc = arg;
-	size_t len = size * n;
+	struct heads *hd = arg;
 
-	if (len > 10 && strncasecmp(p, "Location: ", 10) == 0) {
-		len -= 10;
-		while (len > 0 && (p[10 + len - 1] == '\r' ||
-		    p[10 + len - 1] == '\n'))
-			len--;
-		snprintf(loc, 512, "%.*s", (int)len, p + 10);
-	}
+	header_value(p, size * n, "Location: ", hd->loc, sizeof(hd->loc));
+	header_value(p, size * n, "ETag: ", hd->etag, sizeof(hd->etag));
 	return size * n;
 }
 
@@ -86,7 +104,8 @@ reason(long code)
 }
 
 static void
-print_http(struct ctl *c, long code, const char *loc, const struct buf *b)
+print_http(struct ctl *c, long code, const struct heads *hd,
+    const struct buf *b)
 {
 	json_t *body = NULL, *o;
 	char *s;
@@ -97,8 +116,11 @@ print_http(struct ctl *c, long code, const char *loc, const struct buf *b)
 	if (c->json) {
 		o = json_object();
 		json_object_set_new(o, "code", json_sprintf("%ld", code));
-		if (loc[0] != '\0')
-			json_object_set_new(o, "location", json_string(loc));
+		if (hd->loc[0] != '\0')
+			json_object_set_new(o, "location",
+			    json_string(hd->loc));
+		if (hd->etag[0] != '\0')
+			json_object_set_new(o, "etag", json_string(hd->etag));
 		if (body != NULL)
 			json_object_set(o, "body", body);
 		else if (b->n > 0)
@@ -111,8 +133,10 @@ print_http(struct ctl *c, long code, const char *loc, const struct buf *b)
 		json_decref(o);
 	} else {
 		printf("%ld %s\n", code, reason(code));
-		if (loc[0] != '\0')
-			printf("Location: %s\n", loc);
+		if (hd->loc[0] != '\0')
+			printf("Location: %s\n", hd->loc);
+		if (hd->etag[0] != '\0')
+			printf("ETag: %s\n", hd->etag);
 		if (body != NULL) {
 			s = json_dumps(body, JSON_INDENT(2) |
 			    JSON_PRESERVE_ORDER);
@@ -159,7 +183,8 @@ static void
 request(struct ctl *c, const struct http *h)
 {
 	char base[512], resolve[600], url[1400], err[CURL_ERROR_SIZE] = "";
-	char loc[512] = "";
+	char cond[160];
+	struct heads hd = { "", "" };
 	struct curl_slist *hdrs = NULL, *res = NULL;
 	struct buf b = { NULL, 0 };
 	CURLcode rc;
@@ -167,7 +192,9 @@ request(struct ctl *c, const struct http *h)
 	long code = 0;
 
 	target(c, base, sizeof(base), resolve, sizeof(resolve));
-	snprintf(url, sizeof(url), "%s%s", base, h->path);
+	snprintf(url, sizeof(url), "%s%s%s%s", base, h->path,
+	    h->content != NULL ? "?content=" : "",
+	    h->content != NULL ? h->content : "");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (cu = curl_easy_init()) == NULL) {
 		fprintf(stderr, "dotsctl: cannot start libcurl\n");
@@ -177,6 +204,15 @@ request(struct ctl *c, const struct http *h)
 	hdrs = curl_slist_append(hdrs, "Accept: " YANG_JSON);
 	if (h->body != NULL)
 		hdrs = curl_slist_append(hdrs, "Content-Type: " YANG_JSON);
+	if (h->if_match != NULL) {
+		snprintf(cond, sizeof(cond), "If-Match: %s", h->if_match);
+		hdrs = curl_slist_append(hdrs, cond);
+	}
+	if (h->if_none_match != NULL) {
+		snprintf(cond, sizeof(cond), "If-None-Match: %s",
+		    h->if_none_match);
+		hdrs = curl_slist_append(hdrs, cond);
+	}
 	if (resolve[0] != '\0')
 		res = curl_slist_append(res, resolve);
 	curl_easy_setopt(cu, CURLOPT_URL, url);
@@ -197,7 +233,7 @@ request(struct ctl *c, const struct http *h)
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(cu, CURLOPT_HEADERDATA, loc);
+	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &hd);
 	curl_easy_setopt(cu, CURLOPT_VERBOSE, c->verbose > 0 ? 1L : 0L);
 	if ((rc = curl_easy_perform(cu)) != CURLE_OK) {
 		fprintf(stderr, "dotsctl: %s: %s\n", url,
@@ -205,7 +241,7 @@ request(struct ctl *c, const struct http *h)
 		c->status = EX_NORESP;
 	} else {
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
-		print_http(c, code, loc, &b);
+		print_http(c, code, &hd, &b);
 	}
 	free(b.p);
 	curl_slist_free_all(hdrs);
@@ -317,6 +353,42 @@ collection(struct ctl *c, const char *cuid, const char *what,
 	request(c, h);
 }
 
+/*
+ * Take data's own options out of argv[from..argc) (the rest are global
+ * options for parse_cmd_args): --content config|nonconfig|all,
+ * --if-match ETAG, --if-none-match ETAG. The new argc.
+ */
+static int
+take_options(struct http *h, int from, int argc, char **argv)
+{
+	int i, o = from;
+
+	for (i = from; i < argc; i++) {
+		const char **v = strcmp(argv[i], "--content") == 0 ?
+		    &h->content : strcmp(argv[i], "--if-match") == 0 ?
+		    &h->if_match : strcmp(argv[i], "--if-none-match") == 0 ?
+		    &h->if_none_match : NULL;
+
+		if (v == NULL) {
+			argv[o++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage_err("data: %s needs a value", argv[i]);
+		*v = argv[++i];
+		/* a header value: no line breaks, bounded */
+		if (strpbrk(*v, "\r\n") != NULL || strlen(*v) > 120)
+			usage_err("data: %s %.40s: not a header value",
+			    argv[i - 1], *v);
+	}
+	if (h->content != NULL && strcmp(h->content, "config") != 0 &&
+	    strcmp(h->content, "nonconfig") != 0 &&
+	    strcmp(h->content, "all") != 0)
+		usage_err("data: --content config, nonconfig or all, not "
+		    "'%s'", h->content);
+	return o;
+}
+
 int
 cmd_data(struct ctl *c, struct args *a, int argc, char **argv)
 {
@@ -336,6 +408,13 @@ cmd_data(struct ctl *c, struct args *a, int argc, char **argv)
 	}
 	if (i < argc && argv[i][0] != '-')
 		arg = argv[i++];
+	argc = take_options(&h, i, argc, argv);
+	if (h.content != NULL && (op == NULL || strcmp(op, "get") != 0))
+		usage_err("data: --content goes with alias get or acl get");
+	if ((h.if_match != NULL || h.if_none_match != NULL) && (op == NULL ||
+	    (strcmp(op, "put") != 0 && strcmp(op, "delete") != 0)))
+		usage_err("data: --if-match and --if-none-match go with put "
+		    "and delete");
 	/* the rest: global options ("data capabilities --json") */
 	n = argc - i + 1;
 	argv[i - 1] = (char *)"data";

@@ -18,6 +18,13 @@ int
 pol_acl_check(const struct conf_peer *p, const struct dots_scope *s,
     struct dots_err *err)
 {
+	return pol_acl_check_known(p, s, NULL, NULL, err);
+}
+
+int
+pol_acl_check_known(const struct conf_peer *p, const struct dots_scope *s,
+    bool (*known)(const char *name, void *), void *arg, struct dots_err *err)
+{
 	for (size_t i = 0; i < s->n_acl_list; i++) {
 		const struct dots_acl *a = &s->acl_list[i];
 
@@ -28,7 +35,8 @@ pol_acl_check(const struct conf_peer *p, const struct dots_scope *s,
 			return dots_errf(err, 400, "acl-name '%s': unknown "
 			    "activation-type %u", a->acl_name,
 			    a->activation_type);
-		if (pol_acl_find(p, a->acl_name) == NULL)
+		if (pol_acl_find(p, a->acl_name) == NULL &&
+		    (known == NULL || !known(a->acl_name, arg)))
 			return dots_errf(err, 404, "acl-name '%s': no such ACL "
 			    "for peer %s", a->acl_name, p->name);
 	}

@@ -33,6 +33,11 @@ const struct conf_acl *pol_acl_find(const struct conf_peer *, const char *);
  */
 int	pol_acl_check(const struct conf_peer *, const struct dots_scope *,
 	    struct dots_err *);
+/* The same, a name the peer has not staged being one when known (NULL:
+ * none) says so: the DOTS client's data-channel ACLs (dc_acl_list.h). */
+int	pol_acl_check_known(const struct conf_peer *, const struct dots_scope *,
+	    bool (*known)(const char *name, void *), void *arg,
+	    struct dots_err *);
 
 /*
  * Append the rules of s's activated ACLs to out[*n..POL_RULES_MAX); -1

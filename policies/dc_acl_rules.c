@@ -71,16 +71,6 @@ may_overlap(const struct dc_ace *a, const struct dc_ace *b, unsigned type)
 	return pa == 0 || pb == 0 || pa == pb;
 }
 
-static int
-family_of(const struct dc_acl *acl, const struct dc_ace *a)
-{
-	if (a->l3 != 0)
-		return a->l3 == 6 ? AF_INET6 : AF_INET;
-	if (acl->type != DC_TYPE_NONE)
-		return acl->type == DC_TYPE_IPV6 ? AF_INET6 : AF_INET;
-	return 0;
-}
-
 /* The rule of ACE a toward destination dst into r. */
 static void
 ace_rule(const struct dc_acl *acl, const struct dc_ace *a,
@@ -148,7 +138,7 @@ dc_acl_rules(const struct conf_peer *peer, const struct dc_acl *acl,
 	}
 	for (i = 0; i < acl->n_aces; i++) {
 		const struct dc_ace *a = &acl->aces[i];
-		int fam = family_of(acl, a);
+		int fam = dc_ace_family(acl, a);
 
 		if (!filters(a))
 			continue;

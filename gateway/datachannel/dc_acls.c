@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "common/conf.h"
 #include "common/dc_acl.h"
@@ -37,37 +36,10 @@
 #define MODULE		"ietf-dots-data-channel:"
 #define LOC_PREFIX	"/restconf/data/" MODULE "dots-data"
 
-static void
-err(struct rc_reply *r, int status, const char *tag, const char *fmt,
-    const char *arg)
-{
-	struct dc_err e;
-
-	dc_errf(&e, status, tag, fmt, arg);
-	rc_error(r, &e);
-}
-
 static const char *
 peer_name(const struct rc_request *q)
 {
 	return q->peer->conf->name;
-}
-
-static int
-content_of(const struct rc_request *q, unsigned *content, struct rc_reply *r)
-{
-	if (q->content == NULL || strcmp(q->content, "all") == 0)
-		*content = DC_CONTENT_ALL;
-	else if (strcmp(q->content, "config") == 0)
-		*content = DC_CONTENT_CONFIG;
-	else if (strcmp(q->content, "nonconfig") == 0)
-		*content = DC_CONTENT_NONCONFIG;
-	else {
-		err(r, 400, "invalid-value", "content: config, nonconfig or "
-		    "all, not \"%.40s\"", q->content);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- entity tags ------------------------------------------------------- */
@@ -131,23 +103,13 @@ plain_accept(const struct dc_ace *a)
 	return a->forwarding == DC_FWD_ACCEPT && !a->has_rate;
 }
 
-static int
-family_of(const struct dc_acl *acl, const struct dc_ace *a)
-{
-	if (a->l3 != 0)
-		return a->l3 == 6 ? AF_INET6 : AF_INET;
-	if (acl->type != DC_TYPE_NONE)
-		return acl->type == DC_TYPE_IPV6 ? AF_INET6 : AF_INET;
-	return 0;
-}
-
 /* May a packet match ACE a of acl and ACE b of blc? Only disjoint
  * families, destinations, sources or protocols say no. */
 static bool
 may_overlap(const struct dc_acl *acl, const struct dc_ace *a,
     const struct dc_acl *blc, const struct dc_ace *b)
 {
-	int fa = family_of(acl, a), fb = family_of(blc, b);
+	int fa = dc_ace_family(acl, a), fb = dc_ace_family(blc, b);
 	uint8_t pa = dc_ace_protocol(a, acl->type),
 		pb = dc_ace_protocol(b, blc->type);
 
@@ -239,7 +201,8 @@ acls_body(const struct rc_request *q, const char *cuid, const char *one,
 
 		json_decref(j);
 		if ((j = w) == NULL) {
-			err(r, 500, "operation-failed", "%s", "out of memory");
+			rc_err(r, 500, "operation-failed", "%s",
+			    "out of memory");
 			return -1;
 		}
 	}
@@ -250,12 +213,12 @@ acls_body(const struct rc_request *q, const char *cuid, const char *one,
 		return -1;
 	}
 	if (one != NULL && (l->n != 1 || strcmp(l->v[0].name, one) != 0)) {
-		err(r, 400, "invalid-value", "the body must hold the one ACL "
-		    "the URI names, %s", one);
+		rc_err(r, 400, "invalid-value", "the body must hold the one "
+		    "ACL the URI names, %s", one);
 		return -1;
 	}
 	if ((rules = calloc(POL_RULES_MAX, sizeof(*rules))) == NULL) {
-		err(r, 500, "operation-failed", "%s", "out of memory");
+		rc_err(r, 500, "operation-failed", "%s", "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < l->n; i++) {
@@ -326,20 +289,20 @@ placement(const struct rc_request *q, enum dc_insert *where,
 	else if (strcmp(q->insert, "after") == 0)
 		*where = DC_INSERT_AFTER;
 	else {
-		err(r, 400, "invalid-value", "insert: first, last, before or "
-		    "after, not \"%.20s\"", q->insert);
+		rc_err(r, 400, "invalid-value", "insert: first, last, before "
+		    "or after, not \"%.20s\"", q->insert);
 		return -1;
 	}
 	if (*where != DC_INSERT_BEFORE && *where != DC_INSERT_AFTER) {
 		if (q->point != NULL) {
-			err(r, 400, "invalid-value", "point goes with insert="
-			    "before or after%s", "");
+			rc_err(r, 400, "invalid-value", "point goes with "
+			    "insert=before or after%s", "");
 			return -1;
 		}
 		return 0;
 	}
 	if (q->point == NULL) {
-		err(r, 400, "missing-attribute", "insert=%s needs point",
+		rc_err(r, 400, "missing-attribute", "insert=%s needs point",
 		    q->insert);
 		return -1;
 	}
@@ -372,7 +335,7 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 	for (size_t i = 0; i < l.n; i++)
 		if (dc_acl_find(q->gw->dc, peer_name(q), cuid,
 		    l.v[i].name) != NULL) {
-			err(r, 409, "resource-denied", "ACL %s exists",
+			rc_err(r, 409, "resource-denied", "ACL %s exists",
 			    l.v[i].name);
 			dc_acls_free(&l);
 			return;
@@ -381,20 +344,20 @@ rc_acls_post(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 		char n[32];
 
 		snprintf(n, sizeof(n), "%zu", max);
-		err(r, 409, "resource-denied", "the peer's quota of %s "
+		rc_err(r, 409, "resource-denied", "the peer's quota of %s "
 		    "filtering ACLs would be exceeded", n);
 		dc_acls_free(&l);
 		return;
 	}
 	if (point != NULL && dc_acl_find(q->gw->dc, peer_name(q), cuid,
 	    point) == NULL) {
-		err(r, 400, "invalid-value", "point: no ACL %.64s of this "
+		rc_err(r, 400, "invalid-value", "point: no ACL %.64s of this "
 		    "DOTS client", point);
 		dc_acls_free(&l);
 		return;
 	}
 	if ((names = calloc(l.n, sizeof(*names))) == NULL) {
-		err(r, 500, "operation-failed", "%s", "out of memory");
+		rc_err(r, 500, "operation-failed", "%s", "out of memory");
 		dc_acls_free(&l);
 		return;
 	}
@@ -496,11 +459,11 @@ acls_get(const struct rc_request *q, const char *cuid, const char *name,
 	json_t *cfg;
 	char tag[24];
 
-	if (content_of(q, &content, r) == -1)
+	if (rc_content(q, &content, r) == -1)
 		return;
 	if (name != NULL && (a = dc_acl_find(q->gw->dc, peer_name(q), cuid,
 	    name)) == NULL) {
-		err(r, 404, "invalid-value", "no ACL %s", name);
+		rc_err(r, 404, "invalid-value", "no ACL %s", name);
 		return;
 	}
 	if (a != NULL)
@@ -515,7 +478,7 @@ acls_get(const struct rc_request *q, const char *cuid, const char *name,
 	r->body = a != NULL ? json_pack("{s:{s:[o]}}", DC_ACLS_ROOT, "acl",
 	    dc_acl_encode_one(a, content)) : collection(q, cuid, content);
 	if (r->body == NULL) {
-		err(r, 500, "operation-failed", "%s", "out of memory");
+		rc_err(r, 500, "operation-failed", "%s", "out of memory");
 		return;
 	}
 	r->status = 200;
@@ -562,12 +525,12 @@ rc_acls(const struct rc_request *q, const char *cuid, const char *name,
 		if (get)
 			acls_get(q, cuid, NULL, r);
 		else
-			err(r, 405, "operation-not-supported", "%s: GET (POST "
-			    "to the dots-client)", "acls");
+			rc_err(r, 405, "operation-not-supported", "%s: GET "
+			    "(POST to the dots-client)", "acls");
 		return;
 	}
 	if (strlen(name) == 0 || strlen(name) > DC_NAME_MAX) {
-		err(r, 404, "invalid-value", "%s: no such ACL", "acls");
+		rc_err(r, 404, "invalid-value", "%s: no such ACL", "acls");
 		return;
 	}
 	if (strcmp(q->method, "PUT") == 0)
@@ -577,6 +540,6 @@ rc_acls(const struct rc_request *q, const char *cuid, const char *name,
 	else if (strcmp(q->method, "DELETE") == 0)
 		acl_delete(q, cuid, name, r);
 	else
-		err(r, 405, "operation-not-supported", "%s: PUT, GET or "
+		rc_err(r, 405, "operation-not-supported", "%s: PUT, GET or "
 		    "DELETE", "acl");
 }

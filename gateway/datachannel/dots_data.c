@@ -38,8 +38,8 @@ rc_error(struct rc_reply *r, const struct dc_err *e)
 	    e->msg);
 }
 
-static void
-err(struct rc_reply *r, int status, const char *tag, const char *fmt,
+void
+rc_err(struct rc_reply *r, int status, const char *tag, const char *fmt,
     const char *arg)
 {
 	struct dc_err e;
@@ -62,7 +62,7 @@ static void
 capabilities(const struct rc_request *q, struct rc_reply *r)
 {
 	if (strcmp(q->method, "GET") != 0) {
-		err(r, 405, "operation-not-supported", "%s: GET only",
+		rc_err(r, 405, "operation-not-supported", "%s: GET only",
 		    "capabilities");
 		return;
 	}
@@ -127,12 +127,12 @@ client_put(const struct rc_request *q, const char *uri_cuid, struct rc_reply *r)
 	if (client_body(q, &c, &prov, r) == -1)
 		goto out;
 	if (uri_cuid == NULL && dc_client_owner(q->gw->dc, c.cuid) != NULL) {
-		err(r, 409, "resource-denied", "dots-client %s exists",
+		rc_err(r, 409, "resource-denied", "dots-client %s exists",
 		    c.cuid);
 		goto out;
 	}
 	if (uri_cuid != NULL && strcmp(uri_cuid, c.cuid) != 0) {
-		err(r, 400, "invalid-value", "cuid in the body is not the "
+		rc_err(r, 400, "invalid-value", "cuid in the body is not the "
 		    "URI's %s", uri_cuid);
 		goto out;
 	}
@@ -162,7 +162,7 @@ client_get(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 	json_t *o;
 
 	if (cdid == NULL) {
-		err(r, 404, "invalid-value", "no dots-client %s", cuid);
+		rc_err(r, 404, "invalid-value", "no dots-client %s", cuid);
 		return;
 	}
 	o = json_pack("{s:s}", "cuid", cuid);
@@ -175,8 +175,8 @@ client_get(const struct rc_request *q, const char *cuid, struct rc_reply *r)
 
 /* ---- aliases ----------------------------------------------------------- */
 
-static int
-content_of(const struct rc_request *q, unsigned *content, struct rc_reply *r)
+int
+rc_content(const struct rc_request *q, unsigned *content, struct rc_reply *r)
 {
 	if (q->content == NULL || strcmp(q->content, "all") == 0)
 		*content = DC_CONTENT_ALL;
@@ -185,7 +185,7 @@ content_of(const struct rc_request *q, unsigned *content, struct rc_reply *r)
 	else if (strcmp(q->content, "nonconfig") == 0)
 		*content = DC_CONTENT_NONCONFIG;
 	else {
-		err(r, 400, "invalid-value", "content: config, nonconfig or "
+		rc_err(r, 400, "invalid-value", "content: config, nonconfig or "
 		    "all, not \"%.40s\"", q->content);
 		return -1;
 	}
@@ -240,13 +240,13 @@ aliases_get(const struct rc_request *q, const char *cuid, const char *name,
 	int64_t pending;
 	char tag[24];
 
-	if (content_of(q, &c.content, r) == -1)
+	if (rc_content(q, &c.content, r) == -1)
 		return;
 	alias_etag(q, cuid, name, tag);
 	if (name != NULL) {
 		if ((a = dc_alias_get(q->gw->dc, peer_name(q), cuid, name,
 		    &pending)) == NULL) {
-			err(r, 404, "invalid-value", "no alias %s", name);
+			rc_err(r, 404, "invalid-value", "no alias %s", name);
 			return;
 		}
 		if (rc_precondition(q, tag, r) == -1)
@@ -294,7 +294,7 @@ aliases_body(const struct rc_request *q, const char *one, struct dc_aliases *as,
 
 			snprintf(msg, sizeof(msg), "alias %s: %s",
 			    as->v[i].name, de.msg);
-			err(r, 403, "access-denied", "%s", msg);
+			rc_err(r, 403, "access-denied", "%s", msg);
 			return -1;
 		}
 	return 0;
@@ -328,7 +328,7 @@ aliases_put(const struct rc_request *q, const char *cuid, const char *name,
 
 		/* POST creates only (RFC 8040 §4.4.1) */
 		if (name == NULL && exists) {
-			err(r, 409, "resource-denied", "alias %s exists",
+			rc_err(r, 409, "resource-denied", "alias %s exists",
 			    as.v[i].name);
 			dc_aliases_free(&as);
 			return;
@@ -341,7 +341,7 @@ aliases_put(const struct rc_request *q, const char *cuid, const char *name,
 
 		snprintf(n, sizeof(n), "%u",
 		    q->gw->conf->data_channel.max_aliases);
-		err(r, 409, "resource-denied", "the peer's quota of %s "
+		rc_err(r, 409, "resource-denied", "the peer's quota of %s "
 		    "aliases would be exceeded", n);
 		dc_aliases_free(&as);
 		return;
@@ -380,7 +380,7 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 
 	if (strncmp(p, DOTS_DATA, strlen(DOTS_DATA)) != 0 ||
 	    (p[strlen(DOTS_DATA)] != '\0' && p[strlen(DOTS_DATA)] != '/')) {
-		err(r, 404, "invalid-value", "%s: no such resource", "data");
+		rc_err(r, 404, "invalid-value", "%s: no such resource", "data");
 		return;
 	}
 	p += strlen(DOTS_DATA);
@@ -388,7 +388,7 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		if (post)
 			client_put(q, NULL, r);
 		else
-			err(r, 405, "operation-not-supported", "%s: POST a "
+			rc_err(r, 405, "operation-not-supported", "%s: POST a "
 			    "dots-client", "dots-data");
 		return;
 	}
@@ -397,13 +397,15 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		return;
 	}
 	if (strncmp(p, "/dots-client=", 13) != 0) {
-		err(r, 404, "invalid-value", "%s: no such resource", "dots-data");
+		rc_err(r, 404, "invalid-value", "%s: no such resource",
+		    "dots-data");
 		return;
 	}
 	p += 13;
 	n = (slash = strchr(p, '/')) != NULL ? (size_t)(slash - p) : strlen(p);
 	if (n == 0 || n > DC_CUID_MAX) {
-		err(r, 400, "invalid-value", "%s: a bad cuid", "dots-client");
+		rc_err(r, 400, "invalid-value", "%s: a bad cuid",
+		    "dots-client");
 		return;
 	}
 	memcpy(cuid, p, n);
@@ -412,7 +414,8 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 	if (*p == '\0' && post) {
 		/* a child of the client: aliases (RFC 8783 §6.1) */
 		if (dc_client_cdid(q->gw->dc, peer_name(q), cuid) == NULL)
-			err(r, 404, "invalid-value", "no dots-client %s", cuid);
+			rc_err(r, 404, "invalid-value", "no dots-client %s",
+			    cuid);
 		else if (rc_body_is_acls(q))
 			rc_acls_post(q, cuid, r);
 		else
@@ -433,22 +436,22 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 				r->status = 204;
 			}
 		} else
-			err(r, 405, "operation-not-supported", "%s: POST, "
+			rc_err(r, 405, "operation-not-supported", "%s: POST, "
 			    "PUT, GET or DELETE", "dots-client");
 		return;
 	}
 	/* every resource below is the registered client's: another
 	 * peer's client is not found, as an unregistered one */
 	if (dc_client_cdid(q->gw->dc, peer_name(q), cuid) == NULL) {
-		err(r, 404, "invalid-value", "no dots-client %s", cuid);
+		rc_err(r, 404, "invalid-value", "no dots-client %s", cuid);
 		return;
 	}
 	if (strcmp(p, "/aliases") == 0) {
 		if (get)
 			aliases_get(q, cuid, NULL, r);
 		else
-			err(r, 405, "operation-not-supported", "%s: GET (POST "
-			    "to the dots-client)", "aliases");
+			rc_err(r, 405, "operation-not-supported", "%s: GET "
+			    "(POST to the dots-client)", "aliases");
 		return;
 	}
 	if (strcmp(p, "/acls") == 0 || strncmp(p, "/acls/acl=", 10) == 0) {
@@ -456,13 +459,13 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		return;
 	}
 	if (strncmp(p, "/aliases/alias=", 15) != 0) {
-		err(r, 404, "invalid-value", "%s: no such resource",
+		rc_err(r, 404, "invalid-value", "%s: no such resource",
 		    "dots-client");
 		return;
 	}
 	p += 15;
 	if (strlen(p) == 0 || strlen(p) > DC_NAME_MAX || strchr(p, '/')) {
-		err(r, 404, "invalid-value", "%s: no such alias", "aliases");
+		rc_err(r, 404, "invalid-value", "%s: no such alias", "aliases");
 		return;
 	}
 	strcpy(name, p);
@@ -481,6 +484,6 @@ rc_dots_data(const struct rc_request *q, struct rc_reply *r)
 		else
 			r->status = 204;
 	} else
-		err(r, 405, "operation-not-supported", "%s: PUT, GET or "
+		rc_err(r, 405, "operation-not-supported", "%s: PUT, GET or "
 		    "DELETE", "alias");
 }

@@ -40,6 +40,13 @@ struct rc_reply {
 /* Fill r: a status and body, or an RFC 8040 error (rc_error). */
 void	rc_dots_data(const struct rc_request *, struct rc_reply *);
 void	rc_error(struct rc_reply *, const struct dc_err *);
+/* rc_error() of a dc_err made of fmt with one %s (arg). */
+void	rc_err(struct rc_reply *, int status, const char *tag, const char *fmt,
+	    const char *arg);
+/* The request's content= (RFC 8040 §4.8.1; absent: all) as DC_CONTENT_*:
+ * 0, or -1 with a 400 in the reply. */
+int	rc_content(const struct rc_request *, unsigned *content,
+	    struct rc_reply *);
 
 /* Filtering ACLs (dc_acls.c), below the registered cuid of q's peer:
  * name NULL for .../acls, else .../acls/acl=name. */

@@ -522,7 +522,8 @@ request_hop_limit(const coap_pdu_t *pdu)
 }
 
 static void
-mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
+mitigate_put(const struct ds_request *rq, coap_pdu_t *resp,
+    struct dc_acl_list_undo *acl_undo)
 {
 	struct peer_rt *peer = rq->ds->peer;
 	const struct conf_policy *pol = &peer->conf->policy;
@@ -628,13 +629,19 @@ mitigate_put(const struct ds_request *rq, coap_pdu_t *resp)
 		    peer->conf->name, rq->path.cdid);
 	/* RFC 9133: the acl-list sets the data-channel ACLs' activation */
 	if (s->n_acl_list > 0 && dc_acl_list_apply(rq->gw->dc, peer->conf,
-	    rq->path.cuid, s, &err) == -1)
+	    rq->path.cuid, s, acl_undo, &err) == -1) {
 		log_warnx("peer %s cuid %s mid %u: %s", peer->conf->name,
 		    rq->path.cuid, rq->path.mid, err.msg);
+		if (err.coap == 503)
+			reply_max_age(resp, STORE_RETRY_SECONDS);
+		reply_err(resp, &err);
+		goto done;
+	}
 	m = mit_create(rq->gw->mt, c, rq->path.mid,
 	    peer->conf->trusted_gateway && rq->path.cdid[0] != '\0' ?
 	    rq->path.cdid : NULL, rq->path.cdid, s, lifetime);
 	if (m == NULL) {
+		dc_acl_list_undo(rq->gw->dc, acl_undo);
 		reply_errf(resp, 500, "out of memory");
 		goto done;
 	}
@@ -655,6 +662,7 @@ struct put_undo {
 	struct mitigation *m;		/* existed before the request */
 	int64_t		 lifetime;
 	int64_t		 left;		/* seconds, -1 indefinite */
+	struct dc_acl_list_undo acl;	/* activation-types the acl-list set */
 };
 
 static struct mitigation *
@@ -669,15 +677,17 @@ request_mit(const struct ds_request *rq)
 /*
  * The commit failed: what memory holds is brought back to what the
  * store holds where that is cheap and exact. A created mitigation ends
- * again (its rules and upstream placements withdrawn); a refresh gets
- * its old lifetime back. A DELETE stays done in memory: the store's
+ * again (its rules and upstream placements withdrawn), the data-channel
+ * ACLs its acl-list changed get their activation-types back; a refresh
+ * gets its old lifetime back. A DELETE stays done in memory: the store's
  * record goes when the mitigation ends (mit_remove writes it again).
  */
 static void
-undo_write(const struct ds_request *rq, const struct put_undo *u)
+undo_write(const struct ds_request *rq, struct put_undo *u)
 {
 	struct mitigation *m = request_mit(rq);
 
+	dc_acl_list_undo(rq->gw->dc, &u->acl);
 	if (rq->method != COAP_REQUEST_CODE_PUT || m == NULL)
 		return;
 	if (u->m == NULL) {
@@ -734,7 +744,7 @@ answer_durable(const struct ds_request *rq, coap_pdu_t *resp,
 static void
 mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 {
-	struct put_undo u = { NULL, 0, 0 };
+	struct put_undo u = { NULL, 0, 0, { NULL, NULL, 0, NULL } };
 	coap_async_t *a;
 	coap_pdu_t *out;
 	uint64_t before = store_committed(rq->gw->store);
@@ -753,7 +763,7 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 	(void)store_global(rq->gw->store);
 	switch (rq->method) {
 	case COAP_REQUEST_CODE_PUT:
-		mitigate_put(rq, out);
+		mitigate_put(rq, out, &u.acl);
 		break;
 	case COAP_REQUEST_CODE_DELETE:
 		mitigate_delete(rq, out);
@@ -779,6 +789,7 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		answer_durable(rq, resp, &out, store_committed(rq->gw->store));
 	else if (coap_pdu_get_code(out) != 0 && reply_copy(resp, out) == -1)
 		reply_errf(resp, 500, "out of memory");
+	dc_acl_list_undo_free(&u.acl);
 	if (out != NULL)
 		coap_delete_pdu(out);
 }

@@ -14,6 +14,7 @@
 
 #include "common/conf.h"
 #include "common/dots_err.h"
+#include "common/dc_json.h"
 #include "common/dots_msg.h"
 
 struct dc_table;
@@ -23,11 +24,29 @@ struct dc_table;
 int	dc_acl_list_check(const struct dc_table *, const struct conf_peer *,
 	    const char *cuid, const struct dots_scope *, struct dots_err *);
 
+/* What dc_acl_list_apply() changed: the activation-types to put back
+ * when the request is not committed after all. */
+struct dc_acl_list_undo {
+	const char	*peer;		/* borrowed from the caller */
+	const char	*cuid;
+	size_t		 n;
+	struct dc_acl_was {
+		char	 name[DC_NAME_MAX + 1];
+		unsigned activation;
+	}		*v;
+};
+
 /* Once the request is accepted: every entry naming a data-channel ACL of
- * cuid (not a staged one) sets that ACL's activation-type. 0, or -1 with
- * err 5.03 naming the ACL whose update the store refused (the others
- * applied). */
+ * cuid (not a staged one) sets that ACL's activation-type, each change
+ * recorded in u. 0, or -1 with err 5.03 naming the ACL whose update the
+ * store refused (or 5.00 out of memory): the entries applied before it
+ * are put back then, u empty. */
 int	dc_acl_list_apply(struct dc_table *, const struct conf_peer *,
-	    const char *cuid, const struct dots_scope *, struct dots_err *);
+	    const char *cuid, const struct dots_scope *,
+	    struct dc_acl_list_undo *u, struct dots_err *);
+/* Put back what u records (the request was not committed) and empty it. */
+void	dc_acl_list_undo(struct dc_table *, struct dc_acl_list_undo *u);
+/* Forget what u records (the request was committed). */
+void	dc_acl_list_undo_free(struct dc_acl_list_undo *u);
 
 #endif

@@ -108,32 +108,7 @@ dc_client_cdid(const struct dc_table *t, const char *peer, const char *cuid)
 	return c != NULL && strcmp(c->peer, peer) == 0 ? c->cdid : NULL;
 }
 
-static int64_t
-pending_minutes(const struct dc_alias_rt *r)
-{
-	int64_t left = r->expires - (int64_t)time(NULL);
-
-	return left <= 0 ? 0 : (left + 59) / 60;
-}
-
 /* ---- the store ------------------------------------------------------- */
-
-/* j (taken; NULL when it could not be built) as compact JSON under key. */
-static int
-put_json(struct dc_table *t, const char *key, json_t *j)
-{
-	char *s;
-	int rc;
-
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return -1;
-	}
-	rc = store_reg_put(t->gw->store, key, (const uint8_t *)s, strlen(s));
-	free(s);
-	json_decref(j);
-	return rc;
-}
 
 static int
 client_save(struct dc_table *t, const struct dc_client *c)
@@ -141,8 +116,8 @@ client_save(struct dc_table *t, const struct dc_client *c)
 	char key[256];
 
 	snprintf(key, sizeof(key), CLIENT_KEY "%s", c->cuid);
-	return put_json(t, key, json_pack("{s:s, s:s}", "peer", c->peer,
-	    "cdid", c->cdid));
+	return dc_store_put_json(t->gw->store, key, json_pack("{s:s, s:s}",
+	    "peer", c->peer, "cdid", c->cdid));
 }
 
 static int
@@ -154,9 +129,9 @@ alias_save(struct dc_table *t, const struct dc_alias_rt *r)
 	snprintf(key, sizeof(key), ALIAS_KEY "%s/%s", r->cuid, r->a.name);
 	if ((a = dc_encode_alias(&r->a, DC_CONTENT_CONFIG, 0)) == NULL)
 		return -1;
-	return put_json(t, key, json_pack("{s:s, s:I, s:{s:[o]}}", "peer",
-	    r->peer, "expires", (json_int_t)r->expires, "alias",
-	    "ietf-dots-data-channel:alias", a));
+	return dc_store_put_json(t->gw->store, key, json_pack("{s:s, s:I, "
+	    "s:{s:[o]}}", "peer", r->peer, "expires", (json_int_t)r->expires,
+	    "alias", "ietf-dots-data-channel:alias", a));
 }
 
 static void
@@ -179,8 +154,9 @@ alias_remove(struct dc_table *t, struct dc_alias_rt *r, bool unsave)
 }
 
 static int
-load_client(struct dc_table *t, const char *cuid, const json_t *j)
+load_client(void *arg, const char *cuid, const json_t *j)
 {
+	struct dc_table *t = arg;
 	const char *peer = json_string_value(json_object_get(j, "peer"));
 	const char *cdid = json_string_value(json_object_get(j, "cdid"));
 	struct dc_client *c;
@@ -199,25 +175,24 @@ load_client(struct dc_table *t, const char *cuid, const json_t *j)
 }
 
 static int
-load_alias(struct dc_table *t, const char *key, const json_t *j)
+load_alias(void *arg, const char *key, const json_t *j)
 {
+	struct dc_table *t = arg;
 	const char *peer = json_string_value(json_object_get(j, "peer"));
 	const json_t *body = json_object_get(j, "alias");
-	const char *slash = strchr(key, '/');
+	const char *name;
 	const struct dc_client *c;
 	struct dc_aliases as;
 	struct dc_alias_rt *r;
 	struct dc_err e;
 	char cuid[DC_CUID_MAX + 1];
 
-	if (peer == NULL || slash == NULL || (size_t)(slash - key) >
-	    DC_CUID_MAX || body == NULL)
+	if (peer == NULL || body == NULL ||
+	    (name = dc_store_split_key(key, cuid)) == NULL)
 		return -1;
-	memcpy(cuid, key, (size_t)(slash - key));
-	cuid[slash - key] = '\0';
 	if ((c = client_find(t, cuid)) == NULL || strcmp(c->peer, peer) != 0)
 		return -1;
-	if (dc_decode_aliases(body, slash + 1, &as, &e) == -1 ||
+	if (dc_decode_aliases(body, name, &as, &e) == -1 ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
 		dc_aliases_free(&as);
 		return -1;
@@ -232,58 +207,16 @@ load_alias(struct dc_table *t, const char *key, const json_t *j)
 	return 0;
 }
 
-struct load {
-	struct dc_table	*t;
-	bool		 aliases;	/* second pass: clients are known */
-	size_t		 n, dropped;
-	char		 (*drop)[320];	/* keys to delete after the walk */
-	size_t		 n_drop;
-};
-
-static int
-load_one(const char *key, const uint8_t *v, size_t len, void *arg)
-{
-	struct load *l = arg;
-	const char *pre = l->aliases ? ALIAS_KEY : CLIENT_KEY;
-	json_t *j;
-	int rc;
-
-	if (strncmp(key, pre, strlen(pre)) != 0)
-		return 0;
-	j = json_loadb((const char *)v, len, 0, NULL);
-	rc = j == NULL ? -1 : l->aliases ? load_alias(l->t, key +
-	    strlen(pre), j) : load_client(l->t, key + strlen(pre), j);
-	json_decref(j);
-	if (rc == 0) {
-		l->n++;
-		return 0;
-	}
-	/* a peer no longer configured, or damage: forgotten */
-	l->dropped++;
-	if (strlen(key) < 320) {
-		void *p = realloc(l->drop, (l->n_drop + 1) * sizeof(*l->drop));
-
-		if (p != NULL) {
-			l->drop = p;
-			strcpy(l->drop[l->n_drop++], key);
-		}
-	}
-	return 0;
-}
-
 static void
 load_all(struct dc_table *t)
 {
-	struct load l = { .t = t };
+	struct dc_store_loaded l = { 0, 0 };
 
-	for (int pass = 0; pass < 2; pass++) {
-		l.aliases = pass == 1;
-		if (store_reg_foreach(t->gw->store, load_one, &l) == -1)
-			log_warnx("data channel: cannot read the stored state");
-	}
-	for (size_t i = 0; i < l.n_drop; i++)
-		(void)store_reg_del(t->gw->store, l.drop[i]);
-	free(l.drop);
+	/* clients first: an alias needs its client */
+	if (dc_store_load(t->gw->store, CLIENT_KEY, load_client, t, &l) == -1)
+		log_warnx("data channel: cannot read the stored state");
+	if (dc_store_load(t->gw->store, ALIAS_KEY, load_alias, t, &l) == -1)
+		log_warnx("data channel: cannot read the stored state");
 	if (l.n > 0 || l.dropped > 0)
 		log_info("data channel: restored %zu clients and aliases, "
 		    "dropped %zu", l.n, l.dropped);
@@ -313,20 +246,12 @@ static void
 arm_expiry(struct dc_table *t)
 {
 	struct dc_alias_rt *r;
-	int64_t first = INT64_MAX, now = (int64_t)time(NULL);
-	struct timeval tv = { 0, 0 };
+	int64_t first = INT64_MAX;
 
-	if (t->expiry == NULL)
-		return;
 	TAILQ_FOREACH(r, &t->aliases, entry)
 		if (r->expires < first)
 			first = r->expires;
-	if (first == INT64_MAX) {
-		evtimer_del(t->expiry);
-		return;
-	}
-	tv.tv_sec = first > now ? (time_t)(first - now) : 0;
-	evtimer_add(t->expiry, &tv);
+	dc_store_arm(t->expiry, first);
 }
 
 struct dc_table *
@@ -533,7 +458,7 @@ dc_alias_get(const struct dc_table *t, const char *peer, const char *cuid,
 
 	if (r == NULL)
 		return NULL;
-	*pending = pending_minutes(r);
+	*pending = dc_store_minutes_left(r->expires);
 	return &r->a;
 }
 
@@ -546,7 +471,8 @@ dc_alias_foreach(const struct dc_table *t, const char *peer, const char *cuid,
 
 	TAILQ_FOREACH(r, &t->aliases, entry)
 		if (strcmp(r->cuid, cuid) == 0 && strcmp(r->peer, peer) == 0 &&
-		    (rc = fn(&r->a, pending_minutes(r), arg)) != 0)
+		    (rc = fn(&r->a, dc_store_minutes_left(r->expires),
+		    arg)) != 0)
 			return rc;
 	return 0;
 }

@@ -113,6 +113,11 @@ int	dc_acl_walk(const struct dc_table *, int (*fn)(const char *peer,
 int	dc_acl_set_activation(struct dc_table *, const char *peer,
 	    const char *cuid, const char *name, unsigned activation,
 	    struct dc_err *);
+/* Undo a dc_acl_set_activation() whose request failed: activation
+ * (what dc_acl_find() showed before) again, the subscriber told; the
+ * store written when it can be. */
+void	dc_acl_put_back_activation(struct dc_table *, const char *peer,
+	    const char *cuid, const char *name, unsigned activation);
 /* How many ACLs peer holds (all its cuids). */
 size_t	dc_acl_count(const struct dc_table *, const char *peer);
 

@@ -70,10 +70,8 @@ find(const struct dc_acl_store *s, const char *peer, const char *cuid,
 static void
 set_pending(struct dc_acl_rt *r)
 {
-	int64_t left = r->expires - (int64_t)time(NULL);
-
 	r->acl.has_pending = true;
-	r->acl.pending_lifetime = left <= 0 ? 0 : left / 60 + (left % 60 != 0);
+	r->acl.pending_lifetime = (int32_t)dc_store_minutes_left(r->expires);
 }
 
 static void
@@ -97,24 +95,19 @@ save(struct dc_acl_store *s, const struct dc_acl_rt *r)
 {
 	struct dc_acl	 cfg = r->acl;
 	struct dc_acls	 one = { &cfg, 1 };
-	char		 key[KEY_MAX], *v;
+	char		 key[KEY_MAX];
 	json_t		*j;
-	int		 rc;
 
 	cfg.has_pending = false;
 	key_of(r, key, sizeof(key));
 	j = json_pack("{s:s, s:I, s:I, s:o*}", "peer", r->peer, "expires",
 	    (json_int_t)r->expires, "pos", (json_int_t)r->pos, "acl",
 	    dc_acls_encode(&one));
-	if (j == NULL || json_object_get(j, "acl") == NULL ||
-	    (v = json_dumps(j, JSON_COMPACT)) == NULL) {
+	if (j != NULL && json_object_get(j, "acl") == NULL) {
 		json_decref(j);
-		return -1;
+		j = NULL;
 	}
-	json_decref(j);
-	rc = store_reg_put(s->gw->store, key, (const uint8_t *)v, strlen(v));
-	free(v);
-	return rc;
+	return dc_store_put_json(s->gw->store, key, j);
 }
 
 /* Number peer's cuid's ACLs in list order and write them all. */
@@ -169,27 +162,24 @@ insert_by_pos(struct dc_acl_store *s, struct dc_acl_rt *n)
 }
 
 static int
-load_one(struct dc_acl_store *s, const char *key, const json_t *j)
+load_one(void *arg, const char *key, const json_t *j)
 {
+	struct dc_acl_store	*s = arg;
 	const char	*peer = json_string_value(json_object_get(j, "peer"));
 	const json_t	*body = json_object_get(j, "acl");
-	const char	*slash = strchr(key, '/');
-	const char	*cdid;
+	const char	*name;
 	struct dc_acls	 l;
 	struct dc_acl_rt *r;
 	struct dc_err	 e;
 	char		 cuid[DC_CUID_MAX + 1];
 
-	if (peer == NULL || strlen(peer) > DC_PEER_MAX || slash == NULL ||
-	    (size_t)(slash - key) > DC_CUID_MAX || body == NULL)
-		return -1;
-	memcpy(cuid, key, (size_t)(slash - key));
-	cuid[slash - key] = '\0';
-	if ((cdid = dc_client_cdid(s->t, peer, cuid)) == NULL)
+	if (peer == NULL || strlen(peer) > DC_PEER_MAX || body == NULL ||
+	    (name = dc_store_split_key(key, cuid)) == NULL ||
+	    dc_client_cdid(s->t, peer, cuid) == NULL)
 		return -1;
 	if (dc_acls_decode_json(body, DC_STORED, &l, &e) == -1)
 		return -1;
-	if (l.n != 1 || strcmp(l.v[0].name, slash + 1) != 0 ||
+	if (l.n != 1 || strcmp(l.v[0].name, name) != 0 ||
 	    find(s, peer, cuid, l.v[0].name) != NULL ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
 		dc_acls_free(&l);
@@ -206,53 +196,13 @@ load_one(struct dc_acl_store *s, const char *key, const json_t *j)
 	return 0;
 }
 
-struct load {
-	struct dc_acl_store *s;
-	size_t		 n, dropped;
-	char		 (*drop)[KEY_MAX];
-	size_t		 n_drop;
-};
-
-static int
-load_cb(const char *key, const uint8_t *v, size_t len, void *arg)
-{
-	struct load *l = arg;
-	json_t *j;
-	int rc;
-
-	if (strncmp(key, ACL_KEY, strlen(ACL_KEY)) != 0)
-		return 0;
-	j = json_loadb((const char *)v, len, 0, NULL);
-	rc = j == NULL ? -1 : load_one(l->s, key + strlen(ACL_KEY), j);
-	json_decref(j);
-	if (rc == 0) {
-		l->n++;
-		return 0;
-	}
-	/* a client no longer registered, a peer no longer configured, or
-	 * damage: forgotten */
-	l->dropped++;
-	if (strlen(key) < KEY_MAX) {
-		void *p = realloc(l->drop, (l->n_drop + 1) * sizeof(*l->drop));
-
-		if (p != NULL) {
-			l->drop = p;
-			strcpy(l->drop[l->n_drop++], key);
-		}
-	}
-	return 0;
-}
-
 static void
 load_all(struct dc_acl_store *s)
 {
-	struct load l = { .s = s };
+	struct dc_store_loaded l = { 0, 0 };
 
-	if (store_reg_foreach(s->gw->store, load_cb, &l) == -1)
+	if (dc_store_load(s->gw->store, ACL_KEY, load_one, s, &l) == -1)
 		log_warnx("data channel: cannot read the stored ACLs");
-	for (size_t i = 0; i < l.n_drop; i++)
-		(void)store_reg_del(s->gw->store, l.drop[i]);
-	free(l.drop);
 	if (l.n > 0 || l.dropped > 0)
 		log_info("data channel: restored %zu filtering ACLs, dropped "
 		    "%zu", l.n, l.dropped);
@@ -282,20 +232,12 @@ static void
 arm(struct dc_acl_store *s)
 {
 	struct dc_acl_rt *r;
-	int64_t first = INT64_MAX, now = (int64_t)time(NULL);
-	struct timeval tv = { 0, 0 };
+	int64_t first = INT64_MAX;
 
-	if (s->expiry == NULL)
-		return;
 	TAILQ_FOREACH(r, &s->acls, entry)
 		if (r->expires < first)
 			first = r->expires;
-	if (first == INT64_MAX) {
-		evtimer_del(s->expiry);
-		return;
-	}
-	tv.tv_sec = first > now ? (time_t)(first - now) : 0;
-	evtimer_add(s->expiry, &tv);
+	dc_store_arm(s->expiry, first);
 }
 
 struct dc_acl_store *
@@ -572,4 +514,20 @@ dc_acl_set_activation(struct dc_table *t, const char *peer, const char *cuid,
 	}
 	tell(s, peer, cuid, r->acl.name, &r->acl);
 	return 0;
+}
+
+void
+dc_acl_put_back_activation(struct dc_table *t, const char *peer,
+    const char *cuid, const char *name, unsigned activation)
+{
+	struct dc_acl_store *s = dc_table_acls(t);
+	struct dc_acl_rt *r = find(s, peer, cuid, name);
+
+	if (r == NULL || r->acl.activation == activation)
+		return;
+	r->acl.activation = (uint8_t)activation;
+	/* the failed request's transaction is rolled back anyway; outside
+	 * one this puts the store back too */
+	(void)save(s, r);
+	tell(s, peer, cuid, r->acl.name, &r->acl);
 }

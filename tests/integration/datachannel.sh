@@ -10,63 +10,10 @@
 . "$(dirname "$0")/../lib.sh"
 t_init
 command -v curl >/dev/null || { skip datachannel.sh "curl missing"; exit 0; }
-_cert "$TMP/pki" customer4 customer4.example >/dev/null 2>&1 ||
-    { fail pki "customer4"; exit 1; }
-DCPORT=$(free_port) || { fail port "no free port"; exit 1; }
-# customer2 owns the RFC examples' 2001:db8:6401::/48 too
-sed -i "s|prefixes: \[$PFX2\]|prefixes: [$PFX2, \"2001:db8:6401::/48\"]|" "$CONF"
-cat >> "$CONF" <<EOF2
-  - name: customer4
-    cert-name: customer4.example
-    prefixes: ["203.0.113.128/25"]
-    max-lifetime: 86400
-data-channel:
-  address: 127.0.0.1
-  port: $DCPORT
-  max-aliases-per-peer: 3
-EOF2
-gw_start || exit 1
+. "$(dirname "$0")/../dc_lib.sh"
+dc_gw_start "max-aliases-per-peer: 3" || exit 1
 
 CUID=dz6pHjaADkaFTbjr0JGBpw
-DCHOST=gw1.test	# the server name of the data channel http() talks to
-DATA=/restconf/data/ietf-dots-data-channel:dots-data
-BODY=$TMP/http.body
-
-# http WHO METHOD PATH [BODY-FILE]: curl as WHO (customer2, customer4,
-# stranger, none); CODE = the HTTP status ("000": no answer), BODY holds
-# the answer.
-http() {
-	local who=$1 m=$2 p=$3 data=$4 auth=()
-	[ "$who" != none ] && auth=(--cert "$TMP/pki/$who.pem" --key "$TMP/pki/$who.key")
-	: > "$BODY"
-	CODE=$(curl -s -o "$BODY" -w '%{http_code}' -X "$m" "${auth[@]}" \
-	    --cacert "$TMP/pki/ca.pem" --max-time 10 \
-	    --resolve "$DCHOST:$DCPORT:127.0.0.1" \
-	    -H 'Content-Type: application/yang-data+json' \
-	    -H 'Accept: application/yang-data+json' \
-	    ${data:+--data-binary "@$data"} "https://$DCHOST:$DCPORT$p")
-	CURL_RC=$?
-}
-# body JSON: a request body file
-body() { printf '%s' "$1" > "$TMP/req.json"; echo "$TMP/req.json"; }
-# bj EXPR: a Python expression on the answer's JSON (j)
-bj() {
-	$PY -c 'import json,sys
-try:
-    j = json.load(open(sys.argv[2]))
-    v = eval(sys.argv[1])
-except Exception as e:
-    print("<%s: %s>" % (type(e).__name__, open(sys.argv[2]).read()[:300])); sys.exit(0)
-print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)' "$1" "$BODY"
-}
-# status NAME WANT: the HTTP status
-status() { check_eq "$1: HTTP $2" "$CODE" "$2"; }
-# error NAME STATUS TAG: an RFC 8040 error body with this error-tag
-TAGX='j["ietf-restconf:errors"]["error"][0]["error-tag"]'
-error() {
-	check_eq "$1: HTTP $2" "$CODE" "$2"
-	check_eq "$1: error-tag $3" "$(bj "$TAGX")" "$3"
-}
 
 # --- discovery -------------------------------------------------------------
 http customer2 GET /.well-known/host-meta

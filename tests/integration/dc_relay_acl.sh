@@ -67,6 +67,7 @@ DATA=/restconf/data/ietf-dots-data-channel:dots-data
 CUID=$(cuid_cert "$TMP/pki/cust.pem")
 CUID_A=$(cuid_cert "$TMP/pki/gw-a.pem")
 BODY=$TMP/http.body
+. "$(dirname "$0")/../dc_lib.sh"	# bj; http is this test's own:
 # http WHO NODE PORT METHOD PATH [BODY]: curl as WHO to NODE's data
 # channel; CODE = the HTTP status, BODY the answer
 http() {
@@ -79,15 +80,6 @@ http() {
 	    -H 'Content-Type: application/yang-data+json' \
 	    -H 'Accept: application/yang-data+json' \
 	    ${data:+--data-binary "$data"} "https://$node:$port$p")
-}
-bj() {
-	$PY -c 'import json,sys
-try:
-    j = json.load(open(sys.argv[2]))
-    v = eval(sys.argv[1])
-except Exception as e:
-    print("<%s: %s>" % (type(e).__name__, open(sys.argv[2]).read()[:300])); sys.exit(0)
-print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)' "$1" "$BODY"
 }
 # b_acls: the ACL names B's data channel holds for A's cuid ("" none)
 b_acls() {

@@ -4,7 +4,9 @@
 # from dotsgwd's data channel: registration (§6.1), capabilities, the
 # aliases example (§6.1) and one alias PUT/GET/DELETE, the filtering ACL
 # examples (§7.2 Figure 24, §7.3 Figure 25) POSTed, listed, read and
-# deleted, unregistration; --json lines; exit statuses 0/1/2/64.
+# deleted, unregistration; --json lines; exit statuses 0/1/2/64;
+# get --content config|nonconfig|all, put/delete --if-match and
+# --if-none-match (412 on a wrong ETag), the ETag printed.
 . "$(dirname "$0")/../lib.sh"
 t_init
 command -v curl >/dev/null || true
@@ -13,6 +15,7 @@ DCPORT=$(free_port) || { fail port "no free port"; exit 1; }
 sed -i "s|prefixes: \[$PFX2\]|prefixes: [$PFX2, \"2001:db8:6401::/48\"]|" "$CONF"
 printf 'data-channel: { address: %s, port: %s }\n' "$HOST" "$DCPORT" >> "$CONF"
 gw_start || exit 1
+. "$(dirname "$0")/../dc_lib.sh"	# the RFC's example bodies
 
 CUID=dz6pHjaADkaFTbjr0JGBpw
 D=$TMP/rfc
@@ -72,76 +75,8 @@ cat > "$D/aliases.json" <<'EOF'
   }
 }
 EOF
-cat > "$D/fig24.json" <<'EOF'
-{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "sample-ipv4-acl",
-        "type": "ipv4-acl-type",
-        "activation-type": "activate-when-mitigating",
-        "aces": {
-          "ace": [
-            {
-              "name": "rule1",
-              "matches": {
-                "ipv4": {
-                  "destination-ipv4-network": "198.51.100.0/24",
-                  "source-ipv4-network": "192.0.2.0/24"
-                }
-              },
-              "actions": {
-                "forwarding": "drop"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}
-EOF
-cat > "$D/fig25.json" <<'EOF'
-{
-  "ietf-dots-data-channel:acls": {
-    "acl": [
-      {
-        "name": "test-acl-ipv6-udp",
-        "type": "ipv6-acl-type",
-        "activation-type": "immediate",
-        "aces": {
-          "ace": [
-            {
-              "name": "my-test-ace",
-              "matches": {
-                "ipv6": {
-                  "destination-ipv6-network": "2001:db8:6401::2/127",
-                  "source-ipv6-network": "2001:db8:1234::/96",
-                  "protocol": 17,
-                  "flow-label": 10000
-                },
-                "udp": {
-                  "source-port-range-or-operator": {
-                    "operator": "lte",
-                    "port": 80
-                  },
-                  "destination-port-range-or-operator": {
-                    "operator": "neq",
-                    "port": 1010
-                  }
-                }
-              },
-              "actions": {
-                "forwarding": "accept"
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}
-EOF
+printf '%s\n' "$RFC8783_FIG24" > "$D/fig24.json"
+printf '%s\n' "$RFC8783_FIG25" > "$D/fig25.json"
 printf '%s\n' '{"ietf-dots-data-channel:alias":[{"name":"web2","target-prefix":["198.51.100.7/32"],"target-protocol":[17]}]}' > "$D/web2.json"
 
 # --- registration and capabilities --------------------------------------------------
@@ -164,6 +99,18 @@ dctl alias put "$D/web2.json"
 ok "data alias put one alias: PUT, 201" 201
 dctl alias put "$D/web2.json"
 ok "data alias put it again: 204" 204
+dctl alias get web2
+ET=$(jget 'j["etag"]')
+[[ $ET == '"'*'"' ]] && pass "data alias get web2: its ETag ($ET)" ||
+    fail "data alias get: ETag" "$(head -c 300 "$OUT")"
+dctl alias put "$D/web2.json" --if-match '"0000000000000000"'
+ok "data alias put --if-match a wrong ETag: 412" 412 "$TAG" operation-failed
+dctl alias put "$D/web2.json" --if-none-match "$ET"
+ok "data alias put --if-none-match its ETag: 412" 412 "$TAG" operation-failed
+dctl alias delete web2 --if-match '"0000000000000000"'
+ok "data alias delete --if-match a wrong ETag: 412" 412 "$TAG" operation-failed
+dctl alias put "$D/web2.json" --if-match "$ET"
+ok "data alias put --if-match its ETag: 204" 204
 dctl alias get
 ok "data alias get: all" 200 '[a["name"] for a in j["body"]["ietf-dots-data-channel:aliases"]["alias"]]' '["https1", "web2"]'
 dctl alias delete https1
@@ -182,6 +129,24 @@ dctl acl get
 ok "data acl get: both, in order" 200 '[a["name"] for a in j["body"]["ietf-dots-data-channel:acls"]["acl"]]' '["sample-ipv4-acl", "test-acl-ipv6-udp"]'
 dctl acl get sample-ipv4-acl
 ok "data acl get sample-ipv4-acl" 200 'j["body"]["ietf-dots-data-channel:acls"]["acl"][0]["aces"]["ace"][0]["actions"]' '{"forwarding": "drop"}'
+dctl acl get sample-ipv4-acl --content config
+ok "data acl get --content config: no pending-lifetime" 200 \
+    '"pending-lifetime" in j["body"]["ietf-dots-data-channel:acls"]["acl"][0]' false
+dctl acl get sample-ipv4-acl --content nonconfig
+ok "data acl get --content nonconfig: name, pending-lifetime, ace names" 200 \
+    'sorted(j["body"]["ietf-dots-data-channel:acls"]["acl"][0])' '["aces", "name", "pending-lifetime"]'
+dctl acl get sample-ipv4-acl --content all
+ok "data acl get --content all: both" 200 \
+    '"pending-lifetime" in j["body"]["ietf-dots-data-channel:acls"]["acl"][0] and "type" in j["body"]["ietf-dots-data-channel:acls"]["acl"][0]' true
+dctl acl get sample-ipv4-acl --content most
+[ "$RC" -eq 64 ] && grep -qF -- "--content config, nonconfig or all" "$ERR" &&
+    pass "data acl get --content most: usage error 64" ||
+    fail "--content most" "exit $RC: $(head -c 200 "$ERR")"
+dctl acl get sample-ipv4-acl --if-match '"0000000000000000"'
+[ "$RC" -eq 64 ] && pass "data acl get --if-match: usage error 64" ||
+    fail "get --if-match" "exit $RC: $(head -c 200 "$ERR")"
+dctl acl delete sample-ipv4-acl --if-match '"0000000000000000"'
+ok "data acl delete --if-match a wrong ETag: 412" 412 "$TAG" operation-failed
 dctl acl delete sample-ipv4-acl
 ok "data acl delete: 204" 204
 dctl acl get sample-ipv4-acl

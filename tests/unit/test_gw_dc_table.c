@@ -4,7 +4,9 @@
  * without duplicates, an unknown alias 4.04), expiry by the timer, and
  * what a new table restores from the store; filtering ACLs: order
  * (insert/point), quota, other peers, the subscriber, activation-type
- * from the signal channel, expiry, restore, deregistration.
+ * from the signal channel (an acl-list's changes put back, a store that
+ * refuses them answered 5.03 with nothing changed), expiry, restore,
+ * deregistration.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +14,15 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "common/conf.h"
 #include "common/dc_json.h"
 #include "gateway/gw.h"
+#include "gateway/state/dc_acl_list.h"
 #include "gateway/state/dc_table.h"
 #include "gateway/state/store.h"
+#include "policies/acl.h"
 #include "unit.h"
 
 static const char conf_text[] =
@@ -115,6 +120,14 @@ order_of(struct dc_table *t, const char *peer, const char *cuid,
 	o->names[0] = '\0';
 	(void)dc_acl_foreach(t, peer, cuid, name_of, o);
 	return o->names;
+}
+
+static unsigned
+act_of(const struct dc_table *t, const char *name)
+{
+	const struct dc_acl *a = dc_acl_find(t, "a", "c1", name);
+
+	return a != NULL ? a->activation : 0;
 }
 
 /* what the subscriber was told last */
@@ -273,6 +286,38 @@ main(void)
 		CHECK(dc_acl_set_activation(t, "a", "c1", "z",
 		    DC_ACT_DEACTIVATE, &e) == 0 && w.activation ==
 		    DC_ACT_DEACTIVATE && strcmp(w.name, "a/c1/z") == 0);
+	}
+	TEST("dc_acl_list: an acl-list's activation-types, put back") {
+		struct told w = { 0 };
+		struct dc_acl_events ev = { on_acl, &w };
+		struct dots_acl al[2] = { { "x", NULL, ACL_DEACTIVATE },
+		    { "z", NULL, ACL_IMMEDIATE } };
+		struct dots_scope s = { .acl_list = al, .n_acl_list = 2 };
+		struct dc_acl_list_undo u;
+		struct dots_err de;
+		sqlite3 *lock = NULL;
+
+		dc_acl_subscribe(t, &ev);
+		CHECK(dc_acl_list_apply(t, &gw.conf->peers[0], "c1", &s, &u,
+		    &de) == 0 && u.n == 2 && w.n == 2);
+		CHECK(act_of(t, "x") == DC_ACT_DEACTIVATE &&
+		    act_of(t, "z") == DC_ACT_IMMEDIATE);
+		dc_acl_list_undo(t, &u);
+		CHECK(u.n == 0 && u.v == NULL && w.n == 4 &&
+		    strcmp(w.name, "a/c1/x") == 0 &&
+		    w.activation == DC_ACT_IMMEDIATE);
+		CHECK(act_of(t, "x") == DC_ACT_IMMEDIATE &&
+		    act_of(t, "z") == DC_ACT_DEACTIVATE);
+		/* the store refuses: 5.03, nothing changed, nobody told */
+		CHECK(sqlite3_open(path, &lock) == SQLITE_OK &&
+		    sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL,
+		    NULL) == SQLITE_OK);
+		CHECK(dc_acl_list_apply(t, &gw.conf->peers[0], "c1", &s, &u,
+		    &de) == -1 && de.coap == 503 && u.n == 0 && w.n == 4);
+		CHECK(act_of(t, "x") == DC_ACT_IMMEDIATE &&
+		    act_of(t, "z") == DC_ACT_DEACTIVATE);
+		(void)sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(lock);
 	}
 	TEST("dc_table: an ACL expires on its timer, the subscriber told") {
 		struct told w = { 0 };
