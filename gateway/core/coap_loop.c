@@ -1,20 +1,162 @@
+/*
+ * libcoap inside libevent, with libcoap's timer walk kept off the
+ * datagram path (NOTES.md, "libcoap's walk over every session").
+ *
+ * coap_io_process() walks every session of the context twice per call
+ * (coap_io_prepare_epoll() before its epoll_wait() and again at the end of
+ * coap_io_do_epoll()), and reads one datagram per ready socket: CPU per
+ * request grew with the sessions held. Here the loop takes libcoap's
+ * epoll events itself and hands them to coap_io_do_epoll(), whose closing
+ * coap_io_prepare_epoll() call we answer ourselves (below): datagrams are
+ * read and handled without the walk. The walk itself (due retransmissions,
+ * held async answers, notifications, DTLS handshake timers, idle sessions
+ * reaped, libcoap's timerfd armed for the next of these) runs when
+ * something asked for it: libcoap's timerfd fired (its own next timeout),
+ * a kick, or datagrams were handled (a new session needs its timers) --
+ * but at most once per WALK_GAP times its own last duration, so that it
+ * takes a bounded share of the time however many sessions it walks.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
 
 #include "gateway/core/coap_loop.h"
 #include "common/log.h"
 
+#define ROUNDS		64	/* epoll rounds (datagrams) per wakeup */
+#define WALK_GAP	9	/* the walk takes <= 1 / (1 + WALK_GAP) */
+#define MAX_EVENTS	16
+
 struct coap_loop {
-	coap_context_t	*ctx;
-	struct event	*ev;
+	coap_context_t		*ctx;
+	int			 epfd;
+	struct event		*ev;		/* epfd readable, or a kick */
+	struct event		*walk_ev;	/* a walk the budget deferred */
+	bool			 walk_wanted;
+	uint64_t		 walk_end_us;	/* the last walk's end */
+	uint64_t		 walk_us;	/* and its duration */
+	struct coap_loop_stats	 st;
 };
+
+typedef unsigned int (*prepare_fn)(coap_context_t *, coap_tick_t);
+
+/*
+ * Process-wide because libcoap calls coap_io_prepare_epoll() with the
+ * context only: the loop now inside coap_io_do_epoll() (one at a time: the
+ * loop never nests), and libcoap's own coap_io_prepare_epoll().
+ */
+static struct coap_loop	*in_io;
+static prepare_fn	 libcoap_prepare;
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static prepare_fn
+real_prepare(void)
+{
+	if (libcoap_prepare == NULL &&
+	    (libcoap_prepare = (prepare_fn)dlsym(RTLD_NEXT,
+	    "coap_io_prepare_epoll")) == NULL)
+		fatalx("coap_loop: libcoap's coap_io_prepare_epoll not found");
+	return libcoap_prepare;
+}
+
+/*
+ * Our definition takes the place of libcoap's for every caller, libcoap's
+ * own included: libcoap 4.3.1 calls it through its PLT (from
+ * coap_io_do_epoll() and coap_io_process_with_fds()). Inside the loop's
+ * coap_io_do_epoll() the walk is skipped; everywhere else it is libcoap's.
+ * tests/unit/test_gw_coap_loop.c fails if libcoap stops calling it so.
+ */
+unsigned int
+coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
+{
+	if (in_io != NULL && in_io->ctx == ctx) {
+		in_io->st.skipped++;
+		in_io->walk_wanted = true;
+		return 0;
+	}
+	return real_prepare()(ctx, now);
+}
+
+static void
+walk(struct coap_loop *l)
+{
+	uint64_t t0 = mono_us(), t1;
+	coap_tick_t now;
+
+	l->walk_wanted = false;
+	coap_ticks(&now);
+	real_prepare()(l->ctx, now);
+	t1 = mono_us();
+	l->walk_us = t1 - t0;
+	l->walk_end_us = t1;
+	l->st.walks++;
+}
+
+/* Walk now if the budget allows, else once it does. */
+static void
+settle(struct coap_loop *l)
+{
+	uint64_t now, due;
+	struct timeval tv;
+
+	if (!l->walk_wanted)
+		return;
+	now = mono_us();
+	due = l->walk_end_us + WALK_GAP * l->walk_us;
+	if (now >= due) {
+		walk(l);
+		return;
+	}
+	if (evtimer_pending(l->walk_ev, NULL))
+		return;
+	l->st.deferred++;
+	tv.tv_sec = (time_t)((due - now) / 1000000);
+	tv.tv_usec = (suseconds_t)((due - now) % 1000000);
+	evtimer_add(l->walk_ev, &tv);
+}
+
+static void
+walk_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct coap_loop *l = arg;
+
+	if (l->walk_wanted)
+		walk(l);
+}
 
 static void
 coap_loop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct coap_loop *l = arg;
+	struct epoll_event evs[MAX_EVENTS];
+	int n, round = 0;
 
-	if (coap_io_process(l->ctx, COAP_IO_NO_WAIT) < 0)
-		log_warnx("coap_io_process failed");
+	do {
+		n = epoll_wait(l->epfd, evs, MAX_EVENTS, 0);
+		if (n == -1) {
+			if (errno != EINTR)
+				log_warn("coap_loop: epoll_wait");
+			break;
+		}
+		if (n == 0)
+			break;
+		in_io = l;
+		coap_io_do_epoll(l->ctx, evs, (size_t)n);
+		in_io = NULL;
+		l->st.rounds++;
+	} while (++round < ROUNDS);
+	settle(l);
 }
 
 struct coap_loop *
@@ -27,12 +169,14 @@ coap_loop_attach(struct event_base *base, coap_context_t *ctx)
 		return NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
+	real_prepare();
 	l->ctx = ctx;
+	l->epfd = fd;
 	l->ev = event_new(base, fd, EV_READ | EV_PERSIST, coap_loop_cb, l);
-	if (l->ev == NULL || event_add(l->ev, NULL) == -1) {
-		if (l->ev != NULL)
-			event_free(l->ev);
-		free(l);
+	l->walk_ev = evtimer_new(base, walk_cb, l);
+	if (l->ev == NULL || l->walk_ev == NULL ||
+	    event_add(l->ev, NULL) == -1) {
+		coap_loop_detach(l);
 		return NULL;
 	}
 	coap_loop_kick(l);
@@ -42,7 +186,15 @@ coap_loop_attach(struct event_base *base, coap_context_t *ctx)
 void
 coap_loop_kick(struct coap_loop *l)
 {
-	event_active(l->ev, EV_READ, 0);
+	l->walk_wanted = true;
+	if (in_io != l)
+		event_active(l->ev, EV_READ, 0);
+}
+
+void
+coap_loop_stats(const struct coap_loop *l, struct coap_loop_stats *st)
+{
+	*st = l->st;
 }
 
 void
@@ -50,6 +202,9 @@ coap_loop_detach(struct coap_loop *l)
 {
 	if (l == NULL)
 		return;
-	event_free(l->ev);
+	if (l->ev != NULL)
+		event_free(l->ev);
+	if (l->walk_ev != NULL)
+		event_free(l->walk_ev);
 	free(l);
 }

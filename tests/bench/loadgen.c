@@ -94,6 +94,7 @@ struct lg {
 	unsigned	 hb_sent, hb_ok, srv_hb;
 	unsigned	 err_printed;
 	unsigned	 still_up;
+	double		 hs_first, hs_last;
 };
 
 /*
@@ -105,6 +106,7 @@ struct lg {
 struct lg_res {
 	unsigned	 up, failed_hs, done, failed, sent, resent;
 	unsigned	 code_2xx, code_err, hb_sent, hb_ok, srv_hb, still_up;
+	double		 hs_first, hs_last;	/* handshakes/s, see connect_all */
 	size_t		 nlat;
 };
 
@@ -560,12 +562,19 @@ start_session(struct lg *lg, uint32_t si)
 	lg->connecting++;
 }
 
-/* Handshakes, at most lg->handshakes at a time; 30 s each at most. */
+/*
+ * Handshakes, at most lg->handshakes at a time; 30 s each at most. The
+ * rate over the first and the last tenth of this worker's sessions says
+ * whether handshakes slow down as the server's table fills (the workers
+ * run side by side, so their tenths fall at about the same table size).
+ */
 static void
 connect_all(struct lg *lg)
 {
 	uint32_t *cv = calloc(lg->handshakes, sizeof(*cv));
-	unsigned ncv = 0, last_report = 0;
+	unsigned ncv = 0, last_report = 0, n = lg->hi - lg->lo;
+	unsigned tenth = n / 10 ? n / 10 : 1, up0 = lg->up, up9 = 0;
+	uint64_t t0 = now_us(), t1 = 0, t9 = 0;
 
 	if (cv == NULL)
 		exit(1);
@@ -599,11 +608,21 @@ connect_all(struct lg *lg)
 				lg->failed_hs++;
 			cv[k--] = cv[--ncv];
 		}
+		if (t1 == 0 && lg->up - up0 >= tenth) {
+			t1 = now_us();
+			lg->hs_first = (lg->up - up0) / ((t1 - t0) / 1e6);
+		}
+		if (t9 == 0 && lg->next_connect >= lg->hi - tenth) {
+			t9 = now_us();
+			up9 = lg->up;
+		}
 		if (!lg->quiet && lg->up / 1000 != last_report) {
 			last_report = lg->up / 1000;
 			fprintf(stderr, "loadgen: %u sessions up\n", lg->up);
 		}
 	}
+	if (t9 != 0 && now_us() > t9)
+		lg->hs_last = (lg->up - up9) / ((now_us() - t9) / 1e6);
 	free(cv);
 }
 
@@ -794,6 +813,8 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	res.hb_ok = lg->hb_ok;
 	res.srv_hb = lg->srv_hb;
 	res.still_up = lg->still_up;
+	res.hs_first = lg->hs_first;
+	res.hs_last = lg->hs_last;
 	xwrite(res_w, &res, sizeof(res));
 	xwrite(res_w, lat, res.nlat * sizeof(*lat));
 	/* exit without closing 1000 sessions one by one: the server's
@@ -828,7 +849,7 @@ main(int argc, char **argv)
 	struct lg lg;
 	struct lg_res tot = { 0 };
 	struct in_addr ta;
-	uint64_t t0, t1, th0, cpu0 = 0, cpu1 = 0;
+	uint64_t t0, t1, th0, tk0, tk1, cpu0 = 0, cpu1 = 0, cpuh0 = 0, cpuh1 = 0;
 	uint32_t *lat;
 	size_t nlat = 0;
 	unsigned long rss_req = 0;
@@ -933,6 +954,9 @@ main(int argc, char **argv)
 		cpu1 = proc_cpu_ticks(lg.pid);
 		rss_req = proc_status_kb(lg.pid, "VmRSS");
 	}
+	if (lg.pid > 0)
+		cpuh0 = proc_cpu_ticks(lg.pid);
+	tk0 = now_us();
 	release(go[1], nw);
 
 	if ((lat = calloc((size_t)lg.total + 1, sizeof(*lat))) == NULL)
@@ -959,15 +983,21 @@ main(int argc, char **argv)
 		tot.hb_ok += r.hb_ok;
 		tot.srv_hb += r.srv_hb;
 		tot.still_up += r.still_up;
+		tot.hs_first += r.hs_first;
+		tot.hs_last += r.hs_last;
 	}
+	tk1 = now_us();
+	if (lg.pid > 0)
+		cpuh1 = proc_cpu_ticks(lg.pid);
 	for (unsigned w = 0; w < nw; w++)
 		waitpid(pids[w], NULL, 0);
 	if (broken)
 		fprintf(stderr, "loadgen: a worker died\n");
 
 	printf("sessions=%u workers=%u up=%u handshake_failed=%u "
-	    "handshake_s=%.2f handshakes_per_s=%.0f", lg.n_sessions, nw,
-	    tot.up, tot.failed_hs, secs, secs > 0 ? tot.up / secs : 0);
+	    "handshake_s=%.2f handshakes_per_s=%.0f hs_first_per_s=%.0f "
+	    "hs_last_per_s=%.0f", lg.n_sessions, nw, tot.up, tot.failed_hs,
+	    secs, secs > 0 ? tot.up / secs : 0, tot.hs_first, tot.hs_last);
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
 	secs = (double)(t1 - t0) / 1e6;
 	printf(" requests=%u ok=%u errors=%u lost=%u resent=%u req_s=%.3f "
@@ -984,6 +1014,10 @@ main(int argc, char **argv)
 		printf(" held_s=%u still_up=%u hb_sent=%u hb_ok=%u "
 		    "server_hb_answered=%u", lg.hold_s, tot.still_up,
 		    tot.hb_sent, tot.hb_ok, tot.srv_hb);
+	if (lg.hold_s > 0 && lg.pid > 0)
+		printf(" hold_cpu_s=%.2f hold_cpu_pct=%.1f", (double)(cpuh1 -
+		    cpuh0) / hz, (double)(cpuh1 - cpuh0) / hz * 100 /
+		    ((double)(tk1 - tk0) / 1e6));
 	if (lg.pid > 0)
 		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
 		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));
