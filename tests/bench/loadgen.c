@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -753,7 +755,10 @@ xread(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* The parent says go (one byte per worker on a shared pipe). */
+/*
+ * The parent says go: one byte on each worker's own pipe (on a shared one
+ * a fast worker could take a slow one's byte and run a phase early).
+ */
 static void
 barrier(int ready_w, int go_r)
 {
@@ -822,25 +827,51 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	_exit(0);
 }
 
-/* Wait for one byte from each of n workers. */
+/*
+ * Wait for one byte from each live worker; -1 if one has died (the others
+ * hold the pipe open, so no end of file says so). A dead worker's pid is
+ * zeroed and *alive lowered, so the next barrier does not wait for it.
+ */
 static int
-gather(int ready_r, unsigned n)
+gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive)
 {
+	struct pollfd pfd = { .fd = ready_r, .events = POLLIN };
+	unsigned k = 0;
+	int rc = 0;
 	char b;
 
-	for (unsigned k = 0; k < n; k++)
-		if (xread(ready_r, &b, 1) == -1)
-			return -1;
-	return 0;
+	while (k < *alive) {
+		int st;
+
+		if (poll(&pfd, 1, 1000) == 1) {
+			if (xread(ready_r, &b, 1) == -1)
+				return -1;
+			k++;
+			continue;
+		}
+		for (unsigned w = 0; w < nw; w++)
+			if (pids[w] > 0 && waitpid(pids[w], &st, WNOHANG) ==
+			    pids[w]) {
+				fprintf(stderr, "loadgen: worker %u died (%s "
+				    "%d)\n", w, WIFSIGNALED(st) ? "signal" :
+				    "exit", WIFSIGNALED(st) ? WTERMSIG(st) :
+				    WEXITSTATUS(st));
+				pids[w] = 0;
+				(*alive)--;
+				rc = -1;
+			}
+	}
+	return rc;
 }
 
 static void
-release(int go_w, unsigned n)
+release(const int *go_w, const pid_t *pids, unsigned nw)
 {
 	char b = 0;
 
-	for (unsigned k = 0; k < n; k++)
-		xwrite(go_w, &b, 1);
+	for (unsigned w = 0; w < nw; w++)
+		if (pids[w] > 0)
+			xwrite(go_w[w], &b, 1);
 }
 
 int
@@ -854,13 +885,19 @@ main(int argc, char **argv)
 	size_t nlat = 0;
 	unsigned long rss_req = 0;
 	double secs, hz = (double)sysconf(_SC_CLK_TCK);
-	int ch, ready[2], go[2], *res_r;
-	unsigned nw;
+	int ch, ready[2], *go_w, *res_r;
+	unsigned nw, alive;
 	pid_t *pids;
 	bool broken = false;
+	struct rlimit rl;
 
 	memset(&lg, 0, sizeof(lg));
 	G = &lg;
+	/* the workers' sockets, and the parent's three pipes per worker */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	lg.n_sessions = 1;
 	lg.pipeline = 1;
 	lg.window = 256;
@@ -916,15 +953,16 @@ main(int argc, char **argv)
 	nw = (lg.n_sessions + lg.per_worker - 1) / lg.per_worker;
 	lg.window = lg.window / nw ? lg.window / nw : 1;
 	lg.handshakes = lg.handshakes / nw ? lg.handshakes / nw : 1;
-	if (pipe(ready) == -1 || pipe(go) == -1 ||
+	if (pipe(ready) == -1 ||
+	    (go_w = calloc(nw, sizeof(*go_w))) == NULL ||
 	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
 	    (pids = calloc(nw, sizeof(*pids))) == NULL)
 		exit(1);
 	th0 = now_us();
 	for (unsigned w = 0; w < nw; w++) {
-		int rp[2];
+		int rp[2], gp[2];
 
-		if (pipe(rp) == -1)
+		if (pipe(rp) == -1 || pipe(gp) == -1)
 			exit(1);
 		lg.lo = w * lg.per_worker;
 		lg.hi = lg.lo + lg.per_worker < lg.n_sessions ? lg.lo +
@@ -932,23 +970,32 @@ main(int argc, char **argv)
 		if ((pids[w] = fork()) == -1)
 			exit(1);
 		if (pids[w] == 0) {
+			/* the others' pipes: below FD_SETSIZE, see lg_res */
+			for (unsigned k = 0; k < w; k++) {
+				close(go_w[k]);
+				close(res_r[k]);
+			}
 			close(rp[0]);
+			close(gp[1]);
+			close(ready[0]);
 			lg.quiet |= w > 0;
-			worker(&lg, ready[1], go[0], rp[1]);
+			worker(&lg, ready[1], gp[0], rp[1]);
 		}
 		close(rp[1]);
+		close(gp[0]);
 		res_r[w] = rp[0];
+		go_w[w] = gp[1];
 	}
 	close(ready[1]);
-	close(go[0]);
+	alive = nw;
 
-	broken |= gather(ready[0], nw) == -1;
+	broken |= gather(ready[0], pids, nw, &alive) == -1;
 	secs = (double)(now_us() - th0) / 1e6;
 	if (lg.pid > 0)
 		cpu0 = proc_cpu_ticks(lg.pid);
 	t0 = now_us();
-	release(go[1], nw);
-	broken |= gather(ready[0], nw) == -1;
+	release(go_w, pids, nw);
+	broken |= gather(ready[0], pids, nw, &alive) == -1;
 	t1 = now_us();
 	if (lg.pid > 0) {
 		cpu1 = proc_cpu_ticks(lg.pid);
@@ -957,7 +1004,7 @@ main(int argc, char **argv)
 	if (lg.pid > 0)
 		cpuh0 = proc_cpu_ticks(lg.pid);
 	tk0 = now_us();
-	release(go[1], nw);
+	release(go_w, pids, nw);
 
 	if ((lat = calloc((size_t)lg.total + 1, sizeof(*lat))) == NULL)
 		exit(1);
@@ -990,7 +1037,8 @@ main(int argc, char **argv)
 	if (lg.pid > 0)
 		cpuh1 = proc_cpu_ticks(lg.pid);
 	for (unsigned w = 0; w < nw; w++)
-		waitpid(pids[w], NULL, 0);
+		if (pids[w] > 0)
+			waitpid(pids[w], NULL, 0);
 	if (broken)
 		fprintf(stderr, "loadgen: a worker died\n");
 
@@ -1028,6 +1076,7 @@ main(int argc, char **argv)
 	free(lg.bodies);
 	free(lg.body_off);
 	free(res_r);
+	free(go_w);
 	free(pids);
 	return broken || tot.up == 0 || (lg.total > 0 && tot.code_2xx == 0);
 }
