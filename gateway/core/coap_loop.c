@@ -5,30 +5,31 @@
  * coap_io_process() walks every session of the context twice per call
  * (coap_io_prepare_epoll() before its epoll_wait() and again at the end of
  * coap_io_do_epoll()), and reads one datagram per ready socket: CPU per
- * request grew with the sessions held. Here the loop takes libcoap's
- * epoll events itself and hands them to coap_io_do_epoll(), whose closing
- * coap_io_prepare_epoll() call we answer ourselves (below): datagrams are
- * read and handled without the walk. The walk itself (due retransmissions,
- * held async answers, notifications, DTLS handshake timers, idle sessions
+ * request grew with the sessions held. Both walks are calls we answer
+ * ourselves (coap_io_prepare_epoll() below): inside the loop's
+ * coap_io_process() they are skipped, so datagrams are read and handled,
+ * and held async answers sent, without them. The walk itself (due
+ * retransmissions, notifications, DTLS handshake timers, idle sessions
  * reaped, libcoap's timerfd armed for the next of these) runs when
  * something asked for it: libcoap's timerfd fired (its own next timeout),
  * a kick, or datagrams were handled (a new session needs its timers) --
  * but at most once per WALK_GAP times its own last duration, so that it
- * takes a bounded share of the time however many sessions it walks.
+ * takes a bounded share of the time however many sessions it walks (and
+ * at least once a second when asked, so that libcoap's timers are late
+ * by a second at most).
  */
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
+#include <poll.h>
 #include <time.h>
 
 #include "gateway/core/coap_loop.h"
 #include "common/log.h"
 
 #define ROUNDS		64	/* epoll rounds (datagrams) per wakeup */
-#define WALK_GAP	9	/* the walk takes <= 1 / (1 + WALK_GAP) */
-#define MAX_EVENTS	16
+#define WALK_GAP	19	/* the walk takes <= 1 / (1 + WALK_GAP) */
+#define MAX_GAP_US	1000000	/* libcoap's timers late by 1 s at most */
 
 struct coap_loop {
 	coap_context_t		*ctx;
@@ -45,7 +46,7 @@ typedef unsigned int (*prepare_fn)(coap_context_t *, coap_tick_t);
 
 /*
  * Process-wide because libcoap calls coap_io_prepare_epoll() with the
- * context only: the loop now inside coap_io_do_epoll() (one at a time: the
+ * context only: the loop now inside coap_io_process() (one at a time: the
  * loop never nests), and libcoap's own coap_io_prepare_epoll().
  */
 static struct coap_loop	*in_io;
@@ -73,8 +74,9 @@ real_prepare(void)
 /*
  * Our definition takes the place of libcoap's for every caller, libcoap's
  * own included: libcoap 4.3.1 calls it through its PLT (from
- * coap_io_do_epoll() and coap_io_process_with_fds()). Inside the loop's
- * coap_io_do_epoll() the walk is skipped; everywhere else it is libcoap's.
+ * coap_io_process_with_fds() and at the end of coap_io_do_epoll()).
+ * Inside the loop's coap_io_process() the walk is skipped; everywhere else
+ * it is libcoap's.
  * tests/unit/test_gw_coap_loop.c fails if libcoap stops calling it so.
  */
 unsigned int
@@ -113,7 +115,8 @@ settle(struct coap_loop *l)
 	if (!l->walk_wanted)
 		return;
 	now = mono_us();
-	due = l->walk_end_us + WALK_GAP * l->walk_us;
+	due = l->walk_end_us + (WALK_GAP * l->walk_us < MAX_GAP_US ?
+	    WALK_GAP * l->walk_us : MAX_GAP_US);
 	if (now >= due) {
 		walk(l);
 		return;
@@ -135,27 +138,25 @@ walk_cb(evutil_socket_t fd, short what, void *arg)
 		walk(l);
 }
 
+/*
+ * coap_io_process() with both of its walks skipped: epoll_wait(0), one
+ * datagram per ready socket (coap_io_do_epoll), then the async answers
+ * that are due (coap_check_async, a walk of the held answers only). Again
+ * while libcoap's epoll fd has more, up to ROUNDS; then the walk.
+ */
 static void
 coap_loop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct coap_loop *l = arg;
-	struct epoll_event evs[MAX_EVENTS];
-	int n, round = 0;
+	struct pollfd p = { .fd = l->epfd, .events = POLLIN };
+	int round = 0;
 
 	do {
-		n = epoll_wait(l->epfd, evs, MAX_EVENTS, 0);
-		if (n == -1) {
-			if (errno != EINTR)
-				log_warn("coap_loop: epoll_wait");
-			break;
-		}
-		if (n == 0)
-			break;
 		in_io = l;
-		coap_io_do_epoll(l->ctx, evs, (size_t)n);
+		coap_io_process(l->ctx, COAP_IO_NO_WAIT);
 		in_io = NULL;
 		l->st.rounds++;
-	} while (++round < ROUNDS);
+	} while (++round < ROUNDS && poll(&p, 1, 0) == 1);
 	settle(l);
 }
 

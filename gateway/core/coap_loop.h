@@ -1,8 +1,8 @@
 /*
  * libcoap inside libevent (libcoap-4.3.1.md §1, NOTES.md "libcoap's walk
  * over every session"): each coap_context_t's epoll fd is one persistent
- * libevent read event; its callback reads what is ready through
- * coap_io_do_epoll() without libcoap's walk over every session, which
+ * libevent read event; its callback runs coap_io_process() without
+ * libcoap's walk over every session, which
  * runs when libcoap's own timer is due, after datagrams were handled, or
  * after a kick, within a CPU budget. After any libcoap call made outside
  * the loop's callbacks (new client session, coap_send, async trigger)
@@ -20,7 +20,7 @@
 struct coap_loop;
 
 struct coap_loop_stats {
-	uint64_t	rounds;		/* coap_io_do_epoll() calls */
+	uint64_t	rounds;		/* coap_io_process() calls */
 	uint64_t	skipped;	/* libcoap walks not made in them */
 	uint64_t	walks;		/* walks made (coap_io_prepare_epoll) */
 	uint64_t	deferred;	/* walks put off by the budget */
