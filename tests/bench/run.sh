@@ -280,11 +280,11 @@ if ! skipped held; then
 	hf=$(kv "$HELD" hs_first_per_s) hl=$(kv "$HELD" hs_last_per_s)
 	hr=$(awk -v f="$hf" -v l="$hl" 'BEGIN { printf "%.2f", (f > 0 ? l / f : 0) }')
 	row "held: $HELD_SESSIONS DTLS sessions up, handshakes/s over the first / last tenth of the table" \
-	    "$(kv "$HELD" up) up in $(kv "$HELD" handshake_s) s; $hf / $hl (ratio $hr)" ">= 0.9" "$(mark "$hr" '>=' 0.9)"
+	    "$(kv "$HELD" up) up in $(kv "$HELD" handshake_s) s; $hf / $hl (ratio $hr)" ">= 0.9" "$(mark "${hr:-0}" '>=' 0.9)"
 	hc=$(kv "$HELD" hold_cpu_pct)
 	row "held: daemon CPU, $HELD_S s with heartbeats every $HELD_HB s both ways (sessions still up; heartbeats answered: ours, the daemon's)" \
 	    "$hc % of one core, $(kv "$HELD" hold_cpu_s) s ($(kv "$HELD" still_up) up; $(kv "$HELD" hb_ok) / $(kv "$HELD" hb_sent), $(kv "$HELD" server_hb_answered))" \
-	    "<= 25 %" "$(mark "$hc" '<=' 25)"
+	    "<= 25 %" "$(mark "${hc:-999}" '<=' 25)"
 	hm=$(( $(kv "$HELD" vmhwm_kb) / 1024 ))
 	kps=$(awk -v m="$(kv "$HELD" vmhwm_kb)" -v u="$(kv "$HELD" up)" 'BEGIN { printf "%.0f", (u > 0 ? m / u : 0) }')
 	row "held: VmRSS / VmHWM ($kps KiB per session up)" "$(( $(kv "$HELD" vmrss_kb) / 1024 )) / $hm MiB" "<= 2048 MiB" "$(mark "$hm" '<=' 2048)"
