@@ -39,6 +39,7 @@
 #include "gateway/state/peer.h"
 #include "gateway/state/persist.h"
 #include "gateway/control/reload.h"
+#include "gateway/core/fd_limit.h"
 #include "gateway/downstream/server.h"
 #include "gateway/state/statedir.h"
 #include "gateway/state/store.h"
@@ -461,6 +462,18 @@ gw_free(struct gw *gw)
 		event_base_free(gw->base);
 }
 
+/* One descriptor per TLS session and per upstream session (issue 16). */
+static void
+raise_fd_limit(void)
+{
+	rlim_t n;
+
+	if (fd_limit_raise(&n) == -1)
+		log_warn("RLIMIT_NOFILE");
+	else
+		log_debug("up to %llu descriptors", (unsigned long long)n);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -532,6 +545,7 @@ main(int argc, char *argv[])
 	if (!foreground && daemon(1, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	coap_startup();
 	tls_audit_install();
 	if ((gw.base = event_base_new()) == NULL ||

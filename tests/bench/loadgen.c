@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 #define DOTS_CF		271
 #define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */
 #define MAX_ERR_PRINT	5
+#define SESSIONS_PER_ADDR 25000	/* see local_addr */
 
 enum sess_state { S_IDLE, S_CONNECTING, S_UP, S_FAILED };
 enum req_state { R_UNSENT, R_OUT, R_DONE, R_FAILED };
@@ -94,6 +97,7 @@ struct lg {
 	unsigned	 hb_sent, hb_ok, srv_hb;
 	unsigned	 err_printed;
 	unsigned	 still_up;
+	double		 hs_first, hs_last;
 };
 
 /*
@@ -105,6 +109,7 @@ struct lg {
 struct lg_res {
 	unsigned	 up, failed_hs, done, failed, sent, resent;
 	unsigned	 code_2xx, code_err, hb_sent, hb_ok, srv_hb, still_up;
+	double		 hs_first, hs_last;	/* handshakes/s, see connect_all */
 	size_t		 nlat;
 };
 
@@ -530,10 +535,31 @@ on_hb(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 /* ---------------------------------------------------------------- */
 /* Phases */
 
+/*
+ * Each session is a UDP socket with an ephemeral port, and one local
+ * address has ~28,000 of them (ip_local_port_range 32768-60999): against
+ * 127.0.0.1, sessions from the 25,000th on come from 127.0.0.2, .3, ...
+ */
+static const coap_address_t *
+local_addr(const struct lg *lg, uint32_t si, coap_address_t *a)
+{
+	if (lg->dst.addr.sa.sa_family != AF_INET ||
+	    (ntohl(lg->dst.addr.sin.sin_addr.s_addr) >> 24) != 127 ||
+	    si < SESSIONS_PER_ADDR)
+		return NULL;
+	coap_address_init(a);
+	a->addr.sin.sin_family = AF_INET;
+	a->addr.sin.sin_addr.s_addr = htonl(0x7f000001u + si /
+	    SESSIONS_PER_ADDR);
+	a->size = sizeof(a->addr.sin);
+	return a;
+}
+
 static void
 start_session(struct lg *lg, uint32_t si)
 {
 	struct lg_session *ss = &lg->sess[si];
+	coap_address_t local;
 	coap_dtls_cpsk_t cpsk;
 	uint8_t tok[8];
 
@@ -546,8 +572,8 @@ start_session(struct lg *lg, uint32_t si)
 	snprintf(ss->cuid, sizeof(ss->cuid), "cuid=%s%06u", lg->cuid_prefix,
 	    si);
 	ss->t_start = now_us();
-	ss->s = coap_new_client_session_psk2(lg->ctx, NULL, &lg->dst,
-	    COAP_PROTO_DTLS, &cpsk);
+	ss->s = coap_new_client_session_psk2(lg->ctx, local_addr(lg, si,
+	    &local), &lg->dst, COAP_PROTO_DTLS, &cpsk);
 	if (ss->s == NULL) {
 		ss->state = S_FAILED;
 		lg->failed_hs++;
@@ -560,12 +586,19 @@ start_session(struct lg *lg, uint32_t si)
 	lg->connecting++;
 }
 
-/* Handshakes, at most lg->handshakes at a time; 30 s each at most. */
+/*
+ * Handshakes, at most lg->handshakes at a time; 30 s each at most. The
+ * rate over the first and the last tenth of this worker's sessions says
+ * whether handshakes slow down as the server's table fills (the workers
+ * run side by side, so their tenths fall at about the same table size).
+ */
 static void
 connect_all(struct lg *lg)
 {
 	uint32_t *cv = calloc(lg->handshakes, sizeof(*cv));
-	unsigned ncv = 0, last_report = 0;
+	unsigned ncv = 0, last_report = 0, n = lg->hi - lg->lo;
+	unsigned tenth = n / 10 ? n / 10 : 1, up0 = lg->up, up9 = 0;
+	uint64_t t0 = now_us(), t1 = 0, t9 = 0;
 
 	if (cv == NULL)
 		exit(1);
@@ -599,11 +632,21 @@ connect_all(struct lg *lg)
 				lg->failed_hs++;
 			cv[k--] = cv[--ncv];
 		}
+		if (t1 == 0 && lg->up - up0 >= tenth) {
+			t1 = now_us();
+			lg->hs_first = (lg->up - up0) / ((t1 - t0) / 1e6);
+		}
+		if (t9 == 0 && lg->next_connect >= lg->hi - tenth) {
+			t9 = now_us();
+			up9 = lg->up;
+		}
 		if (!lg->quiet && lg->up / 1000 != last_report) {
 			last_report = lg->up / 1000;
 			fprintf(stderr, "loadgen: %u sessions up\n", lg->up);
 		}
 	}
+	if (t9 != 0 && now_us() - t9 >= 50000)	/* else too short to say */
+		lg->hs_last = (lg->up - up9) / ((now_us() - t9) / 1e6);
 	free(cv);
 }
 
@@ -734,7 +777,10 @@ xread(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* The parent says go (one byte per worker on a shared pipe). */
+/*
+ * The parent says go: one byte on each worker's own pipe (on a shared one
+ * a fast worker could take a slow one's byte and run a phase early).
+ */
 static void
 barrier(int ready_w, int go_r)
 {
@@ -794,6 +840,8 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	res.hb_ok = lg->hb_ok;
 	res.srv_hb = lg->srv_hb;
 	res.still_up = lg->still_up;
+	res.hs_first = lg->hs_first;
+	res.hs_last = lg->hs_last;
 	xwrite(res_w, &res, sizeof(res));
 	xwrite(res_w, lat, res.nlat * sizeof(*lat));
 	/* exit without closing 1000 sessions one by one: the server's
@@ -801,25 +849,51 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	_exit(0);
 }
 
-/* Wait for one byte from each of n workers. */
+/*
+ * Wait for one byte from each live worker; -1 if one has died (the others
+ * hold the pipe open, so no end of file says so). A dead worker's pid is
+ * zeroed and *alive lowered, so the next barrier does not wait for it.
+ */
 static int
-gather(int ready_r, unsigned n)
+gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive)
 {
+	struct pollfd pfd = { .fd = ready_r, .events = POLLIN };
+	unsigned k = 0;
+	int rc = 0;
 	char b;
 
-	for (unsigned k = 0; k < n; k++)
-		if (xread(ready_r, &b, 1) == -1)
-			return -1;
-	return 0;
+	while (k < *alive) {
+		int st;
+
+		if (poll(&pfd, 1, 1000) == 1) {
+			if (xread(ready_r, &b, 1) == -1)
+				return -1;
+			k++;
+			continue;
+		}
+		for (unsigned w = 0; w < nw; w++)
+			if (pids[w] > 0 && waitpid(pids[w], &st, WNOHANG) ==
+			    pids[w]) {
+				fprintf(stderr, "loadgen: worker %u died (%s "
+				    "%d)\n", w, WIFSIGNALED(st) ? "signal" :
+				    "exit", WIFSIGNALED(st) ? WTERMSIG(st) :
+				    WEXITSTATUS(st));
+				pids[w] = 0;
+				(*alive)--;
+				rc = -1;
+			}
+	}
+	return rc;
 }
 
 static void
-release(int go_w, unsigned n)
+release(const int *go_w, const pid_t *pids, unsigned nw)
 {
 	char b = 0;
 
-	for (unsigned k = 0; k < n; k++)
-		xwrite(go_w, &b, 1);
+	for (unsigned w = 0; w < nw; w++)
+		if (pids[w] > 0)
+			xwrite(go_w[w], &b, 1);
 }
 
 int
@@ -828,18 +902,24 @@ main(int argc, char **argv)
 	struct lg lg;
 	struct lg_res tot = { 0 };
 	struct in_addr ta;
-	uint64_t t0, t1, th0, cpu0 = 0, cpu1 = 0;
+	uint64_t t0, t1, th0, tk0, tk1, cpu0 = 0, cpu1 = 0, cpuh0 = 0, cpuh1 = 0;
 	uint32_t *lat;
 	size_t nlat = 0;
 	unsigned long rss_req = 0;
 	double secs, hz = (double)sysconf(_SC_CLK_TCK);
-	int ch, ready[2], go[2], *res_r;
-	unsigned nw;
+	int ch, ready[2], *go_w, *res_r;
+	unsigned nw, alive;
 	pid_t *pids;
 	bool broken = false;
+	struct rlimit rl;
 
 	memset(&lg, 0, sizeof(lg));
 	G = &lg;
+	/* the workers' sockets, and the parent's three pipes per worker */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	lg.n_sessions = 1;
 	lg.pipeline = 1;
 	lg.window = 256;
@@ -895,15 +975,16 @@ main(int argc, char **argv)
 	nw = (lg.n_sessions + lg.per_worker - 1) / lg.per_worker;
 	lg.window = lg.window / nw ? lg.window / nw : 1;
 	lg.handshakes = lg.handshakes / nw ? lg.handshakes / nw : 1;
-	if (pipe(ready) == -1 || pipe(go) == -1 ||
+	if (pipe(ready) == -1 ||
+	    (go_w = calloc(nw, sizeof(*go_w))) == NULL ||
 	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
 	    (pids = calloc(nw, sizeof(*pids))) == NULL)
 		exit(1);
 	th0 = now_us();
 	for (unsigned w = 0; w < nw; w++) {
-		int rp[2];
+		int rp[2], gp[2];
 
-		if (pipe(rp) == -1)
+		if (pipe(rp) == -1 || pipe(gp) == -1)
 			exit(1);
 		lg.lo = w * lg.per_worker;
 		lg.hi = lg.lo + lg.per_worker < lg.n_sessions ? lg.lo +
@@ -911,29 +992,41 @@ main(int argc, char **argv)
 		if ((pids[w] = fork()) == -1)
 			exit(1);
 		if (pids[w] == 0) {
+			/* the others' pipes: below FD_SETSIZE, see lg_res */
+			for (unsigned k = 0; k < w; k++) {
+				close(go_w[k]);
+				close(res_r[k]);
+			}
 			close(rp[0]);
+			close(gp[1]);
+			close(ready[0]);
 			lg.quiet |= w > 0;
-			worker(&lg, ready[1], go[0], rp[1]);
+			worker(&lg, ready[1], gp[0], rp[1]);
 		}
 		close(rp[1]);
+		close(gp[0]);
 		res_r[w] = rp[0];
+		go_w[w] = gp[1];
 	}
 	close(ready[1]);
-	close(go[0]);
+	alive = nw;
 
-	broken |= gather(ready[0], nw) == -1;
+	broken |= gather(ready[0], pids, nw, &alive) == -1;
 	secs = (double)(now_us() - th0) / 1e6;
 	if (lg.pid > 0)
 		cpu0 = proc_cpu_ticks(lg.pid);
 	t0 = now_us();
-	release(go[1], nw);
-	broken |= gather(ready[0], nw) == -1;
+	release(go_w, pids, nw);
+	broken |= gather(ready[0], pids, nw, &alive) == -1;
 	t1 = now_us();
 	if (lg.pid > 0) {
 		cpu1 = proc_cpu_ticks(lg.pid);
 		rss_req = proc_status_kb(lg.pid, "VmRSS");
 	}
-	release(go[1], nw);
+	if (lg.pid > 0)
+		cpuh0 = proc_cpu_ticks(lg.pid);
+	tk0 = now_us();
+	release(go_w, pids, nw);
 
 	if ((lat = calloc((size_t)lg.total + 1, sizeof(*lat))) == NULL)
 		exit(1);
@@ -959,15 +1052,22 @@ main(int argc, char **argv)
 		tot.hb_ok += r.hb_ok;
 		tot.srv_hb += r.srv_hb;
 		tot.still_up += r.still_up;
+		tot.hs_first += r.hs_first;
+		tot.hs_last += r.hs_last;
 	}
+	tk1 = now_us();
+	if (lg.pid > 0)
+		cpuh1 = proc_cpu_ticks(lg.pid);
 	for (unsigned w = 0; w < nw; w++)
-		waitpid(pids[w], NULL, 0);
+		if (pids[w] > 0)
+			waitpid(pids[w], NULL, 0);
 	if (broken)
 		fprintf(stderr, "loadgen: a worker died\n");
 
 	printf("sessions=%u workers=%u up=%u handshake_failed=%u "
-	    "handshake_s=%.2f handshakes_per_s=%.0f", lg.n_sessions, nw,
-	    tot.up, tot.failed_hs, secs, secs > 0 ? tot.up / secs : 0);
+	    "handshake_s=%.2f handshakes_per_s=%.0f hs_first_per_s=%.0f "
+	    "hs_last_per_s=%.0f", lg.n_sessions, nw, tot.up, tot.failed_hs,
+	    secs, secs > 0 ? tot.up / secs : 0, tot.hs_first, tot.hs_last);
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
 	secs = (double)(t1 - t0) / 1e6;
 	printf(" requests=%u ok=%u errors=%u lost=%u resent=%u req_s=%.3f "
@@ -984,6 +1084,10 @@ main(int argc, char **argv)
 		printf(" held_s=%u still_up=%u hb_sent=%u hb_ok=%u "
 		    "server_hb_answered=%u", lg.hold_s, tot.still_up,
 		    tot.hb_sent, tot.hb_ok, tot.srv_hb);
+	if (lg.hold_s > 0 && lg.pid > 0)
+		printf(" hold_cpu_s=%.2f hold_cpu_pct=%.1f", (double)(cpuh1 -
+		    cpuh0) / hz, (double)(cpuh1 - cpuh0) / hz * 100 /
+		    ((double)(tk1 - tk0) / 1e6));
 	if (lg.pid > 0)
 		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
 		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));
@@ -994,6 +1098,7 @@ main(int argc, char **argv)
 	free(lg.bodies);
 	free(lg.body_off);
 	free(res_r);
+	free(go_w);
 	free(pids);
 	return broken || tot.up == 0 || (lg.total > 0 && tot.code_2xx == 0);
 }

@@ -10,7 +10,9 @@
 #   MAX_HOPS=5        longest chain of relaying gateways
 #   SCALE_SESSIONS=10000 SCALE_MITS=100000   the scale run
 #   RESTORE_N=100000  mitigations for the restart run (needs persistence)
-#   SKIP="scale restart"   parts to leave out (thru lat scale restart)
+#   CURVE_SESSIONS="16 1000 10000 50000" CURVE_N=8000   cost vs sessions
+#   HELD_SESSIONS=50000 HELD_S=120 HELD_HB=30   held sessions, heartbeats
+#   SKIP="scale restart"   parts to leave out (thru lat scale curve held restart)
 #   ONLY="scale"           the parts to run
 #   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
 #                          the test's temp dir, i.e. the real disk)
@@ -27,6 +29,12 @@ MAX_HOPS=${MAX_HOPS:-5}
 SCALE_SESSIONS=${SCALE_SESSIONS:-10000}
 SCALE_MITS=${SCALE_MITS:-100000}
 RESTORE_N=${RESTORE_N:-100000}
+CURVE_SESSIONS=${CURVE_SESSIONS:-16 1000 10000 50000}
+CURVE_N=${CURVE_N:-8000}
+CURVE_J=${CURVE_J:-32}
+HELD_SESSIONS=${HELD_SESSIONS:-50000}
+HELD_S=${HELD_S:-120}
+HELD_HB=${HELD_HB:-30}
 SKIP=${SKIP:-}
 ONLY=${ONLY:-}
 for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR"; do
@@ -227,7 +235,62 @@ if ! skipped scale; then
 	row "scale: CPU per request" "$(kv "$S" cpu_us_per_req) us (p50 $(kv "$S" p50_ms) ms, p99 $(kv "$S" p99_ms) ms)" "-" ""
 fi
 
-# ---- 4. restart with active mitigations ---------------------------------------
+# ---- 4. cost vs sessions, held sessions (issue 16) ---------------------------
+
+# The same CURVE_N NON PUTs (2 outstanding per session, 128 in all) against
+# one dotsgwd holding each of CURVE_SESSIONS DTLS PSK sessions: the daemon's
+# CPU per request must not grow with the sessions it holds.
+# The held sessions (HELD_SESSIONS, heartbeats every HELD_HB s both ways for
+# HELD_S s) are that size's curve run held on, when the curve has it.
+declare -A CCPU
+HELD=
+if ! skipped curve; then
+	for n in $CURVE_SESSIONS; do
+		echo "bench: cost vs sessions, $n sessions, $CURVE_N PUTs" >&2
+		hold=
+		[ "$n" = "$HELD_SESSIONS" ] && ! skipped held &&
+		    hold="-H $HELD_S -b $HELD_HB"
+		gconf 0 0; bstart g0 || exit 1
+		C=$(lg -s "$HOST:${GPORT[g0]}" -c "$n" -p 2 -w 128 -j "$CURVE_J" \
+		    -n "$CURVE_N" -t 5000 $hold -P "${NODE_PID[g0]}")
+		chain_down
+		echo "  $C" >&2
+		[ -n "$hold" ] && HELD=$C
+		CCPU[$n]=$(kv "$C" cpu_us_per_req)
+		row "cost vs sessions: $n sessions ($(kv "$C" up) up, $(kv "$C" handshakes_per_s) handshakes/s, first / last tenth $(kv "$C" hs_first_per_s) / $(kv "$C" hs_last_per_s))" \
+		    "$(kv "$C" cpu_us_per_req) us CPU/req, p50 $(kv "$C" p50_ms) ms, p99 $(kv "$C" p99_ms) ms, $(kv "$C" rps) req/s, VmHWM $(( $(kv "$C" vmhwm_kb) / 1024 )) MiB" "-" ""
+	done
+	base=${CCPU[16]:-}
+	for x in "10000 1.5" "50000 2"; do
+		n=${x% *} f=${x#* }
+		[ -n "$base" ] && [ -n "${CCPU[$n]:-}" ] || continue
+		r=$(awk -v c="${CCPU[$n]}" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? c / b : 0) }')
+		row "cost vs sessions: CPU/req at $n / at 16" "$r" "<= $f" "$(mark "$r" '<=' "$f")"
+	done
+fi
+if ! skipped held; then
+	if [ -z "$HELD" ]; then
+		echo "bench: $HELD_SESSIONS sessions held $HELD_S s" >&2
+		gconf 0 0; bstart g0 || exit 1
+		HELD=$(lg -s "$HOST:${GPORT[g0]}" -c "$HELD_SESSIONS" -j "$CURVE_J" \
+		    -n 0 -H "$HELD_S" -b "$HELD_HB" -P "${NODE_PID[g0]}")
+		chain_down
+		echo "  $HELD" >&2
+	fi
+	hf=$(kv "$HELD" hs_first_per_s) hl=$(kv "$HELD" hs_last_per_s)
+	hr=$(awk -v f="$hf" -v l="$hl" 'BEGIN { printf "%.2f", (f > 0 ? l / f : 0) }')
+	row "held: $HELD_SESSIONS DTLS sessions up, handshakes/s over the first / last tenth of the table" \
+	    "$(kv "$HELD" up) up in $(kv "$HELD" handshake_s) s; $hf / $hl (ratio $hr)" ">= 0.9" "$(mark "${hr:-0}" '>=' 0.9)"
+	hc=$(kv "$HELD" hold_cpu_pct)
+	row "held: daemon CPU, $HELD_S s with heartbeats every $HELD_HB s both ways (sessions still up; heartbeats answered: ours, the daemon's)" \
+	    "$hc % of one core, $(kv "$HELD" hold_cpu_s) s ($(kv "$HELD" still_up) up; $(kv "$HELD" hb_ok) / $(kv "$HELD" hb_sent), $(kv "$HELD" server_hb_answered))" \
+	    "<= 25 %" "$(mark "${hc:-999}" '<=' 25)"
+	hm=$(( $(kv "$HELD" vmhwm_kb) / 1024 ))
+	kps=$(awk -v m="$(kv "$HELD" vmhwm_kb)" -v u="$(kv "$HELD" up)" 'BEGIN { printf "%.0f", (u > 0 ? m / u : 0) }')
+	row "held: VmRSS / VmHWM ($kps KiB per session up)" "$(( $(kv "$HELD" vmrss_kb) / 1024 )) / $hm MiB" "<= 2048 MiB" "$(mark "$hm" '<=' 2048)"
+fi
+
+# ---- 5. restart with active mitigations ---------------------------------------
 
 # helper "persist"'s tests/bench/restore.sh does the work (SIGKILL, restart,
 # every mitigation checked); only its size differs here.
