@@ -62,6 +62,17 @@ bool	cluster_owns(struct gw *, const char *cuid, uint32_t mid);
  * (a resynchronisation leaves it alone). No cluster: false. */
 bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
 	    uint32_t umid);
+/*
+ * Fencing: true once this node renewed no lease for lease-time by its own
+ * monotonic clock (its loop stalled, or the renewals failed): it may have
+ * been taken over, so it must not act as an owner (no placement refresh
+ * or withdrawal, no local rule change) until a renewal succeeds or the
+ * renewal finds the lease gone (it lets go). Another node takes over only
+ * CLUSTER_FENCE_MARGIN(lease-time) s after the expiry, by the server's
+ * clock. No cluster: false.
+ */
+#define CLUSTER_FENCE_MARGIN(lt)	((lt) / 4 > 1 ? (lt) / 4 : 1)
+bool	cluster_fenced(struct gw *);
 /* Seconds a node's leases last (the configuration's lease-time). */
 uint32_t cluster_lease_time(const struct gw *);
 

@@ -527,17 +527,20 @@ pgc_renew(struct pgc *c, unsigned seconds, bool first)
 }
 
 int
-pgc_take_expired(struct pgc *c, int (*fn)(const char *node,
+pgc_take_expired(struct pgc *c, unsigned margin, int (*fn)(const char *node,
     const char *cuid, uint32_t mid, void *), void *arg)
 {
 	PGconn *conn = store_conn(c);
-	const char *v[1] = { c->node };
+	char num[16];
+	const char *v[2] = { c->node, num };
 	PGresult *r, *m;
 	char err[160];
 	int rc = 0;
 
-	r = run(conn, "DELETE FROM node_lease WHERE expires < now() AND "
-	    "node <> $1 RETURNING node", 1, v);
+	snprintf(num, sizeof(num), "%u", margin);
+	r = run(conn, "DELETE FROM node_lease WHERE expires < now() - "
+	    "make_interval(secs => $2::int) AND node <> $1 RETURNING node",
+	    2, v);
 	if (!ok(r, PGRES_TUPLES_OK, conn, "lease", err, sizeof(err))) {
 		log_warnx("cluster %s: %s", c->cluster, err);
 		return -1;

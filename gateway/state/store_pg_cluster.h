@@ -74,10 +74,12 @@ int	pgc_prune(struct pgc *, unsigned seconds);
  * ours to let go), -1. In the store's transaction, under the cluster
  * lock: pgc_take_expired deletes every other node's expired lease and
  * makes this node the owner of its mitigations, each to fn(dead node,
- * cuid, mid).
+ * cuid, mid), once expired for margin seconds more (the dead node fenced
+ * itself by its own clock at expiry: the margin covers the two clocks'
+ * drift and a send it decided just before).
  */
 int	pgc_renew(struct pgc *, unsigned seconds, bool first);
-int	pgc_take_expired(struct pgc *, int (*fn)(const char *node,
+int	pgc_take_expired(struct pgc *, unsigned margin, int (*fn)(const char *node,
 	    const char *cuid, uint32_t mid, void *), void *arg);
 /* The stored row of (cuid, mid) and its placements, to fn: fn's value,
  * 0 when there is none, -1. */
