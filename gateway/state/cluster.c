@@ -518,11 +518,26 @@ bool
 cluster_placed_elsewhere(struct gw *gw, const char *upstream, uint32_t umid)
 {
 	char owner[128];
+	int r = -1;
 
-	if (gw->cluster == NULL || pgc_pl_owner(gw->cluster->pgc, upstream,
-	    umid, owner, sizeof(owner)) != 1)
+	if (gw->cluster == NULL)
 		return false;
-	return strcmp(owner, gw->conf->cluster.node_id) != 0;
+	/*
+	 * Under the cluster lock: a node creating a placement holds it from
+	 * the row's write to its commit, and sends the PUT in between, so an
+	 * umid the upstream already holds has its row committed once we get
+	 * the lock (not lazily: the row is written at placement_new, only
+	 * the later ACTIVE state is lazy).
+	 */
+	(void)store_begin(gw->store);
+	if (store_global(gw->store) == 0)
+		r = pgc_pl_owner(gw->cluster->pgc, upstream, umid, owner,
+		    sizeof(owner));
+	if (store_commit(gw->store) == -1)
+		r = -1;
+	if (r == -1)
+		return true;	/* unknown: left alone, asked at the next */
+	return r == 1 && strcmp(owner, gw->conf->cluster.node_id) != 0;
 }
 
 uint32_t

@@ -59,7 +59,9 @@ void	cluster_close(struct gw *);
 /* A stored mitigation: this node's to relay (its owner, or no cluster)? */
 bool	cluster_owns(struct gw *, const char *cuid, uint32_t mid);
 /* The upstream's umid is a placement of a mitigation another node owns
- * (a resynchronisation leaves it alone). No cluster: false. */
+ * (a resynchronisation leaves it alone). Read under the cluster lock, so
+ * a placement being created elsewhere is seen committed; unreadable:
+ * true (left alone until the next resynchronisation). No cluster: false. */
 bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
 	    uint32_t umid);
 /*
