@@ -14,7 +14,6 @@
 #include "gateway/mitigator/mitigator.h"
 #include "gateway/relay/relay_impl.h"
 #include "gateway/relay/tm_relay.h"
-#include "gateway/state/cluster.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
 
@@ -28,10 +27,7 @@ relay_local_start(struct gw *gw, struct mitigation *m)
 	pol_usage_add(&gw->local_usage, &rs->vol);
 	log_info("%s: local mitigation (%s)", relay_mit_name(m, name,
 	    sizeof(name)), rs->decision.reason);
-	/* fenced: the mitigator's reconcile installs it once we hold our
-	 * lease again */
-	if (!cluster_fenced(gw))
-		(void)mitigator_install(gw, m);
+	(void)mitigator_install(gw, m);
 }
 
 void
@@ -40,8 +36,7 @@ relay_local_stop(struct gw *gw, struct mitigation *m)
 	if (m->relay->local) {
 		m->relay->local = false;
 		pol_usage_sub(&gw->local_usage, &m->relay->vol);
-		if (!cluster_fenced(gw))
-			mitigator_withdraw(gw, m);
+		mitigator_withdraw(gw, m);
 		relay_offload_check(gw);
 	}
 }

@@ -405,8 +405,7 @@ on_lease(evutil_socket_t fd, short what, void *arg)
 	} else if (r == 0) {
 		log_warnx("cluster: our lease was taken over: letting go of "
 		    "what this node relayed");
-		/* owner of nothing now: letting go (our own rules off our
-		 * speaker) is no longer fenced */
+		/* owner of nothing now: letting go is no longer fenced */
 		cl->fence_at = now + (uint64_t)lt * 1000;
 		cl->fenced = false;
 		store_mute(s, true);
@@ -509,7 +508,7 @@ cluster_fenced(struct gw *gw)
 		return false;
 	if (!cl->fenced)
 		log_warnx("cluster: no lease renewed for lease-time: fenced "
-		    "(no refresh, withdrawal or rule change) until a renewal");
+		    "(no placement refreshed or withdrawn) until a renewal");
 	cl->fenced = true;
 	return true;
 }

@@ -67,9 +67,9 @@ bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
 /*
  * Fencing: true once this node renewed no lease for lease-time by its own
  * monotonic clock (its loop stalled, or the renewals failed): it may have
- * been taken over, so it must not act as an owner (no placement refresh
- * or withdrawal, no local rule change) until a renewal succeeds or the
- * renewal finds the lease gone (it lets go). Another node takes over only
+ * been taken over, so it must not act as an owner upstream (no placement
+ * refresh or withdrawal; its local rules are on its own speaker) until a
+ * renewal succeeds or finds the lease gone (it lets go). Another node takes over only
  * CLUSTER_FENCE_MARGIN(lease-time) s after the expiry, by the server's
  * clock. No cluster: false.
  */
