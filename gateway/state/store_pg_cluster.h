@@ -28,8 +28,8 @@ struct store_mit;
 struct store_pl;
 struct pgc;
 
-/* Create the cluster's objects (idempotent, under the schema lock), check
- * that the database is this cluster's, take node's lock, LISTEN. NULL
+/* The cluster's objects are schema version 2 (store_pg.c's migrations,
+ * made by store_open_pg): check that the database is this cluster's, take node's lock, LISTEN. NULL
  * with err. */
 struct pgc *pgc_open(struct store *, const char *conninfo,
 	    const char *cluster, const char *node, char *err, size_t errlen);
