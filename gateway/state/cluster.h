@@ -69,9 +69,9 @@ bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
  * monotonic clock (its loop stalled, or the renewals failed): it may have
  * been taken over, so it must not act as an owner upstream (no placement
  * refresh or withdrawal; its local rules are on its own speaker) until a
- * renewal succeeds or finds the lease gone (it lets go). Another node takes over only
- * CLUSTER_FENCE_MARGIN(lease-time) s after the expiry, by the server's
- * clock. No cluster: false.
+ * renewal succeeds or finds the lease gone (it lets go). Another node
+ * takes over only CLUSTER_FENCE_MARGIN(lease-time) s after the expiry, by
+ * the server's clock. No cluster: false.
  */
 #define CLUSTER_FENCE_MARGIN(lt)	((lt) / 4 > 1 ? (lt) / 4 : 1)
 bool	cluster_fenced(struct gw *);
