@@ -14,6 +14,7 @@
 #include "gateway/gw.h"
 #include "gateway/relay/poller.h"
 #include "gateway/relay/relay_impl.h"
+#include "gateway/state/cluster.h"
 #include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
@@ -54,7 +55,14 @@ static void
 refresh_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct placement *p = arg;
+	struct timeval tv = { 1, 0 };
 
+	/* fenced: another node may own it now; asked again until our
+	 * lease is renewed, or let go of */
+	if (cluster_fenced(mit_gw(p->m))) {
+		evtimer_add(p->refresh, &tv);
+		return;
+	}
 	if (p->state == PL_ACTIVE)
 		placement_send(p);
 }
@@ -415,6 +423,12 @@ placement_delete(struct placement *p)
 	struct dc_req req = { 0 };
 	struct upath u;
 
+	if (cluster_fenced(mit_gw(p->m))) {
+		log_warnx("upstream %s umid %u: not withdrawn: this node is "
+		    "fenced (another node may own it)", p->us->peer->name,
+		    p->umid);
+		return;
+	}
 	placement_path(p, true, &req, &u);
 	req.method = COAP_REQUEST_CODE_DELETE;
 	/* fire and forget: 2.02 comes whatever the state there */

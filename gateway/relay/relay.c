@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "gateway/gw.h"
 #include "gateway/relay/relay_impl.h"
+#include "gateway/state/cluster.h"
 #include "gateway/state/counters.h"
 #include "gateway/state/mitigation.h"
 #include "gateway/state/peer.h"
@@ -102,7 +103,8 @@ relay_refresh(struct mitigation *m)
 {
 	struct placement *p;
 
-	if (m->relay == NULL)
+	/* fenced: the refresh timers send it once the lease is renewed */
+	if (m->relay == NULL || cluster_fenced(mit_gw(m)))
 		return;
 	TAILQ_FOREACH(p, &m->relay->placements, m_entry)
 		if (p->state == PL_ACTIVE ||

@@ -36,6 +36,8 @@ struct cluster {
 	bool		 held;		/* renewed without a failure since */
 	uint64_t	 held_since;	/* gw_now_ms() */
 	bool		 rejoin;	/* our lease was taken: insert anew */
+	uint64_t	 fence_at;	/* gw_now_ms(): our lease may be over */
+	bool		 fenced;	/* logged once per fencing */
 	/* taken over in the open transaction, adopted once committed */
 	struct taken {
 		char	*cuid;
@@ -380,13 +382,20 @@ on_lease(evutil_socket_t fd, short what, void *arg)
 	if (store_global(s) == 0 &&
 	    (r = pgc_renew(cl->pgc, lt, cl->rejoin)) == 1 && cl->held &&
 	    now - cl->held_since >= (uint64_t)lt * 1000 &&
-	    pgc_take_expired(cl->pgc, take, cl) == -1)
+	    pgc_take_expired(cl->pgc, CLUSTER_FENCE_MARGIN(lt), take,
+	    cl) == -1)
 		taken_clear(cl);
 	if (store_commit(s) == -1) {
 		r = -1;
 		taken_clear(cl);
 	}
 	if (r == 1) {
+		/* the server set expires after we read now: by our clock
+		 * the lease lasts at least until now + lt */
+		cl->fence_at = now + (uint64_t)lt * 1000;
+		if (cl->fenced)
+			log_info("cluster: lease renewed: acting as owner again");
+		cl->fenced = false;
 		if (!cl->held)
 			cl->held_since = now;
 		cl->held = true;
@@ -396,6 +405,9 @@ on_lease(evutil_socket_t fd, short what, void *arg)
 	} else if (r == 0) {
 		log_warnx("cluster: our lease was taken over: letting go of "
 		    "what this node relayed");
+		/* owner of nothing now: letting go is no longer fenced */
+		cl->fence_at = now + (uint64_t)lt * 1000;
+		cl->fenced = false;
 		store_mute(s, true);
 		(void)mit_foreach(cl->gw->mt, release_one, cl);
 		store_mute(s, false);
@@ -427,6 +439,7 @@ cluster_open(struct gw *gw, const struct cluster_hooks *hooks)
 		free(cl);
 		return -1;
 	}
+	cl->fence_at = gw_now_ms() + (uint64_t)cc->lease_time * 1000;
 	/* what the restore reads next is newer than this, or the same */
 	if (pgc_last_seq(cl->pgc, &cl->seq) == -1 || listen_watch(cl) == -1 ||
 	    pgc_renew(cl->pgc, cc->lease_time, true) != 1 ||
@@ -487,14 +500,43 @@ cluster_owns(struct gw *gw, const char *cuid, uint32_t mid)
 }
 
 bool
+cluster_fenced(struct gw *gw)
+{
+	struct cluster *cl = gw->cluster;
+
+	if (cl == NULL || gw_now_ms() < cl->fence_at)
+		return false;
+	if (!cl->fenced)
+		log_warnx("cluster: no lease renewed for lease-time: fenced "
+		    "(no placement refreshed or withdrawn) until a renewal");
+	cl->fenced = true;
+	return true;
+}
+
+bool
 cluster_placed_elsewhere(struct gw *gw, const char *upstream, uint32_t umid)
 {
 	char owner[128];
+	int r = -1;
 
-	if (gw->cluster == NULL || pgc_pl_owner(gw->cluster->pgc, upstream,
-	    umid, owner, sizeof(owner)) != 1)
+	if (gw->cluster == NULL)
 		return false;
-	return strcmp(owner, gw->conf->cluster.node_id) != 0;
+	/*
+	 * Under the cluster lock: a node creating a placement holds it from
+	 * the row's write to its commit, and sends the PUT in between, so an
+	 * umid the upstream already holds has its row committed once we get
+	 * the lock (not lazily: the row is written at placement_new, only
+	 * the later ACTIVE state is lazy).
+	 */
+	(void)store_begin(gw->store);
+	if (store_global(gw->store) == 0)
+		r = pgc_pl_owner(gw->cluster->pgc, upstream, umid, owner,
+		    sizeof(owner));
+	if (store_commit(gw->store) == -1)
+		r = -1;
+	if (r == -1)
+		return true;	/* unknown: left alone, asked at the next */
+	return r == 1 && strcmp(owner, gw->conf->cluster.node_id) != 0;
 }
 
 uint32_t

@@ -59,9 +59,22 @@ void	cluster_close(struct gw *);
 /* A stored mitigation: this node's to relay (its owner, or no cluster)? */
 bool	cluster_owns(struct gw *, const char *cuid, uint32_t mid);
 /* The upstream's umid is a placement of a mitigation another node owns
- * (a resynchronisation leaves it alone). No cluster: false. */
+ * (a resynchronisation leaves it alone). Read under the cluster lock, so
+ * a placement being created elsewhere is seen committed; unreadable:
+ * true (left alone until the next resynchronisation). No cluster: false. */
 bool	cluster_placed_elsewhere(struct gw *, const char *upstream,
 	    uint32_t umid);
+/*
+ * Fencing: true once this node renewed no lease for lease-time by its own
+ * monotonic clock (its loop stalled, or the renewals failed): it may have
+ * been taken over, so it must not act as an owner upstream (no placement
+ * refresh or withdrawal; its local rules are on its own speaker) until a
+ * renewal succeeds or finds the lease gone (it lets go). Another node
+ * takes over only CLUSTER_FENCE_MARGIN(lease-time) s after the expiry, by
+ * the server's clock. No cluster: false.
+ */
+#define CLUSTER_FENCE_MARGIN(lt)	((lt) / 4 > 1 ? (lt) / 4 : 1)
+bool	cluster_fenced(struct gw *);
 /* Seconds a node's leases last (the configuration's lease-time). */
 uint32_t cluster_lease_time(const struct gw *);
 

@@ -28,7 +28,7 @@
  * doubling to BACKOFF_MAX_MS): writes fail fast meanwhile.
  */
 
-#define SCHEMA_VERSION		1
+#define SCHEMA_VERSION		2
 #define CONNECT_TIMEOUT_S	"2"
 /* a server that stops acknowledging (a partition, not a refusal): the
  * blocking call gives up after this, not after TCP's ~15 minutes */
@@ -70,6 +70,41 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  peer text PRIMARY KEY, sid bigint NOT NULL, config bytea NOT NULL);"
 	"CREATE TABLE registration("
 	"  name text PRIMARY KEY, value bytea NOT NULL);",
+	/*
+	 * 2: the cluster's (store_pg_cluster.c): which cluster the database
+	 * is, node leases, each mitigation's owner node and the change log
+	 * other nodes apply. The triggers do nothing outside a cluster
+	 * (no dotsgw.node). IF NOT EXISTS: a version 1 database may hold
+	 * them already (created at each start before they were versioned).
+	 */
+	"CREATE TABLE IF NOT EXISTS cluster(name text PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS node_lease("
+	"  node text PRIMARY KEY, expires timestamptz NOT NULL);"
+	"ALTER TABLE mitigation ADD COLUMN IF NOT EXISTS owner text;"
+	"CREATE TABLE IF NOT EXISTS mit_change("
+	"  seq bigserial PRIMARY KEY, node text NOT NULL,"
+	"  cuid text NOT NULL, mid bigint NOT NULL,"
+	"  at timestamptz NOT NULL DEFAULT now());"
+	"CREATE OR REPLACE FUNCTION dotsgw_mit_owner() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF NEW.owner IS NULL THEN"
+	"    NEW.owner := NULLIF(current_setting('dotsgw.node', true), '');"
+	"  END IF; RETURN NEW; END $$;"
+	"CREATE OR REPLACE FUNCTION dotsgw_mit_change() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ DECLARE n text; c text; m bigint; BEGIN"
+	"  n := NULLIF(current_setting('dotsgw.node', true), '');"
+	"  IF n IS NULL THEN RETURN NULL; END IF;"
+	"  IF TG_OP = 'DELETE' THEN c := OLD.cuid; m := OLD.mid;"
+	"  ELSE c := NEW.cuid; m := NEW.mid; END IF;"
+	"  INSERT INTO mit_change(node, cuid, mid) VALUES(n, c, m);"
+	"  PERFORM pg_notify('dotsgw_mit', n || ' ' || c || '/' || m);"
+	"  RETURN NULL; END $$;"
+	"DROP TRIGGER IF EXISTS mitigation_owner ON mitigation;"
+	"CREATE TRIGGER mitigation_owner BEFORE INSERT ON mitigation"
+	"  FOR EACH ROW EXECUTE FUNCTION dotsgw_mit_owner();"
+	"DROP TRIGGER IF EXISTS mitigation_change ON mitigation;"
+	"CREATE TRIGGER mitigation_change AFTER INSERT OR UPDATE OR DELETE"
+	"  ON mitigation FOR EACH ROW EXECUTE FUNCTION dotsgw_mit_change();",
 };
 
 /* Parameter types, one letter each: T text, I bigint, B bytea. */

@@ -13,46 +13,14 @@
 #include "gateway/state/store_pg_cluster.h"
 
 /*
- * The cluster's objects and statements (store_pg_cluster.h). Statements
+ * The cluster's statements (store_pg_cluster.h; its objects are schema
+ * version 2 of store_pg.c). Statements
  * run on the store's connection inside its transactions (store_native());
  * only the listener has a connection of its own. Values travel as
  * parameters, results come back in binary.
  */
 
-/* the same key as store_pg.c's schema lock: "dots" */
-#define SCHEMA_LOCK	"1685025907"
 #define CHANGES_BATCH	1000
-
-static const char objects_sql[] =
-	"SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ");"
-	"CREATE TABLE IF NOT EXISTS cluster(name text PRIMARY KEY);"
-	"CREATE TABLE IF NOT EXISTS node_lease("
-	"  node text PRIMARY KEY, expires timestamptz NOT NULL);"
-	"ALTER TABLE mitigation ADD COLUMN IF NOT EXISTS owner text;"
-	"CREATE TABLE IF NOT EXISTS mit_change("
-	"  seq bigserial PRIMARY KEY, node text NOT NULL,"
-	"  cuid text NOT NULL, mid bigint NOT NULL,"
-	"  at timestamptz NOT NULL DEFAULT now());"
-	"CREATE OR REPLACE FUNCTION dotsgw_mit_owner() RETURNS trigger"
-	"  LANGUAGE plpgsql AS $$ BEGIN"
-	"  IF NEW.owner IS NULL THEN"
-	"    NEW.owner := NULLIF(current_setting('dotsgw.node', true), '');"
-	"  END IF; RETURN NEW; END $$;"
-	"CREATE OR REPLACE FUNCTION dotsgw_mit_change() RETURNS trigger"
-	"  LANGUAGE plpgsql AS $$ DECLARE n text; c text; m bigint; BEGIN"
-	"  n := NULLIF(current_setting('dotsgw.node', true), '');"
-	"  IF n IS NULL THEN RETURN NULL; END IF;"
-	"  IF TG_OP = 'DELETE' THEN c := OLD.cuid; m := OLD.mid;"
-	"  ELSE c := NEW.cuid; m := NEW.mid; END IF;"
-	"  INSERT INTO mit_change(node, cuid, mid) VALUES(n, c, m);"
-	"  PERFORM pg_notify('dotsgw_mit', n || ' ' || c || '/' || m);"
-	"  RETURN NULL; END $$;"
-	"DROP TRIGGER IF EXISTS mitigation_owner ON mitigation;"
-	"CREATE TRIGGER mitigation_owner BEFORE INSERT ON mitigation"
-	"  FOR EACH ROW EXECUTE FUNCTION dotsgw_mit_owner();"
-	"DROP TRIGGER IF EXISTS mitigation_change ON mitigation;"
-	"CREATE TRIGGER mitigation_change AFTER INSERT OR UPDATE OR DELETE"
-	"  ON mitigation FOR EACH ROW EXECUTE FUNCTION dotsgw_mit_change();";
 
 struct pgc {
 	struct store	*store;
@@ -169,8 +137,7 @@ listen_start(struct pgc *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The objects, the cluster's name, unowned rows claimed, in one
- * transaction. */
+/* The cluster's name, unowned rows claimed, in one transaction. */
 static int
 setup(struct pgc *c, char *err, size_t errlen)
 {
@@ -187,10 +154,6 @@ setup(struct pgc *c, char *err, size_t errlen)
 	r = PQexec(conn, "BEGIN");
 	if (!ok(r, PGRES_COMMAND_OK, conn, "BEGIN", err, errlen))
 		return -1;
-	PQclear(r);
-	r = PQexec(conn, objects_sql);
-	if (!ok(r, PGRES_COMMAND_OK, conn, "cluster schema", err, errlen))
-		goto fail;
 	PQclear(r);
 	r = run(conn, "INSERT INTO cluster(name) SELECT $1 WHERE NOT EXISTS "
 	    "(SELECT 1 FROM cluster)", 1, v);
@@ -527,17 +490,20 @@ pgc_renew(struct pgc *c, unsigned seconds, bool first)
 }
 
 int
-pgc_take_expired(struct pgc *c, int (*fn)(const char *node,
+pgc_take_expired(struct pgc *c, unsigned margin, int (*fn)(const char *node,
     const char *cuid, uint32_t mid, void *), void *arg)
 {
 	PGconn *conn = store_conn(c);
-	const char *v[1] = { c->node };
+	char num[16];
+	const char *v[2] = { c->node, num };
 	PGresult *r, *m;
 	char err[160];
 	int rc = 0;
 
-	r = run(conn, "DELETE FROM node_lease WHERE expires < now() AND "
-	    "node <> $1 RETURNING node", 1, v);
+	snprintf(num, sizeof(num), "%u", margin);
+	r = run(conn, "DELETE FROM node_lease WHERE expires < now() - "
+	    "make_interval(secs => $2::int) AND node <> $1 RETURNING node",
+	    2, v);
 	if (!ok(r, PGRES_TUPLES_OK, conn, "lease", err, sizeof(err))) {
 		log_warnx("cluster %s: %s", c->cluster, err);
 		return -1;

@@ -28,8 +28,8 @@ struct store_mit;
 struct store_pl;
 struct pgc;
 
-/* Create the cluster's objects (idempotent, under the schema lock), check
- * that the database is this cluster's, take node's lock, LISTEN. NULL
+/* The cluster's objects are schema version 2 (store_pg.c's migrations,
+ * made by store_open_pg): check that the database is this cluster's, take node's lock, LISTEN. NULL
  * with err. */
 struct pgc *pgc_open(struct store *, const char *conninfo,
 	    const char *cluster, const char *node, char *err, size_t errlen);
@@ -74,10 +74,12 @@ int	pgc_prune(struct pgc *, unsigned seconds);
  * ours to let go), -1. In the store's transaction, under the cluster
  * lock: pgc_take_expired deletes every other node's expired lease and
  * makes this node the owner of its mitigations, each to fn(dead node,
- * cuid, mid).
+ * cuid, mid), once expired for margin seconds more (the dead node fenced
+ * itself by its own clock at expiry: the margin covers the two clocks'
+ * drift and a send it decided just before).
  */
 int	pgc_renew(struct pgc *, unsigned seconds, bool first);
-int	pgc_take_expired(struct pgc *, int (*fn)(const char *node,
+int	pgc_take_expired(struct pgc *, unsigned margin, int (*fn)(const char *node,
 	    const char *cuid, uint32_t mid, void *), void *arg);
 /* The stored row of (cuid, mid) and its placements, to fn: fn's value,
  * 0 when there is none, -1. */

@@ -192,11 +192,11 @@ cmp -s "$TMP/acked" "$TMP/listed2" &&
 # --- a newer schema is refused ----------------------------------------------
 stop_pid "$GW_PID"
 GW_PID=
-pg_psql "UPDATE schema_version SET version = 2"
+pg_psql "UPDATE schema_version SET version = 3"
 timeout 30 "$DOTSGWD" -f -c "$CONF" > /dev/null 2> "$TMP/refused.log"
 rc=$?
 [ "$rc" != 0 ] && [ "$rc" != 124 ] &&
-    has "$TMP/refused.log" "the database's schema version 2 is newer than this dotsgwd's (1): refusing to start" &&
-    pass "schema version 2 > 1: dotsgwd refuses to start (exit $rc) and says why" ||
+    has "$TMP/refused.log" "the database's schema version 3 is newer than this dotsgwd's (2): refusing to start" &&
+    pass "schema version 3 > 2: dotsgwd refuses to start (exit $rc) and says why" ||
     fail "newer schema" "exit $rc: $(tail -n 3 "$TMP/refused.log")"
 exit $((T_FAILS > 0))

@@ -148,10 +148,12 @@ main(void)
 	}
 	(void)sql("SET client_min_messages TO warning");
 	if (sql("DROP TABLE IF EXISTS placement, mitigation, upstream, "
-	    "sigconfig, registration, schema_version") == -1)
+	    "sigconfig, registration, schema_version, cluster, node_lease, "
+	    "mit_change") == -1)
 		return 1;
 
-	TEST("store_pg: creates its schema, version 1") {
+	TEST("store_pg: creates its schema, version 2 (the cluster's "
+	    "tables, owner column and triggers included)") {
 		PGresult *r;
 
 		s = store_open_pg(conninfo, err, sizeof(err));
@@ -159,7 +161,15 @@ main(void)
 		CHECK_STR(store_backend(s), "postgresql");
 		r = PQexec(admin, "SELECT version FROM schema_version");
 		CHECK(PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0),
-		    "1") == 0);
+		    "2") == 0);
+		PQclear(r);
+		r = PQexec(admin, "SELECT count(*) FROM pg_trigger WHERE "
+		    "tgname IN ('mitigation_owner', 'mitigation_change') "
+		    "AND to_regclass('node_lease') IS NOT NULL AND "
+		    "to_regclass('mit_change') IS NOT NULL AND "
+		    "to_regclass('cluster') IS NOT NULL");
+		CHECK(PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0),
+		    "2") == 0);
 		PQclear(r);
 	}
 
@@ -314,8 +324,8 @@ main(void)
 		s = store_open_pg(conninfo, err, sizeof(err));
 		CHECK(s == NULL);
 		CHECK(strstr(err, "schema version 99 is newer than this "
-		    "dotsgwd's (1)") != NULL);
-		CHECK(sql("UPDATE schema_version SET version = 1") == 0);
+		    "dotsgwd's (2)") != NULL);
+		CHECK(sql("UPDATE schema_version SET version = 2") == 0);
 	}
 
 	TEST("store_pg: a bad conninfo or no server is an error, not a "
@@ -328,7 +338,8 @@ main(void)
 	}
 
 	(void)sql("DROP TABLE IF EXISTS placement, mitigation, upstream, "
-	    "sigconfig, registration, schema_version");
+	    "sigconfig, registration, schema_version, cluster, node_lease, "
+	    "mit_change");
 	PQfinish(admin);
 	return UNIT_EXIT();
 }
