@@ -370,6 +370,7 @@ rules_of(struct mitigator *mg, const struct mitigation *m)
 static void
 rules_free(struct mit_rules *r)
 {
+	owns_del(r->mg, r);
 	TAILQ_REMOVE(&r->mg->owned, r, entry);
 	free(r->refs);
 	free(r->rules);
@@ -457,8 +458,7 @@ mitigator_withdraw(struct gw *gw, struct mitigation *m)
 	log_info("peer %s cuid %s mid %u: withdrawing %zu %s rule(s)",
 	    m->client->peer->conf->name, m->client->cuid, m->mid, r->n,
 	    mg->ops->name);
-	r->m = NULL;
-	owns_del(mg, r);
+	r->m = NULL;	/* in owns until freed: mitigator_withdrawing() */
 	mg->n_rules -= (uint32_t)r->n;
 	m->client->peer->rules -= (uint32_t)r->n;
 	mask = withdraw_mask(mg, r);
@@ -572,7 +572,6 @@ mitigator_withdraw_set(struct gw *gw, struct peer_rt *prt, const char *cuid,
 	log_info("peer %s cuid %s set %u: withdrawing %zu %s rule(s)",
 	    prt->conf->name, cuid, setid, r->n, mg->ops->name);
 	r->standing = false;
-	owns_del(mg, r);
 	mg->n_rules -= (uint32_t)r->n;
 	prt->rules -= (uint32_t)r->n;
 	r->pending++;

@@ -38,7 +38,7 @@ struct peer_rt;
 /* The rules of one local mitigation. */
 struct mit_rules {
 	TAILQ_ENTRY(mit_rules) entry;
-	struct mit_rules *owns_next;	/* mg->owns chain, while active */
+	struct mit_rules *owns_next;	/* mg->owns chain, until freed */
 	struct mitigator *mg;
 	struct mitigation *m;		/* NULL once withdrawn; no pointer
 					   into the conf: reload frees it */
@@ -94,9 +94,10 @@ struct mitigator {
 	void		*be;		/* back-end state */
 	struct mit_rules_head owned;	/* active and being withdrawn */
 	struct rule_ref	**routes;	/* hash table, MIT_ROUTE_BUCKETS */
-	/* active rule sets by owner and mid, MIT_OWNS_BUCKETS: reconcile
-	 * looks up every listed route, and a walk of owned per route was
-	 * quadratic in the rules held */
+	/* rule sets by owner and mid, MIT_OWNS_BUCKETS, active or being
+	 * withdrawn (mitigator_withdrawing): reconcile looks up every
+	 * listed route, and a walk of owned per route was quadratic in the
+	 * rules held */
 	struct mit_rules **owns;
 	uint32_t	 n_rules;	/* rules of active rule sets */
 	struct pol_offload offload;
