@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "gateway/core/coap_loop.h"
+#include "gateway/core/udp_rcvbuf.h"
 #include "common/log.h"
 
 #define ROUNDS		64	/* epoll rounds (datagrams) per wakeup */
@@ -180,6 +181,10 @@ coap_loop_attach(struct event_base *base, coap_context_t *ctx)
 		coap_loop_detach(l);
 		return NULL;
 	}
+	/* its sockets exist by now: endpoints, or the client's sessions */
+	if (udp_rcvbuf_grow(fd, UDP_RCVBUF_BYTES) == -1)
+		log_debug("coap loop: fdinfo of epoll fd %d unreadable: "
+		    "UDP receive buffers left at the default", fd);
 	coap_loop_kick(l);
 	return l;
 }
