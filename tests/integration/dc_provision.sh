@@ -199,9 +199,15 @@ http isp-b DELETE "$DATA/dots-client=$CUID"
 check_eq "DELETE dots-client: 204" "$CODE" 204
 sig register get
 check_eq "DELETE deregisters: /register 4.04" "$(code_of)" 4.04
-"$DOTSCTL" --socket "$(node_sock orch)" --json status > "$TMP/st.json" 2>/dev/null
-check_eq "... and the orchestrator no longer uses isp-b" \
-    "$($PY -c 'import json,sys; j = json.load(open(sys.argv[1])); print([(u["name"], u["up"]) for u in j.get("upstreams", [])])' "$TMP/st.json" 2>&1)" \
+# the orchestrator's upstream session to isp-b: its state in /status
+isp_b_up() {
+	"$DOTSCTL" --socket "$(node_sock orch)" --json status > "$TMP/st.json" 2>/dev/null
+	$PY -c 'import json,sys; j = json.load(open(sys.argv[1])); print([(u["name"], u["up"]) for u in j.get("upstreams", [])])' "$TMP/st.json" 2>&1
+}
+isp_b_dropped() { [ "$(isp_b_up)" = "[('isp-b', False)]" ]; }
+# the session is closed after the answer: poll for it
+wait_for 20 isp_b_dropped
+check_eq "... and the orchestrator no longer uses isp-b" "$(isp_b_up)" \
     "[('isp-b', False)]"
 http isp-b POST "$DATA" "$(reg 'del c["dotsgw-provisioning:provisioning"]')"
 check_eq "a plain RFC 8783 registration still works: 201" "$CODE" 201
