@@ -92,6 +92,10 @@ us_config_cb(void *arg, int status, const struct dc_resp *r)
 	struct upstream *us = arg;
 	char buf[DC_ERRLEN + 96];
 
+	/* taken down (or disabled: a cancelled registration) while the
+	 * handshake ran: the next tick closes this session, it never is up */
+	if (us->restart || !us->enabled)
+		return;
 	if (status != DC_OK) {
 		us_down(us, us_why(us, buf, sizeof(buf)));
 		return;
