@@ -397,19 +397,20 @@ pgc_next_mids(struct pgc *c, int (*fn)(const char *, uint32_t, void *),
 	return 0;
 }
 
-int
-pgc_owner(struct pgc *c, const char *cuid, uint32_t mid, char *buf,
-    size_t len)
+/* The owner node of the row sql selects by ($1 key, $2 id): 1 with it in
+ * buf, 0 when there is none, -1 on error. */
+static int
+owner_of(struct pgc *c, const char *sql, const char *key, uint32_t id,
+    char *buf, size_t len)
 {
 	PGconn *conn = store_conn(c);
 	char num[16], err[160];
-	const char *v[2] = { cuid, num };
+	const char *v[2] = { key, num };
 	PGresult *r;
 	int found = 0;
 
-	snprintf(num, sizeof(num), "%u", mid);
-	r = run(conn, "SELECT owner FROM mitigation WHERE cuid = $1 AND "
-	    "mid = $2", 2, v);
+	snprintf(num, sizeof(num), "%u", id);
+	r = run(conn, sql, 2, v);
 	if (!ok(r, PGRES_TUPLES_OK, conn, "owner", err, sizeof(err)))
 		return -1;
 	if (PQntuples(r) == 1 && col_text(r, 0, 0) != NULL) {
@@ -421,27 +422,20 @@ pgc_owner(struct pgc *c, const char *cuid, uint32_t mid, char *buf,
 }
 
 int
+pgc_owner(struct pgc *c, const char *cuid, uint32_t mid, char *buf,
+    size_t len)
+{
+	return owner_of(c, "SELECT owner FROM mitigation WHERE cuid = $1 AND "
+	    "mid = $2", cuid, mid, buf, len);
+}
+
+int
 pgc_pl_owner(struct pgc *c, const char *upstream, uint32_t umid, char *buf,
     size_t len)
 {
-	PGconn *conn = store_conn(c);
-	char num[16], err[160];
-	const char *v[2] = { upstream, num };
-	PGresult *r;
-	int found = 0;
-
-	snprintf(num, sizeof(num), "%u", umid);
-	r = run(conn, "SELECT m.owner FROM placement p JOIN mitigation m ON "
-	    "m.cuid = p.cuid AND m.mid = p.mid WHERE p.upstream = $1 AND "
-	    "p.umid = $2", 2, v);
-	if (!ok(r, PGRES_TUPLES_OK, conn, "owner", err, sizeof(err)))
-		return -1;
-	if (PQntuples(r) == 1 && col_text(r, 0, 0) != NULL) {
-		snprintf(buf, len, "%s", col_text(r, 0, 0));
-		found = 1;
-	}
-	PQclear(r);
-	return found;
+	return owner_of(c, "SELECT m.owner FROM placement p JOIN mitigation m "
+	    "ON m.cuid = p.cuid AND m.mid = p.mid WHERE p.upstream = $1 AND "
+	    "p.umid = $2", upstream, umid, buf, len);
 }
 
 int
