@@ -1,6 +1,6 @@
 /*
- * RFC 9244 telemetry state (telemetry.h). Lists: a peer holds at most a
- * few dozen setups and reports, so every walk is short.
+ * RFC 9244 telemetry state (telemetry.h): a tm_list of setups and one of
+ * reports, and the rules each kind adds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,36 +8,13 @@
 #include <sys/queue.h>
 
 #include "common/conf.h"
-#include "common/dots_json.h"
 #include "common/log.h"
 #include "gateway/gw.h"
 #include "gateway/state/store.h"
 #include "gateway/state/telemetry.h"
+#include "gateway/state/tm_list.h"
 
-#define SETUP_KEY	"tm-setup:"
-#define REPORT_KEY	"tm:"
-#define TM_PEER_MAX	128
 #define TM_LISTENERS	4
-
-struct setup_rt {
-	TAILQ_ENTRY(setup_rt) entry;
-	char		 peer[TM_PEER_MAX + 1];
-	char		 cuid[DOTS_ID_MAX + 1];
-	uint32_t	 tsid;
-	struct dots_tm_setup *s;
-	json_t		*body;
-};
-
-struct report_rt {
-	TAILQ_ENTRY(report_rt) entry;
-	char		 peer[TM_PEER_MAX + 1];
-	char		 cuid[DOTS_ID_MAX + 1];
-	uint32_t	 tmid;
-	struct dots_tm_report *r;
-	json_t		*body;
-	uint64_t	 at_ms;
-	uint8_t		 hop_limit;
-};
 
 /* The highest tmid a cuid used since its last DELETE-all. */
 struct tmid_mark {
@@ -47,136 +24,84 @@ struct tmid_mark {
 	uint32_t	 highest;
 };
 
+static int	decode_setup(const uint8_t *, size_t, void *, json_t **,
+		    struct dots_err *);
+static int	decode_report(const uint8_t *, size_t, void *, json_t **,
+		    struct dots_err *);
+static bool	setups_overlap(const void *, const void *);
+static bool	reports_overlap(const void *, const void *);
+static void	tell(const struct tm_list *, const struct tm_ent *, bool);
+static const struct tm_kind setup_kind, report_kind;
+
 struct tm_table {
 	struct gw	*gw;
-	TAILQ_HEAD(, setup_rt) setups;
-	TAILQ_HEAD(, report_rt) reports;
+	struct tm_list	 setups, reports;
 	TAILQ_HEAD(, tmid_mark) marks;
 	struct { struct tm_events ev; void *arg; } l[TM_LISTENERS];
 	size_t		 n_l;
 };
 
-static bool
-owner_is(const char *peer, const char *cuid, const char *p, const char *c)
-{
-	return strcmp(peer, p) == 0 && (c == NULL || strcmp(cuid, c) == 0);
-}
-
+/* Calls ev's member for l's kind, if set, with x; gone: only its keys. */
 static void
-setup_rec(const struct setup_rt *x, struct tm_setup_rec *out)
+give(const struct tm_list *l, const struct tm_ent *x, bool gone,
+    const struct tm_events *ev, void *arg)
 {
-	out->peer = x->peer;
-	out->cuid = x->cuid;
-	out->tsid = x->tsid;
-	out->s = x->s;
-	out->entry = json_array_get(json_object_get(json_object_get(x->body,
-	    "ietf-dots-telemetry:telemetry-setup"), "telemetry"), 0);
-}
+	if (l->kind == &setup_kind && ev->setup != NULL) {
+		struct tm_setup_rec rec = { .peer = x->peer, .cuid = x->cuid,
+		    .tsid = x->id };
 
-static void
-report_rec(const struct report_rt *x, struct tm_report_rec *out)
-{
-	out->peer = x->peer;
-	out->cuid = x->cuid;
-	out->tmid = x->tmid;
-	out->r = x->r;
-	out->body = x->body;
-	out->at_ms = x->at_ms;
-	out->hop_limit = x->hop_limit;
-}
+		if (!gone) {
+			rec.s = x->obj;
+			rec.entry = json_array_get(json_object_get(
+			    json_object_get(x->body,
+			    "ietf-dots-telemetry:telemetry-setup"), "telemetry"),
+			    0);
+		}
+		ev->setup(&rec, arg);
+	} else if (l->kind == &report_kind && ev->report != NULL) {
+		struct tm_report_rec rec = { .peer = x->peer, .cuid = x->cuid,
+		    .tmid = x->id, .at_ms = x->at_ms,
+		    .hop_limit = x->hop_limit };
 
-static void
-tell_report(struct tm_table *t, const struct report_rt *x, bool gone)
-{
-	struct tm_report_rec rec;
-
-	report_rec(x, &rec);
-	if (gone) {
-		rec.r = NULL;
-		rec.body = NULL;
+		if (!gone) {
+			rec.r = x->obj;
+			rec.body = x->body;
+		}
+		ev->report(&rec, arg);
 	}
+}
+
+static void
+tell(const struct tm_list *l, const struct tm_ent *x, bool gone)
+{
+	const struct tm_table *t = l->arg;
+
 	for (size_t i = 0; i < t->n_l; i++)
-		if (t->l[i].ev.report != NULL)
-			t->l[i].ev.report(&rec, t->l[i].arg);
+		give(l, x, gone, &t->l[i].ev, t->l[i].arg);
 }
 
-static void
-tell_setup(struct tm_table *t, const struct setup_rt *x, bool gone)
+static int
+decode_setup(const uint8_t *v, size_t len, void *obj, json_t **j,
+    struct dots_err *err)
 {
-	struct tm_setup_rec rec;
-
-	setup_rec(x, &rec);
-	if (gone) {
-		rec.s = NULL;
-		rec.entry = NULL;
-	}
-	for (size_t i = 0; i < t->n_l; i++)
-		if (t->l[i].ev.setup != NULL)
-			t->l[i].ev.setup(&rec, t->l[i].arg);
+	return dots_tm_decode_setup(v, len, obj, j, err);
 }
 
-/* ---- the store ---- */
-
-static void
-store_key(char *buf, size_t len, const char *prefix, const char *peer,
-    const char *cuid, uint32_t id)
+static int
+decode_report(const uint8_t *v, size_t len, void *obj, json_t **j,
+    struct dots_err *err)
 {
-	snprintf(buf, len, "%s%s/%s/%u", prefix, peer, cuid, id);
+	return dots_tm_decode_report(v, len, obj, j, err);
 }
 
-static void
-save(struct tm_table *t, const char *prefix, const char *peer,
-    const char *cuid, uint32_t id, const json_t *body)
-{
-	struct dots_err err = { 0 };
-	char key[320];
-	uint8_t *buf;
-	size_t len;
-
-	store_key(key, sizeof(key), prefix, peer, cuid, id);
-	if (dots_json_to_cbor(body, &buf, &len, &err) == -1) {
-		log_warnx("telemetry: cannot store %s: %s", key, err.msg);
-		return;
-	}
-	(void)store_reg_put(t->gw->store, key, buf, len);
-	free(buf);
-}
-
-static void
-unsave(struct tm_table *t, const char *prefix, const char *peer,
-    const char *cuid, uint32_t id)
-{
-	char key[320];
-
-	store_key(key, sizeof(key), prefix, peer, cuid, id);
-	(void)store_reg_del(t->gw->store, key);
-}
-
-static void
-setup_free(struct tm_table *t, struct setup_rt *x, bool forget)
-{
-	TAILQ_REMOVE(&t->setups, x, entry);
-	if (forget) {
-		unsave(t, SETUP_KEY, x->peer, x->cuid, x->tsid);
-		tell_setup(t, x, true);
-	}
-	json_decref(x->body);
-	free(x->s);
-	free(x);
-}
-
-static void
-report_free(struct tm_table *t, struct report_rt *x, bool forget)
-{
-	TAILQ_REMOVE(&t->reports, x, entry);
-	if (forget) {
-		unsave(t, REPORT_KEY, x->peer, x->cuid, x->tmid);
-		tell_report(t, x, true);
-	}
-	json_decref(x->body);
-	free(x->r);
-	free(x);
-}
+static const struct tm_kind setup_kind = {
+	"tm-setup:", "setups", sizeof(struct dots_tm_setup), decode_setup,
+	setups_overlap, tell
+};
+static const struct tm_kind report_kind = {
+	"tm:", "reports", sizeof(struct dots_tm_report), decode_report,
+	reports_overlap, tell
+};
 
 static struct tmid_mark *
 mark_of(struct tm_table *t, const char *peer, const char *cuid, bool make)
@@ -184,7 +109,7 @@ mark_of(struct tm_table *t, const char *peer, const char *cuid, bool make)
 	struct tmid_mark *m;
 
 	TAILQ_FOREACH(m, &t->marks, entry)
-		if (owner_is(m->peer, m->cuid, peer, cuid))
+		if (strcmp(m->peer, peer) == 0 && strcmp(m->cuid, cuid) == 0)
 			return m;
 	if (!make || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
@@ -194,88 +119,18 @@ mark_of(struct tm_table *t, const char *peer, const char *cuid, bool make)
 	return m;
 }
 
-/* "prefix" peer "/" cuid "/" id: cuids and ids hold no '/'. */
-static int
-split_key(const char *key, const char *prefix, char *peer, char *cuid,
-    uint32_t *id)
-{
-	const char *rest = key + strlen(prefix), *s1, *s2;
-	char *end;
-	unsigned long v;
-
-	if ((s2 = strrchr(rest, '/')) == NULL || s2 == rest)
-		return -1;
-	for (s1 = s2 - 1; s1 > rest && *s1 != '/'; s1--)
-		;
-	if (*s1 != '/' || (size_t)(s1 - rest) > TM_PEER_MAX ||
-	    (size_t)(s2 - s1 - 1) > DOTS_ID_MAX || s2 - s1 < 2)
-		return -1;
-	v = strtoul(s2 + 1, &end, 10);
-	if (*end != '\0' || end == s2 + 1 || v > UINT32_MAX)
-		return -1;
-	memcpy(peer, rest, (size_t)(s1 - rest));
-	peer[s1 - rest] = '\0';
-	memcpy(cuid, s1 + 1, (size_t)(s2 - s1 - 1));
-	cuid[s2 - s1 - 1] = '\0';
-	*id = (uint32_t)v;
-	return 0;
-}
-
 static int
 load_one(const char *key, const uint8_t *v, size_t len, void *arg)
 {
 	struct tm_table *t = arg;
-	struct dots_err err = { 0 };
-	bool setup = strncmp(key, SETUP_KEY, strlen(SETUP_KEY)) == 0;
-	char peer[TM_PEER_MAX + 1], cuid[DOTS_ID_MAX + 1];
-	uint32_t id;
-	json_t *j;
+	struct tm_ent *x;
+	struct tmid_mark *m;
 
-	if (!setup && strncmp(key, REPORT_KEY, strlen(REPORT_KEY)) != 0)
-		return 0;
-	if (split_key(key, setup ? SETUP_KEY : REPORT_KEY, peer, cuid,
-	    &id) == -1) {
-		log_warnx("telemetry: stored key %s is malformed", key);
-		return 0;
-	}
-	if (setup) {
-		struct setup_rt *x = calloc(1, sizeof(*x));
-
-		if (x == NULL || (x->s = malloc(sizeof(*x->s))) == NULL ||
-		    dots_tm_decode_setup(v, len, x->s, &j, &err) == -1) {
-			log_warnx("telemetry: stored %s: %s", key, err.msg);
-			if (x != NULL)
-				free(x->s);
-			free(x);
-			return 0;
-		}
-		snprintf(x->peer, sizeof(x->peer), "%s", peer);
-		snprintf(x->cuid, sizeof(x->cuid), "%s", cuid);
-		x->tsid = id;
-		x->body = j;
-		TAILQ_INSERT_TAIL(&t->setups, x, entry);
-	} else {
-		struct report_rt *x = calloc(1, sizeof(*x));
-		struct tmid_mark *m;
-
-		if (x == NULL || (x->r = malloc(sizeof(*x->r))) == NULL ||
-		    dots_tm_decode_report(v, len, x->r, &j, &err) == -1) {
-			log_warnx("telemetry: stored %s: %s", key, err.msg);
-			if (x != NULL)
-				free(x->r);
-			free(x);
-			return 0;
-		}
-		snprintf(x->peer, sizeof(x->peer), "%s", peer);
-		snprintf(x->cuid, sizeof(x->cuid), "%s", cuid);
-		x->tmid = id;
-		x->body = j;
-		x->at_ms = gw_now_ms();
-		TAILQ_INSERT_TAIL(&t->reports, x, entry);
-		if ((m = mark_of(t, peer, cuid, true)) != NULL &&
-		    m->highest < id)
-			m->highest = id;
-	}
+	if (tm_list_load(&t->setups, key, v, len) == NULL &&
+	    (x = tm_list_load(&t->reports, key, v, len)) != NULL &&
+	    (m = mark_of(t, x->peer, x->cuid, true)) != NULL &&
+	    m->highest < x->id)
+		m->highest = x->id;
 	return 0;
 }
 
@@ -283,22 +138,18 @@ struct tm_table *
 tm_table_new(struct gw *gw)
 {
 	struct tm_table *t;
-	struct setup_rt *s;
-	struct report_rt *r;
-	size_t ns = 0, nr = 0;
+	size_t ns, nr;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->gw = gw;
-	TAILQ_INIT(&t->setups);
-	TAILQ_INIT(&t->reports);
+	tm_list_init(&t->setups, &setup_kind, gw->store, t);
+	tm_list_init(&t->reports, &report_kind, gw->store, t);
 	TAILQ_INIT(&t->marks);
 	if (store_reg_foreach(gw->store, load_one, t) == -1)
 		log_warnx("telemetry: cannot read the stored state");
-	TAILQ_FOREACH(s, &t->setups, entry)
-		ns++;
-	TAILQ_FOREACH(r, &t->reports, entry)
-		nr++;
+	ns = tm_list_count(&t->setups, NULL);
+	nr = tm_list_count(&t->reports, NULL);
 	if (ns + nr > 0)
 		log_info("telemetry: restored %zu setups and %zu reports",
 		    ns, nr);
@@ -312,10 +163,8 @@ tm_table_free(struct tm_table *t)
 
 	if (t == NULL)
 		return;
-	while (!TAILQ_EMPTY(&t->setups))
-		setup_free(t, TAILQ_FIRST(&t->setups), false);
-	while (!TAILQ_EMPTY(&t->reports))
-		report_free(t, TAILQ_FIRST(&t->reports), false);
+	tm_list_clear(&t->setups);
+	tm_list_clear(&t->reports);
 	while ((m = TAILQ_FIRST(&t->marks)) != NULL) {
 		TAILQ_REMOVE(&t->marks, m, entry);
 		free(m);
@@ -330,6 +179,45 @@ tm_subscribe(struct tm_table *t, const struct tm_events *ev, void *arg)
 		return -1;
 	t->l[t->n_l].ev = *ev;
 	t->l[t->n_l++].arg = arg;
+	return 0;
+}
+
+/* Calls ev (one kind's member set) with each entry of l's peer and
+ * cuid (tm_list_next), safe against a callee removing the one it has. */
+static void
+walk(struct tm_list *l, const char *peer, const char *cuid,
+    const struct tm_events *ev, void *arg)
+{
+	struct tm_ent *x, *next;
+
+	for (x = tm_list_next(l, NULL, peer, cuid); x != NULL; x = next) {
+		next = tm_list_next(l, x, peer, cuid);
+		give(l, x, false, ev, arg);
+	}
+}
+
+static void
+copy_setup(const struct tm_setup_rec *rec, void *out)
+{
+	*(struct tm_setup_rec *)out = *rec;
+}
+
+static void
+copy_report(const struct tm_report_rec *rec, void *out)
+{
+	*(struct tm_report_rec *)out = *rec;
+}
+
+/* 0 with ev called on (peer, cuid, id) of l, or -1: no such entry. */
+static int
+get(struct tm_list *l, const char *peer, const char *cuid, uint32_t id,
+    const struct tm_events *ev, void *arg)
+{
+	struct tm_ent *x = tm_list_find(l, peer, cuid, id);
+
+	if (x == NULL)
+		return -1;
+	give(l, x, false, ev, arg);
 	return 0;
 }
 
@@ -359,8 +247,10 @@ baselines_overlap(const struct dots_tm_setup *a, const struct dots_tm_setup *b)
 }
 
 static bool
-setups_overlap(const struct dots_tm_setup *a, const struct dots_tm_setup *b)
+setups_overlap(const void *va, const void *vb)
 {
+	const struct dots_tm_setup *a = va, *b = vb;
+
 	if (a->kind != b->kind)
 		return false;
 	switch (a->kind) {
@@ -379,54 +269,22 @@ tm_setup_put(struct tm_table *t, const char *peer, const char *cuid,
     uint32_t tsid, struct dots_tm_setup *s, json_t *body, bool *created,
     struct dots_err *err)
 {
-	struct setup_rt *x, *next, *same = NULL;
-	size_t n = 0;
+	struct tm_ent *x = NULL, *same = tm_list_find(&t->setups, peer, cuid,
+	    tsid);
 
-	TAILQ_FOREACH(x, &t->setups, entry) {
-		if (strcmp(x->peer, peer) != 0)
-			continue;
-		n++;
-		if (strcmp(x->cuid, cuid) != 0)
-			continue;
-		if (x->tsid == tsid)
-			same = x;
-		else if (x->tsid > tsid && setups_overlap(x->s, s)) {
+	while ((x = tm_list_next(&t->setups, x, peer, cuid)) != NULL)
+		if (x->id > tsid && setups_overlap(x->obj, s)) {
 			dots_errf(err, 409, "tsid %u is lower than tsid %u, "
-			    "which overlaps it", tsid, x->tsid);
+			    "which overlaps it", tsid, x->id);
 			goto refused;
 		}
-	}
-	if (same == NULL && n >= t->gw->conf->telemetry.max_setups) {
-		dots_errf(err, 503, "peer %s holds %u telemetry setups, its "
-		    "most (telemetry: max-setups-per-peer)", peer,
-		    t->gw->conf->telemetry.max_setups);
+	if (tm_list_quota(&t->setups, peer, same,
+	    t->gw->conf->telemetry.max_setups, err) == -1)
 		goto refused;
-	}
-	/* the higher tsid overrides the lower ones it overlaps */
-	for (x = TAILQ_FIRST(&t->setups); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (x != same && owner_is(x->peer, x->cuid, peer, cuid) &&
-		    x->tsid < tsid && setups_overlap(x->s, s))
-			setup_free(t, x, true);
-	}
 	*created = same == NULL;
-	if (same == NULL) {
-		if ((same = calloc(1, sizeof(*same))) == NULL) {
-			dots_errf(err, 500, "out of memory");
-			goto refused;
-		}
-		snprintf(same->peer, sizeof(same->peer), "%s", peer);
-		snprintf(same->cuid, sizeof(same->cuid), "%s", cuid);
-		same->tsid = tsid;
-		TAILQ_INSERT_TAIL(&t->setups, same, entry);
-	} else {
-		free(same->s);
-		json_decref(same->body);
-	}
-	same->s = s;
-	same->body = body;
-	save(t, SETUP_KEY, peer, cuid, tsid, body);
-	tell_setup(t, same, false);
+	if (tm_list_put(&t->setups, same, peer, cuid, tsid, s, body, 0,
+	    err) == NULL)
+		goto refused;
 	return 0;
 refused:
 	free(s);
@@ -438,53 +296,34 @@ int
 tm_setup_get(struct tm_table *t, const char *peer, const char *cuid,
     uint32_t tsid, struct tm_setup_rec *out)
 {
-	struct setup_rt *x;
+	struct tm_events ev = { .setup = copy_setup };
 
-	TAILQ_FOREACH(x, &t->setups, entry)
-		if (owner_is(x->peer, x->cuid, peer, cuid) && x->tsid == tsid) {
-			setup_rec(x, out);
-			return 0;
-		}
-	return -1;
+	return get(&t->setups, peer, cuid, tsid, &ev, out);
 }
 
 size_t
 tm_setup_del(struct tm_table *t, const char *peer, const char *cuid,
     bool has_tsid, uint32_t tsid)
 {
-	struct setup_rt *x, *next;
-	size_t n = 0;
-
-	for (x = TAILQ_FIRST(&t->setups); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (owner_is(x->peer, x->cuid, peer, cuid) &&
-		    (!has_tsid || x->tsid == tsid)) {
-			setup_free(t, x, true);
-			n++;
-		}
-	}
-	return n;
+	return tm_list_del(&t->setups, peer, cuid, has_tsid, tsid);
 }
 
 void
 tm_setup_foreach(struct tm_table *t, const char *peer, const char *cuid,
     void (*fn)(const struct tm_setup_rec *, void *), void *arg)
 {
-	struct setup_rt *x;
-	struct tm_setup_rec rec;
+	struct tm_events ev = { .setup = fn };
 
-	TAILQ_FOREACH(x, &t->setups, entry)
-		if ((peer == NULL || owner_is(x->peer, x->cuid, peer, cuid))) {
-			setup_rec(x, &rec);
-			fn(&rec, arg);
-		}
+	walk(&t->setups, peer, cuid, &ev, arg);
 }
 
 /* ---- reports ---- */
 
 static bool
-reports_overlap(const struct dots_tm_report *a, const struct dots_tm_report *b)
+reports_overlap(const void *va, const void *vb)
 {
+	const struct dots_tm_report *a = va, *b = vb;
+
 	for (size_t i = 0; i < a->n_entries; i++)
 		for (size_t j = 0; j < b->n_entries; j++)
 			if (a->entries[i].filter_only ==
@@ -500,60 +339,27 @@ tm_report_put(struct tm_table *t, const char *peer, const char *cuid,
     uint32_t tmid, uint8_t hop_limit, struct dots_tm_report *r, json_t *body,
     struct dots_err *err)
 {
-	struct report_rt *x, *next, *same = NULL;
+	struct tm_ent *same = tm_list_find(&t->reports, peer, cuid, tmid);
 	struct tmid_mark *m = mark_of(t, peer, cuid, false);
-	size_t n = 0;
 
-	TAILQ_FOREACH(x, &t->reports, entry) {
-		if (strcmp(x->peer, peer) != 0)
-			continue;
-		n++;
-		if (strcmp(x->cuid, cuid) == 0 && x->tmid == tmid)
-			same = x;
-	}
 	if (same == NULL && m != NULL && tmid <= m->highest) {
 		dots_errf(err, 409, "tmid reuse: tmid %u is not above %u, the "
 		    "highest cuid %s used (DELETE all its telemetry to start "
 		    "again)", tmid, m->highest, cuid);
 		goto refused;
 	}
-	if (same == NULL && n >= t->gw->conf->telemetry.max_reports) {
-		dots_errf(err, 503, "peer %s holds %u telemetry reports, its "
-		    "most (telemetry: max-reports-per-peer)", peer,
-		    t->gw->conf->telemetry.max_reports);
+	if (tm_list_quota(&t->reports, peer, same,
+	    t->gw->conf->telemetry.max_reports, err) == -1)
 		goto refused;
-	}
 	if (m == NULL && (m = mark_of(t, peer, cuid, true)) == NULL) {
 		dots_errf(err, 500, "out of memory");
 		goto refused;
 	}
-	for (x = TAILQ_FIRST(&t->reports); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (x != same && owner_is(x->peer, x->cuid, peer, cuid) &&
-		    x->tmid < tmid && reports_overlap(x->r, r))
-			report_free(t, x, true);
-	}
-	if (same == NULL) {
-		if ((same = calloc(1, sizeof(*same))) == NULL) {
-			dots_errf(err, 500, "out of memory");
-			goto refused;
-		}
-		snprintf(same->peer, sizeof(same->peer), "%s", peer);
-		snprintf(same->cuid, sizeof(same->cuid), "%s", cuid);
-		same->tmid = tmid;
-		TAILQ_INSERT_TAIL(&t->reports, same, entry);
-	} else {
-		free(same->r);
-		json_decref(same->body);
-	}
+	if (tm_list_put(&t->reports, same, peer, cuid, tmid, r, body,
+	    hop_limit, err) == NULL)
+		goto refused;
 	if (m->highest < tmid)
 		m->highest = tmid;
-	same->r = r;
-	same->body = body;
-	same->at_ms = gw_now_ms();
-	same->hop_limit = hop_limit;
-	save(t, REPORT_KEY, peer, cuid, tmid, body);
-	tell_report(t, same, false);
 	return 0;
 refused:
 	free(r);
@@ -565,32 +371,18 @@ int
 tm_report_get(struct tm_table *t, const char *peer, const char *cuid,
     uint32_t tmid, struct tm_report_rec *out)
 {
-	struct report_rt *x;
+	struct tm_events ev = { .report = copy_report };
 
-	TAILQ_FOREACH(x, &t->reports, entry)
-		if (owner_is(x->peer, x->cuid, peer, cuid) && x->tmid == tmid) {
-			report_rec(x, out);
-			return 0;
-		}
-	return -1;
+	return get(&t->reports, peer, cuid, tmid, &ev, out);
 }
 
 size_t
 tm_report_del(struct tm_table *t, const char *peer, const char *cuid,
     bool has_tmid, uint32_t tmid)
 {
-	struct report_rt *x, *next;
 	struct tmid_mark *m;
-	size_t n = 0;
+	size_t n = tm_list_del(&t->reports, peer, cuid, has_tmid, tmid);
 
-	for (x = TAILQ_FIRST(&t->reports); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (owner_is(x->peer, x->cuid, peer, cuid) &&
-		    (!has_tmid || x->tmid == tmid)) {
-			report_free(t, x, true);
-			n++;
-		}
-	}
 	if (!has_tmid && (m = mark_of(t, peer, cuid, false)) != NULL) {
 		TAILQ_REMOVE(&t->marks, m, entry);
 		free(m);
@@ -602,16 +394,9 @@ void
 tm_report_foreach(struct tm_table *t, const char *peer, const char *cuid,
     void (*fn)(const struct tm_report_rec *, void *), void *arg)
 {
-	struct report_rt *x, *next;
-	struct tm_report_rec rec;
+	struct tm_events ev = { .report = fn };
 
-	for (x = TAILQ_FIRST(&t->reports); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (peer == NULL || owner_is(x->peer, x->cuid, peer, cuid)) {
-			report_rec(x, &rec);
-			fn(&rec, arg);
-		}
-	}
+	walk(&t->reports, peer, cuid, &ev, arg);
 }
 
 /* ---- what policies read ---- */
@@ -620,14 +405,14 @@ void
 tm_attack_volume(struct tm_table *t, const struct dots_tm_target *tg,
     uint64_t *bps, uint64_t *pps)
 {
-	struct report_rt *x;
+	struct tm_ent *x;
 	uint64_t b, p;
 
 	*bps = *pps = 0;
 	if (t == NULL)
 		return;
-	TAILQ_FOREACH(x, &t->reports, entry) {
-		dots_tm_report_volume(x->r, tg, &b, &p);
+	TAILQ_FOREACH(x, &t->reports.head, entry) {
+		dots_tm_report_volume(x->obj, tg, &b, &p);
 		if (b > *bps)
 			*bps = b;
 		if (p > *pps)
@@ -635,22 +420,34 @@ tm_attack_volume(struct tm_table *t, const struct dots_tm_target *tg,
 	}
 }
 
+/* The next of peer's setups of kind after *x (NULL: the first). */
+static const struct dots_tm_setup *
+next_setup(struct tm_table *t, const char *peer, enum dots_tm_kind kind,
+    struct tm_ent **x)
+{
+	const struct dots_tm_setup *s;
+
+	while ((*x = tm_list_next(&t->setups, *x, peer, NULL)) != NULL)
+		if ((s = (*x)->obj)->kind == kind)
+			return s;
+	return NULL;
+}
+
 uint64_t
 tm_pipe_bps(struct tm_table *t, const char *peer)
 {
-	struct setup_rt *x;
+	struct tm_ent *x = NULL;
+	const struct dots_tm_setup *s;
 	uint64_t sum = 0, v;
 
 	if (t == NULL)
 		return 0;
-	TAILQ_FOREACH(x, &t->setups, entry) {
-		if (strcmp(x->peer, peer) != 0 || x->s->kind != DOTS_TM_PIPE)
-			continue;
-		for (size_t i = 0; i < x->s->n_links; i++) {
-			if (dots_tm_unit_class(x->s->links[i].unit) == 1)
+	while ((s = next_setup(t, peer, DOTS_TM_PIPE, &x)) != NULL) {
+		for (size_t i = 0; i < s->n_links; i++) {
+			if (dots_tm_unit_class(s->links[i].unit) == 1)
 				continue;
-			v = dots_tm_unit_scale(x->s->links[i].unit,
-			    x->s->links[i].capacity);
+			v = dots_tm_unit_scale(s->links[i].unit,
+			    s->links[i].capacity);
 			sum = sum > UINT64_MAX - v ? UINT64_MAX : sum + v;
 		}
 	}
@@ -661,17 +458,15 @@ uint64_t
 tm_baseline_bps(struct tm_table *t, const char *peer,
     const struct dots_tm_target *tg)
 {
-	struct setup_rt *x;
+	struct tm_ent *x = NULL;
+	const struct dots_tm_setup *s;
 	uint64_t best = 0, v;
 
 	if (t == NULL)
 		return 0;
-	TAILQ_FOREACH(x, &t->setups, entry) {
-		if (strcmp(x->peer, peer) != 0 ||
-		    x->s->kind != DOTS_TM_BASELINE)
-			continue;
-		for (size_t i = 0; i < x->s->n_baselines; i++) {
-			const struct dots_tm_baseline *b = &x->s->baselines[i];
+	while ((s = next_setup(t, peer, DOTS_TM_BASELINE, &x)) != NULL) {
+		for (size_t i = 0; i < s->n_baselines; i++) {
+			const struct dots_tm_baseline *b = &s->baselines[i];
 
 			if (tg != NULL &&
 			    !dots_tm_target_overlaps(&b->target, tg))
@@ -691,27 +486,25 @@ tm_baseline_bps(struct tm_table *t, const char *peer,
 bool
 tm_wants_server_telemetry(struct tm_table *t, const char *peer)
 {
-	struct setup_rt *x;
+	struct tm_ent *x = NULL;
+	const struct dots_tm_setup *s;
 
-	if (t == NULL)
-		return false;
-	TAILQ_FOREACH(x, &t->setups, entry)
-		if (strcmp(x->peer, peer) == 0 &&
-		    x->s->kind == DOTS_TM_CONFIG && x->s->has_sot)
-			return x->s->sot;
+	while (t != NULL &&
+	    (s = next_setup(t, peer, DOTS_TM_CONFIG, &x)) != NULL)
+		if (s->has_sot)
+			return s->sot;
 	return false;
 }
 
 unsigned
 tm_notify_interval(struct tm_table *t, const char *peer)
 {
-	struct setup_rt *x;
+	struct tm_ent *x = NULL;
+	const struct dots_tm_setup *s;
 
-	if (t == NULL)
-		return 0;
-	TAILQ_FOREACH(x, &t->setups, entry)
-		if (strcmp(x->peer, peer) == 0 &&
-		    x->s->kind == DOTS_TM_CONFIG && x->s->notify_interval != 0)
-			return x->s->notify_interval;
+	while (t != NULL &&
+	    (s = next_setup(t, peer, DOTS_TM_CONFIG, &x)) != NULL)
+		if (s->notify_interval != 0)
+			return s->notify_interval;
 	return 0;
 }
