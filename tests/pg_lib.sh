@@ -1,4 +1,5 @@
-# A throwaway PostgreSQL for one test (bash; source after lib.sh).
+# A throwaway PostgreSQL for one test (bash; source after lib.sh), and
+# what the tests on it share (a two-node cluster, outage streams).
 #
 # pg_start initdb's a cluster in a temp dir of its own, owned by an
 # unprivileged user (initdb and postgres refuse root: "nobody" when we are
@@ -98,4 +99,67 @@ pg_cleanup() {
 		rm -rf "$PG_DIR"
 	fi
 	PG_DIR=
+}
+
+# --- what the tests on it share ----------------------------------------------
+
+# now_us: the wall clock in microseconds (stream logs)
+now_us() { local t=$EPOCHREALTIME; echo "${t/[.,]/}"; }
+
+# listed_mids URI MIN: the mids >= MIN customer1's GET all through URI
+# lists, one a line, sorted; "no answer: WHY" without a 2.05
+listed_mids() {
+	ctl psk1 "$1" get
+	[ "$(code_of)" = 2.05 ] || { echo "no answer: $(_ctl_why)"; return; }
+	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= '"$2"')' |
+	    tr ' ' '\n' | grep . | sort -n
+}
+
+# pg_lost MIN: the database's mids >= MIN in $TMP/indb; those of
+# $TMP/acked it lacks in $TMP/lost
+pg_lost() {
+	pg_psql "SELECT mid FROM mitigation WHERE mid >= $1 ORDER BY mid" \
+	    > "$TMP/indb"
+	comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+}
+
+# pg_cluster_conf [SED-ARG...]: $CONF on this server as node n1 of
+# cluster "test" (lease-time 4); $CONF2 node n2's, the same on port PORT2
+# with state dir state2 (and SED-ARGs); D1 and D2 their URIs, N2_LOG the
+# log n2_start writes.
+pg_cluster_conf() {
+	printf 'store:\n  type: postgresql\n  conninfo: "%s"\ncluster:\n  name: test\n  node-id: n1\n  lease-time: 4\n' \
+	    "$PG_CONNINFO" >> "$CONF"
+	PORT2=$(free_port) || { fail port "no free port"; return 1; }
+	mkdir -p "$TMP/state2"
+	CONF2=$TMP/dotsgw2.yaml
+	sed -e "s#state-dir: $TMP/state\$#state-dir: $TMP/state2#" \
+	    -e "s#port: $PORT\$#port: $PORT2#" -e "s#node-id: n1\$#node-id: n2#" \
+	    "$@" "$CONF" > "$CONF2"
+	chmod 600 "$CONF2"
+	D1=$URI_D
+	D2=coaps://$HOST:$PORT2
+	N2_LOG=$TMP/n2.log
+}
+
+# n2_start: node 2 in the background, ready within READY_WAIT s; n2_stop
+# stops it (the test's EXIT trap calls it)
+N2_PID=
+n2_start() {
+	local i
+	"$DOTSGWD" -f -c "$CONF2" 2>>"$N2_LOG" >/dev/null &
+	N2_PID=$!
+	for i in $(seq 1 $((READY_WAIT * 10))); do
+		[ "$(ready_count "$N2_LOG")" -gt 0 ] && return 0
+		kill -0 "$N2_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail n2_start "node 2 not ready: $(tail -n 5 "$N2_LOG")"
+	return 1
+}
+n2_stop() { [ -n "$N2_PID" ] && stop_pid "$N2_PID"; N2_PID=; }
+
+# pg_none_owned_by NODE: no mitigation row is NODE's (taken over)
+pg_none_owned_by() {
+	[ "$(pg_psql "SELECT count(*) FROM mitigation WHERE owner = '$1'")" = 0 ]
 }

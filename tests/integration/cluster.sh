@@ -11,39 +11,12 @@ t_init
 . "$ROOT/tests/pg_lib.sh"
 pg_start || { skip cluster.sh "$PG_WHY"; exit 0; }
 
-N2_PID=
-n2_stop() { [ -n "$N2_PID" ] && stop_pid "$N2_PID"; N2_PID=; }
 trap 'n2_stop; t_cleanup; pg_cleanup' EXIT
 
 sed -i "/psk-identity: $PSK3_ID/a\    max-mitigations: 2" "$CONF"
 sed -i "/psk-identity: $PSK1_ID/a\    max-mitigations: 100000" "$CONF"
 sed -i "/cert-name: customer2.example/a\    max-mitigations: 2" "$CONF"
-printf 'store:\n  type: postgresql\n  conninfo: "%s"\ncluster:\n  name: test\n  node-id: n1\n  lease-time: 4\n' \
-    "$PG_CONNINFO" >> "$CONF"
-PORT2=$(free_port) || { fail port "no free port"; exit 1; }
-mkdir -p "$TMP/state2"
-CONF2=$TMP/dotsgw2.yaml
-sed -e "s#state-dir: $TMP/state\$#state-dir: $TMP/state2#" \
-    -e "s#port: $PORT\$#port: $PORT2#" -e "s#node-id: n1\$#node-id: n2#" \
-    "$CONF" > "$CONF2"
-chmod 600 "$CONF2"
-D1=$URI_D
-D2=coaps://$HOST:$PORT2
-N2_LOG=$TMP/n2.log
-
-# n2_start: node 2 in the background, ready within READY_WAIT s
-n2_start() {
-	local i
-	"$DOTSGWD" -f -c "$CONF2" 2>>"$N2_LOG" >/dev/null &
-	N2_PID=$!
-	for i in $(seq 1 $((READY_WAIT * 10))); do
-		[ "$(ready_count "$N2_LOG")" -gt 0 ] && return 0
-		kill -0 "$N2_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail n2_start "node 2 not ready: $(tail -n 5 "$N2_LOG")"
-	return 1
-}
+pg_cluster_conf || exit 1
 
 gw_start || exit 1
 n2_start || exit 1
@@ -158,10 +131,11 @@ check_eq "mid 20's owner: n1, the node that accepted it" "$o" n1
 # lease time (4 s; bound checked: 2 x lease-time from the kill).
 S=$TMP/stream.log
 : > "$S"
-now_us() { local t=$EPOCHREALTIME; echo "${t/[.,]/}"; }
+# stream FROM TO: mids FROM to TO-1, odd ones through node 2 (all of
+# them once $TMP/n1.dead is there)
 stream() {
-	local mid=100 n d c t0
-	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt 2000 ]; do
+	local mid=$1 n d c t0
+	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt $2 ]; do
 		n=$((mid % 2 + 1))
 		[ -e "$TMP/n1.dead" ] && n=2
 		d=$D1; [ $n = 2 ] && d=$D2
@@ -177,7 +151,7 @@ stream() {
 }
 acked_on() { awk -v n="$1" '$2 == n && $3 == "2.01"' "$S" | wc -l; }
 at_least_on() { [ "$(acked_on "$2")" -ge "$1" ]; }
-stream &
+stream 100 2000 &
 SPID=$!
 wait_for 60 at_least_on 4 1 ||
     fail "stream" "no 4 creates acknowledged by node 1 within 60 s"
@@ -185,11 +159,10 @@ touch "$TMP/n1.dead"
 { kill -9 "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
 GW_PID=
 k0=$(now_us)
-n1_left() { [ "$(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")" = 0 ]; }
-wait_for 60 n1_left
+wait_for 60 pg_none_owned_by n1
 k1=$(now_us)
 took=$(( (k1 - k0) / 1000 ))
-n1_left && [ $took -le 8000 ] &&
+pg_none_owned_by n1 && [ $took -le 8000 ] &&
     pass "node 2 owns node 1's mitigations $took ms after the SIGKILL (lease-time 4 s, bound 8 s)" ||
     fail "takeover" "after $took ms, n1 still owns $(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")"
 # dotsctl given both nodes: node 1 is dead, node 2 answers
@@ -212,19 +185,12 @@ wait_for 60 eval "[ \$(acked_on 2) -ge $((a1 + 3)) ]" ||
 touch "$TMP/stream.stop"
 wait "$SPID"
 awk '$3 == "2.01" {print $1}' "$S" | sort -n > "$TMP/acked"
-listed() {
-	ctl psk1 "$D2" get
-	[ "$(code_of)" = 2.05 ] || { echo "no answer: $(_ctl_why)"; return; }
-	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= 100)' |
-	    tr ' ' '\n' | grep . | sort -n
-}
-listed > "$TMP/listed"
+listed_mids "$D2" 100 > "$TMP/listed"
 comm -23 "$TMP/acked" "$TMP/listed" > "$TMP/lost"
 [ -s "$TMP/acked" ] && [ ! -s "$TMP/lost" ] &&
     pass "node 2 holds every one of the $(wc -l < "$TMP/acked") creates acknowledged by either node ($(acked_on 1) by node 1)" ||
     fail "lost after the SIGKILL" "$(tr '\n' ' ' < "$TMP/lost")"
-pg_psql "SELECT mid FROM mitigation WHERE mid >= 100 ORDER BY mid" > "$TMP/indb"
-comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+pg_lost 100
 [ ! -s "$TMP/lost" ] && pass "the database holds every acknowledged create" ||
     fail "lost in the database" "$(tr '\n' ' ' < "$TMP/lost")"
 # node 1's acknowledged creates: node 2 installed their local rules
@@ -241,26 +207,11 @@ done
 gw_start || exit 1
 rm -f "$TMP/n1.dead" "$TMP/stream.stop"
 : > "$S"
-stream_from() {
-	local mid=$1 n d c t0
-	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt $(($1 + 3000)) ]; do
-		n=$((mid % 2 + 1))
-		d=$D1; [ $n = 2 ] && d=$D2
-		t0=$(now_us)
-		# shellcheck disable=SC2046
-		"$DOTSCTL" -s "$d" $(cred_args psk1) --json mitigate \
-		    --mid $mid --prefix "2001:db8:6401::$mid/128" \
-		    --lifetime 3600 > "$TMP/s.out" 2>&1
-		c=$(code_of "$TMP/s.out")
-		echo "$mid $n ${c:-none} $t0 $(now_us)" >> "$S"
-		mid=$((mid + 1))
-	done
-}
 n201() { awk -v t="${1:-0}" '$3 == "2.01" && $4 > t' "$S" | wc -l; }
 at_least() { [ "$(n201 "${2:-0}")" -ge "$1" ]; }
 takeovers() { count_of "$N2_LOG" "lease expired: taking over"; }
 t_before=$(takeovers)
-stream_from 3000 &
+stream 3000 6000 &
 SPID=$!
 wait_for 60 at_least 4 || fail "stream" "no 4 acknowledged creates within 60 s"
 pg_down
@@ -289,20 +240,13 @@ pass_after=$(n201 "$up1")
     pass "both nodes recovered by themselves: $pass_after creates acknowledged after the restart" ||
     fail "recovery" "$pass_after after the restart"
 awk '$3 == "2.01" {print $1}' "$S" | sort -n > "$TMP/acked"
-pg_psql "SELECT mid FROM mitigation WHERE mid >= 3000 ORDER BY mid" > "$TMP/indb"
-comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+pg_lost 3000
 [ -s "$TMP/acked" ] && [ ! -s "$TMP/lost" ] &&
     pass "the database holds every one of the $(wc -l < "$TMP/acked") acknowledged creates" ||
     fail "lost in the database" "$(tr '\n' ' ' < "$TMP/lost")"
-listed3() {
-	ctl psk1 "$1" get
-	[ "$(code_of)" = 2.05 ] || { echo "no answer: $(_ctl_why)"; return; }
-	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= 3000)' |
-	    tr ' ' '\n' | grep . | sort -n
-}
 for n in 1 2; do
 	d=$D1; [ $n = 2 ] && d=$D2
-	complete() { listed3 "$d" > "$TMP/listed.$n"; [ -z "$(comm -23 "$TMP/acked" "$TMP/listed.$n")" ]; }
+	complete() { listed_mids "$d" 3000 > "$TMP/listed.$n"; [ -z "$(comm -23 "$TMP/acked" "$TMP/listed.$n")" ]; }
 	wait_for 30 complete &&
 	    pass "node $n holds every acknowledged create" ||
 	    fail "node $n misses" "$(comm -23 "$TMP/acked" "$TMP/listed.$n" | tr '\n' ' ')"

@@ -12,9 +12,7 @@ t_init
 . "$ROOT/tests/pg_lib.sh"
 pg_start || { skip cluster_bgp.sh "$PG_WHY"; exit 0; }
 
-N2_PID=
 BGP_PIDS=()
-n2_stop() { [ -n "$N2_PID" ] && stop_pid "$N2_PID"; N2_PID=; }
 bgp_stop() { local p; for p in "${BGP_PIDS[@]}"; do stop_pid "$p"; done; BGP_PIDS=(); }
 trap 'n2_stop; bgp_stop; t_cleanup; pg_cleanup' EXIT
 
@@ -68,30 +66,7 @@ mitigator:
   timeout: 10000
   reconcile-interval: 2
 EOF
-printf 'store:\n  type: postgresql\n  conninfo: "%s"\ncluster:\n  name: test\n  node-id: n1\n  lease-time: 4\n' \
-    "$PG_CONNINFO" >> "$CONF"
-PORT2=$(free_port) || { fail port "no free port"; exit 1; }
-mkdir -p "$TMP/state2"
-CONF2=$TMP/dotsgw2.yaml
-sed -e "s#state-dir: $TMP/state\$#state-dir: $TMP/state2#" \
-    -e "s#port: $PORT\$#port: $PORT2#" -e "s#node-id: n1\$#node-id: n2#" \
-    -e "s#api-port: $SPK1_API\$#api-port: $SPK2_API#" "$CONF" > "$CONF2"
-chmod 600 "$CONF2"
-D1=$URI_D
-D2=coaps://$HOST:$PORT2
-N2_LOG=$TMP/n2.log
-n2_start() {
-	local i
-	"$DOTSGWD" -f -c "$CONF2" 2>>"$N2_LOG" >/dev/null &
-	N2_PID=$!
-	for i in $(seq 1 $((READY_WAIT * 10))); do
-		[ "$(ready_count "$N2_LOG")" -gt 0 ] && return 0
-		kill -0 "$N2_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail n2_start "node 2 not ready: $(tail -n 5 "$N2_LOG")"
-	return 1
-}
+pg_cluster_conf -e "s#api-port: $SPK1_API\$#api-port: $SPK2_API#" || exit 1
 gw_start || exit 1
 n2_start || exit 1
 
@@ -104,8 +79,7 @@ check "node 2's speaker does not (node 1 owns it)" spk_lacks 2 $P
 
 { kill -9 "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
 GW_PID=
-n1_left() { [ "$(pg_psql "SELECT count(*) FROM mitigation WHERE owner = 'n1'")" = 0 ]; }
-wait_for 60 n1_left && pass "node 2 took over node 1's mitigation after the SIGKILL" ||
+wait_for 60 pg_none_owned_by n1 && pass "node 2 took over node 1's mitigation after the SIGKILL" ||
     fail takeover "n1 still owns it"
 wait_for 20 spk_has 2 $P && pass "node 2's speaker announces mid 7 after the takeover" ||
     fail "node 2's speaker" "no route to $P: $(tail -n 5 "$N2_LOG")"
