@@ -163,3 +163,26 @@ n2_stop() { [ -n "$N2_PID" ] && stop_pid "$N2_PID"; N2_PID=; }
 pg_none_owned_by() {
 	[ "$(pg_psql "SELECT count(*) FROM mitigation WHERE owner = '$1'")" = 0 ]
 }
+
+# pg_back: pg_up after an outage; if it does not come back, a failure,
+# the stream ($SPID) stopped, and the test ends
+pg_back() {
+	pg_up && return 0
+	fail "pg_up" "PostgreSQL did not start again"
+	touch "$TMP/stream.stop"
+	wait "$SPID"
+	exit 1
+}
+
+# outage_split CODE START DOWN UP: of the stream log $S, whose field
+# CODE is a request's answer and fields START and START+1 when it began
+# and ended (us), the answers neither 2.01 nor 5.03 in $TMP/other, and
+# the requests that began after DOWN and ended before UP in
+# $TMP/inside: n_in of them, n_in503 answered 5.03
+outage_split() {
+	awk -v c="$1" '$c != "2.01" && $c != "5.03"' "$S" > "$TMP/other"
+	awk -v s="$2" -v a="$3" -v b="$4" '$s > a && $(s + 1) < b' "$S" \
+	    > "$TMP/inside"
+	n_in=$(wc -l < "$TMP/inside")
+	n_in503=$(awk -v c="$1" '$c == "5.03"' "$TMP/inside" | wc -l)
+}

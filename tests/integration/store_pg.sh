@@ -86,7 +86,6 @@ r=$(restored)
 # Each line of $S: mid code max-age diagnostic start-us end-us.
 S=$TMP/stream.log
 : > "$S"
-now_us() { local t=$EPOCHREALTIME; echo "${t/[.,]/}"; }
 stream() {
 	local mid=100 c ma dg t0
 	while [ ! -e "$TMP/stream.stop" ] && [ $mid -lt 2000 ]; do
@@ -123,8 +122,7 @@ down2=$(now_us)
 # the rest of the 5 s outage: the outage itself, not a synchronisation
 sleep "$(awk -v a="$down1" -v b="$down2" 'BEGIN { r = 5 - (b - a) / 1e6; printf "%.1f", (r > 0 ? r : 0) }')"
 up0=$(now_us)
-pg_up || { fail "pg_up" "PostgreSQL did not start again"
-	touch "$TMP/stream.stop"; wait "$SPID"; exit 1; }
+pg_back
 up1=$(now_us)
 wait_for 60 at_least 1 "$up1" ||
     fail "recovery" "no create acknowledged within 60 s after the database came back"
@@ -135,15 +133,12 @@ wait "$SPID"
     fail "database down: GET" "$(head -c 300 "$TMP/down_get.out")"
 check_eq "database down: 2 heartbeats answered 2.04" \
     "$(count_of "$TMP/down_hb.out" '"code":"2.04"')" 2
-awk '$2 != "2.01" && $2 != "5.03"' "$S" > "$TMP/other"
+outage_split 2 5 "$down1" "$up0"
 [ ! -s "$TMP/other" ] &&
     pass "stream: $(wc -l < "$S") answers, each 2.01 or 5.03" ||
     fail "stream: other answers" "$(head -n 5 "$TMP/other")"
 # requests that began after the server was gone and ended before it came
 # back: 5.03 each
-awk -v a="$down1" -v b="$up0" '$5 > a && $6 < b' "$S" > "$TMP/inside"
-n_in=$(wc -l < "$TMP/inside")
-n_in503=$(awk '$2 == "5.03"' "$TMP/inside" | wc -l)
 [ "$n_in" -ge 1 ] && [ "$n_in" = "$n_in503" ] &&
     pass "database down: all $n_in requests answered 5.03" ||
     fail "database down" "$n_in503 of $n_in were 5.03: $(cat "$TMP/inside")"
@@ -161,30 +156,18 @@ check "log: connection lost, then restored" has "$GW_LOG" \
     "state store: postgresql connection restored"
 awk '$2 == "2.01" {print $1}' "$S" | sort -n > "$TMP/acked"
 awk '$2 == "5.03" {print $1}' "$S" | sort -n > "$TMP/refused"
-# mids >= 100 as GET all lists them
-listed() {
-	ctl psk1 "$D" get
-	if [ "$(code_of)" != 2.05 ]; then
-		echo "no answer: $(_ctl_why)"
-		return
-	fi
-	jget '" ".join(str(x["mid"]) for x in j["body"]["ietf-dots-signal-channel:mitigation-scope"]["scope"] if x["mid"] >= 100)' |
-	    tr ' ' '\n' | grep . | sort -n
-}
-listed > "$TMP/listed"
+listed_mids "$D" 100 > "$TMP/listed"
 cmp -s "$TMP/acked" "$TMP/listed" &&
     pass "in memory: exactly the $(wc -l < "$TMP/acked") acknowledged mitigations, none of the $(wc -l < "$TMP/refused") refused" ||
     fail "in memory" "acked $(tr '\n' ' ' < "$TMP/acked") listed $(tr '\n' ' ' < "$TMP/listed")"
-pg_psql "SELECT mid FROM mitigation WHERE mid >= 100 ORDER BY mid" \
-    > "$TMP/indb"
-comm -23 "$TMP/acked" "$TMP/indb" > "$TMP/lost"
+pg_lost 100
 [ -s "$TMP/indb" ] && [ ! -s "$TMP/lost" ] &&
     pass "in the database: every acknowledged mitigation" ||
     fail "lost in the database" "$(tr '\n' ' ' < "$TMP/lost")"
 { kill -9 "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
 GW_PID=
 gw_start || exit 1
-listed > "$TMP/listed2"
+listed_mids "$D" 100 > "$TMP/listed2"
 cmp -s "$TMP/acked" "$TMP/listed2" &&
     pass "after SIGKILL and restart: exactly the acknowledged mitigations" ||
     fail "after restart" "acked $(tr '\n' ' ' < "$TMP/acked") listed $(tr '\n' ' ' < "$TMP/listed2")"
