@@ -24,10 +24,20 @@ struct tmid_mark {
 	uint32_t	 highest;
 };
 
-static int	decode_setup(const uint8_t *, size_t, void *, json_t **,
-		    struct dots_err *);
-static int	decode_report(const uint8_t *, size_t, void *, json_t **,
-		    struct dots_err *);
+static int
+decode_setup(const uint8_t *v, size_t len, void *obj, json_t **j,
+    struct dots_err *err)
+{
+	return dots_tm_decode_setup(v, len, obj, j, err);
+}
+
+static int
+decode_report(const uint8_t *v, size_t len, void *obj, json_t **j,
+    struct dots_err *err)
+{
+	return dots_tm_decode_report(v, len, obj, j, err);
+}
+
 static bool	setups_overlap(const void *, const void *);
 static bool	reports_overlap(const void *, const void *);
 static void	tell(const struct tm_list *, const struct tm_ent *, bool);
@@ -80,20 +90,6 @@ tell(const struct tm_list *l, const struct tm_ent *x, bool gone)
 		give(l, x, gone, &t->l[i].ev, t->l[i].arg);
 }
 
-static int
-decode_setup(const uint8_t *v, size_t len, void *obj, json_t **j,
-    struct dots_err *err)
-{
-	return dots_tm_decode_setup(v, len, obj, j, err);
-}
-
-static int
-decode_report(const uint8_t *v, size_t len, void *obj, json_t **j,
-    struct dots_err *err)
-{
-	return dots_tm_decode_report(v, len, obj, j, err);
-}
-
 static const struct tm_kind setup_kind = {
 	"tm-setup:", "setups", sizeof(struct dots_tm_setup), decode_setup,
 	setups_overlap, tell
@@ -126,6 +122,7 @@ load_one(const char *key, const uint8_t *v, size_t len, void *arg)
 	struct tm_ent *x;
 	struct tmid_mark *m;
 
+	/* a key not the setups' (or a bad one) is tried as a report's */
 	if (tm_list_load(&t->setups, key, v, len) == NULL &&
 	    (x = tm_list_load(&t->reports, key, v, len)) != NULL &&
 	    (m = mark_of(t, x->peer, x->cuid, true)) != NULL &&
