@@ -186,3 +186,11 @@ outage_split() {
 	n_in=$(wc -l < "$TMP/inside")
 	n_in503=$(awk -v c="$1" '$c == "5.03"' "$TMP/inside" | wc -l)
 }
+
+# gw_refuses CONF LOG TEXT: dotsgwd with CONF stops by itself within 30 s
+# with a failure status (rc), its stderr (in LOG) saying TEXT
+gw_refuses() {
+	timeout 30 "$DOTSGWD" -f -c "$1" >/dev/null 2>"$2"
+	rc=$?
+	[ "$rc" != 0 ] && [ "$rc" != 124 ] && has "$2" "$3"
+}

@@ -97,19 +97,15 @@ mkdir -p "$TMP/state3"
 sed -e "s#state-dir: $TMP/state\$#state-dir: $TMP/state3#" \
     -e "s#port: $PORT\$#port: $PORT3#" "$CONF" > "$TMP/dup.yaml"
 chmod 600 "$TMP/dup.yaml"
-timeout 30 "$DOTSGWD" -f -c "$TMP/dup.yaml" >/dev/null 2>"$TMP/dup.log"
-rc=$?
-[ "$rc" != 0 ] && [ "$rc" != 124 ] &&
-    has "$TMP/dup.log" "cluster test: node-id n1 is already running on this database" &&
+gw_refuses "$TMP/dup.yaml" "$TMP/dup.log" \
+    "cluster test: node-id n1 is already running on this database" &&
     pass "a second node n1: refused (exit $rc), says why" ||
     fail "duplicate node-id" "rc $rc: $(tail -n 3 "$TMP/dup.log")"
 sed -e "s#name: test\$#name: other#" -e "s#node-id: n1\$#node-id: n3#" \
     "$TMP/dup.yaml" > "$TMP/other.yaml"
 chmod 600 "$TMP/other.yaml"
-timeout 30 "$DOTSGWD" -f -c "$TMP/other.yaml" >/dev/null 2>"$TMP/other.log"
-rc=$?
-[ "$rc" != 0 ] && [ "$rc" != 124 ] &&
-    has "$TMP/other.log" "the database belongs to cluster test, not other" &&
+gw_refuses "$TMP/other.yaml" "$TMP/other.log" \
+    "the database belongs to cluster test, not other" &&
     pass "a node of cluster other: refused (exit $rc), says why" ||
     fail "other cluster" "rc $rc: $(tail -n 3 "$TMP/other.log")"
 

@@ -176,10 +176,8 @@ cmp -s "$TMP/acked" "$TMP/listed2" &&
 stop_pid "$GW_PID"
 GW_PID=
 pg_psql "UPDATE schema_version SET version = 3"
-timeout 30 "$DOTSGWD" -f -c "$CONF" > /dev/null 2> "$TMP/refused.log"
-rc=$?
-[ "$rc" != 0 ] && [ "$rc" != 124 ] &&
-    has "$TMP/refused.log" "the database's schema version 3 is newer than this dotsgwd's (2): refusing to start" &&
+gw_refuses "$CONF" "$TMP/refused.log" \
+    "the database's schema version 3 is newer than this dotsgwd's (2): refusing to start" &&
     pass "schema version 3 > 2: dotsgwd refuses to start (exit $rc) and says why" ||
     fail "newer schema" "exit $rc: $(tail -n 3 "$TMP/refused.log")"
 exit $((T_FAILS > 0))
