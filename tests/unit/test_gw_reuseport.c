@@ -24,6 +24,7 @@
 #include <coap3/coap.h>
 
 #include "gateway/core/reuseport.h"
+#include "gateway/core/udp_rcvbuf.h"
 #include "unit.h"
 
 #define K		4
@@ -31,6 +32,7 @@
 #define PER_SOURCE	5
 #define CLIENTS		16
 #define REQS		6
+#define RCVBUF		(1024 * 1024)
 
 static struct {
 	int	 requests, answers, sessions_new;
@@ -82,6 +84,21 @@ opt(int fd, int name)
 
 	(void)getsockopt(fd, SOL_SOCKET, name, &v, &len);
 	return v;
+}
+
+/* What the kernel grants for RCVBUF: twice min(RCVBUF, rmem_max). */
+static int
+granted(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+	int max = RCVBUF;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &max) != 1)
+			max = RCVBUF;
+		fclose(f);
+	}
+	return 2 * (max < RCVBUF ? max : RCVBUF);
 }
 
 /* The UDP sockets of ctx's epoll set bound to port (its endpoints). */
@@ -280,6 +297,11 @@ main(void)
 		CHECK(reuseport_count() == c0 + K);
 		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_UDP,
 		    REUSEPORT_MAX + 1) == -1);
+		/* coap_loop_attach()'s receive buffers reach every shard */
+		CHECK(udp_rcvbuf_grow(coap_context_get_coap_fd(srv),
+		    RCVBUF) >= 0);
+		for (int e = 0; e < n; e++)
+			CHECK(opt(fds[e], SO_RCVBUF) >= granted());
 	}
 
 	TEST("sources spread over the endpoints, one source on one endpoint")
