@@ -18,12 +18,15 @@
 #define CONF_ERRLEN		512
 #define CONF_PSK_MAX		64	/* libcoap COAP_DTLS_MAX_PSK(_IDENTITY) */
 #define DOTS_DEFAULT_PORT	4646
+#define CONF_SHARDS_DEFAULT	16	/* tests/bench/README.md, issue 16 */
+#define CONF_SHARDS_MAX		64
 
 struct conf_listen {
 	char		 address[64];	/* numeric IPv4 or IPv6 */
 	uint16_t	 port;
 	bool		 dtls;		/* coaps */
 	bool		 tls;		/* coaps+tcp */
+	uint16_t	 shards;	/* dtls endpoints on it (SO_REUSEPORT) */
 };
 
 struct conf_credentials {

@@ -36,6 +36,8 @@ static const struct key listen_keys[] = {
 	{ "port", KT_SCALAR, false, 1, 65535,
 	    offsetof(struct conf_listen, port), h_u16, NULL },
 	{ "transports", KT_LIST, false, 0, 0, 0, h_transports, NULL },
+	{ "shards", KT_SCALAR, false, 1, CONF_SHARDS_MAX,
+	    offsetof(struct conf_listen, shards), h_u16, NULL },
 	KEY_END
 };
 const struct schema conf_listen_schema = { listen_keys, NULL };
@@ -46,6 +48,7 @@ static void listen_default(struct conf_listen *l)
 	strcpy(l->address, "127.0.0.1");
 	l->port = DOTS_DEFAULT_PORT;
 	l->dtls = l->tls = true;
+	l->shards = CONF_SHARDS_DEFAULT;
 }
 
 /* Two numeric addresses and ports name the same endpoint ("::1" is

@@ -32,7 +32,10 @@ listen_same(const struct conf *a, const struct conf *b)
 		if (strcmp(a->listen[i].address, b->listen[i].address) != 0 ||
 		    a->listen[i].port != b->listen[i].port ||
 		    a->listen[i].dtls != b->listen[i].dtls ||
-		    a->listen[i].tls != b->listen[i].tls)
+		    a->listen[i].tls != b->listen[i].tls ||
+		    /* a new reuseport group would move live sessions'
+		     * 4-tuples to other endpoints */
+		    a->listen[i].shards != b->listen[i].shards)
 			return false;
 	return true;
 }

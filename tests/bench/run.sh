@@ -12,6 +12,7 @@
 #   RESTORE_N=100000  mitigations for the restart run (needs persistence)
 #   CURVE_SESSIONS="16 1000 10000 50000" CURVE_N=8000   cost vs sessions
 #   HELD_SESSIONS=50000 HELD_S=120 HELD_HB=30   held sessions, heartbeats
+#   SHARDS=16         the gateways' listen shards (default: dotsgwd's)
 #   SKIP="scale restart"   parts to leave out (thru lat scale curve held restart)
 #   ONLY="scale"           the parts to run
 #   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
@@ -89,7 +90,7 @@ gconf() {
 	cat > "$TMP/$n.yaml" <<CONF
 node-id: $n
 state-dir: $SBASE/state-$n
-listen: [{ address: $HOST, port: ${GPORT[$n]}, transports: [dtls] }]
+listen: [{ address: $HOST, port: ${GPORT[$n]}, transports: [dtls]${SHARDS:+, shards: $SHARDS} }]
 credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$n.pem, key: $TMP/pki/$n.key }
 capacity: { bps: $cap, pps: 1000000000000000000, default-attack-bps: 1000, default-attack-pps: 1 }
 overload: { rate: { per-second: 10000000, burst: 10000000 }, max-clients-per-peer: 1000000 }

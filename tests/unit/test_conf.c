@@ -107,6 +107,7 @@ static void test_quickstart(void)
 	CHECK_STR(c->listen[0].address, "127.0.0.1");
 	CHECK(c->listen[0].port == 4646);
 	CHECK(c->listen[0].dtls && c->listen[0].tls);
+	CHECK(c->listen[0].shards == CONF_SHARDS_DEFAULT);
 	snprintf(want, sizeof(want), "%s/pki/ca.pem", sd);
 	CHECK_STR(c->creds.ca_file, want);
 	snprintf(want, sizeof(want), "%s/pki/gw1.pem", sd);
@@ -444,6 +445,8 @@ static void test_errors(void)
 	/* listen */
 	bad("listen:\n  - address: 127.0.0.1\n    port: 70000\n" PEER,
 	    "t.yaml:3: listen[0].port: 70000 is out of range 1..65535");
+	bad("listen:\n  - address: 127.0.0.1\n    shards: 0\n" PEER,
+	    "t.yaml:3: listen[0].shards: 0 is out of range 1..64");
 	bad("listen:\n  - address: 127.0.0.1\n    port: 0\n" PEER,
 	    "t.yaml:3: listen[0].port: 0 is out of range 1..65535");
 	bad("listen:\n  - address: localhost\n" PEER,

@@ -233,6 +233,7 @@ static bool conf_same(const struct conf *a, const struct conf *b)
 		SAME(listen[i].port);
 		SAME(listen[i].dtls);
 		SAME(listen[i].tls);
+		SAME(listen[i].shards);
 	}
 	i = 0;
 	SAME_STR(creds.ca_file);

@@ -1,0 +1,96 @@
+/*
+ * SO_REUSEPORT on libcoap's endpoint sockets. libcoap 4.3.1 sets only
+ * SO_REUSEADDR before it binds an endpoint and has no option for more; it
+ * calls bind() through its PLT (objdump -R: a JUMP_SLOT for bind), so the
+ * executable's definition below is the one it reaches (ELF interposition,
+ * as coap_io_prepare_epoll() in coap_loop.c). It is the plain bind() of
+ * libc for every caller, except while reuseport_endpoints() is inside
+ * coap_new_endpoint(): then a datagram socket gets SO_REUSEPORT first.
+ * The kernel makes a reuseport group only of sockets that all had it at
+ * their bind, the first one included; sockets sharing a UDP port by
+ * SO_REUSEADDR alone would not spread the clients.
+ * tests/unit/test_gw_reuseport.c fails if libcoap stops calling bind()
+ * through its PLT (and so does reuseport_endpoints(), at start).
+ */
+#include <sys/socket.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+
+#include "gateway/core/reuseport.h"
+#include "common/log.h"
+
+typedef int (*bind_fn)(int, __CONST_SOCKADDR_ARG, socklen_t);
+
+/*
+ * Process-wide because bind() has no argument to carry them: armed only
+ * inside reuseport_endpoints()'s coap_new_endpoint() (the daemon is one
+ * thread, and nothing else binds there), and libc's bind().
+ */
+static bool		 armed;
+static unsigned long	 applied;
+static bind_fn		 libc_bind;
+
+int
+bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	int type = 0, one = 1;
+	socklen_t tl = sizeof(type);
+
+	if (libc_bind == NULL &&
+	    (libc_bind = (bind_fn)dlsym(RTLD_NEXT, "bind")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (armed && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+	    type == SOCK_DGRAM) {
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+		    sizeof(one)) == -1)
+			return -1;
+		applied++;
+	}
+	return libc_bind(fd, addr, len);
+}
+
+unsigned long
+reuseport_count(void)
+{
+	return applied;
+}
+
+int
+reuseport_endpoints(coap_context_t *ctx, const coap_address_t *a,
+    coap_proto_t proto, unsigned k)
+{
+	coap_endpoint_t *ep[REUSEPORT_MAX];
+	unsigned long before;
+	unsigned i;
+
+	if (k <= 1)
+		return coap_new_endpoint(ctx, a, proto) == NULL ? -1 : 0;
+	if (k > REUSEPORT_MAX || (proto != COAP_PROTO_UDP &&
+	    proto != COAP_PROTO_DTLS))
+		return -1;
+	for (i = 0; i < k; i++) {
+		before = applied;
+		armed = true;
+		ep[i] = coap_new_endpoint(ctx, a, proto);
+		armed = false;
+		if (ep[i] == NULL)
+			goto fail;
+		if (applied != before + 1) {
+			/* a socket on the port without SO_REUSEPORT: the
+			 * clients would not be spread, or not at all */
+			log_warnx("libcoap's endpoint was bound without our "
+			    "bind() (SO_REUSEPORT): listen shards need it");
+			i++;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	while (i-- > 0)
+		if (ep[i] != NULL)
+			coap_free_endpoint(ep[i]);
+	return -1;
+}
