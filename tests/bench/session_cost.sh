@@ -10,6 +10,8 @@
 #   J=32                   handshakes at a time
 #   STRACE=1               also count the files the daemon opens while the
 #                          sessions come up (strace -f -e trace=openat)
+#   PERF=DIR               perf record ($PERF_ARGS) the daemon while the sessions come
+#                          up, DIR/perf-MODE-N.data
 #   HEAPTRACK=DIR          run the daemon under heaptrack, its data in DIR
 #                          (heaptrack_print DIR/MODE-N.*.zst --print-peaks)
 # Only 127.0.0.1; every process is started here and stopped by PID.
@@ -67,9 +69,16 @@ for n in $SESSIONS; do
 			spid=$!
 			sleep 1	# attached before the first ClientHello
 		fi
+		ppid=
+		if [ -n "$PERF" ]; then
+			perf record -q $PERF_ARGS -o "$PERF/perf-$m-$n.data" -p "$pid" 2>/dev/null &
+			ppid=$!
+			sleep 1
+		fi
 		out=$("$LOADGEN" -q -i "$PSK1_ID" -k "$PSK1_KEY" -s "$HOST:$port" \
 		    -c "$n" -j "$J" -n 0 -P "$pid")
 		[ -n "$spid" ] && stop_pid "$spid"
+		[ -n "$ppid" ] && STOP_GRACE=20 stop_pid "$ppid" INT
 		if [ -n "$hpid" ]; then
 			STOP_GRACE=60 stop_pid "$pid"	# heaptrack is slow
 			wait "$hpid"
