@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "client/pki.h"
 
@@ -28,9 +30,9 @@ pki_files_readable(const char *ca, const char *cert, const char *key,
 	return 0;
 }
 
-void
-pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
-    const char *key, coap_dtls_cn_callback_t cn_cb, void *arg)
+/* What both sides check of the peer, whatever holds our credentials. */
+static void
+verify_setup(coap_dtls_pki_t *p, coap_dtls_cn_callback_t cn_cb, void *arg)
 {
 	memset(p, 0, sizeof(*p));
 	p->version = COAP_DTLS_PKI_SETUP_VERSION;
@@ -42,10 +44,121 @@ pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
 	p->allow_expired_crl = 1;
 	p->validate_cn_call_back = cn_cb;
 	p->cn_call_back_arg = arg;
+}
+
+void
+pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
+    const char *key, coap_dtls_cn_callback_t cn_cb, void *arg)
+{
+	verify_setup(p, cn_cb, arg);
 	p->pki_key.key_type = COAP_PKI_KEY_PEM;
 	p->pki_key.key.pem.ca_file = ca;
 	p->pki_key.key.pem.public_cert = cert;
 	p->pki_key.key.pem.private_key = key;
+}
+
+/* A PEM file of more is not ours: a CA bundle is a few hundred KiB. */
+#define PEM_MAX		(16 * 1024 * 1024)
+
+/* path whole, with a NUL after it that *len counts. */
+static int
+pem_read(const char *path, const char *what, uint8_t **buf, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *b = NULL, *nb;
+	size_t n = 0, cap = 0, ncap, got;
+	FILE *f;
+
+	*buf = NULL;
+	if (path == NULL) {
+		snprintf(err, errlen, "no %s file configured", what);
+		return -1;
+	}
+	if ((f = fopen(path, "re")) == NULL)
+		goto fail;
+	/* a regular file is read into one buffer of its size (and a byte
+	 * to see its end): no realloc leaves copies of the key behind;
+	 * anything else (a pipe) grows as it comes */
+	cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size < PEM_MAX ? (size_t)st.st_size + 2 : 8192;
+	if ((b = malloc(cap)) == NULL)
+		goto fail;
+	while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 < cap)
+			continue;
+		if ((ncap = cap * 2) > PEM_MAX + 1) {
+			snprintf(err, errlen, "%s: more than %d bytes", path,
+			    PEM_MAX);
+			goto fail_set;
+		}
+		if ((nb = malloc(ncap)) == NULL)
+			goto fail;
+		memcpy(nb, b, n);
+		explicit_bzero(b, cap);
+		free(b);
+		b = nb;
+		cap = ncap;
+	}
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n + 1;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+fail_set:
+	if (f != NULL)
+		fclose(f);
+	if (b != NULL) {
+		explicit_bzero(b, cap);
+		free(b);
+	}
+	return -1;
+}
+
+int
+pki_pem_load(struct pki_pem *pem, const char *ca, const char *cert,
+    const char *key, char *err, size_t errlen)
+{
+	memset(pem, 0, sizeof(*pem));
+	if (pem_read(ca, "CA", &pem->ca, &pem->ca_len, err, errlen) == -1 ||
+	    pem_read(cert, "certificate", &pem->cert, &pem->cert_len, err,
+	    errlen) == -1 ||
+	    pem_read(key, "key", &pem->key, &pem->key_len, err,
+	    errlen) == -1) {
+		pki_pem_free(pem);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pki_pem_free(struct pki_pem *pem)
+{
+	if (pem->key != NULL)
+		explicit_bzero(pem->key, pem->key_len);
+	free(pem->ca);
+	free(pem->cert);
+	free(pem->key);
+	memset(pem, 0, sizeof(*pem));
+}
+
+void
+pki_setup_pem(coap_dtls_pki_t *p, const struct pki_pem *pem,
+    coap_dtls_cn_callback_t cn_cb, void *arg)
+{
+	verify_setup(p, cn_cb, arg);
+	p->pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+	p->pki_key.key.pem_buf.ca_cert = pem->ca;
+	p->pki_key.key.pem_buf.ca_cert_len = pem->ca_len;
+	p->pki_key.key.pem_buf.public_cert = pem->cert;
+	p->pki_key.key.pem_buf.public_cert_len = pem->cert_len;
+	p->pki_key.key.pem_buf.private_key = pem->key;
+	p->pki_key.key.pem_buf.private_key_len = pem->key_len;
 }
 
 /* Append "[, ]TYPE value" to buf (at *off); "..." once it is full. */

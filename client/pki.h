@@ -21,6 +21,31 @@ void	pki_setup(coap_dtls_pki_t *p, const char *ca, const char *cert,
 	    const char *key, coap_dtls_cn_callback_t cn_cb, void *arg);
 
 /*
+ * The three PEM files, read once. libcoap 4.3.1's GnuTLS server sets up
+ * the context's X.509 credentials anew for every session, a PSK one too,
+ * from the first ClientHello on: from files, that is three files opened
+ * and read per handshake; from these buffers, none. Each buffer ends in
+ * a NUL that its length counts, so libcoap parses it in place instead of
+ * copying it per session (coap_pki_key_pem_buf_t).
+ */
+struct pki_pem {
+	uint8_t	*ca, *cert, *key;
+	size_t	 ca_len, cert_len, key_len;
+};
+
+/* 0 with all three read, else -1 with err naming the file and nothing
+ * held. */
+int	pki_pem_load(struct pki_pem *pem, const char *ca, const char *cert,
+	    const char *key, char *err, size_t errlen);
+/* The key's bytes are wiped. Only once libcoap no longer uses them:
+ * after coap_free_context() of the context given pki_setup_pem's p. */
+void	pki_pem_free(struct pki_pem *pem);
+
+/* pki_setup with the buffers: pem and arg must outlive the context. */
+void	pki_setup_pem(coap_dtls_pki_t *p, const struct pki_pem *pem,
+	    coap_dtls_cn_callback_t cn_cb, void *arg);
+
+/*
  * The names crt carries, for a log line: "CN x, DNS y, DNS z, IP a" (the
  * subject CN, then the SubjectAltNames in their order: DNS, IP, URI,
  * email), "no names" when it has none; cut with "..." at len.

@@ -55,8 +55,8 @@ creds_same(const struct conf_credentials *a, const struct conf_credentials *b)
 
 /*
  * What the running server was built from stays: libcoap holds pointers
- * into the credentials (and reads the files again per handshake), the
- * endpoints are bound, node-id names our placements upstream. The new
+ * into the credentials (the PSK hint; the X.509 files were read once, at
+ * start: client/pki.h, pki_pem_load), the endpoints are bound, node-id names our placements upstream. The new
  * file's values are noted and moved aside (freed with the old conf).
  */
 static void

@@ -42,6 +42,7 @@ struct server {
 	/* bound sessions: coap_free_context() frees open sessions without a
 	 * SERVER_SESSION_DEL event, so shutdown releases these itself */
 	TAILQ_HEAD(, ds_session) sessions;
+	struct pki_pem	  pem;		/* ctx's X.509 credentials point here */
 };
 
 static void on_request(coap_resource_t *, coap_session_t *,
@@ -176,13 +177,14 @@ setup_credentials(struct server *srv)
 	}
 	if (cr->cert_file == NULL)
 		return 0;
-	if (pki_files_readable(cr->ca_file, cr->cert_file, cr->key_file, err,
-	    sizeof(err)) == -1) {
+	/* read once, not per handshake (client/pki.h); a reload keeps
+	 * them, as it keeps the credentials (reload.c) */
+	if (pki_pem_load(&srv->pem, cr->ca_file, cr->cert_file, cr->key_file,
+	    err, sizeof(err)) == -1) {
 		log_warnx("credentials: %s", err);
 		return -1;
 	}
-	pki_setup(&pki, cr->ca_file, cr->cert_file, cr->key_file, cn_cb,
-	    srv->gw);
+	pki_setup_pem(&pki, &srv->pem, cn_cb, srv->gw);
 	if (!coap_context_set_pki(srv->ctx, &pki)) {
 		log_warnx("cannot set up X.509 credentials");
 		return -1;
@@ -856,5 +858,6 @@ server_free(struct server *srv)
 		ds_release(TAILQ_FIRST(&srv->sessions));
 	if (srv->ctx != NULL)
 		coap_free_context(srv->ctx);
+	pki_pem_free(&srv->pem);
 	free(srv);
 }

@@ -906,6 +906,9 @@ main(int argc, char **argv)
 	uint32_t *lat;
 	size_t nlat = 0;
 	unsigned long rss_req = 0;
+	/* the daemon over the handshake phase: CPU, VmRSS before and after */
+	uint64_t cpus0 = 0;
+	unsigned long rss_hs0 = 0, rss_hs1 = 0;
 	double secs, hz = (double)sysconf(_SC_CLK_TCK);
 	int ch, ready[2], *go_w, *res_r;
 	unsigned nw, alive;
@@ -980,6 +983,10 @@ main(int argc, char **argv)
 	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
 	    (pids = calloc(nw, sizeof(*pids))) == NULL)
 		exit(1);
+	if (lg.pid > 0) {
+		cpus0 = proc_cpu_ticks(lg.pid);
+		rss_hs0 = proc_status_kb(lg.pid, "VmRSS");
+	}
 	th0 = now_us();
 	for (unsigned w = 0; w < nw; w++) {
 		int rp[2], gp[2];
@@ -1013,8 +1020,10 @@ main(int argc, char **argv)
 
 	broken |= gather(ready[0], pids, nw, &alive) == -1;
 	secs = (double)(now_us() - th0) / 1e6;
-	if (lg.pid > 0)
+	if (lg.pid > 0) {
 		cpu0 = proc_cpu_ticks(lg.pid);
+		rss_hs1 = proc_status_kb(lg.pid, "VmRSS");
+	}
 	t0 = now_us();
 	release(go_w, pids, nw);
 	broken |= gather(ready[0], pids, nw, &alive) == -1;
@@ -1088,6 +1097,12 @@ main(int argc, char **argv)
 		printf(" hold_cpu_s=%.2f hold_cpu_pct=%.1f", (double)(cpuh1 -
 		    cpuh0) / hz, (double)(cpuh1 - cpuh0) / hz * 100 /
 		    ((double)(tk1 - tk0) / 1e6));
+	if (lg.pid > 0 && tot.up > 0)
+		printf(" hs_cpu_s=%.2f hs_cpu_us_per_session=%.1f "
+		    "hs_rss0_kb=%lu hs_rss1_kb=%lu hs_kb_per_session=%.1f",
+		    (double)(cpu0 - cpus0) / hz, (double)(cpu0 - cpus0) / hz *
+		    1e6 / tot.up, rss_hs0, rss_hs1, ((double)rss_hs1 -
+		    (double)rss_hs0) / tot.up);
 	if (lg.pid > 0)
 		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
 		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));
