@@ -147,6 +147,34 @@ pki_pem_free(struct pki_pem *pem)
 	memset(pem, 0, sizeof(*pem));
 }
 
+int
+pki_pem_check(const struct pki_pem *pem, char *err, size_t errlen)
+{
+	gnutls_certificate_credentials_t cred;
+	/* the lengths count the NUL libcoap wants; GnuTLS does not */
+	gnutls_datum_t ca = { pem->ca, pem->ca_len - 1 };
+	gnutls_datum_t cert = { pem->cert, pem->cert_len - 1 };
+	gnutls_datum_t key = { pem->key, pem->key_len - 1 };
+	int rc;
+
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((rc = gnutls_certificate_set_x509_trust_mem(cred, &ca,
+	    GNUTLS_X509_FMT_PEM)) <= 0)
+		snprintf(err, errlen, "CA: %s", rc == 0 ?
+		    "no certificate in it" : gnutls_strerror(rc));
+	else if ((rc = gnutls_certificate_set_x509_key_mem(cred, &cert, &key,
+	    GNUTLS_X509_FMT_PEM)) < 0)
+		snprintf(err, errlen, "certificate and key: %s",
+		    gnutls_strerror(rc));
+	else
+		rc = 0;
+	gnutls_certificate_free_credentials(cred);
+	return rc == 0 ? 0 : -1;
+}
+
 void
 pki_setup_pem(coap_dtls_pki_t *p, const struct pki_pem *pem,
     coap_dtls_cn_callback_t cn_cb, void *arg)

@@ -41,6 +41,13 @@ int	pki_pem_load(struct pki_pem *pem, const char *ca, const char *cert,
  * after coap_free_context() of the context given pki_setup_pem's p. */
 void	pki_pem_free(struct pki_pem *pem);
 
+/*
+ * 0 when GnuTLS takes the three as credentials (the key matches the
+ * certificate, the CA parses), else -1 with err. libcoap parses them only
+ * per session, so contents it cannot use would fail every handshake.
+ */
+int	pki_pem_check(const struct pki_pem *pem, char *err, size_t errlen);
+
 /* pki_setup with the buffers: pem and arg must outlive the context. */
 void	pki_setup_pem(coap_dtls_pki_t *p, const struct pki_pem *pem,
 	    coap_dtls_cn_callback_t cn_cb, void *arg);

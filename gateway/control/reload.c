@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/pki.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "gateway/state/audit.h"
@@ -55,9 +56,10 @@ creds_same(const struct conf_credentials *a, const struct conf_credentials *b)
 
 /*
  * What the running server was built from stays: libcoap holds pointers
- * into the credentials (the PSK hint; the X.509 files were read once, at
- * start: client/pki.h, pki_pem_load), the endpoints are bound, node-id names our placements upstream. The new
- * file's values are noted and moved aside (freed with the old conf).
+ * into the credentials (the PSK hint; the X.509 files keep their names,
+ * their contents are read again by gw_reload), the endpoints are bound,
+ * node-id names our placements upstream. The new file's values are noted
+ * and moved aside (freed with the old conf).
  */
 static void
 keep_restart_only(struct conf *old, struct conf *nc)
@@ -305,6 +307,7 @@ gw_reload(struct gw *gw, char *msg, size_t msglen)
 	struct conf *nc, *old = gw->conf;
 	struct peer_rt **np;
 	char err[CONF_ERRLEN];
+	struct pki_pem pem = { 0 };
 	size_t n_removed_mits = 0, peers_added, ups_added;
 	size_t peers_before = gw->n_peers, ups_before = gw->n_ups;
 
@@ -315,7 +318,21 @@ gw_reload(struct gw *gw, char *msg, size_t msglen)
 		metrics_reload(gw->metrics, false);
 		return -1;
 	}
+	/* the running X.509 files read again (rotation); names are
+	 * restart-only like the rest of the credentials */
+	if (gw->srv != NULL && old->creds.cert_file != NULL &&
+	    (pki_pem_load(&pem, old->creds.ca_file, old->creds.cert_file,
+	    old->creds.key_file, err, sizeof(err)) == -1 ||
+	    pki_pem_check(&pem, err, sizeof(err)) == -1)) {
+		conf_free(nc);
+		log_warnx("reload refused, old configuration kept: "
+		    "credentials: %s", err);
+		snprintf(msg, msglen, "credentials: %s", err);
+		metrics_reload(gw->metrics, false);
+		return -1;
+	}
 	if ((np = prepare_peers(gw, nc)) == NULL) {
+		pki_pem_free(&pem);
 		conf_free(nc);
 		log_warnx("reload refused: out of memory");
 		snprintf(msg, msglen, "out of memory");
@@ -337,6 +354,8 @@ gw_reload(struct gw *gw, char *msg, size_t msglen)
 		log_warnx("reload: cannot open the audit log %s",
 		    gw->conf->audit_log ? gw->conf->audit_log : "");
 	relay_reconsider(gw);
+	if (pem.cert != NULL && server_set_credentials(gw->srv, &pem) == -1)
+		log_warnx("reload: X.509 credentials unchanged");
 	if (gw->srv != NULL) {
 		server_notify_config(gw->srv);
 		server_kick(gw->srv);

@@ -155,7 +155,7 @@ setup_credentials(struct server *srv)
 	const struct conf *c = srv->gw->conf;
 	const struct conf_credentials *cr = &c->creds;
 	static coap_dtls_spsk_t spsk;	/* libcoap keeps the pointers */
-	coap_dtls_pki_t pki;
+	struct pki_pem pem;
 	char err[256];
 	bool any_psk = false;
 
@@ -177,18 +177,35 @@ setup_credentials(struct server *srv)
 	}
 	if (cr->cert_file == NULL)
 		return 0;
-	/* read once, not per handshake (client/pki.h); a reload keeps
-	 * them, as it keeps the credentials (reload.c) */
-	if (pki_pem_load(&srv->pem, cr->ca_file, cr->cert_file, cr->key_file,
-	    err, sizeof(err)) == -1) {
+	if (pki_pem_load(&pem, cr->ca_file, cr->cert_file, cr->key_file,
+	    err, sizeof(err)) == -1 || pki_pem_check(&pem, err,
+	    sizeof(err)) == -1) {
 		log_warnx("credentials: %s", err);
 		return -1;
 	}
-	pki_setup_pem(&pki, &srv->pem, cn_cb, srv->gw);
+	return server_set_credentials(srv, &pem);
+}
+
+/*
+ * The X.509 files are read once (client/pki.h), at start and at each
+ * reload, not per handshake: a reload is how an operator rotates them.
+ * Sessions hold their own parsed copies, so the old buffers can go once
+ * libcoap points at the new ones.
+ */
+int
+server_set_credentials(struct server *srv, struct pki_pem *pem)
+{
+	coap_dtls_pki_t pki;
+
+	pki_setup_pem(&pki, pem, cn_cb, srv->gw);
 	if (!coap_context_set_pki(srv->ctx, &pki)) {
 		log_warnx("cannot set up X.509 credentials");
+		pki_pem_free(pem);
 		return -1;
 	}
+	pki_pem_free(&srv->pem);
+	srv->pem = *pem;
+	memset(pem, 0, sizeof(*pem));
 	return 0;
 }
 

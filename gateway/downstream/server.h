@@ -68,6 +68,10 @@ struct ds_request {
 struct server *server_new(struct gw *);
 void	server_free(struct server *);
 void	server_kick(struct server *);
+/* libcoap's X.509 credentials become pem's (checked by pki_pem_check),
+ * which the server then owns; 0, or -1 with the running ones kept. */
+struct pki_pem;
+int	server_set_credentials(struct server *, struct pki_pem *pem);
 /* The peer is gone (reload): its sessions are closed (DTLS close_notify,
  * TCP close) and unbound: no heartbeats, 4.01 to anything still coming. */
 void	server_unbind_peer(struct server *, struct peer_rt *);
