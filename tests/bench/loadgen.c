@@ -41,7 +41,9 @@
 #define DOTS_CF		271
 #define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */
 #define MAX_ERR_PRINT	5
+#ifndef SESSIONS_PER_ADDR
 #define SESSIONS_PER_ADDR 25000	/* see local_addr */
+#endif
 
 enum sess_state { S_IDLE, S_CONNECTING, S_UP, S_FAILED };
 enum req_state { R_UNSENT, R_OUT, R_DONE, R_FAILED };
@@ -539,7 +541,15 @@ on_hb(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
  * Each session is a UDP socket with an ephemeral port, and one local
  * address has ~28,000 of them (ip_local_port_range 32768-60999): against
  * 127.0.0.1, sessions from the 25,000th on come from 127.0.0.2, .3, ...
+ * Those get a port of their own, below the ephemeral range: libcoap binds
+ * a client's local address with SO_REUSEADDR, and with it a bind to port
+ * 0 may be given a port another such socket holds, so two sessions would
+ * share one 4-tuple and break each other's handshakes (1 in 60 of 1,500
+ * sessions from 127.0.0.2 failed; sessions from 127.0.0.1 are bound by
+ * connect(), which never does that).
  */
+#define SPREAD_PORT_BASE 2000
+
 static const coap_address_t *
 local_addr(const struct lg *lg, uint32_t si, coap_address_t *a)
 {
@@ -550,6 +560,8 @@ local_addr(const struct lg *lg, uint32_t si, coap_address_t *a)
 	coap_address_init(a);
 	a->addr.sin.sin_family = AF_INET;
 	a->addr.sin.sin_addr.s_addr = htonl(0x7f000001u + si /
+	    SESSIONS_PER_ADDR);
+	a->addr.sin.sin_port = htons(SPREAD_PORT_BASE + si %
 	    SESSIONS_PER_ADDR);
 	a->size = sizeof(a->addr.sin);
 	return a;
