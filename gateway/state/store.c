@@ -12,6 +12,21 @@
  * commit (store.h), and records as rows. The back-end (store_be.h) runs
  * transactions and statements; it knows nothing of brackets.
  */
+/*
+ * A mitigation row put inside a bracket waits here, copied: a new
+ * mitigation is put when it is created and again once the relay planned
+ * it, in the same transaction, and the second put replaces the first
+ * (one upsert less per request, tests/bench/README.md). It is written
+ * before any other statement runs (a placement's foreign key names it),
+ * before a read, and at the outermost commit: what commits is the same.
+ */
+struct later_mit {
+	bool		 set;
+	struct store_mit r;		/* its strings and scope in buf */
+	char		*buf;
+	size_t		 cap;
+};
+
 struct store {
 	const struct store_be_ops *ops;
 	void		*be;
@@ -30,7 +45,10 @@ struct store {
 	int		(*txn_hook)(void *, char *, size_t);
 	void		*txn_arg;
 	struct store_stats stats;
+	struct later_mit later;		/* a mitigation row not yet written */
 };
+
+static int	later_flush(struct store *);
 
 static uint64_t
 now_ns(void)
@@ -85,6 +103,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	s->ops->close(s->be);
+	free(s->later.buf);
 	free(s);
 }
 
@@ -140,6 +159,7 @@ be_exec(struct store *s, enum store_stmt st, const struct store_val *v,
 	int r = s->ops->exec(s->be, st, v, n);
 
 	s->stats.write_ns += now_ns() - t0;
+	s->stats.statements++;
 	return r == -1 ? be_failed(s) : 0;
 }
 
@@ -185,6 +205,9 @@ store_set_txn_hook(struct store *s, int (*fn)(void *, char *, size_t),
 void *
 store_native(struct store *s)
 {
+	/* what the caller runs there sees every row put so far */
+	if (s != NULL)
+		(void)later_flush(s);
 	return s != NULL ? s->be : NULL;
 }
 
@@ -218,6 +241,8 @@ store_commit(struct store *s)
 
 	if (s == NULL || s->depth == 0)
 		return 0;
+	if (s->depth == 1)
+		(void)later_flush(s);	/* a failure sets failed */
 	if (--s->depth > 0)
 		return 0;
 	if (!s->open)
@@ -312,6 +337,7 @@ write_one(struct store *s, enum store_stmt st, const struct store_val *v,
 {
 	int r;
 
+	(void)later_flush(s);
 	(void)store_begin(s);
 	s->wrote = true;
 	if (store_open_txn(s) == -1) {
@@ -385,7 +411,10 @@ static int
 query_all(struct store *s, enum store_stmt st, const struct store_val *v,
     int n, store_row_fn row, void *arg)
 {
-	int r = s->ops->query(s->be, st, v, n, row, arg);
+	int r;
+
+	(void)later_flush(s);
+	r = s->ops->query(s->be, st, v, n, row, arg);
 
 	if (r == -1)
 		(void)be_failed(s);
@@ -397,13 +426,11 @@ query_all(struct store *s, enum store_stmt st, const struct store_val *v,
 /* ---------------------------------------------------------------- */
 /* Mitigations and placements */
 
-int
-store_mit_put(struct store *s, const struct store_mit *m)
+static int
+mit_put_now(struct store *s, const struct store_mit *m)
 {
 	struct store_val v[15];
 
-	if (s == NULL || s->muted)
-		return 0;
 	v[0] = v_text(m->cuid);
 	v[1] = v_int(m->mid);
 	v[2] = v_text(m->peer);
@@ -420,6 +447,96 @@ store_mit_put(struct store *s, const struct store_mit *m)
 	v[13] = v_text(m->cdid_up ? m->cdid_up : "");
 	v[14] = v_int(m->hop_limit);
 	return write_one(s, S_MIT_PUT, v, NV(v));
+}
+
+/* The waiting row, written now (struct later_mit). */
+static int
+later_flush(struct store *s)
+{
+	if (!s->later.set)
+		return 0;
+	s->later.set = false;		/* write_one() flushes first */
+	if (s->failed)
+		return -1;		/* rolled back anyway */
+	return mit_put_now(s, &s->later.r);
+}
+
+/* str copied to *p, advanced; NULL stays NULL. */
+static const char *
+later_str(char **p, const char *str)
+{
+	size_t n;
+	char *d = *p;
+
+	if (str == NULL)
+		return NULL;
+	n = strlen(str) + 1;
+	memcpy(d, str, n);
+	*p += n;
+	return d;
+}
+
+static size_t
+str_size(const char *str)
+{
+	return str != NULL ? strlen(str) + 1 : 0;
+}
+
+/* m copied to wait in the open bracket; -1 when it cannot be copied. */
+static int
+later_put(struct store *s, const struct store_mit *m)
+{
+	struct later_mit *l = &s->later;
+	size_t need = str_size(m->peer) + str_size(m->cuid) +
+	    str_size(m->cdid) + str_size(m->path_cdid) + str_size(m->cdid_up) +
+	    m->scope_len;
+	char *p;
+
+	if (need > l->cap) {
+		if ((p = realloc(l->buf, need)) == NULL)
+			return -1;
+		l->buf = p;
+		l->cap = need;
+	}
+	p = l->buf;
+	l->r = *m;
+	l->r.peer = later_str(&p, m->peer);
+	l->r.cuid = later_str(&p, m->cuid);
+	l->r.cdid = later_str(&p, m->cdid);
+	l->r.path_cdid = later_str(&p, m->path_cdid);
+	l->r.cdid_up = later_str(&p, m->cdid_up);
+	if (m->scope != NULL && m->scope_len > 0)
+		memcpy(p, m->scope, m->scope_len);
+	l->r.scope = m->scope != NULL ? (const uint8_t *)p : NULL;
+	l->set = true;
+	return 0;
+}
+
+static bool
+later_same(const struct later_mit *l, const struct store_mit *m)
+{
+	return l->set && l->r.mid == m->mid && m->cuid != NULL &&
+	    strcmp(l->r.cuid, m->cuid) == 0;
+}
+
+/*
+ * Inside a bracket the row waits (struct later_mit); not in a cluster,
+ * whose transaction hook and queries on the native connection read the
+ * table as they go. A failure to write it then fails the bracket.
+ */
+int
+store_mit_put(struct store *s, const struct store_mit *m)
+{
+	if (s == NULL || s->muted)
+		return 0;
+	if (s->depth == 0 || s->txn_hook != NULL || m->cuid == NULL)
+		return mit_put_now(s, m);
+	if (!later_same(&s->later, m) && later_flush(s) == -1)
+		return -1;
+	if (later_put(s, m) == -1)
+		return mit_put_now(s, m);
+	s->wrote = true;
+	return 0;
 }
 
 int

@@ -67,6 +67,7 @@ struct store_stats {
 	uint64_t	 syncs;		/* fdatasyncs: one covers many commits */
 	uint64_t	 write_ns;	/* time in statements, commits, syncs */
 	uint64_t	 errors;
+	uint64_t	 statements;	/* write statements run */
 };
 
 /* Open (create) the database at path. NULL with err on failure. */

@@ -31,6 +31,21 @@ mit(const char *cuid, uint32_t mid)
 	return mit_of(cuid, mid, 3600, false);
 }
 
+/* The row of cuidW, wherever it sorts. */
+static int
+see_last_w(const struct store_mit *m, void *arg)
+{
+	struct seen *v = arg;
+
+	if (strcmp(m->cuid, "cuidW") != 0)
+		return 0;
+	v->n++;
+	v->mid = m->mid;
+	v->status = m->status;
+	snprintf(v->cdid_up, sizeof(v->cdid_up), "%s", m->cdid_up);
+	return 0;
+}
+
 static int
 stop_at_first(const struct store_mit *m, void *arg)
 {
@@ -148,6 +163,34 @@ main(void)
 		CHECK(store_end(s) == -1);
 		CHECK(store_mit_foreach(s, see_mit, &v) == 0);
 		CHECK(v.n == 3);	/* cuidB 1, cuidC 1 and 2; not 3 */
+	}
+
+	TEST("store: a mitigation put twice in one bracket is written once, "
+	    "as put last; before a placement that names it") {
+		struct store_mit m = mit("cuidW", 1);
+		struct store_pl p = { "cuidW", 1, "gw-b", 70, 1, 600 };
+		struct store_stats a, b;
+		struct seen v = { 0 };
+		char cuid[] = "cuidW";
+
+		m.cuid = cuid;		/* the caller's buffers may change */
+		store_stats(s, &a);
+		CHECK(store_begin(s) == 0);
+		CHECK(store_mit_put(s, &m) == 0);
+		m.status = 3;
+		m.cdid_up = "cd2";
+		CHECK(store_mit_put(s, &m) == 0);
+		cuid[0] = 'X';
+		CHECK(store_pl_put(s, &p) == 0);
+		CHECK(store_end(s) == 0);
+		store_stats(s, &b);
+		CHECK(b.commits == a.commits + 1);
+		CHECK(b.statements == a.statements + 2);
+		s = reopen(s);
+		CHECK(store_mit_foreach(s, see_last_w, &v) == 0);
+		CHECK(v.n == 1 && v.status == 3 && v.mid == 1);
+		CHECK_STR(v.cdid_up, "cd2");
+		CHECK(store_mit_del(s, "cuidW", 1) == 0);
 	}
 
 	TEST("store: foreach stops when the callback says so") {
