@@ -60,7 +60,7 @@ relay_attack_info(struct mitigation *m, const struct dots_scope *upd)
 	for (size_t i = 0; i < sizeof(attack_info_keys) /
 	    sizeof(attack_info_keys[0]); i++)
 		if ((o = dots_optv_get(&upd->opt, attack_info_keys[i])) !=
-		    NULL && dots_optv_set(&m->scope.opt, o) == 0)
+		    NULL && mit_opt_set(m, o) == 0)
 			changed = true;
 	if (!changed || rs == NULL)
 		return;

@@ -303,6 +303,13 @@ mit_set_lifetime(struct mitigation *m, int64_t lifetime)
 	timer_in(m, (uint64_t)lifetime * 1000);
 }
 
+int
+mit_opt_set(struct mitigation *m, const struct dots_opt *o)
+{
+	m->declared_ok = false;
+	return dots_optv_set(&m->scope.opt, o);
+}
+
 void
 mit_changed(struct mit_table *mt, struct mitigation *m)
 {

@@ -63,6 +63,10 @@ struct mitigation {
 					   gateway observes the path form
 					   it sent its PUT to */
 	struct relay_state *relay;	/* relay.c: local and upstream */
+	/* the usage subscriber's (usage_events.c): the rates scope.opt
+	 * declares, decoded once per change of it (mit_opt_set) */
+	bool		 declared_ok;
+	uint64_t	 declared[4];	/* attack bps, pps; normal bps, pps */
 	bool		 dirty;		/* a notification is due */
 	TAILQ_ENTRY(mitigation) dirty_entry;
 	struct mitigation *hnext;	/* (client, mid) hash chain */
@@ -80,6 +84,9 @@ struct mit_table;
 #define MIT_REPEAT_MS		2000	/* this far apart (lossy links) */
 
 struct mit_table *mit_table_new(struct gw *);
+/* Sets an option of m's scope (dots_optv_set): the one way to change
+ * scope.opt after acceptance, so that what is decoded from it is again. */
+int	mit_opt_set(struct mitigation *, const struct dots_opt *);
 /* Every mitigation is removed (mit_remove: the subscribers see each end). */
 void	mit_table_free(struct mit_table *);
 

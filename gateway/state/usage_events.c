@@ -74,7 +74,7 @@ wall_expiry(const struct mitigation *m)
  * policy reads it (no configured default: 0 where it says nothing), and
  * total-traffic, whose entries have the same form, read the same way. */
 static void
-declared(const struct mitigation *m, struct usage_rates *r)
+decode_declared(const struct mitigation *m, struct usage_rates *r)
 {
 	const struct conf_capacity none = { 0 };
 	struct dots_scope tmp;
@@ -96,6 +96,27 @@ declared(const struct mitigation *m, struct usage_rates *r)
 	pol_attack_volume(&tmp, &none, &vol);
 	r->normal_bps = vol.bps;
 	r->normal_pps = vol.pps;
+}
+
+/* The same, decoded once per change of scope.opt (mit_opt_set): every
+ * notification of m, and each of its repeats, syncs it. */
+static void
+declared(struct mitigation *m, struct usage_rates *r)
+{
+	if (!m->declared_ok) {
+		decode_declared(m, r);
+		m->declared[0] = r->attack_bps;
+		m->declared[1] = r->attack_pps;
+		m->declared[2] = r->normal_bps;
+		m->declared[3] = r->normal_pps;
+		m->declared_ok = true;
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->attack_bps = m->declared[0];
+	r->attack_pps = m->declared[1];
+	r->normal_bps = m->declared[2];
+	r->normal_pps = m->declared[3];
 }
 
 static bool
@@ -215,7 +236,7 @@ usage_placement(struct gw *gw, const struct mitigation *m,
 	/* what we asked of it is what was asked of us: the mitigation's
 	 * run has it, decoded already */
 	if (!usage_declared(u, owner, &r))
-		declared(m, &r);
+		decode_declared(m, &r);
 	r.drop_bps = active ? c[2] : 0;
 	r.drop_pps = active ? c[3] : 0;
 	usage_rates(u, key, &r, now);
