@@ -721,19 +721,75 @@ put_bucket(struct store *st, const char *key, const struct usage_sums *s)
 	    s->normal_pps, s->drop_bps, s->drop_pps, s->bytes, s->pkts));
 }
 
+/* Decimal v at p, like %PRIu64; the end. */
+static char *
+fmt_u64(char *p, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
+static char *
+fmt_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return fmt_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return fmt_u64(p, (uint64_t)0 - (uint64_t)v);
+}
+
+/* c then str at p, if they fit before end; NULL when not. */
+static char *
+fmt_str(char *p, const char *end, char c, const char *str)
+{
+	size_t n = strlen(str);
+
+	if (p == NULL || (size_t)(end - p) < n + 2)
+		return NULL;
+	*p++ = c;
+	memcpy(p, str, n);
+	return p + n;
+}
+
+/*
+ * What snprintf("1 %d %d %" PRId64 " %" PRId64 " %" PRIu64 " ... \t%s\t%s
+ * \t%s") wrote, digit by digit: every dirty run is written at each flush,
+ * two per relayed mitigation, and printf's number formatting was most of
+ * a flush (tests/bench/README.md).
+ */
 static int
 put_run(struct store *st, const char *key, const struct run *r)
 {
-	char v[1024];
-	int n;
+	const uint64_t u[6] = { r->bytes, r->pkts, r->decl.attack_bps,
+	    r->decl.attack_pps, r->decl.normal_bps, r->decl.normal_pps };
+	char v[1024], *p = v;
 
-	n = snprintf(v, sizeof(v), "1 %d %d %" PRId64 " %" PRId64 " %" PRIu64
-	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-	    "\t%s\t%s\t%s", (int)r->dir, r->active ? 1 : 0, r->since,
-	    r->expires, r->bytes, r->pkts, r->decl.attack_bps,
-	    r->decl.attack_pps, r->decl.normal_bps, r->decl.normal_pps,
-	    r->peer, r->also_down, r->owner);
-	return put_text(st, key, v, n >= (int)sizeof(v) ? -1 : n);
+	/* the numbers take at most 2 + 4 * 21 + 6 * 21 characters */
+	*p++ = '1';
+	*p++ = ' ';
+	p = fmt_i64(p, (int64_t)r->dir);
+	*p++ = ' ';
+	p = fmt_i64(p, r->active ? 1 : 0);
+	*p++ = ' ';
+	p = fmt_i64(p, r->since);
+	*p++ = ' ';
+	p = fmt_i64(p, r->expires);
+	for (size_t i = 0; i < 6; i++) {
+		*p++ = ' ';
+		p = fmt_u64(p, u[i]);
+	}
+	p = fmt_str(p, v + sizeof(v), '\t', r->peer);
+	p = fmt_str(p, v + sizeof(v), '\t', r->also_down);
+	p = fmt_str(p, v + sizeof(v), '\t', r->owner);
+	return put_text(st, key, v, p == NULL ? -1 : (int)(p - v));
 }
 
 /* n numbers of a stored value into v (as uint64_t bits); the rest, or
@@ -772,6 +828,20 @@ gone_clear(struct usage *u)
 	}
 }
 
+/* RUN_KEY and the run's key, without printf (every flush, every dirty
+ * run); NULL when it does not fit. */
+static const char *
+run_name(const struct run *r, char *buf, size_t len)
+{
+	size_t n = strlen(r->key);
+
+	if (sizeof(RUN_KEY) + n > len)
+		return NULL;
+	memcpy(buf, RUN_KEY, sizeof(RUN_KEY) - 1);
+	memcpy(buf + sizeof(RUN_KEY) - 1, r->key, n + 1);
+	return buf;
+}
+
 int
 usage_flush(struct usage *u)
 {
@@ -803,8 +873,8 @@ usage_flush(struct usage *u)
 	TAILQ_FOREACH(r, &u->runs, entry) {
 		if (!r->dirty)
 			continue;
-		snprintf(key, sizeof(key), RUN_KEY "%s", r->key);
-		if (put_run(u->st, key, r) == -1)
+		if (run_name(r, key, sizeof(key)) == NULL ||
+		    put_run(u->st, key, r) == -1)
 			rc = -1;
 	}
 	if (store_end(u->st) == -1 || rc == -1) {

@@ -45,18 +45,44 @@ wall_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* "T NAME N" without printf: a mitigation's key is made at each of its
+ * notifications, a placement's at each report. */
+static const char *
+run_key(char t, const char *name, uint32_t n, char *buf, size_t len)
+{
+	size_t l = strlen(name);
+	char d[10], *p;
+	size_t k = 0;
+
+	if (l + 2 + sizeof(d) + 2 > len) {
+		snprintf(buf, len, "%c %s %u", t, name, n);
+		return buf;
+	}
+	buf[0] = t;
+	buf[1] = ' ';
+	memcpy(buf + 2, name, l);
+	p = buf + 2 + l;
+	*p++ = ' ';
+	do {
+		d[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	while (k > 0)
+		*p++ = d[--k];
+	*p = '\0';
+	return buf;
+}
+
 static const char *
 down_key(const struct mitigation *m, char *buf, size_t len)
 {
-	snprintf(buf, len, "d %s %u", m->client->cuid, m->mid);
-	return buf;
+	return run_key('d', m->client->cuid, m->mid, buf, len);
 }
 
 static const char *
 up_key(const char *upstream, uint32_t umid, char *buf, size_t len)
 {
-	snprintf(buf, len, "u %s %u", upstream, umid);
-	return buf;
+	return run_key('u', upstream, umid, buf, len);
 }
 
 static int64_t
