@@ -46,6 +46,26 @@ see_last_w(const struct store_mit *m, void *arg)
 	return 0;
 }
 
+struct pl_seen {
+	int	 n;
+	uint32_t mid, state;
+	int64_t	 lifetime;
+};
+
+static int
+see_pl_80(const struct store_pl *p, void *arg)
+{
+	struct pl_seen *v = arg;
+
+	if (p->umid != 80)
+		return 0;
+	v->n++;
+	v->mid = p->mid;
+	v->state = (uint32_t)p->state;
+	v->lifetime = p->lifetime;
+	return 0;
+}
+
 static int
 stop_at_first(const struct store_mit *m, void *arg)
 {
@@ -191,6 +211,30 @@ main(void)
 		CHECK(v.n == 1 && v.status == 3 && v.mid == 1);
 		CHECK_STR(v.cdid_up, "cd2");
 		CHECK(store_mit_del(s, "cuidW", 1) == 0);
+	}
+
+	TEST("store: a placement put again takes its new state, and its new "
+	    "mitigation when that changed") {
+		struct store_mit m1 = mit("cuidP", 1), m2 = mit("cuidP", 2);
+		struct store_pl p = { "cuidP", 1, "gw-b", 80, 1, 600 };
+		struct pl_seen v = { 0 };
+
+		CHECK(store_mit_put(s, &m1) == 0);
+		CHECK(store_mit_put(s, &m2) == 0);
+		CHECK(store_pl_put(s, &p) == 0);
+		p.state = 2;
+		p.lifetime = 300;
+		CHECK(store_pl_put(s, &p) == 0);
+		CHECK(store_pl_foreach(s, see_pl_80, &v) == 0);
+		CHECK(v.n == 1 && v.mid == 1 && v.state == 2 &&
+		    v.lifetime == 300);
+		p.mid = 2;
+		CHECK(store_pl_put(s, &p) == 0);
+		v.n = 0;
+		CHECK(store_pl_foreach(s, see_pl_80, &v) == 0);
+		CHECK(v.n == 1 && v.mid == 2 && v.state == 2);
+		CHECK(store_mit_del(s, "cuidP", 1) == 0);
+		CHECK(store_mit_del(s, "cuidP", 2) == 0);
 	}
 
 	TEST("store: foreach stops when the callback says so") {
