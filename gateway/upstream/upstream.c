@@ -395,32 +395,13 @@ upstream_cancel(struct upstream *us, uint64_t id)
 	}
 }
 
-/*
- * mids are stored MID_BLOCK at a time: a bound every mid given out stays
- * below, written when a mid reaches it, not each mid (one statement and
- * one database page less in most relayed requests' commits). A restart
- * goes on from the bound, skipping at most MID_BLOCK unused mids; mids
- * only have to increase (RFC 9132 §4.4.1). In a cluster the nodes read
- * each other's next mid from the store at every transaction: each one
- * is written, as before.
- */
-#define MID_BLOCK	64
-
 uint32_t
 upstream_next_mid(struct upstream *us)
 {
-	if (us->next_mid >= DOTS_MID_ROLLOVER) {
+	if (us->next_mid >= DOTS_MID_ROLLOVER)
 		us->next_mid = 1;
-		us->mid_bound = 0;
-	}
-	if (us->gw->cluster != NULL)
-		(void)store_next_mid_put(us->gw->store, us->peer->name,
-		    us->next_mid + 1);
-	else if (us->next_mid >= us->mid_bound) {
-		us->mid_bound = us->next_mid + MID_BLOCK;
-		(void)store_next_mid_put(us->gw->store, us->peer->name,
-		    us->mid_bound);
-	}
+	(void)store_next_mid_put(us->gw->store, us->peer->name,
+	    us->next_mid + 1);
 	return us->next_mid++;
 }
 

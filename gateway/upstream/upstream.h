@@ -31,8 +31,6 @@ struct upstream {
 	struct coap_loop	*loop;
 	char			 cuid[CUID_BUFLEN];	/* ours toward it */
 	uint32_t		 next_mid;
-	uint32_t		 mid_bound;	/* stored: every mid given out
-						   is below it (0: none yet) */
 	bool			 up;		/* answered on this session */
 	bool			 restart;	/* drop dc at the next tick */
 	bool			 resync;	/* compare placements with what
