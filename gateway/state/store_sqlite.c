@@ -109,13 +109,16 @@ struct checkpointer {
 };
 
 /* The statements store_be.h names, then these three. */
-enum { S_BEGIN = S_COUNT, S_COMMIT, S_ROLLBACK, S_PL_STATE, S_ALL };
+enum { S_BEGIN = S_COUNT, S_COMMIT, S_ROLLBACK, S_PL_STATE, S_MID_SET,
+    S_ALL };
 
 static const char *const txn_sql[] = {
 	"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK",
 	/* S_PL_PUT of a row that exists with that key: sqlite_exec() */
 	"UPDATE placement SET state = ?5, lifetime = ?6 WHERE upstream = ?1 "
 	"AND umid = ?2 AND cuid = ?3 AND mid = ?4",
+	/* S_MID_PUT of an upstream that has its row */
+	"UPDATE upstream SET next_mid = ?2 WHERE name = ?1",
 };
 
 struct sqlite_be {
@@ -434,16 +437,19 @@ bind_all(sqlite3_stmt *st, const struct store_val *v, int n)
  * mitigation, an indexed foreign key, so SQLite checks the parent and
  * rewrites the index entry each time (the costliest statement of a
  * relayed request). A plain update of state and lifetime does, when the
- * row is there with the same mitigation; else the upsert.
+ * row is there with the same mitigation; else the upsert. An upstream's
+ * next mid (once per placement) likewise.
  */
 static int
 sqlite_exec(void *arg, enum store_stmt i, const struct store_val *v, int n)
 {
 	struct sqlite_be *s = arg;
+	int up = i == S_PL_PUT && n == 6 ? S_PL_STATE :
+	    i == S_MID_PUT && n == 2 ? S_MID_SET : -1;
 
-	if (i == S_PL_PUT && n == 6) {
-		bind_all(s->st[S_PL_STATE], v, n);
-		if (step_done(s, s->st[S_PL_STATE]) == -1)
+	if (up != -1) {
+		bind_all(s->st[up], v, n);
+		if (step_done(s, s->st[up]) == -1)
 			return -1;
 		if (sqlite3_changes(s->db) == 1)
 			return 0;
