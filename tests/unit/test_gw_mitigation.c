@@ -435,6 +435,23 @@ main(void)
 	TEST("mitigation: restored") test_restore(&gw, &peer);
 	clear_logs();
 	TEST("mitigation: report_status") test_report(&gw, &peer);
+	TEST("mitigation: mit_opt_set sets the option and forgets what was "
+	    "decoded from the options") {
+		struct mit_client *c = mit_client_get(mt, &peer, "o");
+		struct mitigation *m = create(mt, c, 3, 3600, false);
+		uint8_t v1[] = { 0x01 }, v2[] = { 0x02 };
+		struct dots_opt o = { 205, v1, sizeof(v1) };
+		const struct dots_opt *got;
+
+		CHECK(mit_opt_set(m, &o) == 0);
+		m->declared_ok = true;
+		o.cbor = v2;
+		CHECK(mit_opt_set(m, &o) == 0);
+		CHECK(!m->declared_ok);
+		got = dots_optv_get(&m->scope.opt, 205);
+		CHECK(got != NULL && got->len == 1 && got->cbor[0] == 0x02);
+		mit_remove(mt, m);
+	}
 	TEST("mitigation: subscribers are bounded") {
 		struct mit_events none = { 0 };
 		int n = 2;
