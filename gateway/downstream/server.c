@@ -786,9 +786,11 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
  * tests/bench/README.md): the kernel's hash does not spread 64 concurrent
  * handshakes evenly, and a ClientHello ignored waits for the client's
  * retransmission a second later. So each endpoint gets HS_SLACK times its
- * share, never more than MAX_HANDSHAKES: at most HS_SLACK * MAX_HANDSHAKES
- * half-open handshakes in all whatever the shards, MAX_HANDSHAKES with
- * one. With several listen addresses, the largest shards count decides.
+ * share, at least HS_SLACK and at most MAX_HANDSHAKES: at most
+ * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all (256
+ * with the default 64 shards), MAX_HANDSHAKES with one. Half-open means
+ * past the DTLS cookie, so each is a client that answers at its address.
+ * With several listen addresses, the largest shards count decides.
  */
 #define HS_SLACK	4
 

@@ -104,7 +104,7 @@ line=$(grep -n '^    shards: 0$' "$TMP/bad.yaml" | cut -d: -f1)
 "$DOTSGWD" -n -c "$TMP/bad.yaml" >/dev/null 2>"$TMP/bad.err"
 rc=$?
 if [ "$rc" -ne 0 ] && has "$TMP/bad.err" \
-    "bad.yaml:$line: listen[0].shards: 0 is out of range 1..64"; then
+    "bad.yaml:$line: listen[0].shards: 0 is out of range 1..256"; then
 	pass "shards: 0 refused with FILE:LINE"
 else
 	fail "shards: 0 refused" "rc $rc, $(head -c 300 "$TMP/bad.err")"
