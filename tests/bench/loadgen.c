@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,6 +101,22 @@ struct lg {
 	unsigned	 err_printed;
 	unsigned	 still_up;
 	double		 hs_first, hs_last;
+	unsigned	*all_up;	/* every worker's sessions up (shared) */
+};
+
+/*
+ * The daemon's CPU per handshake over the first and the last tenth of the
+ * whole table, sampled by the parent while the workers connect: the
+ * workers' own rates (hs_first, hs_last) also fall as each one's libcoap
+ * walks its own growing list on the same cores, this says whether the
+ * server's cost does.
+ */
+struct hs_probe {
+	int		 pid;
+	const unsigned	*all_up;
+	unsigned	 n;
+	uint64_t	 c0, c1, c9;
+	unsigned	 u1, u9;
 };
 
 /*
@@ -634,6 +651,8 @@ connect_all(struct lg *lg)
 			    ss->s) == COAP_SESSION_STATE_ESTABLISHED) {
 				ss->state = S_UP;
 				lg->up++;
+				__atomic_add_fetch(lg->all_up, 1,
+				    __ATOMIC_RELAXED);
 			} else if (ss->state == S_CONNECTING &&
 			    now - ss->t_start > 30000000) {
 				ss->state = S_FAILED;
@@ -866,8 +885,24 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
  * hold the pipe open, so no end of file says so). A dead worker's pid is
  * zeroed and *alive lowered, so the next barrier does not wait for it.
  */
+static void
+probe_step(struct hs_probe *p)
+{
+	unsigned up = __atomic_load_n(p->all_up, __ATOMIC_RELAXED);
+
+	if (p->u1 == 0 && up >= p->n / 10 && up > 0) {
+		p->c1 = proc_cpu_ticks(p->pid);
+		p->u1 = up;
+	}
+	if (p->u9 == 0 && up >= p->n - p->n / 10 && up > 0) {
+		p->c9 = proc_cpu_ticks(p->pid);
+		p->u9 = up;
+	}
+}
+
 static int
-gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive)
+gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive,
+    struct hs_probe *probe)
 {
 	struct pollfd pfd = { .fd = ready_r, .events = POLLIN };
 	unsigned k = 0;
@@ -877,7 +912,9 @@ gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive)
 	while (k < *alive) {
 		int st;
 
-		if (poll(&pfd, 1, 1000) == 1) {
+		if (probe != NULL)
+			probe_step(probe);
+		if (poll(&pfd, 1, probe != NULL ? 50 : 1000) == 1) {
 			if (xread(ready_r, &b, 1) == -1)
 				return -1;
 			k++;
@@ -921,6 +958,7 @@ main(int argc, char **argv)
 	/* the daemon over the handshake phase: CPU, VmRSS before and after */
 	uint64_t cpus0 = 0;
 	unsigned long rss_hs0 = 0, rss_hs1 = 0;
+	struct hs_probe probe;
 	double secs, hz = (double)sysconf(_SC_CLK_TCK);
 	int ch, ready[2], *go_w, *res_r;
 	unsigned nw, alive;
@@ -995,10 +1033,16 @@ main(int argc, char **argv)
 	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
 	    (pids = calloc(nw, sizeof(*pids))) == NULL)
 		exit(1);
+	if ((lg.all_up = mmap(NULL, sizeof(*lg.all_up), PROT_READ |
+	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		exit(1);
+	*lg.all_up = 0;
 	if (lg.pid > 0) {
 		cpus0 = proc_cpu_ticks(lg.pid);
 		rss_hs0 = proc_status_kb(lg.pid, "VmRSS");
 	}
+	probe = (struct hs_probe){ .pid = lg.pid, .all_up = lg.all_up,
+	    .n = lg.n_sessions, .c0 = cpus0 };
 	th0 = now_us();
 	for (unsigned w = 0; w < nw; w++) {
 		int rp[2], gp[2];
@@ -1030,7 +1074,8 @@ main(int argc, char **argv)
 	close(ready[1]);
 	alive = nw;
 
-	broken |= gather(ready[0], pids, nw, &alive) == -1;
+	broken |= gather(ready[0], pids, nw, &alive, lg.pid > 0 ? &probe :
+	    NULL) == -1;
 	secs = (double)(now_us() - th0) / 1e6;
 	if (lg.pid > 0) {
 		cpu0 = proc_cpu_ticks(lg.pid);
@@ -1038,7 +1083,7 @@ main(int argc, char **argv)
 	}
 	t0 = now_us();
 	release(go_w, pids, nw);
-	broken |= gather(ready[0], pids, nw, &alive) == -1;
+	broken |= gather(ready[0], pids, nw, &alive, NULL) == -1;
 	t1 = now_us();
 	if (lg.pid > 0) {
 		cpu1 = proc_cpu_ticks(lg.pid);
@@ -1115,6 +1160,12 @@ main(int argc, char **argv)
 		    (double)(cpu0 - cpus0) / hz, (double)(cpu0 - cpus0) / hz *
 		    1e6 / tot.up, rss_hs0, rss_hs1, ((double)rss_hs1 -
 		    (double)rss_hs0) / tot.up);
+	/* the last tenth ends where the handshake phase did (cpu0) */
+	if (lg.pid > 0 && probe.u1 > 0 && probe.u9 > 0 && tot.up > probe.u9)
+		printf(" hs_cpu_us_first_tenth=%.1f hs_cpu_us_last_tenth=%.1f",
+		    (double)(probe.c1 - probe.c0) / hz * 1e6 / probe.u1,
+		    (double)(cpu0 - probe.c9) / hz * 1e6 / (tot.up -
+		    probe.u9));
 	if (lg.pid > 0)
 		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
 		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));
@@ -1127,5 +1178,6 @@ main(int argc, char **argv)
 	free(res_r);
 	free(go_w);
 	free(pids);
+	munmap(lg.all_up, sizeof(*lg.all_up));
 	return broken || tot.up == 0 || (lg.total > 0 && tot.code_2xx == 0);
 }
