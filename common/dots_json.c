@@ -133,6 +133,13 @@ c2j_generic(const cbor_item_t *v, struct dots_err *err)
 			break;
 		return json_integer(-1 - (json_int_t)cbor_get_int(v));
 	case CBOR_TYPE_STRING:
+		/* no DOTS string holds a NUL, and a C string would end at
+		 * it: what a check reads would not be what is kept */
+		if (memchr(cbor_string_handle(v), 0,
+		    cbor_string_length(v)) != NULL) {
+			dots_errf(err, 400, "text string contains a NUL byte");
+			return NULL;
+		}
 		j = json_stringn((const char *)cbor_string_handle(v),
 		    cbor_string_length(v));
 		if (j == NULL)

@@ -336,6 +336,14 @@ main(void)
 		CHECK(dots_tm_decode_setup(b, n, s, &got, &err) == -1 &&
 		    err.coap == 400);
 		CHECK_STR(err.msg, "unknown unit 99");
+		/* a link-id "a\0b": a NUL in a text string (fuzz_tm found a
+		 * body whose string a C-string reader saw shorter) */
+		n = unhex("a118cba1188181a11888" "81a3188963" "610062"
+		    "18be1901f4" "188608", b);
+		memset(&err, 0, sizeof(err));
+		CHECK(dots_tm_decode_setup(b, n, s, &got, &err) == -1 &&
+		    err.coap == 400);
+		CHECK_STR(err.msg, "text string contains a NUL byte");
 		CHECK(setup_entry("{\"current-config\":{\"low-percentile\":"
 		    "\"50.00\",\"mid-percentile\":\"40.00\"}}", s, &err) ==
 		    -1 && err.coap == 400 &&
