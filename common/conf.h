@@ -18,7 +18,7 @@
 #define CONF_ERRLEN		512
 #define CONF_PSK_MAX		64	/* libcoap COAP_DTLS_MAX_PSK(_IDENTITY) */
 #define DOTS_DEFAULT_PORT	4646
-#define CONF_SHARDS_DEFAULT	64	/* tests/bench/README.md, issue 16 */
+#define CONF_SHARDS_DEFAULT	256	/* tests/bench/README.md, issue 16 */
 #define CONF_SHARDS_MAX		256
 
 struct conf_listen {

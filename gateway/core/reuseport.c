@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "gateway/core/reuseport.h"
 #include "common/log.h"
@@ -58,6 +59,28 @@ reuseport_count(void)
 	return applied;
 }
 
+/*
+ * Whether some socket holds the UDP port already. The kernel lets a socket
+ * of the same user join a port's reuseport group (and, with SO_REUSEADDR
+ * on both, which libcoap sets, share a UDP port even without one): a second
+ * dotsgwd started on our port would bind without an error and each would
+ * get a share of the other's clients. A bind with neither option fails
+ * with EADDRINUSE while anything holds the port, so it is tried so first
+ * (a process binding in between the two binds is not caught).
+ */
+static bool
+udp_port_taken(const coap_address_t *a)
+{
+	int fd, rc, saved;
+
+	if ((fd = socket(a->addr.sa.sa_family, SOCK_DGRAM, 0)) == -1)
+		return false;	/* libcoap's own bind will say */
+	rc = bind(fd, &a->addr.sa, a->size);
+	saved = errno;
+	close(fd);
+	return rc == -1 && saved == EADDRINUSE;
+}
+
 int
 reuseport_endpoints(coap_context_t *ctx, const coap_address_t *a,
     coap_proto_t proto, unsigned k)
@@ -65,12 +88,17 @@ reuseport_endpoints(coap_context_t *ctx, const coap_address_t *a,
 	coap_endpoint_t *ep[REUSEPORT_MAX];
 	unsigned long before;
 	unsigned i;
+	bool datagram = proto == COAP_PROTO_UDP || proto == COAP_PROTO_DTLS;
 
+	if (k > 1 && (k > REUSEPORT_MAX || !datagram))
+		return -1;
+	if (datagram && udp_port_taken(a)) {
+		log_warnx("UDP port %u is in use by another socket (another "
+		    "dotsgwd?)", coap_address_get_port(a));
+		return -1;
+	}
 	if (k <= 1)
 		return coap_new_endpoint(ctx, a, proto) == NULL ? -1 : 0;
-	if (k > REUSEPORT_MAX || (proto != COAP_PROTO_UDP &&
-	    proto != COAP_PROTO_DTLS))
-		return -1;
 	for (i = 0; i < k; i++) {
 		before = applied;
 		armed = true;

@@ -787,8 +787,8 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
  * handshakes evenly, and a ClientHello ignored waits for the client's
  * retransmission a second later. So each endpoint gets HS_SLACK times its
  * share, at least HS_SLACK and at most MAX_HANDSHAKES: at most
- * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all (256
- * with the default 64 shards), MAX_HANDSHAKES with one. Half-open means
+ * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all
+ * (1,024 with the default 256 shards), MAX_HANDSHAKES with one. Half-open means
  * past the DTLS cookie, so each is a client that answers at its address.
  * With several listen addresses, the largest shards count decides.
  */

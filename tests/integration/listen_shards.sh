@@ -3,8 +3,9 @@
 # libcoap endpoints bound with SO_REUSEPORT, TLS as one. 60 DTLS PSK
 # sessions at once, each from its own source port (so spread over the
 # shards), all get their mitigation created and answered, their heartbeats
-# answered, and are all in /status; a bad shards value is refused with
-# FILE:LINE; a shards change on reload waits for a restart.
+# answered, and are all in /status; a second dotsgwd on the port is
+# refused; a bad shards value is refused with FILE:LINE; a shards change
+# on reload waits for a restart.
 . "$(dirname "$0")/../lib.sh"
 t_init
 N=60
@@ -32,6 +33,21 @@ udp=$(ss -Hulnp "sport = :$PORT" 2>/dev/null | grep -cF "pid=$GW_PID,")
 tcp=$(ss -Htlnp "sport = :$PORT" 2>/dev/null | grep -cF "pid=$GW_PID,")
 check_eq "$SHARDS UDP sockets and 1 TCP listener on port $PORT" \
     "$udp/$tcp" "$SHARDS/1"
+
+# a second dotsgwd on the port is refused, not let into the reuseport
+# group (DTLS only: a TLS listener would fail its own bind anyway)
+sed -e "s#^state-dir: .*#state-dir: $TMP/state2#" \
+    -e "s/^    transports: \[dtls, tls\]$/    transports: [dtls]/" \
+    "$CONF" > "$TMP/second.yaml"
+timeout 20 "$DOTSGWD" -f -c "$TMP/second.yaml" >/dev/null 2>"$TMP/second.err"
+rc=$?
+udp=$(ss -Hulnp "sport = :$PORT" 2>/dev/null | grep -c .)
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$udp" = "$SHARDS" ] &&
+    has "$TMP/second.err" "UDP port $PORT is in use by another socket"; then
+	pass "a second dotsgwd on the port is refused"
+else
+	fail "a second dotsgwd on the port" "rc $rc, $udp UDP sockets, $(tail -n 3 "$TMP/second.err")"
+fi
 
 # N mitigations, each on its own DTLS session, all at once
 pids=

@@ -297,6 +297,13 @@ main(void)
 		CHECK(reuseport_count() == c0 + K);
 		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_UDP,
 		    REUSEPORT_MAX + 1) == -1);
+		/* a second group (another dotsgwd) on the port is refused,
+		 * as is one endpoint: neither would get all of its clients */
+		c0 = reuseport_count();
+		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_UDP, 2) == -1);
+		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_DTLS, 1) == -1);
+		CHECK(reuseport_count() == c0);
+		CHECK(endpoint_fds(srv, port, fds, K + 1) == K);
 		/* coap_loop_attach()'s receive buffers reach every shard */
 		CHECK(udp_rcvbuf_grow(coap_context_get_coap_fd(srv),
 		    RCVBUF) >= 0);
