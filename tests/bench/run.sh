@@ -15,6 +15,9 @@
 #   SHARDS=16         the gateways' listen shards (default: dotsgwd's)
 #   SKIP="scale restart"   parts to leave out (thru lat scale curve held restart)
 #   ONLY="scale"           the parts to run
+#   THP=0             the gateways' heap without transparent huge pages
+#                     (default: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as
+#                     contrib/dotsgwd.service; NOTES.md, "Huge pages")
 #   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
 #                          the test's temp dir, i.e. the real disk)
 # Usage: tests/bench/run.sh   (or make bench)
@@ -37,6 +40,8 @@ HELD_SESSIONS=${HELD_SESSIONS:-50000}
 HELD_S=${HELD_S:-120}
 HELD_HB=${HELD_HB:-30}
 SKIP=${SKIP:-}
+TUNABLES=glibc.malloc.hugetlb=1
+[ "${THP:-1}" = 0 ] && TUNABLES=
 ONLY=${ONLY:-}
 for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR"; do
 	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
@@ -114,7 +119,7 @@ CONF
 bstart() {
 	local n=$1 log=$TMP/$1.log
 	: > "$log"
-	"$DOTSGWD" -f -c "$TMP/$n.yaml" 2>>"$log" >/dev/null &
+	GLIBC_TUNABLES=$TUNABLES "$DOTSGWD" -f -c "$TMP/$n.yaml" 2>>"$log" >/dev/null &
 	NODE_PID[$n]=$!
 	wait_for 10 grep -q ready "$log" || { echo "$n did not start: $(tail -n 3 "$log")"; return 1; }
 }
@@ -318,6 +323,11 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "dotsgw bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r)"
 echo "load average at start $LOAD0, at end $LOAD1; state stores in $(df --output=fstype "$SBASE" | tail -n 1) ($SBASE)"
+if [ -n "$TUNABLES" ]; then
+	echo "gateways' heap: transparent huge pages (GLIBC_TUNABLES=$TUNABLES)"
+else
+	echo "gateways' heap: 4 KiB pages (THP=0)"
+fi
 echo
 printf '| %s | %s | %s | %s |\n' metric result target mark
 printf '|---|---|---|---|\n'
