@@ -165,8 +165,7 @@ pki_pem_check(const struct pki_pem *pem, char *err, size_t errlen)
 	    GNUTLS_X509_FMT_PEM)) <= 0)
 		snprintf(err, errlen, "CA: %s", rc == 0 ?
 		    "no certificate in it" : gnutls_strerror(rc));
-	else if ((rc = gnutls_certificate_set_x509_key_mem(cred, &cert, &key,
-	    GNUTLS_X509_FMT_PEM)) < 0)
+	else if ((rc = pki_set_key_checking(cred, &cert, &key)) < 0)
 		snprintf(err, errlen, "certificate and key: %s",
 		    gnutls_strerror(rc));
 	else

@@ -48,6 +48,20 @@ void	pki_pem_free(struct pki_pem *pem);
  */
 int	pki_pem_check(const struct pki_pem *pem, char *err, size_t errlen);
 
+/*
+ * pem's key and certificate have passed pki_pem_check(): GnuTLS need not
+ * check the pair again each time libcoap loads them (client/pki_checked.c);
+ * NULL before pem is freed. pki_checked_skips() counts the loads that
+ * skipped the check (tests).
+ */
+void		pki_pem_checked(const struct pki_pem *pem);
+unsigned long	pki_checked_skips(void);
+
+/* GnuTLS's own gnutls_certificate_set_x509_key_mem(), which always checks
+ * (pki_pem_check() is what the skip relies on). */
+int	pki_set_key_checking(gnutls_certificate_credentials_t res,
+	    const gnutls_datum_t *cert, const gnutls_datum_t *key);
+
 /* pki_setup with the buffers: pem and arg must outlive the context. */
 void	pki_setup_pem(coap_dtls_pki_t *p, const struct pki_pem *pem,
 	    coap_dtls_cn_callback_t cn_cb, void *arg);

@@ -203,6 +203,8 @@ server_set_credentials(struct server *srv, struct pki_pem *pem)
 		pki_pem_free(pem);
 		return -1;
 	}
+	/* pki_pem_check() has matched key and certificate: once is enough */
+	pki_pem_checked(pem);
 	pki_pem_free(&srv->pem);
 	srv->pem = *pem;
 	memset(pem, 0, sizeof(*pem));
@@ -877,6 +879,7 @@ server_free(struct server *srv)
 		ds_release(TAILQ_FIRST(&srv->sessions));
 	if (srv->ctx != NULL)
 		coap_free_context(srv->ctx);
+	pki_pem_checked(NULL);
 	pki_pem_free(&srv->pem);
 	free(srv);
 }
