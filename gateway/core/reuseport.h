@@ -18,8 +18,10 @@
 /*
  * k endpoints of proto (UDP or DTLS) on a, every socket bound with
  * SO_REUSEPORT; k == 1 is one plain coap_new_endpoint(). 0, or -1 with
- * nothing left bound when libcoap could not make one or its bind() was not
- * ours (the sockets would then share the port without a reuseport group).
+ * nothing left bound when another socket holds a UDP port already (it
+ * could join the group), libcoap could not make an endpoint or its bind()
+ * was not ours (the sockets would then share the port without a
+ * reuseport group).
  */
 int	reuseport_endpoints(coap_context_t *, const coap_address_t *a,
 	    coap_proto_t proto, unsigned k);
