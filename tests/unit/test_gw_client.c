@@ -17,6 +17,7 @@
 
 #include "client/client.h"
 #include "unit.h"
+#include "unit_net.h"
 
 #define BIG	3000		/* three 1,024-byte blocks */
 #define KEY	"secret-key-1234"
@@ -67,22 +68,6 @@ on_event(coap_session_t *s, const coap_event_t ev)
 	if (ev == COAP_EVENT_SERVER_SESSION_NEW)
 		S.sessions++;
 	return 0;
-}
-
-static int
-free_udp_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
 }
 
 static coap_resource_t *

@@ -27,6 +27,7 @@
 
 #include "gateway/core/coap_loop.h"
 #include "unit.h"
+#include "unit_net.h"
 
 static struct {
 	struct event_base	*base;
@@ -35,15 +36,6 @@ static struct {
 	coap_session_t		*cs;		/* client -> server */
 	int			 requests, answers, srv_sessions_del;
 } T;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 on_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -67,19 +59,6 @@ on_event(coap_session_t *s, const coap_event_t ev)
 	if (ev == COAP_EVENT_SERVER_SESSION_DEL)
 		T.srv_sessions_del++;
 	return 0;
-}
-
-static coap_address_t
-loopback(uint16_t port)
-{
-	coap_address_t a;
-
-	coap_address_init(&a);
-	a.addr.sin.sin_family = AF_INET;
-	a.addr.sin.sin_port = htons(port);
-	a.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.size = sizeof(a.addr.sin);
-	return a;
 }
 
 /* A UDP socket on 127.0.0.1 that never answers, and its port. */

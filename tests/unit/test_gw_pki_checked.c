@@ -8,13 +8,10 @@
  * a skip each), which fails if libcoap stops calling
  * gnutls_certificate_set_x509_key_mem() through its PLT.
  */
-#include <arpa/inet.h>
-#include <sys/socket.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -22,35 +19,9 @@
 
 #include "client/pki.h"
 #include "unit.h"
+#include "unit_net.h"
 
 #define KEY	"secret-psk"
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A UDP port on 127.0.0.1 that was free a moment ago */
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	uint16_t port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, len) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
 /* A PEM buffer with a NUL that its length counts, as pki_pem_load's. */
 static uint8_t *
@@ -201,11 +172,7 @@ main(void)
 		pki_setup_pem(&pki, &a, cn_ok, NULL);
 		CHECK(coap_context_set_pki(srv, &pki));
 		pki_pem_checked(&a);
-		coap_address_init(&sa);
-		sa.addr.sin.sin_family = AF_INET;
-		sa.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa.size = sizeof(sa.addr.sin);
-		sa.addr.sin.sin_port = htons(free_port());
+		sa = loopback(free_udp_port());
 		CHECK(coap_new_endpoint(srv, &sa, COAP_PROTO_DTLS) != NULL);
 		s0 = pki_checked_skips();
 		memset(&cpsk, 0, sizeof(cpsk));

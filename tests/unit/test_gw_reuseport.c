@@ -26,6 +26,7 @@
 #include "gateway/core/reuseport.h"
 #include "gateway/core/udp_rcvbuf.h"
 #include "unit.h"
+#include "unit_net.h"
 
 #define K		4
 #define SOURCES		64
@@ -37,44 +38,6 @@
 static struct {
 	int	 requests, answers, sessions_new;
 } T;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static coap_address_t
-loopback(uint16_t port)
-{
-	coap_address_t a;
-
-	coap_address_init(&a);
-	a.addr.sin.sin_family = AF_INET;
-	a.addr.sin.sin_port = htons(port);
-	a.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.size = sizeof(a.addr.sin);
-	return a;
-}
-
-static uint16_t
-free_port(void)
-{
-	coap_address_t a = loopback(0);
-	socklen_t len = sizeof(a.addr.sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	uint16_t port = 0;
-
-	if (fd >= 0 && bind(fd, &a.addr.sa, len) == 0 &&
-	    getsockname(fd, &a.addr.sa, &len) == 0)
-		port = ntohs(a.addr.sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
 static int
 opt(int fd, int name)
@@ -261,7 +224,7 @@ main(void)
 		close(fd);
 		/* and so is libcoap's own, for an endpoint made directly */
 		srv = coap_new_context(NULL);
-		port = free_port();
+		port = free_udp_port();
 		a = loopback(port);
 		CHECK(srv != NULL && coap_new_endpoint(srv, &a,
 		    COAP_PROTO_UDP) != NULL);
@@ -269,7 +232,7 @@ main(void)
 		CHECK(opt(fds[0], SO_REUSEPORT) == 0);
 		CHECK(reuseport_count() == c0);
 		/* one shard: one plain endpoint, as before shards */
-		port = free_port();
+		port = free_udp_port();
 		a = loopback(port);
 		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_UDP, 1) == 0);
 		CHECK(endpoint_fds(srv, port, fds, K + 1) == 1);
@@ -281,7 +244,7 @@ main(void)
 	memset(&T, 0, sizeof(T));
 	srv = coap_new_context(NULL);
 	cli = coap_new_context(NULL);
-	port = free_port();
+	port = free_udp_port();
 	a = loopback(port);
 
 	TEST("K endpoints on one port, each socket with SO_REUSEPORT") {
