@@ -49,13 +49,15 @@ void	pki_pem_free(struct pki_pem *pem);
 int	pki_pem_check(const struct pki_pem *pem, char *err, size_t errlen);
 
 /*
- * pem's key and certificate have passed pki_pem_check(): GnuTLS need not
- * check the pair again each time libcoap loads them (client/pki_checked.c);
- * NULL before pem is freed. pki_checked_skips() counts the loads that
- * skipped the check (tests).
+ * pem's key and certificate have passed pki_pem_check(): libcoap's server
+ * sessions share one parse of them from now on, without GnuTLS's match
+ * check (client/pki_shared.c); sessions set up before keep theirs. NULL
+ * before pem is freed. pki_shared_loads() counts the parses,
+ * pki_shared_users() the sessions holding one (tests).
  */
 void		pki_pem_checked(const struct pki_pem *pem);
-unsigned long	pki_checked_skips(void);
+unsigned long	pki_shared_loads(void);
+unsigned long	pki_shared_users(void);
 
 /* GnuTLS's own gnutls_certificate_set_x509_key_mem(), which always checks
  * (pki_pem_check() is what the skip relies on). */
