@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -189,7 +190,8 @@ setup_credentials(struct server *srv)
 /*
  * The X.509 files are read once (client/pki.h), at start and at each
  * reload, not per handshake: a reload is how an operator rotates them.
- * Sessions hold their own parsed copies, so the old buffers can go once
+ * Sessions hold parsed credentials (one parse for all,
+ * client/pki_shared.c), not the buffers, so the old buffers can go once
  * libcoap points at the new ones.
  */
 int
@@ -209,6 +211,36 @@ server_set_credentials(struct server *srv, struct pki_pem *pem)
 	srv->pem = *pem;
 	memset(pem, 0, sizeof(*pem));
 	return 0;
+}
+
+/*
+ * A shard is a descriptor, and sessions over TLS, upstream sessions and
+ * the stores need theirs: the shards of a listen address may take an
+ * eighth of RLIMIT_NOFILE (the daemon has raised it to its hard limit).
+ * Fewer shards only slow handshakes at scale; too many would stop the
+ * start with "Too many open files".
+ */
+#define SHARD_FD_SHARE	8
+
+static unsigned
+shards_allowed(const struct conf_listen *l)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (l->shards <= 1 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return l->shards;
+	room = rl.rlim_cur / SHARD_FD_SHARE;
+	if (room >= l->shards)
+		return l->shards;
+	if (room == 0)
+		room = 1;
+	log_warnx("listen %s port %u: %u shards would take more than an "
+	    "eighth of the %llu descriptors allowed (RLIMIT_NOFILE); using %u",
+	    l->address, l->port, l->shards, (unsigned long long)rl.rlim_cur,
+	    (unsigned)room);
+	return (unsigned)room;
 }
 
 static int
@@ -243,7 +275,7 @@ setup_endpoints(struct server *srv)
 		for (size_t j = 0; j < np; j++) {
 			/* TLS: one accepting socket has no per-datagram walk */
 			unsigned k = protos[j] == COAP_PROTO_DTLS ?
-			    l->shards : 1;
+			    shards_allowed(l) : 1;
 			char sh[32] = "";
 
 			if (reuseport_endpoints(srv->ctx, &a, protos[j],
@@ -790,7 +822,7 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
  * retransmission a second later. So each endpoint gets HS_SLACK times its
  * share, at least HS_SLACK and at most MAX_HANDSHAKES: at most
  * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all
- * (1,024 with the default 256 shards), MAX_HANDSHAKES with one. Half-open means
+ * (4,096 with the default 1,024 shards), MAX_HANDSHAKES with one. Half-open means
  * past the DTLS cookie, so each is a client that answers at its address.
  * With several listen addresses, the largest shards count decides.
  */
