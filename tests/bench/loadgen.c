@@ -12,7 +12,8 @@
  * sessions are then held open, with heartbeats, and the server's own
  * heartbeats are answered. With -P PID it also reads that process's CPU
  * time and memory from /proc around the request phase. Sessions are
- * spread over worker processes of at most 900 each (see struct lg_res).
+ * spread over worker processes, ~900 each (see struct lg_res), which claim
+ * them one at a time (struct lg_shared).
  *
  * Output: one line of key=value pairs on stdout (read by the tests/bench/ scripts);
  * progress and the first error answers on stderr.
@@ -43,6 +44,8 @@
 #define DOTS_CF		271
 #define HB_TOKEN_BIT	0x80000000u	/* heartbeat tokens: session index */
 #define MAX_ERR_PRINT	5
+/* sessions one worker holds at most: its descriptors below FD_SETSIZE */
+#define WORKER_MAX	1000
 #ifndef SESSIONS_PER_ADDR
 #define SESSIONS_PER_ADDR 25000	/* see local_addr */
 #endif
@@ -80,8 +83,9 @@ struct lg {
 	const char	*gbps;		/* total-attack-traffic peak-g, or NULL */
 	int		 pid;		/* measured daemon, or 0 */
 	bool		 quiet;
-	unsigned	 per_worker;	/* sessions per process at most */
-	uint32_t	 lo, hi;	/* this worker's sessions */
+	unsigned	 per_worker;	/* sessions per process, on average */
+	uint32_t	*mine;		/* this worker's sessions, claimed */
+	unsigned	 n_mine;
 
 	coap_context_t	*ctx;
 	struct lg_session *sess;
@@ -96,12 +100,25 @@ struct lg {
 	unsigned	 n_out;
 
 	/* counters */
-	unsigned	 up, failed_hs, slow_hs, connecting, next_connect;
+	unsigned	 up, failed_hs, slow_hs, connecting;
 	unsigned	 done, failed, sent, resent, code_2xx, code_err;
 	unsigned	 hb_sent, hb_ok, srv_hb;
 	unsigned	 err_printed;
 	unsigned	 still_up;
-	unsigned	*all_up;	/* every worker's sessions up (shared) */
+	struct lg_shared *shared;
+};
+
+/*
+ * Shared by the workers (an anonymous shared mapping): the sessions up in
+ * all of them, and the next session to start. A worker claims sessions
+ * one at a time until none is left, so every worker keeps handshaking
+ * until the table is full. With fixed shares a worker that finished early
+ * stopped and the handshakes in flight fell with it: late in 50,000 the
+ * two cores were 30 % idle (perf -a), 16 % with claims.
+ */
+struct lg_shared {
+	unsigned	 all_up;
+	unsigned	 next;
 };
 
 /*
@@ -117,6 +134,10 @@ struct hs_probe {
 	uint64_t	 c0, c1, c9;	/* the daemon's CPU ticks */
 	uint64_t	 t0, t1, t9;	/* us */
 	unsigned	 u1, u9;
+	bool		 timeline;	/* -T: sessions up every 250 ms */
+	uint64_t	 t_line;
+	const pid_t	*pids;		/* the workers */
+	unsigned	 nw;
 };
 
 /*
@@ -194,7 +215,8 @@ usage(void)
 "  -u S   cuid prefix (lg)                -g G  total-attack-traffic peak-g\n"
 "  -H S   hold sessions S seconds after   -b S  heartbeat every S s while held\n"
 "  -P PID report CPU and memory of PID    -q    no progress on stderr\n"
-"  -W N   sessions per worker process (900; below FD_SETSIZE)\n");
+"  -W N   sessions per worker process, on average (900; at most 1000)\n"
+"  -T     sessions up every 250 ms while connecting, on stderr\n");
 	exit(2);
 }
 
@@ -595,29 +617,33 @@ on_hb(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 /*
  * Each session is a UDP socket with an ephemeral port, and one local
  * address has ~28,000 of them (ip_local_port_range 32768-60999): against
- * 127.0.0.1, sessions from the 25,000th on come from 127.0.0.2, .3, ...
- * Those get a port of their own, below the ephemeral range: libcoap binds
- * a client's local address with SO_REUSEADDR, and with it a bind to port
- * 0 may be given a port another such socket holds, so two sessions would
- * share one 4-tuple and break each other's handshakes (1 in 60 of 1,500
- * sessions from 127.0.0.2 failed; sessions from 127.0.0.1 are bound by
- * connect(), which never does that).
+ * 127.0.0.1, with more than SESSIONS_PER_ADDR sessions, every second (or
+ * third, ...) session comes from 127.0.0.2 (.3, ...), so that every tenth
+ * of the table has the same mix (one address after the other, the rate
+ * fell at the 25,000th session: 1,750 -> 1,500/s, -T). Those get a port of
+ * their own, below the ephemeral range: libcoap binds a client's local
+ * address with SO_REUSEADDR, and with it a bind to port 0 may be given a
+ * port another such socket holds, so two sessions would share one 4-tuple
+ * and break each other's handshakes (1 in 60 of 1,500 sessions from
+ * 127.0.0.2 failed; sessions from 127.0.0.1 are bound by connect(), which
+ * never does that).
  */
 #define SPREAD_PORT_BASE 2000
 
 static const coap_address_t *
 local_addr(const struct lg *lg, uint32_t si, coap_address_t *a)
 {
+	unsigned n_addr = (lg->n_sessions + SESSIONS_PER_ADDR - 1) /
+	    SESSIONS_PER_ADDR;
+
 	if (lg->dst.addr.sa.sa_family != AF_INET ||
 	    (ntohl(lg->dst.addr.sin.sin_addr.s_addr) >> 24) != 127 ||
-	    si < SESSIONS_PER_ADDR)
+	    si % n_addr == 0)
 		return NULL;
 	coap_address_init(a);
 	a->addr.sin.sin_family = AF_INET;
-	a->addr.sin.sin_addr.s_addr = htonl(0x7f000001u + si /
-	    SESSIONS_PER_ADDR);
-	a->addr.sin.sin_port = htons(SPREAD_PORT_BASE + si %
-	    SESSIONS_PER_ADDR);
+	a->addr.sin.sin_addr.s_addr = htonl(0x7f000001u + si % n_addr);
+	a->addr.sin.sin_port = htons(SPREAD_PORT_BASE + si / n_addr);
 	a->size = sizeof(a->addr.sin);
 	return a;
 }
@@ -653,24 +679,44 @@ start_session(struct lg *lg, uint32_t si)
 	lg->connecting++;
 }
 
+/* The next session nobody has claimed, or -1 (struct lg_shared). */
+static int64_t
+claim(struct lg *lg)
+{
+	unsigned si;
+
+	if (lg->n_mine == WORKER_MAX)
+		return -1;
+	si = __atomic_fetch_add(&lg->shared->next, 1, __ATOMIC_RELAXED);
+	if (si >= lg->n_sessions)
+		return -1;
+	lg->mine[lg->n_mine++] = si;
+	return si;
+}
+
 /* Handshakes, at most lg->handshakes at a time; 30 s each at most. */
 static void
 connect_all(struct lg *lg)
 {
 	uint32_t *cv = calloc(lg->handshakes, sizeof(*cv));
 	unsigned ncv = 0, last_report = 0;
+	bool more = true;
 
-	if (cv == NULL)
+	if (cv == NULL || (lg->mine = calloc(WORKER_MAX,
+	    sizeof(*lg->mine))) == NULL)
 		exit(1);
 	gate_walks = true;
-	lg->next_connect = lg->lo;
-	while (lg->next_connect < lg->hi || ncv > 0) {
+	while (more || ncv > 0) {
 		uint64_t now;
 
-		while (ncv < lg->handshakes && lg->next_connect < lg->hi) {
-			uint32_t si = lg->next_connect++;
+		while (more && ncv < lg->handshakes) {
+			int64_t si = claim(lg);
 
-			start_session(lg, si);
+			if (si == -1) {
+				more = false;
+				break;
+			}
+			start_session(lg, (uint32_t)si);
 			if (lg->sess[si].state == S_CONNECTING)
 				cv[ncv++] = si;
 		}
@@ -686,7 +732,7 @@ connect_all(struct lg *lg)
 				lg->up++;
 				/* a flight lost: DTLS retransmits after 1 s */
 				lg->slow_hs += now - ss->t_start >= 1000000;
-				__atomic_add_fetch(lg->all_up, 1,
+				__atomic_add_fetch(&lg->shared->all_up, 1,
 				    __ATOMIC_RELAXED);
 			} else if (ss->state == S_CONNECTING &&
 			    now - ss->t_start > 30000000) {
@@ -714,15 +760,18 @@ run_requests(struct lg *lg)
 {
 	uint64_t last_check = now_us(), last_report = 0;
 
-	lg->ready_cap = (size_t)(lg->hi - lg->lo) * lg->pipeline + 1;
+	lg->ready_cap = (size_t)lg->n_mine * lg->pipeline + 1;
 	if ((lg->ready = calloc(lg->ready_cap, sizeof(uint32_t))) == NULL ||
 	    (lg->outv = calloc(lg->window, sizeof(uint32_t))) == NULL)
 		exit(1);
 	for (unsigned p = 0; p < lg->pipeline; p++)
-		for (uint32_t si = lg->lo; si < lg->hi; si++)
+		for (unsigned k = 0; k < lg->n_mine; k++) {
+			uint32_t si = lg->mine[k];
+
 			if (lg->sess[si].state == S_UP &&
 			    si + (uint64_t)p * lg->n_sessions < lg->total)
 				ready_push(lg, si);
+		}
 	while (lg->done + lg->failed < lg->sent || lg->ready_len > 0) {
 		uint64_t now;
 
@@ -755,9 +804,9 @@ hold(struct lg *lg)
 	uint64_t end = now_us() + (uint64_t)lg->hold_s * 1000000;
 	uint64_t iv = (uint64_t)lg->hb_s * 1000000;
 
-	for (uint32_t si = lg->lo; si < lg->hi; si++)
-		lg->sess[si].next_hb = now_us() + (iv ? (uint64_t)random() %
-		    iv : 0);
+	for (unsigned k = 0; k < lg->n_mine; k++)
+		lg->sess[lg->mine[k]].next_hb = now_us() + (iv ?
+		    (uint64_t)random() % iv : 0);
 	while (now_us() < end) {
 		uint64_t now = now_us();
 
@@ -765,19 +814,22 @@ hold(struct lg *lg)
 		if (iv == 0)
 			continue;
 		/* cheap enough: one pass per loop turn over the sessions */
-		for (uint32_t si = lg->lo; si < lg->hi; si++) {
-			struct lg_session *ss = &lg->sess[si];
+		for (unsigned k = 0; k < lg->n_mine; k++) {
+			struct lg_session *ss = &lg->sess[lg->mine[k]];
 
 			if (ss->state == S_UP && ss->next_hb <= now) {
 				ss->next_hb = now + iv;
-				send_hb(lg, si);
+				send_hb(lg, lg->mine[k]);
 			}
 		}
 	}
-	for (uint32_t si = lg->lo; si < lg->hi; si++)
-		if (lg->sess[si].state == S_UP && coap_session_get_state(
-		    lg->sess[si].s) == COAP_SESSION_STATE_ESTABLISHED)
+	for (unsigned k = 0; k < lg->n_mine; k++) {
+		struct lg_session *ss = &lg->sess[lg->mine[k]];
+
+		if (ss->state == S_UP && coap_session_get_state(ss->s) ==
+		    COAP_SESSION_STATE_ESTABLISHED)
 			lg->still_up++;
+	}
 }
 
 static int
@@ -850,7 +902,7 @@ barrier(int ready_w, int go_r)
 		_exit(1);
 }
 
-/* One process: sessions lo..hi-1 and their requests. */
+/* One process: the sessions it claims and their requests. */
 static void
 worker(struct lg *lg, int ready_w, int go_r, int res_w)
 {
@@ -881,9 +933,9 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 
 	if ((lat = calloc((size_t)lg->total + 1, sizeof(*lat))) == NULL)
 		_exit(1);
-	for (uint64_t i = lg->lo; i < lg->total; i += lg->n_sessions)
-		for (uint64_t j = i; j < i + (lg->hi - lg->lo) &&
-		    j < lg->total; j++)
+	for (unsigned k = 0; k < lg->n_mine; k++)
+		for (uint64_t j = lg->mine[k]; j < lg->total;
+		    j += lg->n_sessions)
 			if (lg->req[j].state == R_DONE &&
 			    lg->req[j].code >= 200 && lg->req[j].code < 300)
 				lat[res.nlat++] = lg->req[j].lat_us;
@@ -907,15 +959,31 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	_exit(0);
 }
 
-/*
- * Wait for one byte from each live worker; -1 if one has died (the others
- * hold the pipe open, so no end of file says so). A dead worker's pid is
- * zeroed and *alive lowered, so the next barrier does not wait for it.
- */
+/* -T: the table's fill, the daemon's CPU and the workers' (ticks). */
+static void
+timeline(struct hs_probe *p, unsigned up, uint64_t t)
+{
+	unsigned long long own = 0;
+
+	for (unsigned w = 0; w < p->nw; w++)
+		if (p->pids[w] > 0)
+			own += proc_cpu_ticks(p->pids[w]);
+	fprintf(stderr, "loadgen: t_ms=%llu up=%u daemon_ticks=%llu "
+	    "loadgen_ticks=%llu\n", (unsigned long long)(t - p->t0) / 1000,
+	    up, (unsigned long long)(p->pid > 0 ? proc_cpu_ticks(p->pid) : 0),
+	    own);
+}
+
 static void
 probe_step(struct hs_probe *p)
 {
 	unsigned up = __atomic_load_n(p->all_up, __ATOMIC_RELAXED);
+	uint64_t t = now_us();
+
+	if (p->timeline && t - p->t_line >= 250000) {
+		p->t_line = t;
+		timeline(p, up, t);
+	}
 
 	if (p->u1 == 0 && up >= p->n / 10 && up > 0) {
 		p->t1 = now_us();
@@ -929,6 +997,11 @@ probe_step(struct hs_probe *p)
 	}
 }
 
+/*
+ * Wait for one byte from each live worker; -1 if one has died (the others
+ * hold the pipe open, so no end of file says so). A dead worker's pid is
+ * zeroed and *alive lowered, so the next barrier does not wait for it.
+ */
 static int
 gather(int ready_r, pid_t *pids, unsigned nw, unsigned *alive,
     struct hs_probe *probe)
@@ -992,7 +1065,7 @@ main(int argc, char **argv)
 	int ch, ready[2], *go_w, *res_r;
 	unsigned nw, alive;
 	pid_t *pids;
-	bool broken = false;
+	bool broken = false, show_timeline = false;
 	struct rlimit rl;
 
 	memset(&lg, 0, sizeof(lg));
@@ -1015,7 +1088,7 @@ main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.0.1", &ta);
 	lg.target_base = ntohl(ta.s_addr);
 	while ((ch = getopt(argc, argv,
-	    "s:i:k:c:p:w:j:n:t:r:l:m:a:u:g:H:b:P:W:q")) != -1) {
+	    "s:i:k:c:p:w:j:n:t:r:l:m:a:u:g:H:b:P:W:qT")) != -1) {
 		switch (ch) {
 		case 's': parse_addr(&lg, optarg); break;
 		case 'i': lg.identity = optarg; break;
@@ -1039,8 +1112,9 @@ main(int argc, char **argv)
 		case 'H': lg.hold_s = num(optarg, 86400); break;
 		case 'b': lg.hb_s = num(optarg, 86400); break;
 		case 'P': lg.pid = (int)num(optarg, 1 << 30); break;
-		case 'W': lg.per_worker = num(optarg, 1000); break;
+		case 'W': lg.per_worker = num(optarg, WORKER_MAX); break;
 		case 'q': lg.quiet = true; break;
+		case 'T': show_timeline = true; break;
 		default: usage();
 		}
 	}
@@ -1062,25 +1136,23 @@ main(int argc, char **argv)
 	    (res_r = calloc(nw, sizeof(*res_r))) == NULL ||
 	    (pids = calloc(nw, sizeof(*pids))) == NULL)
 		exit(1);
-	if ((lg.all_up = mmap(NULL, sizeof(*lg.all_up), PROT_READ |
+	if ((lg.shared = mmap(NULL, sizeof(*lg.shared), PROT_READ |
 	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
 		exit(1);
-	*lg.all_up = 0;
+	memset(lg.shared, 0, sizeof(*lg.shared));
 	if (lg.pid > 0) {
 		cpus0 = proc_cpu_ticks(lg.pid);
 		rss_hs0 = proc_status_kb(lg.pid, "VmRSS");
 	}
-	probe = (struct hs_probe){ .pid = lg.pid, .all_up = lg.all_up,
-	    .n = lg.n_sessions, .c0 = cpus0 };
+	probe = (struct hs_probe){ .pid = lg.pid, .all_up = &lg.shared->all_up,
+	    .n = lg.n_sessions, .c0 = cpus0, .timeline = show_timeline,
+	    .pids = pids, .nw = nw };
 	th0 = probe.t0 = now_us();
 	for (unsigned w = 0; w < nw; w++) {
 		int rp[2], gp[2];
 
 		if (pipe(rp) == -1 || pipe(gp) == -1)
 			exit(1);
-		lg.lo = w * lg.per_worker;
-		lg.hi = lg.lo + lg.per_worker < lg.n_sessions ? lg.lo +
-		    lg.per_worker : lg.n_sessions;
 		if ((pids[w] = fork()) == -1)
 			exit(1);
 		if (pids[w] == 0) {
@@ -1212,6 +1284,6 @@ main(int argc, char **argv)
 	free(res_r);
 	free(go_w);
 	free(pids);
-	munmap(lg.all_up, sizeof(*lg.all_up));
+	munmap(lg.shared, sizeof(*lg.shared));
 	return broken || tot.up == 0 || (lg.total > 0 && tot.code_2xx == 0);
 }
