@@ -9,12 +9,16 @@
  * The kernel makes a reuseport group only of sockets that all had it at
  * their bind, the first one included; sockets sharing a UDP port by
  * SO_REUSEADDR alone would not spread the clients.
+ * socket() is interposed the same way, to put the shards' sockets above
+ * FD_SETSIZE (below).
  * tests/unit/test_gw_reuseport.c fails if libcoap stops calling bind()
  * through its PLT (and so does reuseport_endpoints(), at start).
  */
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include "common/log.h"
 
 typedef int (*bind_fn)(int, __CONST_SOCKADDR_ARG, socklen_t);
+typedef int (*socket_fn)(int, int, int);
 
 /*
  * Process-wide because bind() has no argument to carry them: armed only
@@ -31,6 +36,39 @@ typedef int (*bind_fn)(int, __CONST_SOCKADDR_ARG, socklen_t);
 static bool		 armed;
 static unsigned long	 applied;
 static bind_fn		 libc_bind;
+static socket_fn	 libc_socket;
+
+/*
+ * A shard's socket goes above FD_SETSIZE (1,024) when RLIMIT_NOFILE
+ * allows. libcoap 4.3.1's GnuTLS client waits for a DTLS record with
+ * select() on the session's own socket, and glibc's fortified FD_SET
+ * aborts the process on a descriptor >= FD_SETSIZE: the daemon's upstream
+ * sessions must find low descriptors free however many shards there are
+ * (with 1,024 shards low, relay_chain.sh's relays aborted at their first
+ * upstream handshake). Server sessions are read and written through
+ * their endpoint without select(): 50,000 sessions came up on shards
+ * above 1,024 (tests/bench/README.md, "Credentials per session").
+ */
+int
+socket(int domain, int type, int protocol)
+{
+	int fd, hi, fl;
+
+	if (libc_socket == NULL &&
+	    (libc_socket = (socket_fn)dlsym(RTLD_NEXT, "socket")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if ((fd = libc_socket(domain, type, protocol)) == -1 || !armed)
+		return fd;
+	fl = fcntl(fd, F_GETFD);
+	hi = fcntl(fd, fl > 0 && (fl & FD_CLOEXEC) ? F_DUPFD_CLOEXEC :
+	    F_DUPFD, FD_SETSIZE);
+	if (hi == -1)
+		return fd;	/* no room up there: it stays low */
+	close(fd);
+	return hi;
+}
 
 int
 bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)

@@ -15,8 +15,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +101,20 @@ on_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 {
 	T.requests++;
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
+}
+
+/* The soft limit raised to the hard one; room for k above FD_SETSIZE? */
+static bool
+room_above_fd_setsize(unsigned k)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return false;
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur > FD_SETSIZE + 2 * (rlim_t)k;
 }
 
 static coap_response_t
@@ -256,6 +273,20 @@ main(void)
 		CHECK(n == K);
 		for (int e = 0; e < n; e++)
 			CHECK(opt(fds[e], SO_REUSEPORT) == 1);
+		/* above FD_SETSIZE, where RLIMIT_NOFILE has room (raised to
+		 * its hard limit, as dotsgwd does): low ones stay for
+		 * client sessions, which libcoap select()s on */
+		if (room_above_fd_setsize(K)) {
+			int low = socket(AF_INET, SOCK_DGRAM, 0);
+
+			for (int e = 0; e < n; e++)
+				CHECK(fds[e] >= FD_SETSIZE);
+			CHECK(low >= 0 && low < FD_SETSIZE);
+			if (low >= 0)
+				close(low);
+		} else
+			printf("SKIP shard sockets above FD_SETSIZE: "
+			    "RLIMIT_NOFILE too low\n");
 		/* our bind() ran for each, the first one included */
 		CHECK(reuseport_count() == c0 + K);
 		CHECK(reuseport_endpoints(srv, &a, COAP_PROTO_UDP,
