@@ -84,14 +84,6 @@ cn_ok(const char *cn, const uint8_t *asn1, size_t len, coap_session_t *s,
 	return 1;
 }
 
-static coap_context_t *
-client_ctx(void)
-{
-	coap_context_t *c = coap_new_context(NULL);
-
-	return c;
-}
-
 static coap_session_t *
 psk_session(coap_context_t *cli, const coap_address_t *sa)
 {
@@ -210,8 +202,9 @@ main(void)
 	TEST("PSK sessions share one parse; X.509 is verified against it") {
 		coap_address_t sa = loopback(free_udp_port());
 		coap_context_t *srv = server(&sa, &a);
-		coap_context_t *cp = client_ctx(), *cg = client_ctx(),
-		    *cb = client_ctx();
+		coap_context_t *cp = coap_new_context(NULL);
+		coap_context_t *cg = coap_new_context(NULL);
+		coap_context_t *cb = coap_new_context(NULL);
 		coap_session_t *s[NPSK], *good, *bad;
 		unsigned long l0 = pki_shared_loads();
 
@@ -240,7 +233,7 @@ main(void)
 	TEST("the shared parse skips GnuTLS's match check") {
 		coap_address_t sa = loopback(free_udp_port());
 		coap_context_t *srv = server(&sa, &mixed);
-		coap_context_t *cp = client_ctx();
+		coap_context_t *cp = coap_new_context(NULL);
 		coap_session_t *s = NULL;
 		unsigned long l0 = pki_shared_loads();
 
@@ -259,7 +252,8 @@ main(void)
 	TEST("a new pair for new sessions; older ones keep theirs") {
 		coap_address_t sa = loopback(free_udp_port());
 		coap_context_t *srv = server(&sa, &a);
-		coap_context_t *c1 = client_ctx(), *c2 = client_ctx();
+		coap_context_t *c1 = coap_new_context(NULL);
+		coap_context_t *c2 = coap_new_context(NULL);
 		coap_session_t *s1, *s2;
 		coap_dtls_pki_t pki;
 		unsigned long l0 = pki_shared_loads(), u1;
