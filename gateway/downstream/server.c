@@ -822,8 +822,9 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
  * retransmission a second later. So each endpoint gets HS_SLACK times its
  * share, at least HS_SLACK and at most MAX_HANDSHAKES: at most
  * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all
- * (4,096 with the default 1,024 shards), MAX_HANDSHAKES with one. Half-open means
- * past the DTLS cookie, so each is a client that answers at its address.
+ * (4,096 with the default 1,024 shards), MAX_HANDSHAKES with one.
+ * Half-open means past the DTLS cookie, so each is a client that answers
+ * at its address.
  * With several listen addresses, the largest shards count decides.
  */
 #define HS_SLACK	4
