@@ -14,14 +14,13 @@
  * tests/unit/test_gw_reuseport.c fails if libcoap stops calling bind()
  * through its PLT (and so does reuseport_endpoints(), at start).
  */
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "gateway/core/fd_limit.h"
 #include "gateway/core/reuseport.h"
 #include "common/log.h"
 
@@ -39,35 +38,24 @@ static bind_fn		 libc_bind;
 static socket_fn	 libc_socket;
 
 /*
- * A shard's socket goes above FD_SETSIZE (1,024) when RLIMIT_NOFILE
- * allows. libcoap 4.3.1's GnuTLS client waits for a DTLS record with
- * select() on the session's own socket, and glibc's fortified FD_SET
- * aborts the process on a descriptor >= FD_SETSIZE: the daemon's upstream
- * sessions must find low descriptors free however many shards there are
- * (with 1,024 shards low, relay_chain.sh's relays aborted at their first
- * upstream handshake). Server sessions are read and written through
+ * A shard's socket goes above FD_SETSIZE (fd_limit.h) when RLIMIT_NOFILE
+ * allows: with 1,024 shards low, relay_chain.sh's relays aborted at their
+ * first upstream handshake. Server sessions are read and written through
  * their endpoint without select(): 50,000 sessions came up on shards
  * above 1,024 (tests/bench/README.md, "Credentials per session").
  */
 int
 socket(int domain, int type, int protocol)
 {
-	int fd, hi, fl;
+	int fd;
 
 	if (libc_socket == NULL &&
 	    (libc_socket = (socket_fn)dlsym(RTLD_NEXT, "socket")) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if ((fd = libc_socket(domain, type, protocol)) == -1 || !armed)
-		return fd;
-	fl = fcntl(fd, F_GETFD);
-	hi = fcntl(fd, fl > 0 && (fl & FD_CLOEXEC) ? F_DUPFD_CLOEXEC :
-	    F_DUPFD, FD_SETSIZE);
-	if (hi == -1)
-		return fd;	/* no room up there: it stays low */
-	close(fd);
-	return hi;
+	fd = libc_socket(domain, type, protocol);
+	return armed ? fd_move_high(fd) : fd;
 }
 
 int
