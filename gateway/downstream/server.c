@@ -223,24 +223,20 @@ server_set_credentials(struct server *srv, struct pki_pem *pem)
 #define SHARD_FD_SHARE	8
 
 static unsigned
-shards_allowed(const struct conf_listen *l)
+shards_allowed(const struct conf_listen *l, unsigned long long *limit)
 {
 	struct rlimit rl;
 	rlim_t room;
 
+	*limit = 0;
 	if (l->shards <= 1 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
 	    rl.rlim_cur == RLIM_INFINITY)
 		return l->shards;
+	*limit = rl.rlim_cur;
 	room = rl.rlim_cur / SHARD_FD_SHARE;
 	if (room >= l->shards)
 		return l->shards;
-	if (room == 0)
-		room = 1;
-	log_warnx("listen %s port %u: %u shards would take more than an "
-	    "eighth of the %llu descriptors allowed (RLIMIT_NOFILE); using %u",
-	    l->address, l->port, l->shards, (unsigned long long)rl.rlim_cur,
-	    (unsigned)room);
-	return (unsigned)room;
+	return room > 0 ? (unsigned)room : 1;
 }
 
 static int
@@ -274,10 +270,17 @@ setup_endpoints(struct server *srv)
 			protos[np++] = COAP_PROTO_TLS;
 		for (size_t j = 0; j < np; j++) {
 			/* TLS: one accepting socket has no per-datagram walk */
+			unsigned long long lim;
 			unsigned k = protos[j] == COAP_PROTO_DTLS ?
-			    shards_allowed(l) : 1;
+			    shards_allowed(l, &lim) : 1;
 			char sh[32] = "";
 
+			if (protos[j] == COAP_PROTO_DTLS && k < l->shards)
+				log_warnx("listen %s port %u: %u shards would "
+				    "take more than an eighth of the %llu "
+				    "descriptors allowed (RLIMIT_NOFILE); "
+				    "using %u", l->address, l->port,
+				    l->shards, lim, k);
 			if (reuseport_endpoints(srv->ctx, &a, protos[j],
 			    k) == -1) {
 				log_warnx("cannot listen on %s port %u (%s)",
@@ -832,11 +835,14 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 static unsigned
 handshakes_per_endpoint(const struct conf *c)
 {
-	unsigned k = 1, share;
+	unsigned long long lim;
+	unsigned k = 1, n, share;
 
+	/* the shards there will be, not those asked for */
 	for (size_t i = 0; i < c->n_listen; i++)
-		if (c->listen[i].dtls && c->listen[i].shards > k)
-			k = c->listen[i].shards;
+		if (c->listen[i].dtls &&
+		    (n = shards_allowed(&c->listen[i], &lim)) > k)
+			k = n;
 	share = HS_SLACK * ((MAX_HANDSHAKES + k - 1) / k);
 	return share < MAX_HANDSHAKES ? share : MAX_HANDSHAKES;
 }
