@@ -42,8 +42,7 @@ typedef void (*free_fn)(gnutls_certificate_credentials_t);
 struct shared {
 	gnutls_certificate_credentials_t cred;
 	unsigned long	 users;		/* libcoap sessions holding cred */
-	int		 ca_count;	/* GnuTLS's answer to the CA's load */
-	bool		 trusted;	/* the CA is loaded */
+	int		 ca_count;	/* the CA's certificates, once loaded */
 	struct shared	*next;		/* retired, still in use */
 };
 
@@ -232,12 +231,10 @@ gnutls_certificate_set_x509_trust_mem(gnutls_certificate_credentials_t res,
 	resolve();
 	if ((s = shared_of(res)) == NULL)
 		return ps.set_trust(res, ca, type);
-	if (s->trusted)
+	if (s->ca_count > 0)
 		return s->ca_count;
-	if ((rc = ps.set_trust(res, ca, type)) > 0) {
-		s->trusted = true;
+	if ((rc = ps.set_trust(res, ca, type)) > 0)
 		s->ca_count = rc;
-	}
 	return rc;
 }
 
