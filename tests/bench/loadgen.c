@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,6 +47,9 @@
 #define MAX_ERR_PRINT	5
 /* sessions one worker holds at most: its descriptors below FD_SETSIZE */
 #define WORKER_MAX	1000
+/* client sessions per libcoap context (see ctx_for) */
+#define CTX_SESSIONS	100
+#define CTX_MAX		(WORKER_MAX / CTX_SESSIONS)
 #ifndef SESSIONS_PER_ADDR
 #define SESSIONS_PER_ADDR 25000	/* see local_addr */
 #endif
@@ -87,7 +91,10 @@ struct lg {
 	uint32_t	*mine;		/* this worker's sessions, claimed */
 	unsigned	 n_mine;
 
-	coap_context_t	*ctx;
+	coap_context_t	*ctx[CTX_MAX];
+	unsigned	 n_ctx;
+	int		 epfd;		/* the contexts' own epoll sets */
+	uint64_t	 last_walk;	/* us */
 	struct lg_session *sess;
 	struct lg_req	*req;
 	uint8_t		*bodies;	/* total bodies, body_off[i]..[i+1] */
@@ -160,41 +167,31 @@ static struct lg *G;	/* for the libcoap handlers, which take no arg */
  * here: loadgen's CPU per handshake grew with its workers' tables (947 to
  * 1,722 µs from early to late in the handshakes of 30,000 sessions), and
  * on cores shared with the daemon the rate measured fell for loadgen's
- * reasons.
- * While connecting, the handshakes go on in the read path and the walk
- * is only wanted for the client's DTLS retransmission timers (1 s and
- * more): it runs when a handshake has waited OVERDUE_US, at most every
- * CONNECT_WALK_US. While requests are out (NON: loadgen sends them again
- * itself) it runs at most every CONNECT_WALK_US too: with every worker
- * sending, a walk of ~900 sessions per datagram in each of 56 workers
- * held a request ~0.7 s (p50) at 50,000 sessions. Defined here, it takes
- * the place of libcoap's for libcoap's own calls (as in
- * gateway/core/coap_loop.c).
+ * reasons. So the walk runs only in io_turn(), over every context, at
+ * most every WALK_US: while connecting only once a handshake has waited
+ * OVERDUE_US (the walk is wanted for the client's DTLS retransmission
+ * timers, 1 s and more: the handshakes go on in the read path); while
+ * requests are out (NON: loadgen sends them again itself) and while the
+ * sessions are held, always. With every worker sending, a walk of ~900
+ * sessions per datagram in each of 56 workers had held a request ~0.7 s
+ * (p50) at 50,000 sessions. Defined here, it takes the place of
+ * libcoap's for libcoap's own calls (as in gateway/core/coap_loop.c).
  */
 #define OVERDUE_US	500000
-#define CONNECT_WALK_US	100000
+#define WALK_US		100000
 typedef unsigned int (*prepare_fn)(coap_context_t *, coap_tick_t);
 static uint64_t	 now_us(void);
-static bool	 gate_walks;	/* connecting, or requests out */
-static bool	 walk_wanted;	/* and a handshake is overdue */
-static uint64_t	 last_walk_us;
+static bool	 walking;	/* io_turn() walks */
 
 unsigned int
 coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 {
 	static prepare_fn real;
-	uint64_t t;
 
 	if (real == NULL && (real = (prepare_fn)dlsym(RTLD_NEXT,
 	    "coap_io_prepare_epoll")) == NULL)
 		abort();
-	if (gate_walks) {
-		t = now_us();
-		if (!walk_wanted || t - last_walk_us < CONNECT_WALK_US)
-			return 0;	/* coap_io_process's own timeout */
-		last_walk_us = t;
-	}
-	return real(ctx, now);
+	return walking ? real(ctx, now) : 0;
 }
 
 static uint64_t
@@ -652,6 +649,64 @@ local_addr(const struct lg *lg, uint32_t si, coap_address_t *a)
 	return a;
 }
 
+/*
+ * The context for the session just claimed. libcoap 4.3.1 walks every
+ * session of a context each time it makes a client session there (for
+ * one with the same addresses): with ~900 sessions in one context that
+ * walk was 6.5 % of loadgen's CPU early in 50,000 handshakes and 16 %
+ * late (perf), so the rate measured fell for loadgen's reasons. A worker
+ * spreads its sessions over contexts of CTX_SESSIONS, polled through one
+ * epoll set (io_turn).
+ */
+static coap_context_t *
+ctx_for(struct lg *lg)
+{
+	unsigned i = (lg->n_mine - 1) / CTX_SESSIONS;
+	struct epoll_event ev = { .events = EPOLLIN };
+	coap_context_t *ctx;
+	coap_resource_t *hb;
+
+	if (i < lg->n_ctx)
+		return lg->ctx[i];
+	if ((ctx = coap_new_context(NULL)) == NULL)
+		_exit(1);
+	coap_register_response_handler(ctx, on_response);
+	coap_register_nack_handler(ctx, on_nack);
+	coap_register_event_handler(ctx, on_event);
+	hb = coap_resource_init(coap_make_str_const(".well-known/dots/hb"), 0);
+	coap_register_request_handler(hb, COAP_REQUEST_PUT, on_hb);
+	coap_add_resource(ctx, hb);
+	ev.data.ptr = ctx;
+	if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, coap_context_get_coap_fd(ctx),
+	    &ev) == -1)
+		_exit(1);
+	lg->ctx[lg->n_ctx++] = ctx;
+	return ctx;
+}
+
+/* One turn of a worker's loop: the contexts with something to read, then,
+ * when walk and at most every WALK_US, libcoap's walk in each (timers,
+ * retransmissions). */
+static void
+io_turn(struct lg *lg, int ms, bool walk)
+{
+	struct epoll_event ev[CTX_MAX];
+	uint64_t t;
+	int n;
+
+	n = epoll_wait(lg->epfd, ev, CTX_MAX, ms);
+	for (int i = 0; i < n; i++)
+		coap_io_process(ev[i].data.ptr, COAP_IO_NO_WAIT);
+	t = now_us();
+	if (!walk || t - lg->last_walk < WALK_US)
+		return;
+	lg->last_walk = t;
+	walking = true;
+	for (unsigned i = 0; i < lg->n_ctx; i++)
+		coap_io_process(lg->ctx[i], COAP_IO_NO_WAIT);
+	walking = false;
+}
+
 static void
 start_session(struct lg *lg, uint32_t si)
 {
@@ -669,7 +724,7 @@ start_session(struct lg *lg, uint32_t si)
 	snprintf(ss->cuid, sizeof(ss->cuid), "cuid=%s%06u", lg->cuid_prefix,
 	    si);
 	ss->t_start = now_us();
-	ss->s = coap_new_client_session_psk2(lg->ctx, local_addr(lg, si,
+	ss->s = coap_new_client_session_psk2(ctx_for(lg), local_addr(lg, si,
 	    &local), &lg->dst, COAP_PROTO_DTLS, &cpsk);
 	if (ss->s == NULL) {
 		ss->state = S_FAILED;
@@ -704,12 +759,11 @@ connect_all(struct lg *lg)
 {
 	uint32_t *cv = calloc(lg->handshakes, sizeof(*cv));
 	unsigned ncv = 0, last_report = 0;
-	bool more = true;
+	bool more = true, walk_wanted = false;
 
 	if (cv == NULL || (lg->mine = calloc(WORKER_MAX,
 	    sizeof(*lg->mine))) == NULL)
 		exit(1);
-	gate_walks = true;
 	while (more || ncv > 0) {
 		uint64_t now;
 
@@ -724,7 +778,7 @@ connect_all(struct lg *lg)
 			if (lg->sess[si].state == S_CONNECTING)
 				cv[ncv++] = si;
 		}
-		coap_io_process(lg->ctx, 5);
+		io_turn(lg, 5, walk_wanted);
 		now = now_us();
 		walk_wanted = false;
 		for (unsigned k = 0; k < ncv; k++) {
@@ -755,7 +809,6 @@ connect_all(struct lg *lg)
 			fprintf(stderr, "loadgen: %u sessions up\n", lg->up);
 		}
 	}
-	gate_walks = false;
 	free(cv);
 }
 
@@ -776,12 +829,11 @@ run_requests(struct lg *lg)
 			    si + (uint64_t)p * lg->n_sessions < lg->total)
 				ready_push(lg, si);
 		}
-	gate_walks = walk_wanted = true;
 	while (lg->done + lg->failed < lg->sent || lg->ready_len > 0) {
 		uint64_t now;
 
 		pump(lg);
-		coap_io_process(lg->ctx, lg->n_out > 0 ? 1 : 0);
+		io_turn(lg, lg->n_out > 0 ? 1 : 0, true);
 		now = now_us();
 		if (now - last_check > 100000) {
 			last_check = now;
@@ -801,7 +853,6 @@ run_requests(struct lg *lg)
 			break;
 		}
 	}
-	gate_walks = false;
 }
 
 static void
@@ -816,7 +867,7 @@ hold(struct lg *lg)
 	while (now_us() < end) {
 		uint64_t now = now_us();
 
-		coap_io_process(lg->ctx, 10);
+		io_turn(lg, 10, true);
 		if (iv == 0)
 			continue;
 		/* cheap enough: one pass per loop turn over the sessions */
@@ -914,20 +965,13 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 {
 	struct lg_res res = { 0 };
 	uint32_t *lat;
-	coap_resource_t *hb;
 
 	coap_startup();
 	coap_set_log_level(getenv("LOADGEN_DEBUG") ? LOG_DEBUG : LOG_EMERG);
 	coap_dtls_set_log_level(LOG_EMERG);
 	srandom((unsigned)getpid());
-	if ((lg->ctx = coap_new_context(NULL)) == NULL)
+	if ((lg->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		_exit(1);
-	coap_register_response_handler(lg->ctx, on_response);
-	coap_register_nack_handler(lg->ctx, on_nack);
-	coap_register_event_handler(lg->ctx, on_event);
-	hb = coap_resource_init(coap_make_str_const(".well-known/dots/hb"), 0);
-	coap_register_request_handler(hb, COAP_REQUEST_PUT, on_hb);
-	coap_add_resource(lg->ctx, hb);
 
 	connect_all(lg);
 	barrier(ready_w, go_r);
