@@ -31,6 +31,8 @@ struct upstream {
 	struct coap_loop	*loop;
 	char			 cuid[CUID_BUFLEN];	/* ours toward it */
 	uint32_t		 next_mid;
+	uint32_t		 mid_stored;	/* the store's next mid: those
+						   below need no write */
 	bool			 up;		/* answered on this session */
 	bool			 restart;	/* drop dc at the next tick */
 	bool			 resync;	/* compare placements with what

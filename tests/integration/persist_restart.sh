@@ -199,10 +199,12 @@ line_has "$TMP/obs7.json" '"code":"2.05"' '"status":"attack-mitigation-in-progre
     pass "relay: the customer observes mid 7 after A's restart" ||
     fail "relay: customer observe" "$(tail -n 2 "$TMP/obs7.json")"
 
-# a new request after the restart gets a fresh mid at B (never reused)
+# a new request after the restart gets a fresh mid at B (never reused):
+# the store keeps a mark 1,024 mids ahead (upstream_next_mid), so it is
+# 1 + 1,024
 ctl psk1 "$A" mitigate --mid 8 --prefix 192.0.2.96/28 --lifetime 600
-wait_for 20 b_is "[1, 2]"
-check_eq "relay: new request after restart placed with B-mid 2" "$(b_mids)" "[1, 2]"
+wait_for 20 b_is "[1, 1025]"
+check_eq "relay: new request after restart placed with B-mid 1025 (the stored mark)" "$(b_mids)" "[1, 1025]"
 
 # what B holds under A's cuid that A does not know (placed just before a
 # crash, or ours no more) is withdrawn by A's resync; a mitigation whose
@@ -210,18 +212,19 @@ check_eq "relay: new request after restart placed with B-mid 2" "$(b_mids)" "[1,
 # long enough for the checks before the kill on a loaded machine.
 t9=$SECONDS	# mid 9 is created after this
 ctl psk1 "$A" mitigate --mid 9 --prefix 192.0.2.128/28 --lifetime 10
-wait_for 20 b_is "[1, 2, 3]"
-check_eq "relay: short-lived mid 9 placed at B" "$(b_mids)" "[1, 2, 3]"
-at_b mitigate --mid 50 --prefix 192.0.2.200/32 --lifetime 600
-check_eq "relay: B-mid 50 under A's cuid that A never placed" "$(b_mids)" "[1, 2, 3, 50]"
+wait_for 20 b_is "[1, 1025, 1026]"
+check_eq "relay: short-lived mid 9 placed at B" "$(b_mids)" "[1, 1025, 1026]"
+# above the mark A stored (1025 + 1,024): only the resync can know it
+at_b mitigate --mid 5000 --prefix 192.0.2.200/32 --lifetime 600
+check_eq "relay: B-mid 5000 under A's cuid that A never placed" "$(b_mids)" "[1, 1025, 1026, 5000]"
 node_stop gw-a KILL
 # not a wait for an event: A stays down until mid 9's lifetime has run
 # out (wall clock)
 while [ $((SECONDS - t9)) -le 11 ]; do sleep 0.2; done
 node_start gw-a "$TMP/gw-a.yaml" || exit 1
-wait_for 20 b_is "[1, 2]" && pass "relay: after A's restart B holds exactly A's live placements" ||
+wait_for 20 b_is "[1, 1025]" && pass "relay: after A's restart B holds exactly A's live placements" ||
     fail "relay: orphans at B" "B has $(b_mids)"
-# 2 kept; withdrawn: B-mid 50, and B-mid 3 unless B expired it itself
+# 2 kept; withdrawn: B-mid 5000, and B-mid 1026 unless B expired it itself
 last_resync() { grep -F "upstream gw-b resynchronised" "$TMP/gw-a.log" | tail -n 1; }
 r=$(last_resync)
 [[ $r == *"upstream gw-b resynchronised: 2 placements kept, 1 withdrawn"* ||
@@ -231,8 +234,8 @@ r=$(last_resync)
 ctl psk1 "$A" get --mid 9
 check_ans "relay: mid 9 expired while A was down: gone at A" "$(code_of)" 4.04
 ctl psk1 "$A" mitigate --mid 10 --prefix 192.0.2.160/28 --lifetime 600
-wait_for 20 b_is "[1, 2, 51]"
-check_eq "relay: the next placement gets B-mid 51 (above all seen)" "$(b_mids)" "[1, 2, 51]"
+wait_for 20 b_is "[1, 1025, 5001]"
+check_eq "relay: the next placement gets B-mid 5001 (above all seen)" "$(b_mids)" "[1, 1025, 5001]"
 ctl psk1 "$A" withdraw --mid 10
 
 ctl psk1 "$A" withdraw --mid 7
