@@ -146,6 +146,17 @@ release(coap_session_t **s, int n)
 			coap_session_release(s[i]);
 }
 
+/* The contexts freed (their sessions with them), then no pair named: the
+ * sessions still holding a shared parse, which must be none. */
+static unsigned long
+end_contexts(coap_context_t **ctx, int n)
+{
+	for (int i = 0; i < n; i++)
+		coap_free_context(ctx[i]);
+	pki_pem_checked(NULL);
+	return pki_shared_users();
+}
+
 /* A DTLS server with PSK and X.509 (pem, named to pki_shared) on sa. */
 static coap_context_t *
 server(const coap_address_t *sa, const struct pki_pem *pem)
@@ -222,12 +233,8 @@ main(void)
 		release(s, NPSK);
 		release(&good, 1);
 		release(&bad, 1);
-		coap_free_context(cp);
-		coap_free_context(cg);
-		coap_free_context(cb);
-		coap_free_context(srv);
-		pki_pem_checked(NULL);
-		CHECK(pki_shared_users() == 0);
+		CHECK(end_contexts((coap_context_t *[]){ cp, cg, cb, srv },
+		    4) == 0);
 	}
 
 	TEST("the shared parse skips GnuTLS's match check") {
@@ -243,10 +250,7 @@ main(void)
 		CHECK(handshake(srv, cp, &s, 1) == 1);
 		CHECK(pki_shared_loads() == l0 + 1);
 		release(&s, 1);
-		coap_free_context(cp);
-		coap_free_context(srv);
-		pki_pem_checked(NULL);
-		CHECK(pki_shared_users() == 0);
+		CHECK(end_contexts((coap_context_t *[]){ cp, srv }, 2) == 0);
 	}
 
 	TEST("a new pair for new sessions; older ones keep theirs") {
