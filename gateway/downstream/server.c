@@ -222,17 +222,18 @@ server_set_credentials(struct server *srv, struct pki_pem *pem)
  */
 #define SHARD_FD_SHARE	8
 
+/* limit (may be NULL): RLIMIT_NOFILE, when it is what bounds them */
 static unsigned
 shards_allowed(const struct conf_listen *l, unsigned long long *limit)
 {
 	struct rlimit rl;
 	rlim_t room;
 
-	*limit = 0;
 	if (l->shards <= 1 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
 	    rl.rlim_cur == RLIM_INFINITY)
 		return l->shards;
-	*limit = rl.rlim_cur;
+	if (limit != NULL)
+		*limit = rl.rlim_cur;
 	room = rl.rlim_cur / SHARD_FD_SHARE;
 	if (room >= l->shards)
 		return l->shards;
@@ -270,7 +271,7 @@ setup_endpoints(struct server *srv)
 			protos[np++] = COAP_PROTO_TLS;
 		for (size_t j = 0; j < np; j++) {
 			/* TLS: one accepting socket has no per-datagram walk */
-			unsigned long long lim;
+			unsigned long long lim = 0;
 			unsigned k = protos[j] == COAP_PROTO_DTLS ?
 			    shards_allowed(l, &lim) : 1;
 			char sh[32] = "";
@@ -835,13 +836,12 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 static unsigned
 handshakes_per_endpoint(const struct conf *c)
 {
-	unsigned long long lim;
 	unsigned k = 1, n, share;
 
 	/* the shards there will be, not those asked for */
 	for (size_t i = 0; i < c->n_listen; i++)
 		if (c->listen[i].dtls &&
-		    (n = shards_allowed(&c->listen[i], &lim)) > k)
+		    (n = shards_allowed(&c->listen[i], NULL)) > k)
 			k = n;
 	share = HS_SLACK * ((MAX_HANDSHAKES + k - 1) / k);
 	return share < MAX_HANDSHAKES ? share : MAX_HANDSHAKES;
