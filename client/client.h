@@ -108,6 +108,11 @@ uint64_t dc_send(struct dots_client *, const struct dc_req *,
 	    unsigned timeout_ms, dc_resp_fn cb, void *arg);
 /* Forget a request; for an observation, deregister (Observe 1). */
 void	dc_cancel(struct dots_client *, uint64_t id);
+/* dc is about to be freed: dc_cancel() then only forgets. The session's
+ * end ends its observations at the server, and a deregistration per
+ * observation would queue a CON each (libcoap walks that queue on every
+ * send: 12 s for a relay's 20,000 at its exit). */
+void	dc_closing(struct dots_client *);
 /* Repeat NON requests, expire deadlines. Returns ms until the next need. */
 unsigned dc_tick(struct dots_client *);
 /* Process I/O for up to ms, returning early once nothing is pending. */

@@ -18,6 +18,7 @@
 struct dc_pending {
 	struct dc_pending *next;
 	struct dc_pending *tok_next;	/* in the token table's bucket */
+	struct dc_pending *id_next;	/* in the id table's, once it has one */
 	coap_session_t	*sess;		/* it went out on */
 	uint64_t	 id;
 	uint64_t	 refetch_of;	/* a whole-body GET for this id */
@@ -53,12 +54,14 @@ struct dots_client {
 	coap_session_t	*s_small;	/* NULL unless asked for */
 	struct dc_pending *pending;
 	struct dc_pending **tok_tab;	/* (session, token) -> pending */
+	struct dc_pending **id_tab;	/* id -> pending, tok_cap buckets */
 	size_t		 tok_cap;	/* a power of two */
 	size_t		 tok_n;
 	uint64_t	 next_id;
 	bool		 established;
 	bool		 failed;
 	bool		 freeing;
+	bool		 closing;	/* dc_closing(): no more deregistrations */
 	/* the handshake ended in dc_cn_cb: err says why, and nothing
 	 * after (a send on the dead session) overwrites it */
 	bool		 cert_refused;

@@ -54,6 +54,41 @@ tok_hash(const struct dots_client *dc, const coap_session_t *sess,
 	return (size_t)(h ^ (h >> 29)) & (dc->tok_cap - 1);
 }
 
+static size_t
+id_hash(const struct dots_client *dc, uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (dc->tok_cap - 1);
+}
+
+static void
+id_insert(struct dots_client *dc, struct dc_pending *p)
+{
+	size_t b = id_hash(dc, p->id);
+
+	p->id_next = dc->id_tab[b];
+	dc->id_tab[b] = p;
+}
+
+static void
+id_remove(struct dots_client *dc, struct dc_pending *p)
+{
+	struct dc_pending **pp;
+
+	if (p->id == 0 || dc->tok_cap == 0)
+		return;
+	for (pp = &dc->id_tab[id_hash(dc, p->id)]; *pp != NULL;
+	    pp = &(*pp)->id_next)
+		if (*pp == p) {
+			*pp = p->id_next;
+			return;
+		}
+}
+
+/*
+ * Both tables have tok_cap buckets and grow together, with the requests
+ * pending: a relay keeps one per observed placement, and cancelling one
+ * (a withdrawal, a refresh, the daemon's exit) must not walk them all.
+ */
 static int
 tok_insert(struct dots_client *dc, struct dc_pending *p)
 {
@@ -61,11 +96,17 @@ tok_insert(struct dots_client *dc, struct dc_pending *p)
 
 	if (dc->tok_n + 1 > dc->tok_cap) {	/* grow: rehash all */
 		size_t old = dc->tok_cap, cap = old ? old * 2 : 64;
-		struct dc_pending **o = dc->tok_tab, **t;
+		struct dc_pending **o = dc->tok_tab, **t, **ids;
 
 		if ((t = calloc(cap, sizeof(*t))) == NULL)
 			return -1;
+		if ((ids = calloc(cap, sizeof(*ids))) == NULL) {
+			free(t);
+			return -1;
+		}
 		dc->tok_tab = t;
+		free(dc->id_tab);
+		dc->id_tab = ids;
 		dc->tok_cap = cap;
 		for (size_t i = 0; i < old; i++)
 			for (struct dc_pending *q = o[i], *n; q != NULL; q = n) {
@@ -75,6 +116,9 @@ tok_insert(struct dots_client *dc, struct dc_pending *p)
 				t[b] = q;
 			}
 		free(o);
+		for (struct dc_pending *q = dc->pending; q != NULL; q = q->next)
+			if (q->id != 0)
+				id_insert(dc, q);
 	}
 	b = tok_hash(dc, p->sess, p->token, p->toklen);
 	p->tok_next = dc->tok_tab[b];
@@ -120,7 +164,9 @@ dc_find_id(struct dots_client *dc, uint64_t id)
 {
 	struct dc_pending *p;
 
-	for (p = dc->pending; p != NULL; p = p->next)
+	if (dc->tok_cap == 0)
+		return NULL;
+	for (p = dc->id_tab[id_hash(dc, id)]; p != NULL; p = p->id_next)
 		if (p->id == id && !p->done && p->refetch_of == 0)
 			return p;
 	return NULL;
@@ -177,6 +223,7 @@ dc_reap(struct dots_client *dc)
 		if (p->done) {
 			*pp = p->next;
 			tok_remove(dc, p);
+			id_remove(dc, p);
 			dc_pending_free(p);
 		} else
 			pp = &p->next;
@@ -279,6 +326,7 @@ dc_refetch(struct dots_client *dc, struct dc_pending *p, bool notification,
 		return;
 	}
 	n->id = p->id;
+	id_insert(dc, n);
 	p->done = true;			/* silently: n answers for it */
 }
 
@@ -505,6 +553,7 @@ dc_send(struct dots_client *dc, const struct dc_req *req, unsigned timeout_ms,
 	    arg)) == NULL)
 		return 0;
 	p->id = ++dc->next_id;
+	id_insert(dc, p);
 	return p->id;
 }
 
@@ -516,7 +565,7 @@ dc_cancel(struct dots_client *dc, uint64_t id)
 
 	if ((p = dc_find_id(dc, id)) == NULL)
 		return;
-	if (!p->observing || dc->failed) {
+	if (!p->observing || dc->failed || dc->closing) {
 		p->done = true;
 		return;
 	}
@@ -533,6 +582,12 @@ dc_cancel(struct dots_client *dc, uint64_t id)
 			p->done = true;
 	} else if (!coap_cancel_observe(p->sess, &tok, COAP_MESSAGE_CON))
 		p->done = true;
+}
+
+void
+dc_closing(struct dots_client *dc)
+{
+	dc->closing = true;
 }
 
 unsigned

@@ -300,6 +300,7 @@ dc_free(struct dots_client *dc)
 	if (dc->s != NULL)
 		coap_session_release(dc->s);
 	free(dc->tok_tab);
+	free(dc->id_tab);
 	if (dc->ctx != NULL)
 		coap_free_context(dc->ctx);
 	free(dc->server_name);

@@ -436,6 +436,7 @@ gw_free(struct gw *gw)
 	gw->datachannel = NULL;
 	admin_free(gw->admin);
 	mitigator_free(gw);		/* rules stay: a restart reconciles */
+	upstreams_closing(gw);		/* placements stay: a restart resyncs */
 	mit_table_free(gw->mt);		/* before the resources it points at */
 	gw->mt = NULL;
 	orch_free(gw->orch);

@@ -364,6 +364,14 @@ upstreams_free(struct gw *gw)
 	gw->n_ups = 0;
 }
 
+void
+upstreams_closing(struct gw *gw)
+{
+	for (size_t i = 0; i < gw->n_ups; i++)
+		if (gw->ups[i]->dc != NULL)
+			dc_closing(gw->ups[i]->dc);
+}
+
 struct upstream *
 upstream_find(struct gw *gw, const char *name)
 {

@@ -85,6 +85,9 @@ struct upstream_events {
 
 int	upstreams_init(struct gw *);
 void	upstreams_free(struct gw *);
+/* The daemon exits: withdrawing nothing, deregistering nothing upstream
+ * (dc_closing()), before the mitigations are freed. */
+void	upstreams_closing(struct gw *);
 struct upstream *upstream_new(struct gw *, const struct conf_peer *);
 void	upstream_free(struct upstream *);
 /* Point it at its peer in a reloaded configuration; a new session when

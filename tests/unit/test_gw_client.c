@@ -24,8 +24,8 @@
 
 struct srv {
 	coap_context_t	*ctx;
-	coap_resource_t	*big, *small;
-	int		 gets, observe_gets, deregistrations, puts;
+	coap_resource_t	*big, *small, *mute;
+	int		 gets, observe_gets, deregistrations, puts, mutes;
 	int		 sessions;
 	uint8_t		 body[BIG];
 };
@@ -60,6 +60,14 @@ on_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
 	coap_add_data_large_response(r, s, req, resp, q,
 	    COAP_MEDIATYPE_APPLICATION_CBOR, -1, 0, BIG, S.body, NULL, NULL);
+}
+
+/* No answer at all: the client repeats the NON until its deadline. */
+static void
+on_mute(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	S.mutes++;
 }
 
 static int
@@ -106,6 +114,9 @@ server_start(int port)
 		return -1;
 	S.big = resource("big");
 	S.small = resource("small");
+	S.mute = coap_resource_init(coap_make_str_const("mute"), 0);
+	coap_register_request_handler(S.mute, COAP_REQUEST_GET, on_mute);
+	coap_add_resource(S.ctx, S.mute);
 	return 0;
 }
 
@@ -146,6 +157,17 @@ got_cb(void *arg, int status, const struct dc_resp *r)
 	g->len = r->len;
 	g->observe = r->has_observe;
 	g->whole = r->len > 0 && memcmp(r->payload, S.body, r->len) == 0;
+}
+
+/* How many of g[0..n) were answered at least k times. */
+static int
+answered(const struct got *g, int n, int k)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += g[i].n >= k;
+	return c;
 }
 
 static struct dc_req
@@ -271,6 +293,52 @@ main(void)
 		dc_cancel(dc, id);
 		PUMP_UNTIL(dc, 3000, S.deregistrations > 1);
 		CHECK(S.deregistrations == 2);
+	}
+
+	TEST("client: cancelling some of many requests ends just those (ids "
+	    "found after the tables grew)") {
+		enum { N = 150 };	/* past the tables' first 64 buckets */
+		static struct got g[N];
+		uint64_t id[N];
+		int cancelled = 0;
+
+		for (int i = 0; i < N; i++) {
+			struct dc_req q = get_req("mute", -1);
+
+			CHECK((id[i] = dc_send(dc, &q, 1000, got_cb,
+			    &g[i])) != 0);
+		}
+		/* every third, from the last down, and an id none has */
+		for (int i = N - 1; i >= 0; i--)
+			if (i % 3 == 0) {
+				dc_cancel(dc, id[i]);
+				cancelled++;
+			}
+		dc_cancel(dc, id[N - 1] + 1000);
+		PUMP_UNTIL(dc, 4000, answered(g, N, 1) == N - cancelled);
+		for (int i = 0; i < N; i++)
+			CHECK(g[i].n == (i % 3 == 0 ? 0 : 1) &&
+			    (g[i].n == 0 || g[i].status == DC_TIMEOUT));
+		CHECK(S.mutes > 0);
+	}
+
+	TEST("client: once closing, cancelling an observation sends no "
+	    "deregistration") {
+		struct dc_req q = get_req("small", 0);
+		struct got g = { 0 };
+		int dereg = S.deregistrations;
+		uint64_t id;
+
+		CHECK((id = dc_send(dc, &q, 5000, got_cb, &g)) != 0);
+		PUMP_UNTIL(dc, 3000, g.n > 0);
+		CHECK(g.n == 1 && g.observe);
+		dc_closing(dc);
+		dc_cancel(dc, id);
+		pump(dc, 300);
+		CHECK(S.deregistrations == dereg);
+		coap_resource_notify_observers(S.small, NULL);
+		pump(dc, 300);
+		CHECK(g.n == 1);	/* forgotten: the notification gets RST */
 	}
 
 	dc_free(dc);
