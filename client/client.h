@@ -109,9 +109,9 @@ uint64_t dc_send(struct dots_client *, const struct dc_req *,
 /* Forget a request; for an observation, deregister (Observe 1). */
 void	dc_cancel(struct dots_client *, uint64_t id);
 /* dc is about to be freed: dc_cancel() then only forgets. The session's
- * end ends its observations at the server, and a deregistration per
- * observation would queue a CON each (libcoap walks that queue on every
- * send: 12 s for a relay's 20,000 at its exit). */
+ * end ends its observations at the server, and a deregistration is a CON
+ * each, which libcoap queues behind one another and walks on every send:
+ * 12 s for a relay's 20,000 observations at its exit. */
 void	dc_closing(struct dots_client *);
 /* Repeat NON requests, expire deadlines. Returns ms until the next need. */
 unsigned dc_tick(struct dots_client *);

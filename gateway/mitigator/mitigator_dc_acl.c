@@ -32,14 +32,9 @@ client_mitigating(struct gw *gw, const char *peer, const char *cuid)
 {
 	struct mit_client *c = gw->mt != NULL ? mit_client_find(gw->mt,
 	    cuid) : NULL;
-	struct mitigation *m;
 
-	if (c == NULL || strcmp(c->peer->conf->name, peer) != 0)
-		return false;
-	TAILQ_FOREACH(m, &c->mits, entry)
-		if (mit_is_active(m))
-			return true;
-	return false;
+	return c != NULL && strcmp(c->peer->conf->name, peer) == 0 &&
+	    c->active > 0;
 }
 
 /* Bring the ACL's set to what its activation wants now. */

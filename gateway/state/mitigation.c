@@ -323,17 +323,21 @@ mit_changed(struct mit_table *mt, struct mitigation *m)
 	TAILQ_INSERT_TAIL(&mt->dirty, m, dirty_entry);
 }
 
-/* The status moves the peer's active count (it selects mitigating-config). */
+/* The status moves the peer's active count (it selects mitigating-config)
+ * and the client's. */
 static void
 set_status(struct mitigation *m, uint32_t status)
 {
 	bool was = mit_is_active(m);
 
 	m->status = status;
-	if (was && !mit_is_active(m))
+	if (was && !mit_is_active(m)) {
 		m->client->peer->active--;
-	else if (!was && mit_is_active(m))
+		m->client->active--;
+	} else if (!was && mit_is_active(m)) {
 		m->client->peer->active++;
+		m->client->active++;
+	}
 }
 
 /* A preconfigured request waits for signal loss (RFC 9132 §4.4.1). */

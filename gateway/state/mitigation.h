@@ -37,6 +37,7 @@ struct mit_client {
 	struct peer_rt	*peer;
 	char		*cuid;
 	struct mitigation_list mits;	/* ascending mid */
+	size_t		 active;	/* of mits, mit_is_active() */
 	/* the resources subscriber's (gateway/downstream/resources.c) */
 	coap_resource_t	*coll;		/* ".../mitigate/cuid=X" */
 	coap_resource_t	*coll_cdid;	/* ".../mitigate/cdid=D/cuid=X" */

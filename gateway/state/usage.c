@@ -43,7 +43,8 @@ struct bucket {
 struct run {
 	TAILQ_ENTRY(run) entry;
 	struct run	*hnext;
-	uint32_t	 h;
+	struct run	*onext;		/* in ohash, when it has an owner */
+	uint32_t	 h, oh;
 	char		*key;
 	char		*peer;
 	char		*owner;		/* "" none */
@@ -75,6 +76,8 @@ struct usage {
 	struct bucket	**bhash;
 	size_t		 bsize, nb;
 	struct run	**rhash;
+	struct run	**ohash;	/* by owner: a mitigation's withdrawal
+					 * must not walk every run */
 	size_t		 rsize, nr;
 };
 
@@ -128,17 +131,27 @@ grow_buckets(struct usage *u)
 static void
 grow_runs(struct usage *u)
 {
-	struct run **v, *r;
+	struct run **v, **o, *r;
 	size_t n = u->rsize * 2;
 
 	if (u->nr <= u->rsize || (v = calloc(n, sizeof(*v))) == NULL)
 		return;
+	if ((o = calloc(n, sizeof(*o))) == NULL) {
+		free(v);
+		return;
+	}
 	TAILQ_FOREACH(r, &u->runs, entry) {
 		r->hnext = v[r->h & (n - 1)];
 		v[r->h & (n - 1)] = r;
+		if (r->owner[0] != '\0') {
+			r->onext = o[r->oh & (n - 1)];
+			o[r->oh & (n - 1)] = r;
+		}
 	}
 	free(u->rhash);
+	free(u->ohash);
 	u->rhash = v;
+	u->ohash = o;
 	u->rsize = n;
 }
 
@@ -331,6 +344,11 @@ run_new(struct usage *u, const char *key, const char *peer,
 	r->h = h;
 	r->hnext = u->rhash[h & (u->rsize - 1)];
 	u->rhash[h & (u->rsize - 1)] = r;
+	if (owner[0] != '\0') {
+		r->oh = run_hash(owner);
+		r->onext = u->ohash[r->oh & (u->rsize - 1)];
+		u->ohash[r->oh & (u->rsize - 1)] = r;
+	}
 	TAILQ_INSERT_TAIL(&u->runs, r, entry);
 	u->nr++;
 	grow_runs(u);
@@ -346,6 +364,12 @@ run_unlink(struct usage *u, struct run *r)
 	    pp = &(*pp)->hnext)
 		;
 	*pp = r->hnext;
+	if (r->owner[0] != '\0') {
+		for (pp = &u->ohash[r->oh & (u->rsize - 1)]; *pp != r;
+		    pp = &(*pp)->onext)
+			;
+		*pp = r->onext;
+	}
 	TAILQ_REMOVE(&u->runs, r, entry);
 	u->nr--;
 }
@@ -447,7 +471,8 @@ usage_stop_owned(struct usage *u, const char *owner, int64_t now)
 {
 	struct run *r;
 
-	TAILQ_FOREACH(r, &u->runs, entry)
+	for (r = u->ohash[run_hash(owner) & (u->rsize - 1)]; r != NULL;
+	    r = r->onext)
 		if (strcmp(r->owner, owner) == 0 && r->active) {
 			run_account(u, r, now);
 			r->active = false;
@@ -459,8 +484,9 @@ usage_end_owned(struct usage *u, const char *owner, int64_t now)
 {
 	struct run *r, *next;
 
-	for (r = TAILQ_FIRST(&u->runs); r != NULL; r = next) {
-		next = TAILQ_NEXT(r, entry);
+	for (r = u->ohash[run_hash(owner) & (u->rsize - 1)]; r != NULL;
+	    r = next) {
+		next = r->onext;
 		if (strcmp(r->owner, owner) == 0) {
 			run_account(u, r, now);
 			run_forget(u, r);
@@ -987,8 +1013,10 @@ usage_new(struct store *st, int64_t bucket_s)
 	u->bucket_s = bucket_s;
 	u->bsize = u->rsize = HASH_MIN;
 	if ((u->bhash = calloc(u->bsize, sizeof(*u->bhash))) == NULL ||
-	    (u->rhash = calloc(u->rsize, sizeof(*u->rhash))) == NULL) {
+	    (u->rhash = calloc(u->rsize, sizeof(*u->rhash))) == NULL ||
+	    (u->ohash = calloc(u->rsize, sizeof(*u->ohash))) == NULL) {
 		free(u->bhash);
+		free(u->rhash);
 		free(u);
 		return NULL;
 	}
@@ -1019,5 +1047,6 @@ usage_free(struct usage *u)
 	gone_clear(u);
 	free(u->bhash);
 	free(u->rhash);
+	free(u->ohash);
 	free(u);
 }

@@ -85,8 +85,8 @@ struct upstream_events {
 
 int	upstreams_init(struct gw *);
 void	upstreams_free(struct gw *);
-/* The daemon exits: withdrawing nothing, deregistering nothing upstream
- * (dc_closing()), before the mitigations are freed. */
+/* The daemon exits, its placements staying upstream: from now on nothing
+ * is deregistered there (dc_closing()). */
 void	upstreams_closing(struct gw *);
 struct upstream *upstream_new(struct gw *, const struct conf_peer *);
 void	upstream_free(struct upstream *);

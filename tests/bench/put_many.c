@@ -4,8 +4,9 @@
  * overlaps another, mids FIRST..FIRST+N-1. Prints how many were accepted
  * and the mean and worst round trip. With -g it GETs each of those mids
  * instead and counts the 2.05 answers whose lifetime is at least
- * LIFETIME. Usage:
- *   put_many [-g] URI PSK-ID PSK-KEY FIRST-MID N BASE-ADDRESS LIFETIME
+ * LIFETIME; with -d it DELETEs each (a withdrawal wave) and counts the
+ * 2.02 answers. Usage:
+ *   put_many [-g | -d] URI PSK-ID PSK-KEY FIRST-MID N BASE-ADDRESS LIFETIME
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,16 +54,19 @@ main(int argc, char *argv[])
 	unsigned long first, n, ok = 0;
 	struct in_addr base;
 	double worst = 0, total = 0;
-	int said = 0, get = 0;
+	int said = 0, get = 0, del = 0;
 
-	if (argc > 1 && strcmp(argv[1], "-g") == 0) {
+	if (argc > 1 && strcmp(argv[1], "-g") == 0)
 		get = 1;
+	else if (argc > 1 && strcmp(argv[1], "-d") == 0)
+		del = 1;
+	if (get || del) {
 		argc--;
 		argv++;
 	}
 	if (argc != 8 || inet_pton(AF_INET, argv[6], &base) != 1) {
-		fprintf(stderr, "usage: put_many URI PSK-ID PSK-KEY FIRST-MID N "
-		    "BASE-ADDRESS LIFETIME\n");
+		fprintf(stderr, "usage: put_many [-g | -d] URI PSK-ID PSK-KEY "
+		    "FIRST-MID N BASE-ADDRESS LIFETIME\n");
 		return 64;
 	}
 	first = strtoul(argv[4], NULL, 10);
@@ -103,7 +107,8 @@ main(int argc, char *argv[])
 		if (dots_encode_mitigation(&msg, &body, &len) == -1)
 			return 2;
 		snprintf(mpath, sizeof(mpath), "mid=%lu", first + i);
-		req.method = get ? COAP_REQUEST_CODE_GET : COAP_REQUEST_CODE_PUT;
+		req.method = get ? COAP_REQUEST_CODE_GET : del ?
+		    COAP_REQUEST_CODE_DELETE : COAP_REQUEST_CODE_PUT;
 		req.con = true;
 		req.path[0] = ".well-known";
 		req.path[1] = "dots";
@@ -111,15 +116,15 @@ main(int argc, char *argv[])
 		req.path[3] = cpath;
 		req.path[4] = mpath;
 		req.npath = 5;
-		req.content_format = get ? -1 : 271;
+		req.content_format = get || del ? -1 : 271;
 		req.observe = -1;
-		req.payload = get ? NULL : body;
-		req.len = get ? 0 : len;
+		req.payload = get || del ? NULL : body;
+		req.len = get || del ? 0 : len;
 		t0 = now_s();
 		if (dc_request(dc, &req, 10000, &r) == DC_OK) {
 			bool good = get ? r.code == 205 && lifetime_at_least(&r,
 			    (uint32_t)first + (uint32_t)i, s.lifetime) :
-			    r.code == 201;
+			    r.code == (del ? 202 : 201);
 
 			ok += good;
 			if (!good && !said++)
@@ -134,7 +139,7 @@ main(int argc, char *argv[])
 		free(body);
 	}
 	printf("%s %lu of %lu, mean %.2f ms, worst %.2f ms, %.0f/s\n",
-	    get ? "found" : "accepted", ok, n, total / (double)n * 1000,
+	    get ? "found" : del ? "withdrawn" : "accepted", ok, n, total / (double)n * 1000,
 	    worst * 1000, (double)n / total);
 	dc_free(dc);
 	coap_cleanup();

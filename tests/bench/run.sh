@@ -11,9 +11,11 @@
 #   SCALE_SESSIONS=10000 SCALE_MITS=100000   the scale run
 #   RESTORE_N=100000  mitigations for the restart run (needs persistence)
 #   CURVE_SESSIONS="16 1000 10000 50000" CURVE_N=8000   cost vs sessions
+#   WITHDRAW_N=5000   relayed mitigations placed, then withdrawn one by one
 #   HELD_SESSIONS=50000 HELD_S=120 HELD_HB=30   held sessions, heartbeats
 #   SHARDS=16         the gateways' listen shards (default: dotsgwd's)
-#   SKIP="scale restart"   parts to leave out (thru lat scale curve held restart)
+#   SKIP="scale restart"   parts to leave out (thru withdraw lat scale curve
+#                          held restart)
 #   ONLY="scale"           the parts to run
 #   THP=0             the gateways' heap without transparent huge pages
 #                     (default: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as
@@ -39,11 +41,13 @@ CURVE_J=${CURVE_J:-32}
 HELD_SESSIONS=${HELD_SESSIONS:-50000}
 HELD_S=${HELD_S:-120}
 HELD_HB=${HELD_HB:-30}
+WITHDRAW_N=${WITHDRAW_N:-5000}
+PUT_MANY=$ROOT/build/bench/put_many
 SKIP=${SKIP:-}
 TUNABLES=glibc.malloc.hugetlb=1
 [ "${THP:-1}" = 0 ] && TUNABLES=
 ONLY=${ONLY:-}
-for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR"; do
+for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR" "$PUT_MANY"; do
 	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
 done
 t_init >/dev/null
@@ -84,11 +88,12 @@ print(sum(float(l.split()[-1]) for l in body.splitlines() if l.startswith(sys.ar
 PY
 }
 
-# gconf I LAST: gateway names[I] of a chain names[0..LAST]; names[0] takes
-# customer1's PSK; every gateway but the last relays (capacity 1 Gbit/s,
-# requests carry 5 Gbit/s); the last mitigates everything locally.
+# gconf I LAST [BPS]: gateway names[I] of a chain names[0..LAST]; names[0]
+# takes customer1's PSK; every gateway but the last relays (capacity 1
+# Gbit/s, or BPS; loadgen's requests carry 5 Gbit/s); the last mitigates
+# everything locally.
 gconf() {
-	local i=$1 last=$2 n=${names[$1]} cap=1000000000
+	local i=$1 last=$2 n=${names[$1]} cap=${3:-1000000000}
 	local lim='rate: { per-second: 1000000, burst: 1000000 }, max-mitigations: 1000000, max-rules: 1000000, max-lifetime: 86400'
 	[ "$i" = "$last" ] && cap=1000000000000000000
 	# a fresh state store each time: nothing restored from a former run
@@ -209,6 +214,32 @@ for x in "$FLOOR_N $F" "$FLOOR_N $BA" "$FLOOR_N $BD" "$THRU_N $D" "$THRU_N $R"; 
 	[ "$(kv "$x" ok)" = "$n" ] || row "  (a throughput run lost requests)" "ok=$(kv "$x" ok) errors=$(kv "$x" errors) lost=$(kv "$x" lost)" "all $n" MISS
 done
 
+fi
+
+# ---- 1b. a withdrawal wave through a relay -----------------------------------
+
+# WITHDRAW_N mitigations relayed A -> B (A's capacity 1 bit/s, so each is
+# placed at B and observed there), then withdrawn one after the other (CON
+# DELETE, put_many -d): what each withdrawal costs A while it still holds
+# the rest. Was O(placements) per withdrawal (NOTES.md, "Cancelling").
+if ! skipped withdraw; then
+gconf 1 1; bstart g1 || exit 1
+gconf 0 1 1; bstart g0 || exit 1
+wait_for 10 grep -q "upstream g1 is up" "$TMP/g0.log" || { echo "upstream g1 of g0 not up"; exit 1; }
+uri="coaps://$HOST:${GPORT[g0]}"
+echo "bench: $WITHDRAW_N relayed mitigations placed, then withdrawn" >&2
+P=$("$PUT_MANY" "$uri" "$PSK1_ID" "$PSK1_KEY" 1 "$WITHDRAW_N" 10.0.0.0 3600)
+a0=$(cpu_ticks "${NODE_PID[g0]}")
+W=$("$PUT_MANY" -d "$uri" "$PSK1_ID" "$PSK1_KEY" 1 "$WITHDRAW_N" 10.0.0.0 3600)
+a1=$(cpu_ticks "${NODE_PID[g0]}")
+# B is told by NON DELETEs: give them a moment to arrive
+wait_for 10 awk -v n="$(metric g1 dotsgw_mitigations_active)" 'BEGIN { exit !(n == 0) }'
+held=$(metric g1 dotsgw_mitigations_active)
+chain_down
+echo "  $P; $W" >&2
+acpu=$(awk -v t=$((a1 - a0)) -v n="$WITHDRAW_N" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
+row "withdrawal wave: $WITHDRAW_N relayed mitigations withdrawn one by one (CON DELETE via A)" "$W; A $acpu us CPU per withdrawal; B holds $held after" "-" ""
+[ "${W#withdrawn $WITHDRAW_N of}" != "$W" ] || row "  (the withdrawal wave lost requests)" "$P; $W" "all $WITHDRAW_N" MISS
 fi
 
 # ---- 2. added latency per hop, 1..MAX_HOPS -----------------------------------

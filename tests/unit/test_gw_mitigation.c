@@ -302,7 +302,7 @@ test_lifecycle(struct gw *gw, struct peer_rt *peer)
 	m[5] = create(gw->mt, c, 5, 1, false);
 	m[6] = create(gw->mt, c, 6, 3600, true);
 	CHECK(m[3]->status == DOTS_STATUS_SIGNAL_LOSS);
-	CHECK(peer->active == 6);
+	CHECK(peer->active == 6 && c->active == 6);
 
 	mit_refresh(gw->mt, m[1], 3600);
 	mit_withdraw(gw->mt, m[1]);
@@ -322,7 +322,7 @@ test_lifecycle(struct gw *gw, struct peer_rt *peer)
 	mit_remove(gw->mt, m[4]);
 	mit_withdraw(gw->mt, m[6]);
 	CHECK(m[6]->status == DOTS_STATUS_TERMINATED);
-	CHECK(peer->active == 1);		/* 5 only */
+	CHECK(peer->active == 1 && c->active == 1);	/* 5 only */
 
 	run_until_empty(gw, 10);
 	CHECK(count(gw->mt) == 0);

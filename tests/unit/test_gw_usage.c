@@ -153,6 +153,48 @@ main(void)
 		usage_free(u);
 	}
 
+	TEST("usage: runs found by owner after the tables grew (3,000 "
+	    "mitigations, two placements each)") {
+		enum { N = 3000 };	/* 9,000 runs: past 1,024 chains */
+		char down[32], up[32];
+		uint64_t want = 0;
+		int known = 0;
+
+		CHECK((u = usage_new(NULL, B)) != NULL);
+		for (int i = 0; i < N; i++) {
+			snprintf(down, sizeof(down), "d c %d", i);
+			usage_start(u, down, USAGE_DOWN, "cust", "", "", 0,
+			    true);
+			for (int k = 0; k < 2; k++) {
+				snprintf(up, sizeof(up), "u up%d %d", k, i);
+				usage_start(u, up, USAGE_UP, "up", down,
+				    "cust", 0, true);
+			}
+		}
+		/* the odd ones stop, then every third one ends */
+		for (int i = 1; i < N; i += 2) {
+			snprintf(down, sizeof(down), "d c %d", i);
+			usage_stop_owned(u, down, 10);
+		}
+		for (int i = 0; i < N; i += 3) {
+			snprintf(down, sizeof(down), "d c %d", i);
+			usage_end_owned(u, down, 15);
+		}
+		for (int i = 0; i < N; i++)
+			for (int k = 0; k < 2; k++) {
+				snprintf(up, sizeof(up), "u up%d %d", k, i);
+				known += usage_known(u, up) == (i % 3 != 0);
+			}
+		CHECK(known == 2 * N);
+		/* each ran till it stopped (10, odd), ended (15, the even
+		 * third ones) or now (20) */
+		for (int i = 0; i < N; i++)
+			want += 2 * (i % 2 ? 10 : i % 3 == 0 ? 15 : 20);
+		s = sum(u, "up", USAGE_UP, 0, 0, 20);
+		CHECK(s.seconds == want);
+		usage_free(u);
+	}
+
 	TEST("usage: declared rates reach every bucket; drop peaks at once") {
 		CHECK((u = usage_new(NULL, B)) != NULL);
 		usage_start(u, "d c 1", USAGE_DOWN, "cust", "", "", 50, true);
