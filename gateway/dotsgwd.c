@@ -22,7 +22,7 @@
 #include "gateway/state/audit.h"
 #include "gateway/state/cluster.h"
 #include "gateway/downstream/durable.h"
-#include "gateway/downstream/resources.h"
+#include "gateway/downstream/observe.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
 #include "gateway/state/counters.h"
@@ -238,14 +238,11 @@ relay_on_restored_placement(struct mitigation *m, const struct store_pl *r,
 static int
 wire_state_events(struct gw *gw)
 {
-	const struct mit_events resources = {
-		.client_created = resources_client_created,
-		.client_ended = resources_client_ended,
-		.created = resources_created,
-		.restored = resources_created,
-		.ended = resources_ended,
-		.changed = resources_changed,
-		.client_changed = resources_client_changed,
+	const struct mit_events observations = {
+		.client_ended = observe_on_client_ended,
+		.ended = observe_on_ended,
+		.changed = observe_on_changed,
+		.client_changed = observe_on_client_changed,
 		.arg = gw,
 	};
 	const struct mit_events audit = {
@@ -270,7 +267,7 @@ wire_state_events(struct gw *gw)
 	};
 
 	persist_on_synced(gw, durable_on_synced, gw->durable);
-	if (mit_subscribe(gw->mt, &resources) == -1 ||
+	if (mit_subscribe(gw->mt, &observations) == -1 ||
 	    mit_subscribe(gw->mt, &audit) == -1 ||
 	    mit_subscribe(gw->mt, &relay) == -1 ||
 	    mit_subscribe(gw->mt, &persist) == -1)

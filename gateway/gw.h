@@ -33,6 +33,7 @@ struct usage;
 struct tm_table;
 struct tm_relay;
 struct tm_observe;
+struct observe;
 struct cluster;
 
 struct gw {
@@ -77,6 +78,7 @@ struct gw {
 	struct tm_table	  *tm;		/* RFC 9244 telemetry (state/telemetry.h) */
 	struct tm_relay	  *tm_relay;	/* ... relayed upstream (relay/tm_relay.h) */
 	struct tm_observe *tm_observe;	/* ... observed (downstream/tm_observe.h) */
+	struct observe	  *observe;	/* mitigations observed (downstream/observe.h) */
 	struct cluster	  *cluster;	/* cluster: nodes on one database,
 					   NULL = alone (gateway/state) */
 };

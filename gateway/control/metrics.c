@@ -8,6 +8,7 @@
 #include "common/conf.h"
 #include "common/dots_msg.h"
 #include "gateway/downstream/durable.h"
+#include "gateway/downstream/observe.h"
 #include "gateway/gw.h"
 #include "gateway/control/metrics.h"
 #include "gateway/state/counters.h"
@@ -189,6 +190,14 @@ render_mitigations(FILE *f, struct gw *gw)
 }
 
 static void
+render_observations(FILE *f, struct gw *gw)
+{
+	head(f, "dotsgw_observations", "gauge", "Observations of "
+	    "mitigations (RFC 7641) that downstream sessions hold.");
+	fprintf(f, "dotsgw_observations %zu\n", observe_count(gw->observe));
+}
+
+static void
 render_upstreams(FILE *f, struct gw *gw)
 {
 	head(f, "dotsgw_upstream_up", "gauge", "1 while the session to an "
@@ -289,6 +298,7 @@ metrics_render(struct gw *gw, size_t *len)
 	render_latency(f, gw->metrics);
 	render_events(f, gw->metrics);
 	render_mitigations(f, gw);
+	render_observations(f, gw);
 	render_upstreams(f, gw);
 	render_peers(f, gw);
 	render_capacity(f, gw);

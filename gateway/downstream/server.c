@@ -22,6 +22,7 @@
 #include "gateway/state/peer.h"
 #include "client/pki.h"
 #include "gateway/downstream/held.h"
+#include "gateway/downstream/observe.h"
 #include "gateway/downstream/server.h"
 #include "gateway/downstream/telemetry.h"
 
@@ -67,6 +68,7 @@ ds_bind(struct gw *gw, coap_session_t *s, struct peer_rt *peer)
 	ds->gw = gw;
 	ds->session = s;
 	ds->peer = peer;
+	TAILQ_INIT(&ds->observations);
 	coap_session_set_app_data(s, ds);
 	TAILQ_INSERT_TAIL(&gw->srv->sessions, ds, entry);
 	return ds;
@@ -669,7 +671,7 @@ log_request(const struct ds_request *rq)
 		    coap_opt_length(hl)));
 	log_debug("peer %s: %s%s %s%s %s", rq->ds->peer->conf->name,
 	    rq->method <= 4 ? method[rq->method] : "?",
-	    rq->observe ? " (observe)" : "", path, hop,
+	    rq->observe || observe_wanted(rq) ? " (observe)" : "", path, hop,
 	    text != NULL ? text : len > 0 ? err.msg : "");
 	free(text);
 	json_decref(j);
@@ -720,6 +722,7 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	struct dots_seg segs[MAX_PATH_SEGS + 1];
 	struct ds_request rq;
 	struct dots_err err = { 0 };
+	struct obs *obs;
 	size_t n;
 
 	memset(&rq, 0, sizeof(rq));
@@ -760,7 +763,10 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 	}
 	switch (rq.path.resource) {
 	case DOTS_RES_MITIGATE:
+		obs = observe_register(gw->observe, &rq, resp);
+		observe_deregister(gw->observe, &rq);	/* if Observe 1 */
 		mitigate_handle(&rq, resp);
+		observe_registered(gw->observe, obs, resp);
 		break;
 	case DOTS_RES_CONFIG:
 		config_handle(&rq, resp);
@@ -772,10 +778,22 @@ on_request(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *pdu,
 		register_handle(&rq, resp);
 		break;
 	}
-	if (!rq.observe)
+	/* observations, registered or notified, are not requests counted */
+	if (!rq.observe && !request_has_option(resp, COAP_OPTION_OBSERVE))
 		metrics_request(gw->metrics, rq.ds->peer->conf->name,
 		    rq.method, coap_pdu_get_code(resp));
 	server_kick(srv);
+}
+
+/* A notification of observe.c: its registration run again. */
+static void
+answer_observation(struct gw *gw, struct ds_session *ds,
+    const coap_pdu_t *req, coap_pdu_t *resp)
+{
+	coap_string_t *query = coap_get_query(req);
+
+	on_request(gw->srv->unknown, ds->session, req, query, resp);
+	coap_delete_string(query);
 }
 
 /* ---------------------------------------------------------------- */
@@ -788,6 +806,7 @@ ds_release(struct ds_session *ds)
 	coap_session_set_app_data(ds->session, NULL);
 	hb_session_stop(ds);
 	b2_drop(ds);
+	observe_session_gone(ds->gw->observe, ds);
 	TAILQ_REMOVE(&ds->gw->srv->sessions, ds, entry);
 	free(ds);
 }
@@ -891,6 +910,8 @@ server_new(struct gw *gw)
 	coap_register_request_handler(srv->unknown, COAP_REQUEST_POST,
 	    on_request);
 	coap_add_resource(srv->ctx, srv->unknown);
+	if ((gw->observe = observe_new(gw, answer_observation)) == NULL)
+		goto fail;
 	if ((srv->config = resource_init(srv, ".well-known/dots/config",
 	    true)) == NULL ||
 	    resource_init(srv, ".well-known/dots/hb", false) == NULL ||
@@ -916,6 +937,8 @@ server_free(struct server *srv)
 	coap_loop_detach(srv->loop);
 	while (!TAILQ_EMPTY(&srv->sessions))
 		ds_release(TAILQ_FIRST(&srv->sessions));
+	observe_free(srv->gw->observe);
+	srv->gw->observe = NULL;
 	if (srv->ctx != NULL)
 		coap_free_context(srv->ctx);
 	pki_pem_checked(NULL);

@@ -21,6 +21,7 @@
 
 struct b2_body;
 struct gw;
+struct obs;
 struct peer_rt;
 struct server;
 
@@ -40,6 +41,7 @@ struct ds_session {
 	uint8_t		 hb_token[8];
 	size_t		 hb_token_len;
 	struct b2_body	*b2;		/* Block2 body in transfer (block2.h) */
+	TAILQ_HEAD(, obs) observations;	/* its observations (observe.h) */
 };
 
 /* What a handler gets: the request, decoded enough to act on. */
@@ -52,15 +54,15 @@ struct ds_request {
 	const coap_pdu_t	*pdu;
 	const coap_string_t	*query;
 	/*
-	 * A GET whose response already carries Observe: a registration or
-	 * a notification, which libcoap 4.3.1 does not tell apart (the
+	 * A GET whose response already carries Observe: a notification of
+	 * the mitigate resources (observe.c runs the registration again),
+	 * or a registration or notification of a resource libcoap observes
+	 * (config, telemetry), which libcoap 4.3.1 does not tell apart (the
 	 * option is added before the handler in both cases and the original
 	 * request is passed again). Such a GET is never rate-limited, does
-	 * not count as hearing from the peer, and must not answer 4.xx/5.xx
-	 * when run for a notification (libcoap frees the observer, then uses
-	 * it). Its answer is a function of peer, path, query and the table,
-	 * and observable resources go away with their content, so an answer
-	 * refused at registration is never asked again for a notification.
+	 * not count as hearing from the peer, and should not answer
+	 * 4.xx/5.xx: its answer is a function of peer, path, query and the
+	 * table, and observed targets go away with their content.
 	 */
 	bool			 observe;
 };

@@ -28,6 +28,7 @@ struct gw;
 struct peer_rt;
 struct relay_state;
 struct mit_ix;
+struct obs_set;
 
 struct mitigation;
 TAILQ_HEAD(mitigation_list, mitigation);
@@ -38,9 +39,8 @@ struct mit_client {
 	char		*cuid;
 	struct mitigation_list mits;	/* ascending mid */
 	size_t		 active;	/* of mits, mit_is_active() */
-	/* the resources subscriber's (gateway/downstream/resources.c) */
-	coap_resource_t	*coll;		/* ".../mitigate/cuid=X" */
-	coap_resource_t	*coll_cdid;	/* ".../mitigate/cdid=D/cuid=X" */
+	/* the resources subscriber's (gateway/downstream/observe.h) */
+	struct obs_set	*obs;		/* observers of ".../cuid=X" */
 	struct mit_client *hnext;
 };
 
@@ -58,11 +58,8 @@ struct mitigation {
 	uint32_t	 attack_status;	/* last efficacy update, 0 = none */
 	uint64_t	 bytes_dropped, pkts_dropped, bps_dropped, pps_dropped;
 	struct event	*timer;
-	/* the resources subscriber's (gateway/downstream/resources.c) */
-	coap_resource_t	*res;		/* ".../cuid=X/mid=N" */
-	coap_resource_t	*res_cdid;	/* ".../cdid=D/cuid=X/mid=N": a
-					   gateway observes the path form
-					   it sent its PUT to */
+	/* the resources subscriber's (gateway/downstream/observe.h) */
+	struct obs_set	*obs;		/* observers of ".../cuid=X/mid=N" */
 	struct relay_state *relay;	/* relay.c: local and upstream */
 	/* the usage subscriber's (usage_events.c): the rates scope.opt
 	 * declares, decoded once per change of it (mit_opt_set) */

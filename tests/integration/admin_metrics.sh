@@ -128,6 +128,8 @@ c3_session() {
 # registered: its first notification (the Observe answer) is printed
 wait_for 20 has "$TMP/obs.json" '{"code":"2.05","observe":' && wait_for 10 c3_session ||
     fail "customer3's observing session" "$(head -c 300 "$TMP/obs.json")"
+scrape
+check_eq "observations held: customer3's" "$(m dotsgw_observations)" 1
 "$DOTSCTL" --socket "$GW_SOCK" status > "$TMP/st.txt" 2>&1
 check_eq "dotsctl status exits 0" "$?" 0
 grep -qE '^  session tls +127\.0\.0\.1:[0-9]+ +last heartbeat ' "$TMP/st.txt" &&
@@ -138,6 +140,10 @@ grep -qE '^  session tls +127\.0\.0\.1:[0-9]+ +last heartbeat ' "$TMP/st.txt" &&
     pass "status: the session's transport, address and last heartbeat" ||
     fail "status sessions" "$(head -c 600 "$TMP/http.body")"
 stop_pid "$OBS"
+# its session's end ends its observation (TCP: at once)
+no_observations() { scrape; [ "$(m dotsgw_observations)" = 0 ]; }
+wait_for 10 no_observations && pass "observations end with their session" ||
+    fail "observations end with their session" "$(m dotsgw_observations) left"
 grep -qE '^customer1 +psk +down +up +1 ' "$TMP/st.txt" &&
     pass "dotsctl status: customer1 up with 1 active (the other withdrawn)" ||
     fail "dotsctl status peer line" "$(cat "$TMP/st.txt")"
