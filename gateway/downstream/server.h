@@ -81,7 +81,8 @@ void	server_unbind_peer(struct server *, struct peer_rt *);
 void	server_foreach_session(struct server *,
 	    void (*fn)(struct ds_session *, void *), void *arg);
 
-/* Observable resources the mitigation table creates and deletes. */
+/* Observable resources libcoap keeps (telemetry's; the mitigations'
+ * observations are observe.h's). */
 coap_resource_t *server_resource_new(struct server *, const char *path);
 void	server_resource_delete(struct server *, coap_resource_t *);
 void	server_resource_notify(struct server *, coap_resource_t *);
