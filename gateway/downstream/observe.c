@@ -226,6 +226,16 @@ observe_session_gone(struct observe *o, struct ds_session *ds)
 		obs_free(o, s);
 }
 
+/* The due ones go out at the end of this loop turn. */
+static void
+arm(struct observe *o)
+{
+	if (!TAILQ_EMPTY(&o->due) && !o->armed) {
+		o->armed = true;
+		event_active(o->flush, EV_TIMEOUT, 0);
+	}
+}
+
 static void
 set_due(struct observe *o, struct obs_set *set)
 {
@@ -238,10 +248,7 @@ set_due(struct observe *o, struct obs_set *set)
 			s->due = true;
 			TAILQ_INSERT_TAIL(&o->due, s, due_entry);
 		}
-	if (!TAILQ_EMPTY(&o->due) && !o->armed) {
-		o->armed = true;
-		event_active(o->flush, EV_TIMEOUT, 0);
-	}
+	arm(o);
 }
 
 void
@@ -346,7 +353,8 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct obs *s;
 	size_t n = 0;
 
-	/* those due now: what their answers change goes out next turn */
+	/* those due now; what their answers change goes out next turn (they
+	 * stay on o->due meanwhile: obs_free() takes them off there) */
 	o->armed = false;
 	TAILQ_FOREACH(s, &o->due, due_entry)
 		n++;
@@ -355,8 +363,5 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		s->due = false;
 		notify(o, s);
 	}
-	if (!TAILQ_EMPTY(&o->due) && !o->armed) {
-		o->armed = true;
-		event_active(o->flush, EV_TIMEOUT, 0);
-	}
+	arm(o);
 }
