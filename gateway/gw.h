@@ -59,6 +59,7 @@ struct gw {
 	struct event	  *store_flush;	/* commits the store's lazy writes */
 	struct event	  *store_sync;	/* the group commit's fdatasync */
 	struct event	  *store_sync_max; /* ... at the latest */
+	struct event	  *store_undo;	/* a lost batch's undos (store.h) */
 	struct durable	  *durable;	/* answers waiting for a sync */
 	void		 (*store_synced)(void *, const char *error);
 	void		  *store_synced_arg; /* persist_on_synced() */

@@ -143,44 +143,50 @@ trigger(struct durable *d, struct held *h)
 	server_kick(d->gw->srv);
 }
 
-/* A sync failed: what waited for it is answered 5.03 (the client
- * retries; a PUT or DELETE again is harmless), the relay's answers as
- * they come. */
+/* h's commit will not be on disk: 5.03 (the client retries; a PUT or
+ * DELETE again is harmless), for a request the relay holds as well: what
+ * the relay did for it is undone (store.h, batches). */
 static void
-sync_failed(struct durable *d, const char *why)
+refuse(struct durable *d, struct held *h, const char *why)
 {
-	struct held *h;
 	coap_pdu_t *p;
 
-	log_warnx("state store: %s; the requests waiting for it are "
-	    "answered 5.03", why);
-	while ((h = TAILQ_FIRST(&d->wait)) != NULL) {
-		unwait(d, h);
-		if (h->answer != NULL && (p = coap_pdu_init(COAP_MESSAGE_ACK,
-		    0, 0, 1152)) != NULL) {	/* a diagnostic fits */
-			coap_delete_pdu(h->answer);
-			h->answer = p;
-			reply_max_age(p, SYNC_RETRY_SECONDS);
-			reply_errf(p, 503, "state store: %s", why);
-		}
+	unwait(d, h);
+	if ((p = coap_pdu_init(COAP_MESSAGE_ACK, 0, 0, 1152)) == NULL) {
+		/* a diagnostic fits; without memory the answer stays */
 		if (h->answer != NULL || h->relay_ready)
 			trigger(d, h);
+		return;
 	}
+	if (h->answer != NULL)
+		coap_delete_pdu(h->answer);
+	h->answer = p;
+	reply_max_age(p, SYNC_RETRY_SECONDS);
+	reply_errf(p, 503, "state store: %s", why);
+	trigger(d, h);
 }
 
 void
 durable_synced(struct durable *d, const char *error)
 {
 	uint64_t synced = store_synced(d->gw->store);
+	uint64_t lost = store_lost(d->gw->store);
 	struct held *h;
 
 	if (error != NULL) {
-		sync_failed(d, error);
+		log_warnx("state store: %s; the requests waiting for it are "
+		    "answered 5.03", error);
+		while ((h = TAILQ_FIRST(&d->wait)) != NULL)
+			refuse(d, h, error);
 		return;
 	}
 	while ((h = TAILQ_FIRST(&d->wait)) != NULL && h->seq <= synced) {
-		unwait(d, h);
-		if (h->answer != NULL || h->relay_ready)
-			trigger(d, h);
+		if (h->seq <= lost)
+			refuse(d, h, "a commit after it failed");
+		else {
+			unwait(d, h);
+			if (h->answer != NULL || h->relay_ready)
+				trigger(d, h);
+		}
 	}
 }

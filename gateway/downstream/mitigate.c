@@ -681,24 +681,74 @@ request_mit(const struct ds_request *rq)
  * ACLs its acl-list changed get their activation-types back; a refresh
  * gets its old lifetime back. A DELETE stays done in memory: the store's
  * record goes when the mitigation ends (mit_remove writes it again).
+ * m: the request's mitigation now, or NULL.
  */
 static void
-undo_write(const struct ds_request *rq, struct put_undo *u)
+undo_write(struct gw *gw, int method, struct mitigation *m,
+    struct put_undo *u)
 {
-	struct mitigation *m = request_mit(rq);
-
-	dc_acl_list_undo(rq->gw->dc, &u->acl);
-	if (rq->method != COAP_REQUEST_CODE_PUT || m == NULL)
+	dc_acl_list_undo(gw->dc, &u->acl);
+	if (method != COAP_REQUEST_CODE_PUT || m == NULL)
 		return;
 	if (u->m == NULL) {
 		log_warnx("peer %s cuid %s mid %u: not committed: ended again",
-		    rq->ds->peer->conf->name, rq->path.cuid, rq->path.mid);
-		mit_end_now(rq->gw->mt, m);
+		    m->client->peer->conf->name, m->client->cuid, m->mid);
+		mit_end_now(gw->mt, m);
 	} else if (m == u->m && mit_is_active(m)) {
 		mit_set_lifetime(m, u->left);
 		m->lifetime = u->lifetime;
-		mit_changed(rq->gw->mt, m);
+		mit_changed(gw->mt, m);
 	}
+}
+
+/* A committed write's undo, kept with the store's open batch until it
+ * is on disk (store.h): a lost batch undoes it as a failed commit. */
+struct batch_undo {
+	struct gw	*gw;
+	int		 method;
+	char		 cuid[DOTS_ID_MAX + 1];
+	uint32_t	 mid;
+	char		*peer;		/* u.acl's, which borrows both */
+	struct put_undo	 u;
+};
+
+static void
+batch_undo(void *arg, bool run)
+{
+	struct batch_undo *b = arg;
+	struct mit_client *c;
+
+	if (run) {
+		c = mit_client_find(b->gw->mt, b->cuid);
+		undo_write(b->gw, b->method, c != NULL ? mit_find(c, b->mid) :
+		    NULL, &b->u);
+	}
+	dc_acl_list_undo_free(&b->u.acl);
+	free(b->peer);
+	free(b);
+}
+
+/* u moves to the open batch; false when it cannot (out of memory): the
+ * write then waits for the disk at once. */
+static bool
+keep_undo(const struct ds_request *rq, struct put_undo *u)
+{
+	struct batch_undo *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL || (u->acl.n > 0 &&
+	    (b->peer = strdup(u->acl.peer)) == NULL)) {
+		free(b);
+		return false;
+	}
+	b->gw = rq->gw;
+	b->method = rq->method;
+	snprintf(b->cuid, sizeof(b->cuid), "%s", rq->path.cuid);
+	b->mid = rq->path.mid;
+	b->u = *u;
+	b->u.acl.peer = b->peer;
+	b->u.acl.cuid = b->cuid;
+	memset(&u->acl, 0, sizeof(u->acl));	/* b's now */
+	return store_on_undo(rq->gw->store, batch_undo, b) == 0;
 }
 
 /*
@@ -779,14 +829,17 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		if ((a = coap_find_async(rq->session,
 		    coap_pdu_get_token(rq->pdu))) != NULL)
 			coap_free_async(rq->session, a);
-		undo_write(rq, &u);
+		undo_write(rq->gw, rq->method, request_mit(rq), &u);
 		reply_max_age(resp, STORE_RETRY_SECONDS);
 		reply_errf(resp, 503, "state store: %s",
 		    store_error(rq->gw->store));
 		if (rq->method == COAP_REQUEST_CODE_PUT)
 			audit_put(rq, resp, NULL, NULL);
-	} else if (store_committed(rq->gw->store) != before)
+	} else if (store_committed(rq->gw->store) != before) {
+		if (!keep_undo(rq, &u))
+			(void)store_sync(rq->gw->store);
 		answer_durable(rq, resp, &out, store_committed(rq->gw->store));
+	}
 	else if (coap_pdu_get_code(out) != 0 && reply_copy(resp, out) == -1)
 		reply_errf(resp, 500, "out of memory");
 	dc_acl_list_undo_free(&u.acl);

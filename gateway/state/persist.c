@@ -70,6 +70,24 @@ sync_cb(evutil_socket_t fd, short ev, void *arg)
 		    r == -1 ? store_error(gw->store) : NULL);
 }
 
+/* A batch of commits was lost (store.h): what memory did for them is
+ * undone now, outside the write that lost them. */
+static void
+undo_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw *gw = arg;
+
+	store_undo_lost(gw->store);
+}
+
+static void
+lost_cb(void *arg)
+{
+	struct gw *gw = arg;
+
+	event_active(gw->store_undo, EV_TIMEOUT, 0);
+}
+
 void
 persist_on_synced(struct gw *gw, void (*fn)(void *, const char *),
     void *arg)
@@ -119,11 +137,14 @@ persist_open(struct gw *gw)
 	    gw)) == NULL ||
 	    (gw->store_sync_max = evtimer_new(gw->base, sync_cb,
 	    gw)) == NULL ||
+	    (gw->store_undo = event_new(gw->base, -1, 0, undo_cb,
+	    gw)) == NULL ||
 	    event_priority_set(gw->store_sync, GW_PRIO_IDLE) == -1) {
 		log_warnx("state store: out of memory");
 		persist_close(gw);
 		return -1;
 	}
+	store_set_lost_hook(gw->store, lost_cb, gw);
 	log_info("state store %s", path);
 	return 0;
 }
@@ -140,6 +161,10 @@ persist_close(struct gw *gw)
 	if (gw->store_sync_max != NULL)
 		event_free(gw->store_sync_max);
 	gw->store_sync = gw->store_sync_max = NULL;
+	store_set_lost_hook(gw->store, NULL, NULL);
+	if (gw->store_undo != NULL)
+		event_free(gw->store_undo);
+	gw->store_undo = NULL;
 	store_stats(gw->store, &st);
 	if (st.commits > 0)
 		log_info("state store: %llu transactions, %llu syncs, %.0f us "

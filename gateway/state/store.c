@@ -46,9 +46,24 @@ struct store {
 	void		*txn_arg;
 	struct store_stats stats;
 	struct later_mit later;		/* a mitigation row not yet written */
+	/* batches (store.h): the open transaction holds brackets already
+	 * counted in committed; their undos wait for its end */
+	bool		 batch;
+	uint64_t	 lost;		/* the last commit a lost batch took */
+	struct undo	*undo;		/* the open batch's, newest first */
+	struct undo	*undo_lost;	/* lost batches', to run */
+	void		(*lost_hook)(void *);
+	void		*lost_arg;
+};
+
+struct undo {
+	struct undo	*next;
+	void		(*fn)(void *arg, bool run);
+	void		*arg;
 };
 
 static int	later_flush(struct store *);
+static void	undo_drop(struct undo **, bool);
 
 static uint64_t
 now_ns(void)
@@ -102,7 +117,9 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	s->ops->close(s->be);
+	s->ops->close(s->be);	/* commits an open batch */
+	undo_drop(&s->undo, false);
+	undo_drop(&s->undo_lost, false);
 	free(s->later.buf);
 	free(s);
 }
@@ -161,6 +178,112 @@ be_exec(struct store *s, enum store_stmt st, const struct store_val *v,
 	s->stats.write_ns += now_ns() - t0;
 	s->stats.statements++;
 	return r == -1 ? be_failed(s) : 0;
+}
+
+/* Each undo in *list, newest first, run or only freed. */
+static void
+undo_drop(struct undo **list, bool run)
+{
+	struct undo *u;
+
+	while ((u = *list) != NULL) {
+		*list = u->next;
+		u->fn(u->arg, run);
+		free(u);
+	}
+}
+
+/*
+ * The open batch is gone (its transaction rolled back, or never to be
+ * committed): every commit in it is lost (store_lost()), and its
+ * brackets' undos wait for store_undo_lost(), which the hook schedules:
+ * the loss can happen deep inside a write, too early to undo anything.
+ */
+static void
+batch_lost(struct store *s)
+{
+	struct undo **tail;
+
+	if (s->open)
+		be_rollback(s);
+	s->open = s->pending = false;
+	if (s->batch)
+		s->lost = s->committed;
+	s->batch = false;
+	if (s->undo == NULL)
+		return;
+	for (tail = &s->undo; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = s->undo_lost;		/* newer before older */
+	s->undo_lost = s->undo;
+	s->undo = NULL;
+	if (s->lost_hook != NULL)
+		s->lost_hook(s->lost_arg);
+}
+
+/* Commit the open batch, outside any bracket: 0, or -1 with it lost. */
+static int
+batch_commit(struct store *s)
+{
+	uint64_t t0;
+	int r;
+
+	if (!s->ops->batch || !s->open || s->depth > 0)
+		return 0;
+	t0 = now_ns();
+	r = s->ops->commit(s->be);
+	s->stats.write_ns += now_ns() - t0;
+	s->stats.commits++;
+	if (r == -1) {
+		(void)be_failed(s);	/* the commit's reason */
+		batch_lost(s);
+		return -1;
+	}
+	s->open = s->pending = s->batch = false;
+	undo_drop(&s->undo, false);
+	return 0;
+}
+
+int
+store_on_undo(struct store *s, void (*fn)(void *, bool), void *arg)
+{
+	struct undo *u;
+
+	if (s == NULL || !s->batch) {
+		fn(arg, false);		/* committed already, or nothing */
+		return 0;
+	}
+	if ((u = malloc(sizeof(*u))) == NULL) {
+		fn(arg, false);
+		return -1;
+	}
+	u->fn = fn;
+	u->arg = arg;
+	u->next = s->undo;
+	s->undo = u;
+	return 0;
+}
+
+void
+store_undo_lost(struct store *s)
+{
+	if (s != NULL)
+		undo_drop(&s->undo_lost, true);
+}
+
+void
+store_set_lost_hook(struct store *s, void (*fn)(void *), void *arg)
+{
+	if (s == NULL)
+		return;
+	s->lost_hook = fn;
+	s->lost_arg = arg;
+}
+
+uint64_t
+store_lost(const struct store *s)
+{
+	return s != NULL ? s->lost : 0;
 }
 
 int
@@ -249,6 +372,15 @@ store_commit(struct store *s)
 		return s->failed ? -1 : 0;
 	if (!s->wrote)
 		return 0;	/* lazy writes only: they keep waiting */
+	if (s->ops->batch) {
+		if (s->failed) {
+			batch_lost(s);
+			return -1;
+		}
+		s->committed++;
+		s->batch = true;
+		return 0;
+	}
 	s->open = s->pending = false;
 	if (s->failed) {
 		be_rollback(s);
@@ -274,6 +406,12 @@ store_sync(struct store *s)
 
 	if (s == NULL || s->synced == s->committed)
 		return 0;
+	if (s->ops->batch && s->depth > 0)
+		return 0;	/* the batch cannot end inside a bracket */
+	if (batch_commit(s) == -1) {
+		log_warnx("store: %s", s->error);
+		return -1;
+	}
 	if (s->ops->sync == NULL) {
 		s->synced = s->committed;	/* each commit was durable */
 		return 0;
@@ -321,6 +459,10 @@ write_lazy(struct store *s, enum store_stmt st, const struct store_val *v,
     int n)
 {
 	if (store_open_txn(s) == -1 || be_exec(s, st, v, n) == -1) {
+		if (s->ops->batch) {
+			batch_lost(s);
+			return -1;
+		}
 		if (s->open)
 			be_rollback(s);
 		s->open = s->pending = false;
@@ -363,6 +505,8 @@ store_flush(struct store *s)
 {
 	if (s == NULL || s->depth > 0 || !s->pending)
 		return 0;
+	if (s->ops->batch)
+		return batch_commit(s);
 	(void)store_begin(s);
 	s->wrote = true;
 	return store_commit(s);	/* nothing waits for them: the next sync */

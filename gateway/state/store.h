@@ -99,6 +99,26 @@ int	store_sync(struct store *);
 uint64_t store_committed(const struct store *);
 uint64_t store_synced(const struct store *);
 
+/*
+ * Batches (SQLite): a bracket's commit only closes it; its rows wait in
+ * one transaction with the brackets after it, which store_sync() (or
+ * store_flush(), or a store_end()) commits: a commit and its WAL pages
+ * per batch, not per request (tests/bench/README.md). Should that fail,
+ * or a write after them fail, every commit in the batch is lost: the
+ * commits up to store_lost() never reach the disk (their answers are
+ * 5.03), and what memory did for them is undone. store_on_undo() gives
+ * the open batch fn(arg, true) to run then; fn(arg, false) frees arg
+ * once the batch committed (at once when nothing waits to commit). The
+ * undos run at store_undo_lost(), which the lost hook schedules: a
+ * batch can be lost deep inside another write. -1: no memory to keep
+ * it (arg freed). Without batches (PostgreSQL) each bracket commits.
+ */
+int	store_on_undo(struct store *, void (*fn)(void *arg, bool run),
+	    void *arg);
+void	store_set_lost_hook(struct store *, void (*fn)(void *), void *arg);
+void	store_undo_lost(struct store *);
+uint64_t store_lost(const struct store *);
+
 /* Lazy writes wait for a commit; store_flush() commits them (0 or -1). */
 bool	store_pending(const struct store *);
 int	store_flush(struct store *);

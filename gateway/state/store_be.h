@@ -9,6 +9,7 @@
 #ifndef DOTSGW_STORE_BE_H
 #define DOTSGW_STORE_BE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct store_be_ops {
 	void	(*rollback)(void *);
 	/* make every commit so far durable; NULL: a commit already is */
 	int	(*sync)(void *);
+	/* brackets share one transaction, committed at the sync (store.c) */
+	bool	 batch;
 	int	(*exec)(void *, enum store_stmt, const struct store_val *, int);
 	/* rows to fn until it returns != 0: that value, 0 at the end, -1 */
 	int	(*query)(void *, enum store_stmt, const struct store_val *, int,

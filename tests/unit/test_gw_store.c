@@ -73,6 +73,55 @@ stop_at_first(const struct store_mit *m, void *arg)
 	return 7;
 }
 
+/* Undo records: the order they ran in, and whether each was freed. */
+struct undo_log {
+	int	 ran[8], n_ran;
+	int	 freed;
+	int	 lost_calls;
+};
+
+struct undo_rec {
+	struct undo_log	*log;
+	int		 id;
+};
+
+static void
+undo_fn(void *arg, bool run)
+{
+	struct undo_rec *r = arg;
+
+	if (run)
+		r->log->ran[r->log->n_ran++] = r->id;
+	r->log->freed++;
+}
+
+static void
+lost_fn(void *arg)
+{
+	((struct undo_log *)arg)->lost_calls++;
+}
+
+/* Rows of the mitigation table as another connection sees them. */
+static int
+rows_elsewhere(const char *cuid)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM mitigation WHERE "
+	    "cuid = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, cuid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
 int
 main(void)
 {
@@ -331,6 +380,109 @@ main(void)
 		CHECK(store_begin(s) == 0);
 		CHECK(store_mit_del(s, "cuidG", 2) == 0);
 		CHECK(store_mit_del(s, "cuidG", 3) == 0);
+		CHECK(store_end(s) == 0);
+	}
+
+	TEST("store: batches: brackets share one transaction, committed at "
+	    "the sync") {
+		struct store_stats a, b;
+		uint64_t c0 = store_committed(s);
+
+		store_stats(s, &a);
+		for (uint32_t i = 0; i < 3; i++) {
+			struct store_mit m = mit("cuidB2", i + 1);
+
+			CHECK(store_begin(s) == 0);
+			CHECK(store_mit_put(s, &m) == 0);
+			CHECK(store_commit(s) == 0);
+		}
+		CHECK(store_committed(s) == c0 + 3);
+		CHECK(rows_elsewhere("cuidB2") == 0);
+		CHECK(store_sync(s) == 0);
+		CHECK(rows_elsewhere("cuidB2") == 3);
+		store_stats(s, &b);
+		CHECK(b.commits == a.commits + 1 && b.syncs == a.syncs + 1);
+		CHECK(store_begin(s) == 0);
+		for (uint32_t i = 0; i < 3; i++)
+			CHECK(store_mit_del(s, "cuidB2", i + 1) == 0);
+		CHECK(store_end(s) == 0);
+	}
+
+	TEST("store: batches: a failed write loses the batch; its undos run "
+	    "newest first, once store_undo_lost() is called") {
+		struct undo_log ul = { { 0 }, 0, 0, 0 };
+		struct undo_rec r[3] = { { &ul, 1 }, { &ul, 2 }, { &ul, 3 } };
+		struct store_pl bad = { "nobody", 9, "gw-b", 90, 1, 600 };
+		uint64_t c0 = store_committed(s);
+		struct seen v = { 0 };
+
+		store_set_lost_hook(s, lost_fn, &ul);
+		for (uint32_t i = 0; i < 2; i++) {
+			struct store_mit m = mit("cuidU", i + 1);
+
+			CHECK(store_begin(s) == 0);
+			CHECK(store_mit_put(s, &m) == 0);
+			CHECK(store_commit(s) == 0);
+			CHECK(store_on_undo(s, undo_fn, &r[i]) == 0);
+		}
+		CHECK(ul.freed == 0);
+		CHECK(store_begin(s) == 0);
+		CHECK(store_pl_put(s, &bad) == -1);
+		CHECK(store_commit(s) == -1);
+		CHECK(store_lost(s) == c0 + 2);
+		CHECK(ul.lost_calls == 1 && ul.n_ran == 0);
+		store_undo_lost(s);
+		CHECK(ul.n_ran == 2 && ul.ran[0] == 2 && ul.ran[1] == 1);
+		CHECK(ul.freed == 2);
+		CHECK(store_mit_foreach(s, see_mit, &v) == 0);
+		CHECK(rows_elsewhere("cuidU") == 0);
+		/* a batch that commits only frees its undos */
+		{
+			struct store_mit m = mit("cuidU", 3);
+
+			CHECK(store_begin(s) == 0);
+			CHECK(store_mit_put(s, &m) == 0);
+			CHECK(store_commit(s) == 0);
+			CHECK(store_on_undo(s, undo_fn, &r[2]) == 0);
+			CHECK(store_sync(s) == 0);
+			CHECK(ul.n_ran == 2 && ul.freed == 3);
+			CHECK(rows_elsewhere("cuidU") == 1);
+			CHECK(store_lost(s) == c0 + 2);
+		}
+		/* nothing waiting to commit: freed at once */
+		CHECK(store_on_undo(s, undo_fn, &r[0]) == 0);
+		CHECK(ul.freed == 4 && ul.n_ran == 2);
+		store_set_lost_hook(s, NULL, NULL);
+		CHECK(store_mit_del(s, "cuidU", 3) == 0);
+	}
+
+	TEST("store: the WAL starts again at its top under a steady stream "
+	    "of commits") {
+		char wal[300];
+		struct stat w;
+		off_t most = 0;
+		uint32_t mid = 0;
+
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		/* about 50 MB of WAL frames in all, a sync after each bracket */
+		for (int b = 0; b < 4000; b++) {
+			CHECK(store_begin(s) == 0);
+			for (int i = 0; i < 25; i++) {
+				struct store_mit m = mit("cuidR", ++mid);
+
+				CHECK(store_mit_put(s, &m) == 0);
+			}
+			CHECK(store_end(s) == 0);
+			if (stat(wal, &w) == 0 && w.st_size > most)
+				most = w.st_size;
+			if (b % 200 == 199)
+				usleep(20 * 1000);	/* let the thread copy */
+		}
+		printf("  largest WAL: %lld bytes\n", (long long)most);
+		CHECK(most > 0 && most < 16 * 1024 * 1024);
+		CHECK(store_begin(s) == 0);
+		for (uint32_t i = 1; i <= mid; i++)
+			CHECK(store_mit_del(s, "cuidR", i) == 0);
 		CHECK(store_end(s) == 0);
 	}
 
