@@ -14,5 +14,12 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+/*
+ * While kick is set, lines wait for log_flush() (at the latest when 64 KiB
+ * wait, or at exit()); kick(arg) runs when the first one waits: a loop
+ * flushes once per turn. log_hold(NULL, NULL) writes them and ends it.
+ */
+void	log_hold(void (*kick)(void *), void *arg);
+void	log_flush(void);
 
 #endif

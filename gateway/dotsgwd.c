@@ -91,6 +91,19 @@ conf_warning(void *arg, const char *msg)
 	log_warnx("%s", msg);
 }
 
+/* The lines logged in this turn of the loop leave together (log.h). */
+static void
+on_log(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush();
+}
+
+static void
+log_kick(void *arg)
+{
+	event_active(arg, EV_TIMEOUT, 0);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -476,7 +489,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = DEFAULT_CONFIG;
-	struct event *sigev[2], *hupev;
+	struct event *sigev[2], *hupev, *logev;
 	const int sigs[2] = { SIGTERM, SIGINT };
 	char err[CONF_ERRLEN];
 	int ch, foreground = 0, check = 0, verbose = 0;
@@ -593,7 +606,12 @@ main(int argc, char *argv[])
 	log_info("dotsgwd ready: node %s, %zu peers%s", gw.conf->node_id,
 	    gw.conf->n_peers, gw.conf->role == ROLE_ORCHESTRATOR ?
 	    ", orchestrator" : "");
+	if ((logev = event_new(gw.base, -1, 0, on_log, NULL)) != NULL)
+		log_hold(log_kick, logev);
 	event_base_dispatch(gw.base);
+	log_hold(NULL, NULL);
+	if (logev != NULL)
+		event_free(logev);
 	gw.stopping = true;
 	for (int i = 0; i < 2; i++)
 		event_free(sigev[i]);

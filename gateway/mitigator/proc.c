@@ -155,6 +155,7 @@ proc_run(struct event_base *base, char *const argv[], unsigned timeout_ms,
 		free(p);
 		return NULL;
 	}
+	log_flush();	/* the child would write them again */
 	switch (p->pid = fork()) {
 	case -1:
 		close(fds[0]);
