@@ -456,36 +456,6 @@ main(void)
 		CHECK(store_mit_del(s, "cuidU", 3) == 0);
 	}
 
-	TEST("store: the WAL starts again at its top under a steady stream "
-	    "of commits") {
-		char wal[300];
-		struct stat w;
-		off_t most = 0;
-		uint32_t mid = 0;
-
-		snprintf(wal, sizeof(wal), "%s-wal", path);
-		/* about 50 MB of WAL frames in all, a sync after each bracket */
-		for (int b = 0; b < 4000; b++) {
-			CHECK(store_begin(s) == 0);
-			for (int i = 0; i < 25; i++) {
-				struct store_mit m = mit("cuidR", ++mid);
-
-				CHECK(store_mit_put(s, &m) == 0);
-			}
-			CHECK(store_end(s) == 0);
-			if (stat(wal, &w) == 0 && w.st_size > most)
-				most = w.st_size;
-			if (b % 200 == 199)
-				usleep(20 * 1000);	/* let the thread copy */
-		}
-		printf("  largest WAL: %lld bytes\n", (long long)most);
-		CHECK(most > 0 && most < 16 * 1024 * 1024);
-		CHECK(store_begin(s) == 0);
-		for (uint32_t i = 1; i <= mid; i++)
-			CHECK(store_mit_del(s, "cuidR", i) == 0);
-		CHECK(store_end(s) == 0);
-	}
-
 	TEST("store: the WAL reaches the database file without a close") {
 		char db[300], wal[300];
 		struct stat before, after, w;
@@ -512,6 +482,37 @@ main(void)
 		CHECK(store_begin(s) == 0);
 		for (uint32_t i = 0; i < 2000; i++)
 			CHECK(store_mit_del(s, "cuidW", i + 1) == 0);
+		CHECK(store_end(s) == 0);
+	}
+
+	/* after the test above: its freed pages would hide that one's growth */
+	TEST("store: the WAL starts again at its top under a steady stream "
+	    "of commits") {
+		char wal[300];
+		struct stat w;
+		off_t most = 0;
+		uint32_t mid = 0;
+
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		/* about 34 MB of WAL frames in all, a sync after each bracket */
+		for (int b = 0; b < 2000; b++) {
+			CHECK(store_begin(s) == 0);
+			for (int i = 0; i < 100; i++) {
+				struct store_mit m = mit("cuidR", ++mid);
+
+				CHECK(store_mit_put(s, &m) == 0);
+			}
+			CHECK(store_end(s) == 0);
+			if (stat(wal, &w) == 0 && w.st_size > most)
+				most = w.st_size;
+			if (b % 50 == 49)
+				usleep(20 * 1000);	/* let the thread copy */
+		}
+		printf("  largest WAL: %lld bytes\n", (long long)most);
+		CHECK(most > 0 && most < 12 * 1024 * 1024);
+		CHECK(store_begin(s) == 0);
+		for (uint32_t i = 1; i <= mid; i++)
+			CHECK(store_mit_del(s, "cuidR", i) == 0);
 		CHECK(store_end(s) == 0);
 	}
 
