@@ -143,9 +143,9 @@ trigger(struct durable *d, struct held *h)
 	server_kick(d->gw->srv);
 }
 
-/* h's commit will not be on disk: 5.03 (the client retries; a PUT or
- * DELETE again is harmless), for a request the relay holds as well: what
- * the relay did for it is undone (store.h, batches). */
+/* h's commit is not on disk: 5.03 (the client retries; a PUT or DELETE
+ * again is harmless), a request the relay holds too (when its batch was
+ * lost, what the relay did for it is undone: store.h). */
 static void
 refuse(struct durable *d, struct held *h, const char *why)
 {
@@ -182,7 +182,7 @@ durable_synced(struct durable *d, const char *error)
 	}
 	while ((h = TAILQ_FIRST(&d->wait)) != NULL && h->seq <= synced) {
 		if (h->seq <= lost)
-			refuse(d, h, "a commit after it failed");
+			refuse(d, h, "the transaction holding it failed");
 		else {
 			unwait(d, h);
 			if (h->answer != NULL || h->relay_ready)

@@ -839,8 +839,7 @@ mitigate_write(const struct ds_request *rq, coap_pdu_t *resp)
 		if (!keep_undo(rq, &u))
 			(void)store_sync(rq->gw->store);
 		answer_durable(rq, resp, &out, store_committed(rq->gw->store));
-	}
-	else if (coap_pdu_get_code(out) != 0 && reply_copy(resp, out) == -1)
+	} else if (coap_pdu_get_code(out) != 0 && reply_copy(resp, out) == -1)
 		reply_errf(resp, 500, "out of memory");
 	dc_acl_list_undo_free(&u.acl);
 	if (out != NULL)

@@ -89,10 +89,10 @@ int	store_begin(struct store *);
 int	store_end(struct store *);
 /*
  * Group commit (store.c): store_commit() is store_end() without waiting
- * for the disk (a failed commit is -1 all the same); store_sync() syncs
- * every commit so far at once (0, or -1 with store_error()). A reply
- * that stands for a commit waits until store_synced() reaches the
- * store_committed() its commit made.
+ * for the disk (a failed commit is -1 all the same, its writes rolled
+ * back); store_sync() makes every commit so far durable at once (0, or
+ * -1 with store_error()). A reply that stands for a commit waits until
+ * store_synced() reaches the store_committed() its commit made.
  */
 int	store_commit(struct store *);
 int	store_sync(struct store *);
