@@ -184,6 +184,19 @@ get_req(const char *path, int observe)
 	return q;
 }
 
+/* Observe path, and wait for the registration's answer: its id, 0 when
+ * it could not be sent. */
+static uint64_t
+observe(struct dots_client *dc, const char *path, struct got *g)
+{
+	struct dc_req q = get_req(path, 0);
+	uint64_t id;
+
+	if ((id = dc_send(dc, &q, 5000, got_cb, g)) != 0)
+		PUMP_UNTIL(dc, 3000, g->n > 0);
+	return id;
+}
+
 int
 main(void)
 {
@@ -253,13 +266,11 @@ main(void)
 
 	TEST("client: an observation in blocks: the registration and each "
 	    "notification arrive whole") {
-		struct dc_req q = get_req("big", 0);
 		struct got g = { 0 };
 		int before = S.gets;
 		uint64_t id;
 
-		CHECK((id = dc_send(dc, &q, 5000, got_cb, &g)) != 0);
-		PUMP_UNTIL(dc, 3000, g.n > 0);
+		CHECK((id = observe(dc, "big", &g)) != 0);
 		CHECK(g.n == 1 && g.len == BIG && g.whole && g.observe);
 		CHECK(S.observe_gets == 1 && S.gets - before == 1);
 		/* libcoap's server holds notifications on a session 2 s
@@ -278,13 +289,11 @@ main(void)
 
 	TEST("client: a small observation: notifications on the small "
 	    "session, no GET on the main one") {
-		struct dc_req q = get_req("small", 0);
 		struct got g = { 0 };
 		int before = S.gets, obs = S.observe_gets;
 		uint64_t id;
 
-		CHECK((id = dc_send(dc, &q, 5000, got_cb, &g)) != 0);
-		PUMP_UNTIL(dc, 3000, g.n > 0);
+		CHECK((id = observe(dc, "small", &g)) != 0);
 		coap_resource_notify_observers(S.small, NULL);
 		PUMP_UNTIL(dc, 4000, g.n > 1);	/* as above */
 		CHECK(g.n == 2 && g.len == 10 && g.whole && g.observe);
@@ -324,13 +333,11 @@ main(void)
 
 	TEST("client: once closing, cancelling an observation sends no "
 	    "deregistration") {
-		struct dc_req q = get_req("small", 0);
 		struct got g = { 0 };
 		int dereg = S.deregistrations;
 		uint64_t id;
 
-		CHECK((id = dc_send(dc, &q, 5000, got_cb, &g)) != 0);
-		PUMP_UNTIL(dc, 3000, g.n > 0);
+		CHECK((id = observe(dc, "small", &g)) != 0);
 		CHECK(g.n == 1 && g.observe);
 		dc_closing(dc);
 		dc_cancel(dc, id);
