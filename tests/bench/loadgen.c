@@ -129,18 +129,27 @@ struct lg_shared {
 };
 
 /*
- * The handshake rate and the daemon's CPU per handshake over the first and
- * the last tenth of the whole table, sampled by the parent (every 50 ms at
- * most) on the count of sessions up that the workers share: the first
- * tenth from the start to 10 % up, the last from 90 % up to all up.
+ * The handshake rate, the daemon's CPU and loadgen's own per handshake over
+ * each tenth of the whole table, sampled by the parent (every 50 ms at
+ * most) on the count of sessions up that the workers share: mark[k] is
+ * when k tenths were up, mark[0] the start, mark[10] the end of the
+ * handshake phase. The tenths between show where a fall comes from: a
+ * cost that grows with the table grows in every tenth; one the CPU caches
+ * set stops growing once the table has outgrown them.
  */
+struct hs_mark {
+	unsigned	 up;
+	uint64_t	 t;		/* us */
+	uint64_t	 daemon;	/* CPU ticks */
+	uint64_t	 own;		/* the workers' CPU ticks */
+};
+
 struct hs_probe {
 	int		 pid;
 	const unsigned	*all_up;
 	unsigned	 n;
-	uint64_t	 c0, c1, c9;	/* the daemon's CPU ticks */
-	uint64_t	 t0, t1, t9;	/* us */
-	unsigned	 u1, u9;
+	struct hs_mark	 mark[11];
+	unsigned	 next;		/* the next tenth to mark */
 	bool		 timeline;	/* -T: sessions up every 250 ms */
 	uint64_t	 t_line;
 	const pid_t	*pids;		/* the workers */
@@ -1009,19 +1018,23 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	_exit(0);
 }
 
-/* -T: the table's fill, the daemon's CPU and the workers' (ticks). */
-static void
-timeline(struct hs_probe *p, unsigned up, uint64_t t)
+static uint64_t
+workers_ticks(const struct hs_probe *p)
 {
-	unsigned long long own = 0;
+	uint64_t own = 0;
 
 	for (unsigned w = 0; w < p->nw; w++)
 		if (p->pids[w] > 0)
 			own += proc_cpu_ticks(p->pids[w]);
-	fprintf(stderr, "loadgen: t_ms=%llu up=%u daemon_ticks=%llu "
-	    "loadgen_ticks=%llu\n", (unsigned long long)(t - p->t0) / 1000,
-	    up, (unsigned long long)(p->pid > 0 ? proc_cpu_ticks(p->pid) : 0),
-	    own);
+	return own;
+}
+
+static void
+probe_mark(struct hs_probe *p, unsigned k, unsigned up)
+{
+	p->mark[k] = (struct hs_mark){ .up = up, .t = now_us(),
+	    .daemon = p->pid > 0 ? proc_cpu_ticks(p->pid) : 0,
+	    .own = workers_ticks(p) };
 }
 
 static void
@@ -1030,20 +1043,50 @@ probe_step(struct hs_probe *p)
 	unsigned up = __atomic_load_n(p->all_up, __ATOMIC_RELAXED);
 	uint64_t t = now_us();
 
+	/* -T: the table's fill, the daemon's CPU and the workers' (ticks) */
 	if (p->timeline && t - p->t_line >= 250000) {
 		p->t_line = t;
-		timeline(p, up, t);
+		fprintf(stderr, "loadgen: t_ms=%llu up=%u daemon_ticks=%llu "
+		    "loadgen_ticks=%llu\n", (unsigned long long)(t -
+		    p->mark[0].t) / 1000, up, (unsigned long long)(p->pid > 0 ?
+		    proc_cpu_ticks(p->pid) : 0),
+		    (unsigned long long)workers_ticks(p));
 	}
+	while (p->next < 10 && up > 0 && up >= (uint64_t)p->n * p->next / 10)
+		probe_mark(p, p->next++, up);
+}
 
-	if (p->u1 == 0 && up >= p->n / 10 && up > 0) {
-		p->t1 = now_us();
-		p->c1 = p->pid > 0 ? proc_cpu_ticks(p->pid) : 0;
-		p->u1 = up;
-	}
-	if (p->u9 == 0 && up >= p->n - p->n / 10 && up > 0) {
-		p->t9 = now_us();
-		p->c9 = p->pid > 0 ? proc_cpu_ticks(p->pid) : 0;
-		p->u9 = up;
+/*
+ * Per tenth, as key=a/b/...: handshakes/s, and the daemon's and loadgen's
+ * CPU per handshake; nothing when a tenth lasted less than the probe's
+ * step (50 ms).
+ */
+static void
+probe_print(const struct hs_probe *p, double hz)
+{
+	static const char *key[3] = { "hs_per_s_tenths", "hs_cpu_us_tenths",
+	    "lg_cpu_us_tenths" };
+
+	if (p->next != 11)
+		return;
+	for (unsigned k = 1; k <= 10; k++)
+		if (p->mark[k].up <= p->mark[k - 1].up ||
+		    p->mark[k].t - p->mark[k - 1].t < 50000)
+			return;
+	for (unsigned v = 0; v < 3; v++) {
+		if (v == 1 && p->pid <= 0)
+			continue;
+		printf(" %s=", key[v]);
+		for (unsigned k = 1; k <= 10; k++) {
+			const struct hs_mark *a = &p->mark[k - 1];
+			const struct hs_mark *b = &p->mark[k];
+			double n = b->up - a->up;
+
+			printf("%s%.0f", k > 1 ? "/" : "", v == 0 ?
+			    n / ((double)(b->t - a->t) / 1e6) :
+			    (double)(v == 1 ? b->daemon - a->daemon :
+			    b->own - a->own) / hz * 1e6 / n);
+		}
 	}
 }
 
@@ -1104,6 +1147,7 @@ main(int argc, char **argv)
 	struct lg_res tot = { 0 };
 	struct in_addr ta;
 	uint64_t t0, t1, th0, th1, tk0, tk1, cpu0 = 0, cpu1 = 0, cpuh0 = 0, cpuh1 = 0;
+	const struct hs_mark *m;
 	uint32_t *lat;
 	size_t nlat = 0;
 	unsigned long rss_req = 0;
@@ -1195,9 +1239,10 @@ main(int argc, char **argv)
 		rss_hs0 = proc_status_kb(lg.pid, "VmRSS");
 	}
 	probe = (struct hs_probe){ .pid = lg.pid, .all_up = &lg.shared->all_up,
-	    .n = lg.n_sessions, .c0 = cpus0, .timeline = show_timeline,
+	    .n = lg.n_sessions, .next = 1, .timeline = show_timeline,
 	    .pids = pids, .nw = nw };
-	th0 = probe.t0 = now_us();
+	probe.mark[0] = (struct hs_mark){ .t = now_us(), .daemon = cpus0 };
+	th0 = probe.mark[0].t;
 	for (unsigned w = 0; w < nw; w++) {
 		int rp[2], gp[2];
 
@@ -1226,7 +1271,9 @@ main(int argc, char **argv)
 	alive = nw;
 
 	broken |= gather(ready[0], pids, nw, &alive, &probe) == -1;
-	th1 = now_us();
+	probe_mark(&probe, 10, lg.shared->all_up);
+	probe.next = 11;
+	th1 = probe.mark[10].t;
 	secs = (double)(th1 - th0) / 1e6;
 	if (lg.pid > 0) {
 		cpu0 = proc_cpu_ticks(lg.pid);
@@ -1285,11 +1332,12 @@ main(int argc, char **argv)
 	    lg.n_sessions, nw, tot.up, tot.failed_hs, tot.slow_hs, secs,
 	    secs > 0 ? tot.up / secs : 0);
 	/* each tenth over 50 ms at least (the probe's step), else unsaid */
-	if (probe.u1 > 0 && probe.t1 - probe.t0 >= 50000 && probe.u9 > 0 &&
-	    tot.up > probe.u9 && th1 - probe.t9 >= 50000)
-		printf(" hs_first_per_s=%.0f hs_last_per_s=%.0f", probe.u1 /
-		    ((double)(probe.t1 - probe.t0) / 1e6), (tot.up - probe.u9) /
-		    ((double)(th1 - probe.t9) / 1e6));
+	m = probe.mark;
+	if (probe.next == 11 && m[1].up > 0 && m[1].t - m[0].t >= 50000 &&
+	    m[10].up > m[9].up && m[10].t - m[9].t >= 50000)
+		printf(" hs_first_per_s=%.0f hs_last_per_s=%.0f", m[1].up /
+		    ((double)(m[1].t - m[0].t) / 1e6), (m[10].up - m[9].up) /
+		    ((double)(m[10].t - m[9].t) / 1e6));
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
 	secs = (double)(t1 - t0) / 1e6;
 	printf(" requests=%u ok=%u errors=%u lost=%u resent=%u req_s=%.3f "
@@ -1316,12 +1364,13 @@ main(int argc, char **argv)
 		    (double)(cpu0 - cpus0) / hz, (double)(cpu0 - cpus0) / hz *
 		    1e6 / tot.up, rss_hs0, rss_hs1, ((double)rss_hs1 -
 		    (double)rss_hs0) / tot.up);
-	/* the last tenth ends where the handshake phase did (cpu0) */
-	if (lg.pid > 0 && probe.u1 > 0 && probe.u9 > 0 && tot.up > probe.u9)
+	if (lg.pid > 0 && probe.next == 11 && m[1].up > 0 &&
+	    m[10].up > m[9].up)
 		printf(" hs_cpu_us_first_tenth=%.1f hs_cpu_us_last_tenth=%.1f",
-		    (double)(probe.c1 - probe.c0) / hz * 1e6 / probe.u1,
-		    (double)(cpu0 - probe.c9) / hz * 1e6 / (tot.up -
-		    probe.u9));
+		    (double)(m[1].daemon - m[0].daemon) / hz * 1e6 / m[1].up,
+		    (double)(m[10].daemon - m[9].daemon) / hz * 1e6 /
+		    (m[10].up - m[9].up));
+	probe_print(&probe, hz);
 	if (lg.pid > 0)
 		printf(" vmrss_kb=%lu vmhwm_kb=%lu", proc_status_kb(lg.pid,
 		    "VmRSS"), proc_status_kb(lg.pid, "VmHWM"));

@@ -329,6 +329,8 @@ if ! skipped held; then
 	    "$(kv "$HELD" up) up in $(kv "$HELD" handshake_s) s; $hf / $hl (ratio $hr)" ">= 0.9" "$(mark "${hr:-0}" '>=' 0.9)"
 	row "held: the daemon's CPU per handshake over the first / last tenth of the table" \
 	    "$(kv "$HELD" hs_cpu_us_first_tenth) / $(kv "$HELD" hs_cpu_us_last_tenth) us" "-" ""
+	row "held: each tenth of the table: handshakes/s; the daemon's and loadgen's us of CPU per handshake" \
+	    "$(kv "$HELD" hs_per_s_tenths); $(kv "$HELD" hs_cpu_us_tenths); $(kv "$HELD" lg_cpu_us_tenths)" "-" ""
 	hc=$(kv "$HELD" hold_cpu_pct)
 	row "held: daemon CPU, $HELD_S s with heartbeats every $HELD_HB s both ways (sessions still up; heartbeats answered: ours, the daemon's)" \
 	    "$hc % of one core, $(kv "$HELD" hold_cpu_s) s ($(kv "$HELD" still_up) up; $(kv "$HELD" hb_ok) / $(kv "$HELD" hb_sent), $(kv "$HELD" server_hb_answered))" \
