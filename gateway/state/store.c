@@ -249,7 +249,8 @@ store_on_undo(struct store *s, void (*fn)(void *, bool), void *arg)
 {
 	struct undo *u;
 
-	if (s == NULL || !s->batch) {
+	/* a bracket open now joins the batch at its commit, or loses it */
+	if (s == NULL || !s->ops->batch || (!s->batch && s->depth == 0)) {
 		fn(arg, false);		/* committed already, or nothing */
 		return 0;
 	}

@@ -107,11 +107,12 @@ uint64_t store_synced(const struct store *);
  * or a write after them fail, every commit in the batch is lost: the
  * commits up to store_lost() never reach the disk (their answers are
  * 5.03), and what memory did for them is undone. store_on_undo() gives
- * the open batch fn(arg, true) to run then; fn(arg, false) frees arg
- * once the batch committed (at once when nothing waits to commit). The
- * undos run at store_undo_lost(), which the lost hook schedules: a
- * batch can be lost deep inside another write. -1: no memory to keep
- * it (arg freed). Without batches (PostgreSQL) each bracket commits.
+ * the open batch (with the bracket open now, if any) fn(arg, true) to run
+ * then; fn(arg, false) frees arg once the batch committed (at once when
+ * nothing waits to commit). The undos run at store_undo_lost(), which
+ * the lost hook schedules: a batch can be lost deep inside another
+ * write. -1: no memory to keep it (arg freed). Without batches
+ * (PostgreSQL) each bracket commits.
  */
 int	store_on_undo(struct store *, void (*fn)(void *arg, bool run),
 	    void *arg);

@@ -410,14 +410,35 @@ upstream_cancel(struct upstream *us, uint64_t id)
  * and one more page per commit), so one node stores a mark MID_RESERVE
  * ahead and writes again only once it is reached: a restart skips fewer
  * than MID_RESERVE mids, and the resynchronisation after it still moves
- * above every mid the upstream holds (resync.c). The nodes of a cluster
+ * above every mid the upstream holds (resync.c). A mark waits in the
+ * store's batch (store.h) and is relied on only with an undo there: a
+ * lost batch makes the next mid write one again. The nodes of a cluster
  * take mids from one sequence under its lock: each is written.
  */
 #define MID_RESERVE	1024
 
+struct mid_mark {
+	struct gw	*gw;
+	char		 upstream[];
+};
+
+/* By name: the upstream may be gone (reload) when the batch is lost. */
+static void
+mid_mark_undo(void *arg, bool run)
+{
+	struct mid_mark *mm = arg;
+	struct upstream *us;
+
+	if (run && (us = upstream_find(mm->gw, mm->upstream)) != NULL)
+		us->mid_stored = 0;	/* the next mid writes a mark again */
+	free(mm);
+}
+
 uint32_t
 upstream_next_mid(struct upstream *us)
 {
+	struct mid_mark *mm;
+	size_t len;
 	uint32_t mark;
 
 	if (us->next_mid >= DOTS_MID_ROLLOVER)
@@ -426,9 +447,15 @@ upstream_next_mid(struct upstream *us)
 		mark = us->gw->cluster != NULL ||
 		    DOTS_MID_ROLLOVER - us->next_mid <= MID_RESERVE ?
 		    us->next_mid + 1 : us->next_mid + MID_RESERVE;
+		len = strlen(us->peer->name) + 1;
 		if (store_next_mid_put(us->gw->store, us->peer->name,
-		    mark) == 0)
-			us->mid_stored = mark;
+		    mark) == 0 && (mm = malloc(sizeof(*mm) + len)) != NULL) {
+			mm->gw = us->gw;
+			memcpy(mm->upstream, us->peer->name, len);
+			if (store_on_undo(us->gw->store, mid_mark_undo,
+			    mm) == 0)
+				us->mid_stored = mark;
+		}
 	}
 	return us->next_mid++;
 }

@@ -430,6 +430,19 @@ main(void)
 		/* nothing waiting to commit: freed at once */
 		CHECK(store_on_undo(s, undo_fn, &r[0]) == 0);
 		CHECK(ul.freed == 4 && ul.n_ran == 2);
+		/* inside the bracket that opens a batch: kept for it */
+		{
+			struct store_mit m = mit("cuidU", 4);
+
+			CHECK(store_begin(s) == 0);
+			CHECK(store_mit_put(s, &m) == 0);
+			CHECK(store_on_undo(s, undo_fn, &r[1]) == 0);
+			CHECK(store_commit(s) == 0);
+			CHECK(ul.freed == 4);
+			CHECK(store_sync(s) == 0);
+			CHECK(ul.freed == 5 && ul.n_ran == 2);
+			CHECK(store_mit_del(s, "cuidU", 4) == 0);
+		}
 		store_set_lost_hook(s, NULL, NULL);
 		CHECK(store_mit_del(s, "cuidU", 3) == 0);
 	}
