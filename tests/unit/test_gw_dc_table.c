@@ -24,6 +24,7 @@
 #include "gateway/state/store.h"
 #include "policies/acl.h"
 #include "unit.h"
+#include "unit_tmpdb.h"
 
 static const char conf_text[] =
     "data-channel: { max-clients-per-peer: 2, max-aliases-per-peer: 3,"
@@ -165,9 +166,9 @@ main(void)
 		printf("FAIL conf: %s\n", err);
 		return 1;
 	}
-	if (mkdtemp(dir) == NULL || (gw.base = event_base_new()) == NULL)
+	if (tmpdb_make(dir, path, sizeof(path)) == -1 ||
+	    (gw.base = event_base_new()) == NULL)
 		return 1;
-	snprintf(path, sizeof(path), "%s/s.db", dir);
 	if ((gw.store = store_open(path, err, sizeof(err))) == NULL ||
 	    (t = gw.dc = dc_table_new(&gw)) == NULL) {
 		printf("FAIL store: %s\n", err);
@@ -362,15 +363,6 @@ main(void)
 	store_close(gw.store);
 	event_base_free(gw.base);
 	conf_free(gw.conf);
-	unlink(path);
-	{
-		char wal[80];
-
-		snprintf(wal, sizeof(wal), "%s-wal", path);
-		unlink(wal);
-		snprintf(wal, sizeof(wal), "%s-shm", path);
-		unlink(wal);
-	}
-	rmdir(dir);
+	tmpdb_remove(dir, path);
 	return UNIT_EXIT();
 }

@@ -19,6 +19,7 @@
 #include "gateway/state/store.h"
 #include "gateway/state/telemetry.h"
 #include "unit.h"
+#include "unit_tmpdb.h"
 
 static int n_events;
 
@@ -116,9 +117,9 @@ main(void)
 		printf("FAIL conf: %s\n", err);
 		return 1;
 	}
-	if (mkdtemp(dir) == NULL || (gw.base = event_base_new()) == NULL)
+	if (tmpdb_make(dir, path, sizeof(path)) == -1 ||
+	    (gw.base = event_base_new()) == NULL)
 		return 1;
-	snprintf(path, sizeof(path), "%s/s.db", dir);
 	if ((gw.store = store_open(path, err, sizeof(err))) == NULL ||
 	    (t = gw.tm = tm_table_new(&gw)) == NULL ||
 	    tm_subscribe(t, &ev, NULL) == -1) {
@@ -252,15 +253,6 @@ main(void)
 	store_close(gw.store);
 	event_base_free(gw.base);
 	conf_free(gw.conf);
-	unlink(path);
-	{
-		char wal[80];
-
-		snprintf(wal, sizeof(wal), "%s-wal", path);
-		unlink(wal);
-		snprintf(wal, sizeof(wal), "%s-shm", path);
-		unlink(wal);
-	}
-	rmdir(dir);
+	tmpdb_remove(dir, path);
 	return UNIT_EXIT();
 }

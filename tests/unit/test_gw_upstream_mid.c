@@ -7,15 +7,14 @@
  * struct gw: a configuration, a SQLite store in a temp directory, one
  * upstream without a session.
  */
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/conf.h"
 #include "gateway/gw.h"
 #include "gateway/state/store.h"
 #include "gateway/upstream/upstream.h"
 #include "unit.h"
+#include "unit_tmpdb.h"
 
 static const char config[] =
     "node-id: gw-a\n"
@@ -51,9 +50,8 @@ main(void)
 	struct gw gw;
 	struct upstream us, *usv[1] = { &us };
 
-	if (mkdtemp(dir) == NULL)
+	if (tmpdb_make(dir, path, sizeof(path)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/dotsgw.db", dir);
 	memset(&gw, 0, sizeof(gw));
 	if (conf_load_string("t.yaml", config, strlen(config), &gw.conf, err,
 	    sizeof(err), NULL, NULL) == -1 ||
@@ -107,11 +105,6 @@ main(void)
 
 	store_close(gw.store);
 	conf_free(gw.conf);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/dotsgw.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/dotsgw.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tmpdb_remove(dir, path);
 	return UNIT_EXIT();
 }

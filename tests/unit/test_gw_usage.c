@@ -14,6 +14,7 @@
 #include "gateway/state/store.h"
 #include "gateway/state/usage.h"
 #include "unit.h"
+#include "unit_tmpdb.h"
 
 #define B	100	/* bucket seconds */
 
@@ -64,9 +65,8 @@ main(void)
 	struct store *st;
 	struct usage *u;
 
-	if (mkdtemp(dir) == NULL)
+	if (tmpdb_make(dir, path, sizeof(path)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/s.db", dir);
 	if ((st = store_open(path, err, sizeof(err))) == NULL) {
 		printf("FAIL store: %s\n", err);
 		return 1;
@@ -323,11 +323,6 @@ main(void)
 	}
 
 	store_close(st);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/s.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/s.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tmpdb_remove(dir, path);
 	return UNIT_EXIT();
 }
