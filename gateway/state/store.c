@@ -194,22 +194,15 @@ undo_drop(struct undo **list, bool run)
 }
 
 /*
- * The open batch is gone (its transaction rolled back, or never to be
- * committed): every commit in it is lost (store_lost()), and its
- * brackets' undos wait for store_undo_lost(), which the hook schedules:
- * the loss can happen deep inside a write, too early to undo anything.
+ * What the undos were given for was rolled back: they wait for
+ * store_undo_lost(), which the hook schedules (the loss can happen deep
+ * inside a write, too early to undo anything).
  */
 static void
-batch_lost(struct store *s)
+undo_lose(struct store *s)
 {
 	struct undo **tail;
 
-	if (s->open)
-		be_rollback(s);
-	s->open = s->pending = false;
-	if (s->batch)
-		s->lost = s->committed;
-	s->batch = false;
 	if (s->undo == NULL)
 		return;
 	for (tail = &s->undo; *tail != NULL; tail = &(*tail)->next)
@@ -219,6 +212,23 @@ batch_lost(struct store *s)
 	s->undo = NULL;
 	if (s->lost_hook != NULL)
 		s->lost_hook(s->lost_arg);
+}
+
+/*
+ * The open batch is gone (its transaction rolled back, or never to be
+ * committed): every commit in it is lost (store_lost()), and its
+ * brackets' undos run.
+ */
+static void
+batch_lost(struct store *s)
+{
+	if (s->open)
+		be_rollback(s);
+	s->open = s->pending = false;
+	if (s->batch)
+		s->lost = s->committed;
+	s->batch = false;
+	undo_lose(s);
 }
 
 /* Commit the open batch, outside any bracket: 0, or -1 with it lost. */
@@ -249,8 +259,8 @@ store_on_undo(struct store *s, void (*fn)(void *, bool), void *arg)
 {
 	struct undo *u;
 
-	/* a bracket open now joins the batch at its commit, or loses it */
-	if (s == NULL || !s->ops->batch || (!s->batch && s->depth == 0)) {
+	/* a bracket open now commits (joins the batch), or is lost */
+	if (s == NULL || (!s->batch && s->depth == 0)) {
 		fn(arg, false);		/* committed already, or nothing */
 		return 0;
 	}
@@ -385,6 +395,7 @@ store_commit(struct store *s)
 	s->open = s->pending = false;
 	if (s->failed) {
 		be_rollback(s);
+		undo_lose(s);
 		return -1;
 	}
 	t0 = now_ns();
@@ -393,8 +404,11 @@ store_commit(struct store *s)
 	if (r == -1) {
 		(void)be_failed(s);	/* the commit's reason */
 		be_rollback(s);
-	} else
+		undo_lose(s);
+	} else {
 		s->committed++;
+		undo_drop(&s->undo, false);
+	}
 	s->stats.commits++;
 	return r;
 }

@@ -112,7 +112,8 @@ uint64_t store_synced(const struct store *);
  * nothing waits to commit). The undos run at store_undo_lost(), which
  * the lost hook schedules: a batch can be lost deep inside another
  * write. -1: no memory to keep it (arg freed). Without batches
- * (PostgreSQL) each bracket commits.
+ * (PostgreSQL) each bracket commits, and an undo given inside one runs
+ * when its commit fails.
  */
 int	store_on_undo(struct store *, void (*fn)(void *arg, bool run),
 	    void *arg);

@@ -410,9 +410,9 @@ upstream_cancel(struct upstream *us, uint64_t id)
  * and one more page per commit), so one node stores a mark MID_RESERVE
  * ahead and writes again only once it is reached: a restart skips fewer
  * than MID_RESERVE mids, and the resynchronisation after it still moves
- * above every mid the upstream holds (resync.c). A mark waits in the
- * store's batch (store.h) and is relied on only with an undo there: a
- * lost batch makes the next mid write one again. The nodes of a cluster
+ * above every mid the upstream holds (resync.c). A mark is relied on
+ * only with an undo in the store (store.h): a batch or a bracket lost
+ * with it makes the next mid write one again. The nodes of a cluster
  * take mids from one sequence under its lock: each is written.
  */
 #define MID_RESERVE	1024
@@ -422,7 +422,7 @@ struct mid_mark {
 	char		 upstream[];
 };
 
-/* By name: the upstream may be gone (reload) when the batch is lost. */
+/* By name: the upstream may be gone (reload) when the write is lost. */
 static void
 mid_mark_undo(void *arg, bool run)
 {

@@ -29,6 +29,20 @@ sql(const char *q)
 	return ok ? 0 : -1;
 }
 
+/* How often undo_fn ran, and was freed (each call frees). */
+struct undo_count {
+	int	 ran, freed;
+};
+
+static void
+undo_fn(void *arg, bool run)
+{
+	struct undo_count *c = arg;
+
+	c->ran += run;
+	c->freed++;
+}
+
 static struct store *
 reopen(struct store *s)
 {
@@ -139,10 +153,11 @@ main(void)
 	}
 
 	TEST("store_pg: one transaction per bracket; a failed write rolls "
-	    "it all back") {
+	    "it all back, and runs the undos given inside it") {
 		struct store_mit m = mit("cuidC", 1);
 		struct store_pl bad = { "nobody", 9, "gw-b", 32, 1, 600 };
 		struct store_stats a, b;
+		struct undo_count undos = { 0, 0 };
 		int n = 0;
 
 		store_stats(s, &a);
@@ -153,11 +168,23 @@ main(void)
 		CHECK(store_end(s) == 0);
 		store_stats(s, &b);
 		CHECK(b.commits == a.commits + 1 && b.syncs == a.syncs);
+		/* an undo given inside a bracket: freed at its commit, run
+		 * (at store_undo_lost()) when it fails */
+		CHECK(store_begin(s) == 0);
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_on_undo(s, undo_fn, &undos) == 0);
+		CHECK(undos.freed == 0);
+		CHECK(store_end(s) == 0);
+		CHECK(undos.freed == 1 && undos.ran == 0);
 		CHECK(store_begin(s) == 0);
 		m.mid = 3;
 		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_on_undo(s, undo_fn, &undos) == 0);
 		CHECK(store_pl_put(s, &bad) == -1);
 		CHECK(store_end(s) == -1);
+		CHECK(undos.freed == 1 && undos.ran == 0);
+		store_undo_lost(s);
+		CHECK(undos.freed == 2 && undos.ran == 1);
 		CHECK(store_mit_foreach(s, count_mit, &n) == 0);
 		CHECK(n == 3);	/* cuidA, cuidC 1 and 2; not 3 */
 		/* the connection is fine after it */
