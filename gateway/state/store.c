@@ -231,21 +231,25 @@ batch_lost(struct store *s)
 	undo_lose(s);
 }
 
+/* The back-end's COMMIT, timed and counted: 0, or -1 with its reason. */
+static int
+be_commit(struct store *s)
+{
+	uint64_t t0 = now_ns();
+	int r = s->ops->commit(s->be);
+
+	s->stats.write_ns += now_ns() - t0;
+	s->stats.commits++;
+	return r == -1 ? be_failed(s) : 0;
+}
+
 /* Commit the open batch, outside any bracket: 0, or -1 with it lost. */
 static int
 batch_commit(struct store *s)
 {
-	uint64_t t0;
-	int r;
-
 	if (!s->ops->batch || !s->open || s->depth > 0)
 		return 0;
-	t0 = now_ns();
-	r = s->ops->commit(s->be);
-	s->stats.write_ns += now_ns() - t0;
-	s->stats.commits++;
-	if (r == -1) {
-		(void)be_failed(s);	/* the commit's reason */
+	if (be_commit(s) == -1) {
 		batch_lost(s);
 		return -1;
 	}
@@ -370,7 +374,6 @@ store_global(struct store *s)
 int
 store_commit(struct store *s)
 {
-	uint64_t t0;
 	int r;
 
 	if (s == NULL || s->depth == 0)
@@ -398,18 +401,13 @@ store_commit(struct store *s)
 		undo_lose(s);
 		return -1;
 	}
-	t0 = now_ns();
-	r = s->ops->commit(s->be);
-	s->stats.write_ns += now_ns() - t0;
-	if (r == -1) {
-		(void)be_failed(s);	/* the commit's reason */
+	if ((r = be_commit(s)) == -1) {
 		be_rollback(s);
 		undo_lose(s);
 	} else {
 		s->committed++;
 		undo_drop(&s->undo, false);
 	}
-	s->stats.commits++;
 	return r;
 }
 

@@ -425,8 +425,6 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct sqlite_be *s = arg;
 
-	(void)db;
-	(void)name;
 	s->wal_frames = frames;
 	return SQLITE_OK;
 }
