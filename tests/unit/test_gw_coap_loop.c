@@ -11,7 +11,9 @@
  * (else every datagram walks again, and these counts say so); a burst of datagrams is read in one wakeup and costs one walk; CON
  * requests are still retransmitted on time, and idle server sessions are
  * still reaped, although the walk that does both no longer follows every
- * datagram.
+ * datagram; and a wakeup returns to the event loop after a bounded number
+ * of datagrams however many sockets stay busy (libcoap's own loop in
+ * coap_io_process() would drain them all first).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -170,6 +172,42 @@ con_sends(uint64_t t[3])
 	return n;
 }
 
+/*
+ * n NON GETs of /r to a new server endpoint of the loop's context, from a
+ * UDP socket of their own, sent before the loop reads any: that socket
+ * (open for the server session's life), or -1.
+ */
+static int
+flood_endpoint(int n)
+{
+	coap_address_t a;
+	uint16_t port;
+	int fd;
+
+	if ((fd = silent_socket(&port)) == -1)
+		return -1;
+	close(fd);
+	a = loopback(port);
+	if (coap_new_endpoint(T.srv, &a, COAP_PROTO_UDP) == NULL ||
+	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		return -1;
+	if (connect(fd, &a.addr.sa, a.size) == -1) {
+		close(fd);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		/* CoAP NON, no token, GET, mid i, Uri-Path "r" */
+		const uint8_t m[6] = { 0x50, 0x01, (uint8_t)(i >> 8),
+		    (uint8_t)i, 0xb1, 'r' };
+
+		if (send(fd, m, sizeof(m), 0) != (ssize_t)sizeof(m)) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int
 main(void)
 {
@@ -231,6 +269,31 @@ main(void)
 		    (unsigned long long)(t[2] - t[0]));
 		CHECK(t[1] - t[0] >= 900 && t[1] - t[0] <= 2500);
 		CHECK(t[2] - t[0] >= 2900 && t[2] - t[0] <= 4500);
+	}
+
+	TEST("a wakeup over many busy sockets returns to the event loop") {
+		enum { EPS = 12, PER = 60 };
+		int fd[EPS], r0 = T.requests, one;
+
+		for (int i = 0; i < EPS; i++)
+			CHECK((fd[i] = flood_endpoint(PER)) != -1);
+		coap_loop_stats(T.loop, &a);
+		event_base_loop(T.base, EVLOOP_ONCE);
+		coap_loop_stats(T.loop, &b);
+		one = T.requests - r0;
+		printf("  %d of %d datagrams in one wakeup, %llu passes\n",
+		    one, EPS * PER, (unsigned long long)(b.rounds - a.rounds));
+		/* a pass reads one datagram from each of at most 9 ready
+		 * sockets, and a wakeup makes 64 passes at most: libcoap
+		 * asking epoll_wait() again while it gets 10 would read
+		 * nearly all 720 in the first */
+		CHECK(one > 0 && one <= 64 * 9);
+		CHECK(b.rounds - a.rounds <= 64);
+		RUN_UNTIL(5000, T.requests - r0 == EPS * PER);
+		CHECK(T.requests - r0 == EPS * PER);
+		for (int i = 0; i < EPS; i++)
+			if (fd[i] != -1)
+				close(fd[i]);
 	}
 
 	coap_loop_detach(T.loop);
