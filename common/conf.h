@@ -382,6 +382,7 @@ struct conf {
 	struct conf_data_channel data_channel;
 	struct conf_control control;
 	char		*audit_log;	/* absolute; NULL = no audit log */
+	uint32_t	 huge_pages_above; /* MiB of heap; 0 = never */
 	struct conf_store store;
 	struct conf_cluster cluster;
 	struct conf_mitigator mitigator;

@@ -2114,6 +2114,8 @@ static const struct key root_keys[] = {
 	    h_map, &control_schema },
 	{ "audit-log", KT_SCALAR, false, 0, PATH_MAX,
 	    offsetof(struct conf, audit_log), h_str, NULL },
+	{ "huge-pages-above", KT_SCALAR, false, 0, 1048576,
+	    offsetof(struct conf, huge_pages_above), h_u32, NULL },
 	{ "store", KT_MAP, false, 0, 0, offsetof(struct conf, store),
 	    h_map, &store_schema },
 	{ "cluster", KT_MAP, false, 0, 0, offsetof(struct conf, cluster),
@@ -2136,6 +2138,7 @@ void conf_defaults(struct conf *c)
 	conf_sig_defaults(c->sig);
 	c->config_max_age = 3600;
 	c->active_but_terminating = 120;
+	c->huge_pages_above = 16;	/* gateway/core/heap_pages.h */
 	/* enough that the quickstart mitigates locally */
 	c->capacity.bps = 10000000000ULL;
 	c->capacity.pps = 10000000;

@@ -40,6 +40,7 @@
 #include "gateway/state/persist.h"
 #include "gateway/control/reload.h"
 #include "gateway/core/fd_limit.h"
+#include "gateway/core/heap_pages.h"
 #include "gateway/downstream/server.h"
 #include "gateway/state/statedir.h"
 #include "gateway/state/store.h"
@@ -468,6 +469,7 @@ gw_free(struct gw *gw)
 	persist_close(gw);
 	metrics_free(gw->metrics);
 	audit_close(gw->audit);
+	heap_pages_free(gw->heap_pages);
 	conf_free(gw->conf);
 	if (gw->base != NULL)
 		event_base_free(gw->base);
@@ -562,6 +564,8 @@ main(int argc, char *argv[])
 	if ((gw.base = event_base_new()) == NULL ||
 	    event_base_priority_init(gw.base, GW_PRIOS) == -1)
 		fatalx("event_base_new failed");
+	gw.heap_pages = heap_pages_new(gw.base,
+	    (size_t)gw.conf->huge_pages_above << 20);
 	if (persist_open(&gw) == -1)
 		fatalx("cannot open the state store in %s", gw.conf->state_dir);
 	gw.started_ms = gw_now_ms();

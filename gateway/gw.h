@@ -35,6 +35,7 @@ struct tm_relay;
 struct tm_observe;
 struct observe;
 struct cluster;
+struct heap_pages;
 
 struct gw {
 	struct event_base *base;
@@ -68,6 +69,7 @@ struct gw {
 	struct admin	  *admin;	/* control sockets, HTTP /metrics */
 	struct audit	  *audit;	/* decisions, one JSON line each */
 	uint64_t	   started_ms;	/* gw_now_ms() at start */
+	struct heap_pages *heap_pages;	/* huge pages once the heap is large */
 	struct mitigator  *mitig;	/* local mitigator back-end */
 	struct orch	  *orch;	/* role orchestrator only, else NULL */
 	struct dc_table	  *dc;		/* data channel clients, aliases */

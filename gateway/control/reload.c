@@ -81,6 +81,9 @@ keep_restart_only(struct conf *old, struct conf *nc)
 	if (strcmp(old->node_id, nc->node_id) != 0)
 		log_warnx("reload: node-id %s", why);
 	SWAP(old->node_id, nc->node_id);
+	if (old->huge_pages_above != nc->huge_pages_above)
+		log_warnx("reload: huge-pages-above %s", why);
+	nc->huge_pages_above = old->huge_pages_above;
 	if (strcmp(old->state_dir, nc->state_dir) != 0)
 		log_warnx("reload: state-dir %s", why);
 	SWAP(old->state_dir, nc->state_dir);

@@ -18,8 +18,9 @@
 #                          held restart)
 #   ONLY="scale"           the parts to run
 #   THP=0             the gateways' heap without transparent huge pages
-#                     (default: GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as
-#                     contrib/dotsgwd.service; NOTES.md, "Huge pages")
+#                     (huge-pages-above: 0); THP=1 all of it from the start
+#                     (GLIBC_TUNABLES=glibc.malloc.hugetlb=1); default: past
+#                     16 MiB, dotsgwd's own (NOTES.md, "Huge pages")
 #   STATE_BASE=/dev/shm    where the gateways' state stores live (default:
 #                          the test's temp dir, i.e. the real disk)
 # Usage: tests/bench/run.sh   (or make bench)
@@ -44,8 +45,13 @@ HELD_HB=${HELD_HB:-30}
 WITHDRAW_N=${WITHDRAW_N:-5000}
 PUT_MANY=$ROOT/build/bench/put_many
 SKIP=${SKIP:-}
-TUNABLES=glibc.malloc.hugetlb=1
-[ "${THP:-1}" = 0 ] && TUNABLES=
+THP=${THP:-auto}
+TUNABLES=
+HEAP_CONF="# huge-pages-above: dotsgwd's default"
+case $THP in
+0) HEAP_CONF="huge-pages-above: 0" ;;
+1) HEAP_CONF="huge-pages-above: 0"; TUNABLES=glibc.malloc.hugetlb=1 ;;
+esac
 ONLY=${ONLY:-}
 for b in "$LOADGEN" "$FLOOR" "$RELAY_FLOOR" "$PUT_MANY"; do
 	[ -x "$b" ] || { echo "$b not built (make bench-bins)"; exit 1; }
@@ -102,6 +108,7 @@ gconf() {
 	cat > "$TMP/$n.yaml" <<CONF
 node-id: $n
 state-dir: $SBASE/state-$n
+$HEAP_CONF
 listen: [{ address: $HOST, port: ${GPORT[$n]}, transports: [dtls]${SHARDS:+, shards: $SHARDS} }]
 credentials: { ca: $TMP/pki/ca.pem, cert: $TMP/pki/$n.pem, key: $TMP/pki/$n.key }
 capacity: { bps: $cap, pps: 1000000000000000000, default-attack-bps: 1000, default-attack-pps: 1 }
@@ -391,11 +398,11 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "dotsgw bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r)"
 echo "load average at start $LOAD0, at end $LOAD1; state stores in $(df --output=fstype "$SBASE" | tail -n 1) ($SBASE)"
-if [ -n "$TUNABLES" ]; then
-	echo "gateways' heap: transparent huge pages (GLIBC_TUNABLES=$TUNABLES)"
-else
-	echo "gateways' heap: 4 KiB pages (THP=0)"
-fi
+case $THP in
+1) echo "gateways' heap: transparent huge pages from the start (THP=1, GLIBC_TUNABLES=$TUNABLES)" ;;
+0) echo "gateways' heap: 4 KiB pages (THP=0)" ;;
+*) echo "gateways' heap: transparent huge pages past dotsgwd's default huge-pages-above (16 MiB)" ;;
+esac
 [ ${#SETTLED[@]} -gt 0 ] &&
 	echo "before the runs with many sessions, waited for freed memory to settle (free page reporting): ${SETTLED[*]} s"
 echo
