@@ -29,7 +29,7 @@ static const struct timeval slow = { 1, 0 }, fast = { 0, 100000 };
 struct heap_pages {
 	struct event	*ev;
 	uintptr_t	 base;		/* the heap's start (page-aligned) */
-	uintptr_t	 advised;	/* end of [base, advised) advised */
+	uintptr_t	 advised;	/* [base, advised) advised; 0: not yet */
 	size_t		 above;
 	int		 refused;
 };
@@ -47,9 +47,13 @@ heap_pages_check(struct heap_pages *hp)
 
 	if (hp->refused)
 		return -1;
+	/* a break moved either way may have grown in between: its new
+	 * mapping is unadvised */
 	if (brk_now == (uintptr_t)-1 || brk_now <= hp->base ||
-	    brk_now <= hp->advised || brk_now - hp->base < hp->above)
+	    brk_now == hp->advised)
 		return (long long)(hp->advised ? hp->advised - hp->base : 0);
+	if (hp->advised == 0 && brk_now - hp->base < hp->above)
+		return 0;
 	if (madvise((void *)hp->base, brk_now - hp->base, MADV_HUGEPAGE) ==
 	    -1) {
 		/* EINVAL: a kernel without transparent huge pages */

@@ -2,7 +2,8 @@
  * gateway/core/heap_pages.c: the heap is advised for huge pages only once
  * it has grown past the threshold, and what it grows afterwards is
  * advised at the next look (a brk area the kernel adds is a mapping of
- * its own, without the advice). The advice is the "hg" of the mapping's
+ * its own, without the advice), also when the break shrank and grew
+ * again between two looks. The advice is the "hg" of the mapping's
  * VmFlags in /proc/self/smaps. The heap is grown with sbrk() itself, as
  * malloc grows it (under ASan malloc does not use the break at all), and
  * counted from its start, what malloc took before included.
@@ -107,6 +108,18 @@ main(void)
 		if (thp_kernel()) {
 			CHECK(advised(more + MiB) == 0);
 			CHECK(heap_pages_check(hp) >= heap0 + 14 * MiB);
+			CHECK(advised(more + MiB) == 1);
+		}
+	}
+	TEST("a break that shrank and grew again between looks is advised") {
+		/* the regrown part is a new mapping below the last break
+		 * seen */
+		CHECK(sbrk(-4 * MiB) != (void *)-1);
+		more = sbrk(2 * MiB);
+		CHECK(more != (void *)-1);
+		if (thp_kernel()) {
+			CHECK(advised(more + MiB) == 0);
+			CHECK(heap_pages_check(hp) >= heap0 + 12 * MiB);
 			CHECK(advised(more + MiB) == 1);
 		}
 	}
