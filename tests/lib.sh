@@ -604,6 +604,19 @@ print(code)
 PY
 }
 
+# reload_restart_only NAME KEY: a reload over the control socket is taken
+# (200) and logs KEY as changed, kept until the next restart.
+reload_restart_only() {
+	local code
+	code=$(ctl_req "$GW_SOCK" reload "$TMP/reload.out")
+	if [ "$code" = 200 ] && wait_log 10 "$GW_LOG" \
+	    "reload: $2 changed; takes effect at the next restart"; then
+		pass "$1"
+	else
+		fail "$1" "code $code, $(grep -F reload: "$GW_LOG" | tail -n 3)"
+	fi
+}
+
 # metric NAME{LABELS} FILE: a sample's value in a /metrics body, or
 # "absent".
 metric() {

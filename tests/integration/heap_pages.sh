@@ -37,12 +37,7 @@ expect "a mitigation on an advised heap -> 2.01" 2.01 psk1 "$URI_D" \
     mitigate --mid 1 --prefix 192.0.2.1/32
 
 sed -i 's/^huge-pages-above: 1$/huge-pages-above: 0/' "$CONF"
-code=$(ctl_req "$GW_SOCK" reload "$TMP/reload.out")
-if [ "$code" = 200 ] && wait_log 10 "$GW_LOG" \
-    "reload: huge-pages-above changed; takes effect at the next restart"; then
-	pass "reload: a huge-pages-above change waits for a restart"
-else
-	fail "reload: huge-pages-above" "code $code, $(grep -F reload: "$GW_LOG" | tail -n 3)"
-fi
+reload_restart_only "reload: a huge-pages-above change waits for a restart" \
+    huge-pages-above
 gw_alive "daemon alive after the reload"
 exit $((T_FAILS > 0))

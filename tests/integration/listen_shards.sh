@@ -104,13 +104,7 @@ gw_alive "daemon alive after $N sharded sessions"
 
 # reload with another shards value: kept until a restart
 sed -i "s/^    shards: $SHARDS$/    shards: 2/" "$CONF"
-code=$(ctl_req "$GW_SOCK" reload "$TMP/reload.out")
-if [ "$code" = 200 ] && wait_log 10 "$GW_LOG" \
-    "reload: listen changed; takes effect at the next restart"; then
-	pass "reload: a shards change waits for a restart"
-else
-	fail "reload: shards change" "code $code, $(grep -F reload: "$GW_LOG" | tail -n 3)"
-fi
+reload_restart_only "reload: a shards change waits for a restart" listen
 udp=$(ss -Hulnp "sport = :$PORT" 2>/dev/null | grep -cF "pid=$GW_PID,")
 check_eq "still $SHARDS UDP sockets after the reload" "$udp" "$SHARDS"
 expect "a session after the reload -> 2.04" 2.04 psk1 "$URI_D" hb
