@@ -18,8 +18,8 @@
 #define CONF_ERRLEN		512
 #define CONF_PSK_MAX		64	/* libcoap COAP_DTLS_MAX_PSK(_IDENTITY) */
 #define DOTS_DEFAULT_PORT	4646
-#define CONF_SHARDS_DEFAULT	1024	/* tests/bench/README.md, issue 16 */
-#define CONF_SHARDS_MAX		1024
+#define CONF_SHARDS_DEFAULT	4096	/* tests/bench/README.md, issue 16 */
+#define CONF_SHARDS_MAX		4096
 
 struct conf_listen {
 	char		 address[64];	/* numeric IPv4 or IPv6 */

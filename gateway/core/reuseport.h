@@ -13,7 +13,7 @@
 
 #include <coap3/coap.h>
 
-#define REUSEPORT_MAX	1024	/* endpoints per listen address */
+#define REUSEPORT_MAX	4096	/* endpoints per listen address */
 
 /*
  * k endpoints of proto (UDP or DTLS) on a, every socket bound with

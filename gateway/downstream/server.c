@@ -217,12 +217,13 @@ server_set_credentials(struct server *srv, struct pki_pem *pem)
 
 /*
  * A shard is a descriptor, and sessions over TLS, upstream sessions and
- * the stores need theirs: the shards of a listen address may take an
- * eighth of RLIMIT_NOFILE (the daemon has raised it to its hard limit).
- * Fewer shards only slow handshakes at scale; too many would stop the
- * start with "Too many open files".
+ * the stores need theirs: the shards of a listen address may take a
+ * quarter of RLIMIT_NOFILE (the daemon has raised it to its hard limit;
+ * 4,096 shards need 16,384). A DTLS session takes no descriptor of its
+ * own. Fewer shards only slow handshakes at scale; too many would stop
+ * the start with "Too many open files".
  */
-#define SHARD_FD_SHARE	8
+#define SHARD_FD_SHARE	4
 
 /* limit (may be NULL): RLIMIT_NOFILE, when it is what bounds them */
 static unsigned
@@ -280,7 +281,7 @@ setup_endpoints(struct server *srv)
 
 			if (protos[j] == COAP_PROTO_DTLS && k < l->shards)
 				log_warnx("listen %s port %u: %u shards would "
-				    "take more than an eighth of the %llu "
+				    "take more than a quarter of the %llu "
 				    "descriptors allowed (RLIMIT_NOFILE); "
 				    "using %u", l->address, l->port,
 				    l->shards, lim, k);
@@ -845,7 +846,7 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
  * retransmission a second later. So each endpoint gets HS_SLACK times its
  * share, at least HS_SLACK and at most MAX_HANDSHAKES: at most
  * HS_SLACK * max(MAX_HANDSHAKES, shards) half-open handshakes in all
- * (4,096 with the default 1,024 shards), MAX_HANDSHAKES with one.
+ * (16,384 with the default 4,096 shards), MAX_HANDSHAKES with one.
  * Half-open means past the DTLS cookie, so each is a client that answers
  * at its address.
  * With several listen addresses, the largest shards count decides.

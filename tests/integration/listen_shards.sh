@@ -115,14 +115,14 @@ line=$(grep -n '^    shards: 0$' "$TMP/bad.yaml" | cut -d: -f1)
 "$DOTSGWD" -n -c "$TMP/bad.yaml" >/dev/null 2>"$TMP/bad.err"
 rc=$?
 if [ "$rc" -ne 0 ] && has "$TMP/bad.err" \
-    "bad.yaml:$line: listen[0].shards: 0 is out of range 1..1024"; then
+    "bad.yaml:$line: listen[0].shards: 0 is out of range 1..4096"; then
 	pass "shards: 0 refused with FILE:LINE"
 else
 	fail "shards: 0 refused" "rc $rc, $(head -c 300 "$TMP/bad.err")"
 fi
 
-# RLIMIT_NOFILE 256: the default 1,024 shards would stop the start with
-# "Too many open files"; an eighth of the descriptors, 32, it is
+# RLIMIT_NOFILE 256: the default 4,096 shards would stop the start with
+# "Too many open files"; a quarter of the descriptors, 64, it is
 P3=$(free_port)
 write_config "$TMP/few.yaml" "$P3"
 sed -i "s#^state-dir: .*#state-dir: $TMP/state3#" "$TMP/few.yaml"
@@ -130,13 +130,13 @@ sed -i "s#^state-dir: .*#state-dir: $TMP/state3#" "$TMP/few.yaml"
     >/dev/null 2>"$TMP/few.log" &
 FEW_PID=$!
 if wait_log 20 "$TMP/few.log" "dotsgwd ready" \
-    "listening on coaps://$HOST:$P3 (32 shards)" \
-    "listen $HOST port $P3: 1024 shards would take more than an eighth of the 256 descriptors allowed (RLIMIT_NOFILE); using 32"; then
-	pass "256 descriptors: 32 shards, with a warning"
+    "listening on coaps://$HOST:$P3 (64 shards)" \
+    "listen $HOST port $P3: 4096 shards would take more than a quarter of the 256 descriptors allowed (RLIMIT_NOFILE); using 64"; then
+	pass "256 descriptors: 64 shards, with a warning"
 else
 	fail "256 descriptors" "$(tail -n 4 "$TMP/few.log")"
 fi
-expect "a session on the daemon with 32 shards -> 2.04" 2.04 psk1 \
+expect "a session on the daemon with 64 shards -> 2.04" 2.04 psk1 \
     "coaps://$HOST:$P3" hb
 kill "$FEW_PID" 2>/dev/null
 wait "$FEW_PID" 2>/dev/null

@@ -446,7 +446,7 @@ static void test_errors(void)
 	bad("listen:\n  - address: 127.0.0.1\n    port: 70000\n" PEER,
 	    "t.yaml:3: listen[0].port: 70000 is out of range 1..65535");
 	bad("listen:\n  - address: 127.0.0.1\n    shards: 0\n" PEER,
-	    "t.yaml:3: listen[0].shards: 0 is out of range 1..1024");
+	    "t.yaml:3: listen[0].shards: 0 is out of range 1..4096");
 	bad("listen:\n  - address: 127.0.0.1\n    port: 0\n" PEER,
 	    "t.yaml:3: listen[0].port: 0 is out of range 1..65535");
 	bad("listen:\n  - address: localhost\n" PEER,
