@@ -10,7 +10,8 @@
  * the option, of the spread and of reuseport_count() fail); the kernel
  * spreads sources over the endpoints, and keeps one source on one endpoint
  * (one libcoap session per client, requests all answered); bind() is
- * libc's outside reuseport_endpoints().
+ * libc's outside reuseport_endpoints(); nothing that came while the group
+ * grew is left queued (it fails without reuseport.c's drain()).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -145,6 +146,35 @@ send_get(coap_session_t *s)
 	coap_add_token(pdu, len, tok);
 	coap_add_option(pdu, COAP_OPTION_URI_PATH, 1, (const uint8_t *)"r");
 	coap_send(s, pdu);
+}
+
+/*
+ * While reuseport_endpoints() makes its endpoints, after the first one:
+ * SOURCES datagrams to that port, from as many sources (libcoap logs each
+ * endpoint it made, and the handler is called then).
+ */
+static struct {
+	uint16_t port;
+	int	 sent;
+} G;
+
+static void
+send_while_growing(coap_log_t level, const char *msg)
+{
+	coap_address_t dst = loopback(G.port);
+
+	(void)level;
+	if (G.sent > 0 || strncmp(msg, "created ", 8) != 0)
+		return;
+	for (int i = 0; i < SOURCES; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd >= 0 && sendto(fd, "x", 1, 0, &dst.addr.sa,
+		    dst.size) == 1)
+			G.sent++;
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 /*
@@ -303,6 +333,36 @@ main(void)
 		    RCVBUF) >= 0);
 		for (int e = 0; e < n; e++)
 			CHECK(opt(fds[e], SO_RCVBUF) >= granted());
+	}
+
+	/*
+	 * A datagram that came while the group grew was hashed over the
+	 * sockets bound then, and its source's next ones go elsewhere: a
+	 * ClientHello's cookie then never verified (reuseport.c, drain()).
+	 * None may be left queued when the endpoints are handed over.
+	 */
+	TEST("datagrams that came while the endpoints were made are dropped") {
+		coap_context_t *c2 = coap_new_context(NULL);
+		coap_address_t a2;
+		int f2[K + 1], n2, queued = 0;
+		char b;
+
+		G.port = free_udp_port();
+		a2 = loopback(G.port);
+		coap_set_log_handler(send_while_growing);
+		coap_set_log_level(LOG_DEBUG);
+		CHECK(c2 != NULL && reuseport_endpoints(c2, &a2,
+		    COAP_PROTO_UDP, K) == 0);
+		coap_set_log_level(LOG_EMERG);
+		coap_set_log_handler(NULL);
+		CHECK(G.sent == SOURCES);
+		n2 = endpoint_fds(c2, G.port, f2, K + 1);
+		CHECK(n2 == K);
+		for (int e = 0; e < n2; e++)
+			while (recv(f2[e], &b, 1, MSG_DONTWAIT) == 1)
+				queued++;
+		CHECK(queued == 0);
+		coap_free_context(c2);
 	}
 
 	TEST("sources spread over the endpoints, one source on one endpoint")
