@@ -115,9 +115,9 @@ udp_port_taken(const coap_address_t *a)
  * far: a ClientHello that came then sits on a socket its client's next
  * datagrams, hashed over the whole group, no longer reach. libcoap's
  * GnuTLS server keys its DTLS cookies per session, so the endpoint that
- * gets the second ClientHello found its cookie invalid and sent a new
- * HelloVerifyRequest, which the client ignored: it resent the same
- * ClientHello until its handshake timed out (a coap-client's 10 s; a relay
+ * gets the second ClientHello finds its cookie invalid and sends a new
+ * HelloVerifyRequest, which the client ignores: it resends the same
+ * ClientHello until its handshake times out (a coap-client's 10 s; a relay
  * restarted under a peer's reconnect, topo_mesh3.sh). Dropped, the
  * ClientHello is sent again a second later and lands where the rest will.
  */
