@@ -91,8 +91,12 @@ fi
 # failover time: topologies/cluster-2
 . "$ROOT/topologies/topo.sh"
 if topo_load cluster-2 && topo_setup "$TMP/c2" >/dev/null && topo_start; then
+	# 2 G each, 4 a second: more than gw-1's own 1 G, and isp-up takes 40
+	# G in all from edge, at most 10 requests a second (a placement is a
+	# PUT and an Observe)
 	for m in $(seq 1 "$CLUSTER_PL"); do
-		topo_request "$m" "192.0.2.$m/32" 5 > /dev/null
+		topo_request "$m" "192.0.2.$m/32" 2 > /dev/null
+		sleep 0.25
 	done
 	placed() { [ "$(topo_q isp-up 'len([m for m in act if m["peer"] == "edge"])')" = "$CLUSTER_PL" ]; }
 	if topo_wait 60 placed; then
