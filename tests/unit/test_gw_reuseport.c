@@ -175,6 +175,32 @@ send_while_growing(coap_log_t level, const char *msg)
 }
 
 /*
+ * One datagram from whichever of the n sockets has one, waiting 100 ms at
+ * most: its byte (0 when none came), the socket's index and the source's
+ * port.
+ */
+static char
+recv_any(const int *fds, int n, int *e, uint16_t *sport)
+{
+	struct pollfd p[K + 1];
+	coap_address_t from;
+	socklen_t len = sizeof(from.addr);
+	char b[16];
+
+	for (int k = 0; k < n; k++)
+		p[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
+	if (poll(p, (nfds_t)n, 100) <= 0)
+		return 0;
+	for (*e = 0; *e < n; (*e)++)
+		if ((p[*e].revents & POLLIN) && recvfrom(fds[*e], b, sizeof(b),
+		    MSG_DONTWAIT, &from.addr.sa, &len) == 1) {
+			*sport = ntohs(from.addr.sin.sin_port);
+			return b[0];
+		}
+	return 0;
+}
+
+/*
  * Then a "y" from each source, to the whole group: every "x" still queued
  * must sit where its source's "y" does. Without the drop each "x" sits on
  * the first socket, where ~3 sources of 4 no longer go. (An "x" the kernel
@@ -197,26 +223,15 @@ check_growing(const int *fds, int n)
 		sport[i] = ntohs(a.addr.sin.sin_port);
 	}
 	for (uint64_t end = now_ms() + 5000; ys < SOURCES && now_ms() < end; ) {
-		struct pollfd p[K + 1];
+		uint16_t from;
+		int e;
+		char b = recv_any(fds, n, &e, &from);
 
-		for (int e = 0; e < n; e++)
-			p[e] = (struct pollfd){ .fd = fds[e], .events = POLLIN };
-		if (poll(p, (nfds_t)n, 100) <= 0)
-			continue;
-		for (int e = 0; e < n; e++) {
-			coap_address_t from;
-			socklen_t len = sizeof(from.addr);
-			char b;
-
-			if (!(p[e].revents & POLLIN) || recvfrom(fds[e], &b, 1,
-			    MSG_DONTWAIT, &from.addr.sa, &len) != 1)
-				continue;
-			for (int i = 0; i < SOURCES; i++)
-				if (sport[i] == ntohs(from.addr.sin.sin_port)) {
-					ys += b == 'y';
-					*(b == 'y' ? &y_at[i] : &x_at[i]) = e;
-				}
-		}
+		for (int i = 0; b != 0 && i < SOURCES; i++)
+			if (sport[i] == from) {
+				ys += b == 'y';
+				*(b == 'y' ? &y_at[i] : &x_at[i]) = e;
+			}
 	}
 	CHECK(ys == SOURCES);
 	for (int i = 0; i < SOURCES; i++) {
@@ -255,31 +270,21 @@ spread(const int *fds, int n, uint16_t port)
 	}
 	for (uint64_t end = now_ms() + 5000; total < SOURCES * PER_SOURCE &&
 	    now_ms() < end; ) {
-		struct pollfd p[K + 1];
+		uint16_t from;
+		int e;
 
-		for (int e = 0; e < n; e++)
-			p[e] = (struct pollfd){ .fd = fds[e], .events = POLLIN };
-		if (poll(p, (nfds_t)n, 100) <= 0)
+		if (recv_any(fds, n, &e, &from) == 0)
 			continue;
-		for (int e = 0; e < n; e++) {
-			coap_address_t from;
-			socklen_t len = sizeof(from.addr);
-			char b[16];
-
-			if (!(p[e].revents & POLLIN) || recvfrom(fds[e], b,
-			    sizeof(b), MSG_DONTWAIT, &from.addr.sa, &len) != 1)
+		total++;
+		for (int i = 0; i < SOURCES; i++) {
+			if (sport[i] != from)
 				continue;
-			total++;
-			for (int i = 0; i < SOURCES; i++) {
-				if (sport[i] != ntohs(from.addr.sin.sin_port))
-					continue;
-				got[i]++;
-				if (where[i] == -1)
-					where[i] = e;
-				CHECK(where[i] == e);	/* one source, one socket */
-			}
-			used[e]++;
+			got[i]++;
+			if (where[i] == -1)
+				where[i] = e;
+			CHECK(where[i] == e);	/* one source, one socket */
 		}
+		used[e]++;
 	}
 	CHECK(total == SOURCES * PER_SOURCE);
 	for (int i = 0; i < SOURCES; i++) {
