@@ -301,8 +301,8 @@ proc_cpu_ticks(int pid)
  * thread, which a worker is). /proc/PID/stat rounds each process down
  * to a tick (10 ms): summed over ~56 workers that is ~0.28 s missing
  * from every reading but the first, when the workers had not run yet,
- * so loadgen's first tenth of 50,000 handshakes read ~56 µs a handshake
- * cheaper than it was.
+ * so loadgen's first tenth of 50,000 handshakes read 60-90 µs a
+ * handshake cheaper than the tenths after it.
  */
 static uint64_t
 proc_cpu_ns(int pid)
