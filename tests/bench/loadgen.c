@@ -22,8 +22,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,9 +132,10 @@ struct lg_shared {
  * The handshake rate, the daemon's CPU and loadgen's own per handshake over
  * each tenth of the whole table, sampled by the parent (every 50 ms at
  * most) on the count of sessions up that the workers share: mark[k] is
- * when k tenths were up, mark[0] the start (every worker forked and its
- * heap faulted in: prefault_heap()), mark[10] the end of the handshake
- * phase. The tenths between show where a fall comes from: a
+ * when k tenths were up, mark[0] the start (every worker forked and
+ * ready: the first tenth is handshakes only, not ~56 forks and libcoap's
+ * start), mark[10] the end of the handshake phase. The tenths between
+ * show where a fall comes from: a
  * cost that grows with the table grows in every tenth; one the CPU caches
  * set stops growing once the table has outgrown them.
  */
@@ -1000,35 +999,6 @@ barrier(int ready_w, int go_r)
 		_exit(1);
 }
 
-/*
- * A worker's heap for the sessions it may hold, faulted in before the
- * clock starts. loadgen's heap grows ~15-19 KiB a session, and on this VM
- * memory freed moments ago faults in ~20 times cheaper than memory the
- * host has taken back (NOTES.md, "The handshake rate and this VM's
- * memory"). The cheap kind runs out within a run of 50,000: faulted in
- * during the handshakes, loadgen's own CPU per handshake rose over the
- * last tenths in about one run of two, and the rate measured fell for
- * loadgen's reasons (tests/bench/README.md, "Ninth pass"). malloc keeps
- * the area: nothing of this size is mapped apart, and free() trims
- * nothing.
- */
-#define HEAP_PER_SESSION	(20 * 1024)
-
-static void
-prefault_heap(const struct lg *lg)
-{
-	size_t n = (size_t)(lg->n_sessions < WORKER_MAX ? lg->n_sessions :
-	    WORKER_MAX) * HEAP_PER_SESSION;
-	char *p;
-
-	if (mallopt(M_MMAP_THRESHOLD, (int)n + 4096) != 1 ||
-	    mallopt(M_TRIM_THRESHOLD, INT_MAX) != 1 ||
-	    (p = malloc(n)) == NULL)
-		_exit(1);
-	memset(p, 1, n);
-	free(p);
-}
-
 /* One process: the sessions it claims and their requests. */
 static void
 worker(struct lg *lg, int ready_w, int go_r, int res_w)
@@ -1042,8 +1012,8 @@ worker(struct lg *lg, int ready_w, int go_r, int res_w)
 	srandom((unsigned)getpid());
 	if ((lg->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		_exit(1);
-	prefault_heap(lg);
-	barrier(ready_w, go_r);		/* the clock starts: struct hs_probe */
+	/* the clock starts once every worker is ready: struct hs_probe */
+	barrier(ready_w, go_r);
 
 	connect_all(lg);
 	barrier(ready_w, go_r);
@@ -1327,7 +1297,7 @@ main(int argc, char **argv)
 	close(ready[1]);
 	alive = nw;
 
-	/* every worker started, its heap faulted in: the clock starts */
+	/* every worker started: the clock starts */
 	broken |= gather(ready[0], pids, nw, &alive, NULL) == -1;
 	if (lg.pid > 0) {
 		cpus0 = proc_cpu_ticks(lg.pid);
