@@ -35,6 +35,14 @@
 #define TCP_USER_TIMEOUT_MS	"5000"
 /* a statement waiting this long stalls every peer: 5.03 instead */
 #define STATEMENT_TIMEOUT	"5s"
+/*
+ * A transaction left open this long (its node stopped or cut off half-way
+ * through) holds the cluster lock, and every peer's writes wait behind it:
+ * the server ends that session. Far above a lazy write's window (5 ms,
+ * gateway/state/persist.c), and below STATEMENT_TIMEOUT, so that a peer's
+ * statement waiting for the lock gets it instead of failing.
+ */
+#define IDLE_IN_TXN_TIMEOUT	"3s"
 #define BACKOFF_MIN_MS		50
 #define BACKOFF_MAX_MS		1000
 /* pg_advisory_xact_lock key of schema changes: "dots" */
@@ -270,6 +278,28 @@ fail:
 	return -1;
 }
 
+/* SET name TO value, unless the operator chose one (options='-c name=').
+ * 0 or -1 with err. */
+static int
+pg_default(PGconn *c, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	char sql[96];
+	PGresult *r;
+	int ok;
+
+	snprintf(sql, sizeof(sql), "SHOW %s", name);
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (ok && strcmp(PQgetvalue(r, 0, 0), "0") == 0) {
+		snprintf(sql, sizeof(sql), "SET %s TO '%s'", name, value);
+		ok = pg_simple(c, sql, err, errlen) == 0;
+	} else if (!ok)
+		set_error(err, errlen, name, PQerrorMessage(c));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
 /* What each session needs: durable commits and the statements. */
 static int
 session(PGconn *c, char *err, size_t errlen)
@@ -293,16 +323,9 @@ session(PGconn *c, char *err, size_t errlen)
 	PQclear(r);
 	if (!ok)
 		return -1;
-	/* unless the operator chose one (options='-c statement_timeout=') */
-	r = PQexec(c, "SHOW statement_timeout");
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (ok && strcmp(PQgetvalue(r, 0, 0), "0") == 0)
-		ok = pg_simple(c, "SET statement_timeout TO '"
-		    STATEMENT_TIMEOUT "'", err, errlen) == 0;
-	else if (!ok)
-		set_error(err, errlen, "statement_timeout", PQerrorMessage(c));
-	PQclear(r);
-	if (!ok)
+	if (pg_default(c, "statement_timeout", STATEMENT_TIMEOUT, err,
+	    errlen) == -1 || pg_default(c, "idle_in_transaction_session_timeout",
+	    IDLE_IN_TXN_TIMEOUT, err, errlen) == -1)
 		return -1;
 	r = PQexec(c, "SHOW fsync");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
