@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -27,6 +28,31 @@ sql(const char *q)
 		printf("  sql: %s: %s", q, PQerrorMessage(admin));
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+/* The first cell of q's one row as a number, or -1. */
+static long
+value(const char *q)
+{
+	PGresult *r = PQexec(admin, q);
+	long v = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return v;
+}
+
+/* Until value(q) is want, polled every 50 ms for ms at most: 0, or -1. */
+static int
+wait_value(const char *q, long want, int ms)
+{
+	for (; ms > 0; ms -= 50) {
+		if (value(q) == want)
+			return 0;
+		usleep(50000);
+	}
+	return value(q) == want ? 0 : -1;
 }
 
 /* How often undo_fn ran, and was freed (each call frees). */
@@ -267,6 +293,34 @@ main(void)
 		CHECK(store_mit_put(s, &m) == 0);
 		CHECK(store_mit_foreach(s, count_mit, &n) == 0 && n == 3);
 		CHECK(store_mit_del(s, "cuidT", 1) == 0);
+	}
+
+	TEST("store_pg: a transaction left open is ended by the server "
+	    "(idle_in_transaction_session_timeout), what waited in it is "
+	    "rolled back, and the store reconnects") {
+		static const char idle[] = "SELECT count(*) FROM "
+		    "pg_stat_activity WHERE state = 'idle in transaction' AND "
+		    "pid <> pg_backend_pid()";
+		static const char placed[] = "SELECT count(*) FROM placement "
+		    "WHERE cuid = 'cuidI'";
+		struct store_mit m = mit("cuidI", 1);
+		struct store_pl p = { "cuidI", 1, "gw-b", 70, 2, 600 };
+		int tries = 0;
+
+		/* a lazy write opens the transaction it waits in: a node
+		 * stopped then holds it, and in a cluster the cluster lock
+		 * with it, against every peer (store_pg.c) */
+		CHECK(store_mit_put(s, &m) == 0);
+		CHECK(store_pl_put_lazy(s, &p) == 0);
+		CHECK(wait_value(idle, 1, 2000) == 0);
+		CHECK(wait_value(idle, 0, 10000) == 0);
+		CHECK(store_flush(s) == -1);
+		CHECK(value(placed) == 0);
+		while (store_pl_put(s, &p) == -1 && ++tries < 40)
+			usleep(100000);
+		CHECK(tries < 40);
+		CHECK(value(placed) == 1);
+		CHECK(store_mit_del(s, "cuidI", 1) == 0);
 	}
 
 	TEST("store_pg: a newer schema is refused, naming both versions") {
