@@ -87,6 +87,7 @@ struct lg {
 	const char	*gbps;		/* total-attack-traffic peak-g, or NULL */
 	int		 pid;		/* measured daemon, or 0 */
 	bool		 quiet;
+	unsigned	 drain_mib;	/* -D: see drain_pool() */
 	unsigned	 per_worker;	/* sessions per process, on average */
 	uint32_t	*mine;		/* this worker's sessions, claimed */
 	unsigned	 n_mine;
@@ -228,7 +229,9 @@ usage(void)
 "  -H S   hold sessions S seconds after   -b S  heartbeat every S s while held\n"
 "  -P PID report CPU and memory of PID    -q    no progress on stderr\n"
 "  -W N   sessions per worker process, on average (900; at most 1000)\n"
-"  -T     sessions up every 250 ms while connecting, on stderr\n");
+"  -T     sessions up every 250 ms while connecting, on stderr\n"
+"  -D MIB before the handshakes, hold this VM's cheap free memory, at\n"
+"         most MIB (see drain_pool)\n");
 	exit(2);
 }
 
@@ -1124,6 +1127,75 @@ probe_print(const struct hs_probe *p, double hz)
 }
 
 /*
+ * This VM (Firecracker, free page reporting) hands its host back the free
+ * memory it does not need, but for a pool that it keeps backed (0.5-3 GiB
+ * seen once freed memory had settled); the first touch of a page handed
+ * back costs a host fault. A 4 KiB page of the pool costs ~1.3 µs to
+ * touch, one handed back ~11 µs; a 2 MiB huge page never comes from the
+ * pool (~5 ms). So a wave of handshakes, whose daemon and workers touch
+ * ~1.6 GiB, ran cheaply until the pool was gone, at a point set by what
+ * ran before it, and read as a rate falling with the table
+ * (tests/bench/README.md, "Tenth pass"). -D takes the pool before the
+ * clock starts and holds it until the handshakes end, so every tenth pays
+ * the same for its memory: touch 4 KiB pages DRAIN_STEP at a time until
+ * two steps in a row cost DRAIN_JUMP times the cheapest, or max_mib, or a
+ * quarter of the free memory. On a machine that backs all of its memory
+ * nothing jumps: that much is touched, cheaply, and given back (run.sh
+ * passes -D only where the kernel reports free pages).
+ */
+#define DRAIN_STEP	((size_t)16 << 20)
+#define DRAIN_JUMP	4
+
+struct drain {
+	void		*p;
+	size_t		 len;		/* mapped */
+	size_t		 touched;
+	uint64_t	 us_min, us_last;	/* per step */
+};
+
+static void
+drain_pool(struct drain *d, unsigned max_mib)
+{
+	unsigned dear = 0;
+	size_t free_quarter = (size_t)sysconf(_SC_AVPHYS_PAGES) / 4 *
+	    (size_t)sysconf(_SC_PAGESIZE);
+
+	memset(d, 0, sizeof(*d));
+	d->len = (size_t)max_mib << 20;
+	if (d->len > free_quarter)
+		d->len = free_quarter;
+	if (d->len < DRAIN_STEP)
+		return;
+	d->p = mmap(NULL, d->len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (d->p == MAP_FAILED) {
+		d->p = NULL;
+		return;
+	}
+	madvise(d->p, d->len, MADV_NOHUGEPAGE);
+	while (d->touched + DRAIN_STEP <= d->len && dear < 2) {
+		volatile char *c = (char *)d->p + d->touched;
+		uint64_t t = now_us();
+
+		for (size_t i = 0; i < DRAIN_STEP; i += 4096)
+			c[i] = 1;
+		d->us_last = now_us() - t;
+		d->touched += DRAIN_STEP;
+		if (d->us_min == 0 || d->us_last < d->us_min)
+			d->us_min = d->us_last;
+		dear = d->us_last >= DRAIN_JUMP * d->us_min ? dear + 1 : 0;
+	}
+}
+
+static void
+drain_release(struct drain *d)
+{
+	if (d->p != NULL)
+		munmap(d->p, d->len);
+	d->p = NULL;
+}
+
+/*
  * Wait for one byte from each live worker; -1 if one has died (the others
  * hold the pipe open, so no end of file says so). A dead worker's pid is
  * zeroed and *alive lowered, so the next barrier does not wait for it.
@@ -1188,6 +1260,7 @@ main(int argc, char **argv)
 	uint64_t cpus0 = 0;
 	unsigned long rss_hs0 = 0, rss_hs1 = 0;
 	struct hs_probe probe;
+	struct drain drain;
 	double secs, hz = (double)sysconf(_SC_CLK_TCK);
 	int ch, ready[2], *go_w, *res_r;
 	unsigned nw, alive;
@@ -1215,7 +1288,7 @@ main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.0.1", &ta);
 	lg.target_base = ntohl(ta.s_addr);
 	while ((ch = getopt(argc, argv,
-	    "s:i:k:c:p:w:j:n:t:r:l:m:a:u:g:H:b:P:W:qT")) != -1) {
+	    "s:i:k:c:p:w:j:n:t:r:l:m:a:u:g:H:b:P:W:D:qT")) != -1) {
 		switch (ch) {
 		case 's': parse_addr(&lg, optarg); break;
 		case 'i': lg.identity = optarg; break;
@@ -1242,6 +1315,7 @@ main(int argc, char **argv)
 		case 'W': lg.per_worker = num(optarg, WORKER_MAX); break;
 		case 'q': lg.quiet = true; break;
 		case 'T': show_timeline = true; break;
+		case 'D': lg.drain_mib = num(optarg, 1 << 20); break;
 		default: usage();
 		}
 	}
@@ -1297,8 +1371,9 @@ main(int argc, char **argv)
 	close(ready[1]);
 	alive = nw;
 
-	/* every worker started: the clock starts */
+	/* every worker started, the pool held: the clock starts */
 	broken |= gather(ready[0], pids, nw, &alive, NULL) == -1;
+	drain_pool(&drain, lg.drain_mib);
 	if (lg.pid > 0) {
 		cpus0 = proc_cpu_ticks(lg.pid);
 		rss_hs0 = proc_status_kb(lg.pid, "VmRSS");
@@ -1311,6 +1386,7 @@ main(int argc, char **argv)
 	if (probe.next == 10)	/* else a tenth never came: nothing said */
 		probe_mark(&probe, probe.next++, lg.shared->all_up);
 	th1 = now_us();
+	drain_release(&drain);
 	secs = (double)(th1 - th0) / 1e6;
 	if (lg.pid > 0) {
 		cpu0 = proc_cpu_ticks(lg.pid);
@@ -1375,6 +1451,10 @@ main(int argc, char **argv)
 		printf(" hs_first_per_s=%.0f hs_last_per_s=%.0f", m[1].up /
 		    ((double)(m[1].t - m[0].t) / 1e6), (m[10].up - m[9].up) /
 		    ((double)(m[10].t - m[9].t) / 1e6));
+	if (lg.drain_mib > 0)
+		printf(" drained_mib=%zu drain_us_per_mib=%.0f/%.0f",
+		    drain.touched >> 20, (double)drain.us_min / (DRAIN_STEP >>
+		    20), (double)drain.us_last / (DRAIN_STEP >> 20));
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
 	secs = (double)(t1 - t0) / 1e6;
 	printf(" requests=%u ok=%u errors=%u lost=%u resent=%u req_s=%.3f "
