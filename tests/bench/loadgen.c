@@ -136,9 +136,9 @@ struct lg_shared {
  * when k tenths were up, mark[0] the start (every worker forked and
  * ready: the first tenth is handshakes only, not ~56 forks and libcoap's
  * start), mark[10] the end of the handshake phase. The tenths between
- * show where a fall comes from: a
- * cost that grows with the table grows in every tenth; one the CPU caches
- * set stops growing once the table has outgrown them.
+ * show where a fall comes from: a cost that grows with the table grows in
+ * every tenth; one the CPU caches set stops growing once the table has
+ * outgrown them.
  */
 struct hs_mark {
 	unsigned	 up;
